@@ -1,0 +1,77 @@
+"""Wire configuration into parts: the store, knowledge base, model, connectors and stages.
+
+Everything is built on first use, so `replybot queue list` never loads a model.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from bot.config import Settings
+from bot.errors import ConnectorUnavailable
+from bot.llm import ChatModel, chat_model
+from bot.pipeline import Pipeline
+from bot.posting import Poster
+from bot.store import Store
+from connectors.base import Connector
+from connectors.local import LocalConnector
+from knowledge.embeddings import E5Embedder
+from knowledge.store import KnowledgeBase, open_client
+
+
+class App:
+    """One process's view of replybot, built from Settings."""
+
+    def __init__(self, settings: Settings, actor: str = "cli") -> None:
+        self.settings = settings
+        self.actor = actor
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    @cached_property
+    def store(self) -> Store:
+        return Store.open(self.settings.db_url)
+
+    @cached_property
+    def knowledge(self) -> KnowledgeBase:
+        cfg = self.settings.knowledge
+        client = open_client(path=self.settings.chroma_dir, url=cfg.chroma_url)
+        return KnowledgeBase(client, E5Embedder(), cfg.chunk_tokens, cfg.chunk_overlap)
+
+    @cached_property
+    def model(self) -> ChatModel:
+        return chat_model(self.settings.llm)
+
+    @cached_property
+    def connectors(self) -> dict[str, Connector]:
+        found: dict[str, Connector] = {}
+        local = self.settings.connectors.local
+        if local.enabled:
+            found["local"] = LocalConnector(
+                inbox=self.settings.local_inbox(), outbox=self.settings.local_outbox(),
+                own_authors=frozenset(local.own_authors), max_reply_chars=local.max_reply_chars,
+            )
+        return found
+
+    def connector(self, platform: str) -> Connector:
+        try:
+            return self.connectors[platform]
+        except KeyError:
+            raise ConnectorUnavailable(
+                f"connector {platform!r} is not enabled: set [connectors.{platform}] "
+                "enabled = true") from None
+
+    @cached_property
+    def pipeline(self) -> Pipeline:
+        limits = {name: c.max_reply_chars for name, c in self.connectors.items()}
+        return Pipeline(self.settings, self.store, self.knowledge, self.model, limits)
+
+    @cached_property
+    def poster(self) -> Poster:
+        cfg = self.settings.posting
+        return Poster(self.store, self.connectors, self.actor, cfg.max_attempts, cfg.lease_s)
+
+    def close(self) -> None:
+        for connector in self.__dict__.get("connectors", {}).values():
+            connector.close()
+        if "store" in self.__dict__:
+            self.store.close()

@@ -1,0 +1,83 @@
+"""Top-level commands: run, queue, kb, audit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot import __version__
+from bot.app import App
+from bot.cli import kb, queue
+from bot.cli.render import emit_json, short, table
+from bot.config import load_settings
+from bot.daemon import Daemon
+from bot.log import configure
+
+app = typer.Typer(
+    name="replybot", no_args_is_help=True, add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Answer comments on your channels in your own voice.",
+)
+app.add_typer(queue.app, name="queue", help="Work the approval queue.")
+app.add_typer(kb.app, name="kb", help="Manage the knowledge base.")
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="TOML config (default: ./replybot.toml if present).",
+                 envvar="REPLYBOT_CONFIG", dir_okay=False),
+]
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"replybot {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: ConfigOption = None,
+    version: Annotated[bool, typer.Option("--version", callback=version_callback,
+                                          is_eager=True, help="Show the version.")] = False,
+) -> None:
+    settings = load_settings(config)
+    configure(settings.log.level, settings.log.format)
+    ctx.obj = App(settings)
+    ctx.call_on_close(ctx.obj.close)
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="Run one cycle and exit.")] = False,
+) -> None:
+    """Fetch, draft and post: one cycle with --once, otherwise on the schedule until stopped."""
+    application: App = ctx.obj
+    application.actor = "daemon"
+    daemon = Daemon(application)
+    daemon.install_signal_handlers()
+    if once:
+        counters = daemon.run_once()
+        daemon.log_summary()
+        raise typer.Exit(1 if counters.errors else 0)
+    daemon.run_forever()
+
+
+@app.command()
+def audit(
+    ctx: typer.Context,
+    draft: Annotated[int | None, typer.Option("--draft", help="Only this draft.")] = None,
+    limit: Annotated[int, typer.Option(help="Most recent entries to show.")] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Every decision and transition, with its reason."""
+    entries = ctx.obj.store.audit(draft_id=draft, limit=limit)
+    if as_json:
+        emit_json([e.to_json() for e in entries])
+        return
+    rows = [(e.at.strftime("%Y-%m-%d %H:%M:%S"), e.draft_id, e.from_status or "—",
+             e.to_status, e.actor, short(e.reason, 70)) for e in entries]
+    table("audit", ["at (UTC)", "draft", "from", "to", "by", "reason"], rows)

@@ -1,0 +1,134 @@
+"""`replybot queue …`: list, show, approve, edit and reject drafts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import click
+import typer
+
+from bot.app import App
+from bot.cli.render import emit_json, err, out, short, status_text, table
+from bot.errors import ConnectorUnavailable
+from bot.store import APPROVED, FAILED, PENDING, POSTED, REJECTED, STATUSES, DraftView
+
+app = typer.Typer(no_args_is_help=True)
+
+IdArg = Annotated[int, typer.Argument(help="Draft id (see `replybot queue list`).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+@app.command("list")
+def list_drafts(
+    ctx: typer.Context,
+    status: Annotated[str, typer.Option(help=f"One of {', '.join(STATUSES)}, or all.")] = PENDING,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 200,
+    as_json: JsonOpt = False,
+) -> None:
+    """Drafts waiting for you (or in another status)."""
+    if status != "all" and status not in STATUSES:
+        raise typer.BadParameter(f"use one of {', '.join(STATUSES)} or all", param_hint="--status")
+    drafts = ctx.obj.store.drafts(None if status == "all" else status, limit=limit)
+    if as_json:
+        emit_json([d.to_json() for d in drafts])
+        return
+    rows = [(d.id, status_text(d.status), d.comment.platform, short(d.comment.author, 16),
+             short(d.comment.text, 40), short(d.reply_text or d.reason, 50)) for d in drafts]
+    table(f"drafts: {status}", ["id", "status", "platform", "author", "comment", "reply"], rows,
+          empty=f"no {status} drafts")
+
+
+def show_draft(draft: DraftView, audit: list[dict[str, object]]) -> None:
+    c = draft.comment
+    out.print(f"[bold]draft {draft.id}[/]  {status_text(draft.status)}  "
+              f"{c.platform}:{c.comment_id}")
+    if c.video_title or c.video_id:
+        out.print(f"[dim]video:[/] {c.video_title or ''} {f'({c.video_id})' if c.video_id else ''}")
+    out.print(f"[dim]from:[/] {c.author}\n[dim]comment:[/] {c.text}")
+    out.print(f"[dim]triage:[/] {draft.triage_label} — {draft.triage_reason}")
+    out.print(f"[dim]reply:[/]\n{draft.reply_text or '(none)'}")
+    if draft.draft_text and draft.draft_text != draft.reply_text:
+        out.print(f"[dim]model's draft:[/]\n{draft.draft_text}")
+    for n, ctx_row in enumerate(draft.context, start=1):
+        out.print(f"[dim][{n}] {ctx_row.get('score')} {ctx_row.get('source')}[/]")
+    out.print(f"[dim]reason:[/] {draft.reason}")
+    for entry in audit:
+        out.print(f"[dim]  {entry['at']}  {entry['from_status'] or '—'} → {entry['to_status']}"
+                  f"  ({entry['actor']}) {entry['reason']}[/]")
+
+
+@app.command()
+def show(ctx: typer.Context, draft_id: IdArg, as_json: JsonOpt = False) -> None:
+    """One draft: the comment, the reply, its sources and its history."""
+    draft = ctx.obj.store.draft(draft_id)
+    audit = [e.to_json() for e in ctx.obj.store.audit(draft_id=draft_id)]
+    if as_json:
+        emit_json({**draft.to_json(), "context": draft.context, "audit": audit})
+        return
+    show_draft(draft, audit)
+
+
+def _post_now(application: App, draft: DraftView) -> DraftView:
+    try:
+        application.connector(draft.comment.platform)
+    except ConnectorUnavailable as exc:
+        err.print(f"[yellow]approved; not posted now: {exc}[/]")
+        return draft
+    return application.poster.post(draft)
+
+
+@app.command()
+def approve(
+    ctx: typer.Context,
+    draft_id: IdArg,
+    text: Annotated[str | None, typer.Option("--text", help="Post this text instead.")] = None,
+    later: Annotated[bool, typer.Option("--later", help="Leave posting to the daemon.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Approve a draft (optionally with your text) and post it now unless --later."""
+    application: App = ctx.obj
+    fields = {"reply_text": text} if text is not None else {}
+    if text is not None and not text.strip():
+        raise typer.BadParameter("the reply text is empty", param_hint="--text")
+    reason = "approved with edits" if text is not None else "approved"
+    draft = application.store.transition(draft_id, APPROVED, reason, "cli",
+                                         from_=[PENDING, FAILED], **fields)
+    if not later:
+        draft = _post_now(application, draft)
+    _report(draft, as_json)
+
+
+@app.command()
+def edit(ctx: typer.Context, draft_id: IdArg, as_json: JsonOpt = False) -> None:
+    """Edit a draft's reply in $EDITOR; it stays in the queue until approved."""
+    store = ctx.obj.store
+    draft = store.draft(draft_id)
+    edited = click.edit(draft.reply_text or "", extension=".txt", require_save=True)
+    if edited is None or edited.strip() == (draft.reply_text or "").strip():
+        err.print("no change")
+        raise typer.Exit(0)
+    if not edited.strip():
+        raise typer.BadParameter("the edited reply is empty; use `queue reject` to drop it")
+    _report(store.edit_text(draft_id, edited.strip(), "cli"), as_json)
+
+
+@app.command()
+def reject(
+    ctx: typer.Context,
+    draft_id: IdArg,
+    reason: Annotated[str, typer.Option(help="Why (kept in the audit log).")] = "rejected",
+    as_json: JsonOpt = False,
+) -> None:
+    """Reject a draft: it is never posted."""
+    draft = ctx.obj.store.transition(draft_id, REJECTED, reason, "cli",
+                                     from_=[PENDING, APPROVED, FAILED])
+    _report(draft, as_json)
+
+
+def _report(draft: DraftView, as_json: bool) -> None:
+    if as_json:
+        emit_json(draft.to_json())
+        return
+    extra = f" as {draft.reply_id}" if draft.status == POSTED else ""
+    why = f" — {draft.reason}" if draft.status == FAILED else ""
+    out.print(f"draft {draft.id}: {status_text(draft.status)}{extra}{why}")

@@ -1,0 +1,211 @@
+"""Configuration: a TOML file overridden by `REPLYBOT_` environment variables.
+
+Nested keys use `__` in the environment (`REPLYBOT_CONNECTORS__LOCAL__INBOX`). Relative paths in
+the TOML file are relative to the file's folder; in the environment, to the working directory.
+`REPLYBOT_DATA_DIR` holds all state: database, Chroma files, tokens and logs.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import types
+import typing
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from bot.errors import ConfigError
+
+DEFAULT_CONFIG = Path("replybot.toml")
+_FILE_DATA: ContextVar[dict[str, Any] | None] = ContextVar("_FILE_DATA", default=None)
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Example(Section):
+    comment: str
+    reply: str
+
+
+class PersonaConfig(Section):
+    name: str = "the creator"
+    handle: str = ""
+    description: str = "You make videos and answer your viewers warmly and briefly."
+    signature: str = ""
+    examples: list[Example] = Field(default_factory=list)
+
+
+class LLMConfig(Section):
+    # auto: `openai` when base_url or api_key is set, otherwise the bundled local model
+    backend: Literal["auto", "openai", "local"] = "auto"
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    model: str = "gpt-4o-mini"
+    temperature: float = Field(0.7, ge=0, le=2)
+    max_tokens: int = Field(300, ge=16, le=4096)
+    timeout_s: float = Field(60, gt=0)
+    max_retries: int = Field(3, ge=0)
+    local_model_path: Path | None = None
+    local_threads: int | None = Field(None, ge=1)
+    local_context_tokens: int = Field(4096, ge=512)
+
+    def resolved_backend(self) -> str:
+        if self.backend != "auto":
+            return self.backend
+        return "openai" if (self.base_url or self.api_key) else "local"
+
+
+class KnowledgeConfig(Section):
+    chroma_url: str | None = None
+    chunk_tokens: int = Field(256, ge=32, le=480)
+    chunk_overlap: int = Field(25, ge=0)
+    top_k: int = Field(3, ge=1, le=20)
+    # None: the embedder's calibrated floor (see knowledge.embeddings)
+    min_score: float | None = Field(None, ge=-1, le=1)
+
+
+class ScheduleConfig(Section):
+    poll_interval_s: float = Field(60, ge=1)
+
+
+class PostingConfig(Section):
+    max_attempts: int = Field(5, ge=1)
+    # a `posting` row older than this whose owner is not known to be alive is reconciled
+    lease_s: float = Field(300, gt=0)
+
+
+class LocalConnectorConfig(Section):
+    enabled: bool = False
+    inbox: Path | None = None  # default: DATA_DIR/inbox.jsonl
+    outbox: Path | None = None  # default: DATA_DIR/outbox.jsonl
+    own_authors: list[str] = Field(default_factory=list)
+    max_reply_chars: int = Field(10_000, ge=1)
+
+
+class ConnectorsConfig(Section):
+    local: LocalConnectorConfig = Field(default_factory=LocalConnectorConfig)
+
+
+class LogConfig(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # auto: readable on a terminal, JSON lines otherwise
+    format: Literal["auto", "console", "json"] = "auto"
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "replybot"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="REPLYBOT_", env_nested_delimiter="__", extra="forbid",
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    # SQLAlchemy URL; default: SQLite at DATA_DIR/replybot.db
+    database_url: str | None = None
+    mode: Literal["approve", "auto"] = "approve"
+    persona: PersonaConfig = Field(default_factory=PersonaConfig)
+    llm: LLMConfig = Field(default_factory=LLMConfig)
+    knowledge: KnowledgeConfig = Field(default_factory=KnowledgeConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    posting: PostingConfig = Field(default_factory=PostingConfig)
+    connectors: ConnectorsConfig = Field(default_factory=ConnectorsConfig)
+    log: LogConfig = Field(default_factory=LogConfig)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        file_source = InitSettingsSource(settings_cls, init_kwargs=_FILE_DATA.get() or {})
+        return init_settings, env_settings, file_source
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'replybot.db'}"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    def local_inbox(self) -> Path:
+        return self.connectors.local.inbox or self.data_dir / "inbox.jsonl"
+
+    def local_outbox(self) -> Path:
+        return self.connectors.local.outbox or self.data_dir / "outbox.jsonl"
+
+
+def _is_path(annotation: Any) -> bool:
+    if annotation is Path:
+        return True
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        return Path in typing.get_args(annotation)
+    return False
+
+
+def _resolve_paths(data: dict[str, Any], model: type[BaseModel], base: Path) -> None:
+    """Make relative paths in raw file data relative to the file's folder, in place."""
+    for name, field in model.model_fields.items():
+        value = data.get(name)
+        annotation = field.annotation
+        if isinstance(value, str) and _is_path(annotation):
+            data[name] = str((base / value).resolve()) if not Path(value).is_absolute() else value
+        elif isinstance(value, dict) and isinstance(annotation, type) \
+                and issubclass(annotation, BaseModel):
+            _resolve_paths(value, annotation, base)
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} not found: create it (see deploy/replybot.example"
+                          ".toml) or leave out --config") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    _resolve_paths(data, Settings, path.resolve().parent)
+    return data
+
+
+def _describe(error: Any, path: Path | None) -> str:
+    key = ".".join(str(part) for part in error["loc"])
+    env = "REPLYBOT_" + "__".join(str(part).upper() for part in error["loc"])
+    where = f"{path} or {env}" if path else env
+    message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+    return f"{key}: {message} (set in {where})"
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Settings from `path` (or ./replybot.toml if present) and the environment."""
+    if path is None and DEFAULT_CONFIG.exists():
+        path = DEFAULT_CONFIG
+    token = _FILE_DATA.set(read_file(path) if path else {})
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(_describe(error, path) for error in exc.errors())
+        raise ConfigError(f"invalid configuration: {problems}") from None
+    finally:
+        _FILE_DATA.reset(token)
+    if settings.knowledge.chunk_overlap >= settings.knowledge.chunk_tokens:
+        raise ConfigError("invalid configuration: knowledge.chunk_overlap must be smaller than "
+                          "knowledge.chunk_tokens")
+    return settings

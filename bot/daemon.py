@@ -1,0 +1,180 @@
+"""The long-running service: one cycle at a time on a schedule, stopped cleanly by a signal.
+
+A cycle settles interrupted posts, fetches every enabled connector, drafts replies for new
+comments and posts approved ones. SIGTERM or SIGINT stops intake, lets the comment in flight
+finish, and ends with one summary line.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from types import FrameType
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.app import App
+from bot.errors import ModelError
+from bot.log import log
+from bot.retry import with_retries
+from bot.store import APPROVED, FAILED, PENDING, SKIPPED, NewDraft, StoredComment
+from connectors.base import Connector
+from connectors.errors import AuthError, ConnectorError, QuotaExceeded
+
+FEED = "default"
+MAX_COMMENT_TRIES = 3
+
+
+@dataclass
+class Counters:
+    cycles: int = 0
+    fetched: int = 0
+    new: int = 0
+    queued: int = 0
+    approved: int = 0
+    skipped: int = 0
+    posted: int = 0
+    failed: int = 0
+    reconciled: int = 0
+    errors: int = 0
+
+
+class Daemon:
+    """Runs cycles; `run_once` for one, `run_forever` on the schedule."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.counters = Counters()
+        self.stopping = threading.Event()
+        self.paused_until: dict[str, datetime] = {}
+        self.disabled: dict[str, str] = {}
+        self.last_success: datetime | None = None
+        self.failures: dict[int, int] = {}
+
+    # -- one cycle ------------------------------------------------------------------------------
+
+    def run_once(self) -> Counters:
+        started = time.perf_counter()
+        self.counters.cycles += 1
+        try:
+            self.counters.reconciled += self.app.poster.reconcile()
+            for name, connector in self.app.connectors.items():
+                if not self.stopping.is_set():
+                    self._fetch(name, connector)
+            self._draft_new()
+            report = self.app.poster.post_approved(self.stopping.is_set)
+            self.counters.posted += report.posted
+            self.counters.failed += report.failed
+            self.last_success = datetime.now(UTC)
+        except Exception:
+            self.counters.errors += 1
+            log.exception("cycle failed; the next cycle starts from the stored state")
+        log.info("cycle done", seconds=round(time.perf_counter() - started, 3),
+                 pending=self.app.store.counts()[PENDING])
+        return self.counters
+
+    def _fetch(self, name: str, connector: Connector) -> None:
+        if name in self.disabled:
+            return
+        resume = self.paused_until.get(name)
+        if resume and datetime.now(UTC) < resume:
+            return
+        store = self.app.store
+        try:
+            result = with_retries(lambda: connector.fetch_new(store.cursor(name, FEED)))
+        except AuthError as exc:
+            self.disabled[name] = str(exc)
+            self.counters.errors += 1
+            log.error("connector stopped", platform=name, error=str(exc))
+            return
+        except QuotaExceeded as exc:
+            self.paused_until[name] = exc.resume_at
+            log.warning("quota spent; connector paused", platform=name,
+                        resume_at=exc.resume_at.isoformat())
+            return
+        except ConnectorError as exc:
+            self.counters.errors += 1
+            log.error("fetch failed; will try next cycle", platform=name, error=str(exc))
+            return
+        for problem in result.problems:
+            log.warning("input skipped", platform=name, problem=problem)
+        new = store.ingest(name, FEED, result.comments, result.cursor)
+        self.counters.fetched += len(result.comments)
+        self.counters.new += new
+        if result.comments:
+            log.info("fetched", platform=name, comments=len(result.comments), new=new)
+
+    def _draft_new(self) -> None:
+        after = 0
+        platforms = list(self.app.connectors)
+        while not self.stopping.is_set():
+            batch = self.app.store.unprocessed(limit=20, platforms=platforms, after_pk=after)
+            if not batch:
+                return
+            for stored in batch:
+                if self.stopping.is_set():
+                    return
+                after = stored.pk
+                try:
+                    self._count(self.app.pipeline.process(stored).status)
+                except ModelError as exc:
+                    self.counters.errors += 1
+                    log.error("drafting paused until next cycle; the comment stays queued",
+                              platform=stored.comment.platform,
+                              comment_id=stored.comment.comment_id, error=str(exc))
+                    return
+                except Exception as exc:  # one bad comment must not stop the others
+                    self._comment_failed(stored, exc)
+
+    def _count(self, status: str) -> None:
+        self.counters.queued += status == PENDING
+        self.counters.approved += status == APPROVED
+        self.counters.skipped += status == SKIPPED
+        self.counters.failed += status == FAILED
+
+    def _comment_failed(self, stored: StoredComment, exc: Exception) -> None:
+        self.counters.errors += 1
+        tries = self.failures[stored.pk] = self.failures.get(stored.pk, 0) + 1
+        log.exception("comment could not be drafted", platform=stored.comment.platform,
+                      comment_id=stored.comment.comment_id, tries=tries)
+        if tries >= MAX_COMMENT_TRIES:
+            reason = f"could not draft after {tries} tries: {type(exc).__name__}: {exc}"
+            self.app.store.create_draft(stored.pk, NewDraft(FAILED, reason), actor="daemon")
+            self.failures.pop(stored.pk, None)
+            self.counters.failed += 1
+
+    # -- the service ----------------------------------------------------------------------------
+
+    def request_stop(self, signum: int | None = None, _frame: FrameType | None = None) -> None:
+        if not self.stopping.is_set():
+            log.info("stopping: finishing the comment in flight",
+                     signal=signal.Signals(signum).name if signum else None)
+        self.stopping.set()
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self.request_stop)
+        signal.signal(signal.SIGINT, self.request_stop)
+
+    def run_forever(self) -> Counters:
+        interval = self.app.settings.schedule.poll_interval_s
+        scheduler = BackgroundScheduler(timezone="UTC")
+        scheduler.add_job(self.run_once, IntervalTrigger(seconds=interval), id="cycle",
+                          max_instances=1, coalesce=True, next_run_time=datetime.now(UTC),
+                          misfire_grace_time=None)
+        scheduler.start()
+        log.info("replybot running", poll_interval_s=interval, mode=self.app.settings.mode,
+                 connectors=list(self.app.connectors))
+        try:
+            while not self.stopping.wait(0.5):
+                pass
+        finally:
+            scheduler.shutdown(wait=True)  # waits for the cycle in flight
+        self.log_summary()
+        return self.counters
+
+    def log_summary(self) -> None:
+        log.info("replybot stopped", **asdict(self.counters))

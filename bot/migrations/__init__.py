@@ -1,0 +1,1 @@
+"""Alembic migrations, append-only: never edit a released one, add the next."""

@@ -1,0 +1,137 @@
+"""One comment's way from the store to a draft: triage, retrieve, draft, policy.
+
+Stages take and return plain values; only the store writes. A failure of the model leaves the
+comment without a draft, so the next cycle tries it again: nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.config import Settings
+from bot.llm import ChatModel
+from bot.log import comment_context, log
+from bot.store import APPROVED, PENDING, SKIPPED, NewDraft, Store, StoredComment
+from bot.triage import triage
+from bot.voice import build_messages, finish, shape_of
+from connectors.base import Comment
+from knowledge.store import Hit
+
+
+class Retriever(Protocol):
+    def search(self, query: str, k: int = 3, min_score: float | None = None,
+               video_id: str | None = None) -> list[Hit]: ...
+
+
+@dataclass
+class Timings:
+    """Seconds spent per stage for one comment."""
+
+    retrieve: float = 0.0
+    draft: float = 0.0
+    total: float = 0.0
+
+    @property
+    def rest(self) -> float:
+        return max(0.0, self.total - self.retrieve - self.draft)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    comment_id: str
+    draft_id: int | None
+    status: str
+    reason: str
+    timings: Timings = field(default_factory=Timings)
+
+
+@dataclass(frozen=True)
+class Drafted:
+    text: str
+    model: str
+    prompt_tokens: int | None
+    completion_tokens: int | None
+
+
+class Pipeline:
+    """Turns stored comments into drafts (pending, approved or skipped)."""
+
+    def __init__(self, settings: Settings, store: Store, retriever: Retriever | None,
+                 model: ChatModel, max_reply_chars: dict[str, int] | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.retriever = retriever
+        self.model = model
+        self.max_reply_chars = max_reply_chars or {}
+
+    def process(self, stored: StoredComment) -> Outcome:
+        comment = stored.comment
+        with comment_context(comment.platform, comment.comment_id):
+            return self._process(stored)
+
+    def _process(self, stored: StoredComment) -> Outcome:
+        started = time.perf_counter()
+        comment, timings = stored.comment, Timings()
+        verdict = triage(comment)
+        if not verdict.reply:
+            new = NewDraft(SKIPPED, verdict.reason, triage_label=verdict.label,
+                           triage_reason=verdict.reason)
+            return self._record(stored, new, timings, started)
+        t0 = time.perf_counter()
+        hits = self.retrieve(comment)
+        timings.retrieve = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        drafted = self.draft(comment, hits)
+        timings.draft = time.perf_counter() - t0
+        status, reason = self.policy(drafted)
+        new = NewDraft(
+            status, reason, reply_text=drafted.text, model=drafted.model,
+            context=[{"source": h.source, "text": h.text, "score": h.score,
+                      "chunk_id": h.chunk_id} for h in hits],
+            triage_label=verdict.label, triage_reason=verdict.reason,
+            prompt_tokens=drafted.prompt_tokens, completion_tokens=drafted.completion_tokens,
+        )
+        return self._record(stored, new, timings, started)
+
+    def retrieve(self, comment: Comment) -> list[Hit]:
+        if self.retriever is None:
+            return []
+        cfg = self.settings.knowledge
+        hits = self.retriever.search(comment.text, k=cfg.top_k, min_score=cfg.min_score,
+                                     video_id=comment.video_id)
+        log.debug("retrieved", hits=len(hits), scores=[h.score for h in hits])
+        return hits
+
+    def draft(self, comment: Comment, hits: list[Hit]) -> Drafted:
+        persona = self.settings.persona
+        shape = shape_of(comment.text, self.settings.llm.max_tokens)
+        completion = self.model.complete(build_messages(persona, comment, hits, shape),
+                                         shape.max_tokens)
+        limit = self.max_reply_chars.get(comment.platform, 10_000)
+        text = finish(completion.text, persona.signature, limit)
+        return Drafted(text, completion.model, completion.prompt_tokens,
+                       completion.completion_tokens)
+
+    def policy(self, drafted: Drafted) -> tuple[str, str]:
+        body = drafted.text.replace(self.settings.persona.signature, "").strip()
+        if not body:
+            return PENDING, "the model returned an empty reply: write one with `queue approve "\
+                "ID --text`"
+        if self.settings.mode == "auto":
+            return APPROVED, "auto mode"
+        return PENDING, "awaiting approval"
+
+    def _record(self, stored: StoredComment, new: NewDraft, timings: Timings,
+                started: float) -> Outcome:
+        draft_id = self.store.create_draft(stored.pk, new)
+        timings.total = time.perf_counter() - started
+        if draft_id is None:
+            log.info("already handled elsewhere")
+            return Outcome(stored.comment.comment_id, None, "duplicate", "already handled",
+                           timings)
+        log.info("comment handled", status=new.status, reason=new.reason, draft_id=draft_id,
+                 triage=new.triage_label, sources=len(new.context),
+                 retrieve_ms=round(timings.retrieve * 1000), draft_ms=round(timings.draft * 1000))
+        return Outcome(stored.comment.comment_id, draft_id, new.status, new.reason, timings)

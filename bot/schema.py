@@ -1,0 +1,117 @@
+"""Database tables. Changes go in a new Alembic migration under bot/migrations/versions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite drops the zone, so it is put back)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CommentRow(Base):
+    __tablename__ = "comments"
+    __table_args__ = (UniqueConstraint("platform", "comment_id", name="uq_comments_platform_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    comment_id: Mapped[str] = mapped_column(String(255))
+    parent_id: Mapped[str | None] = mapped_column(String(255))
+    reply_to: Mapped[str | None] = mapped_column(String(255))
+    author: Mapped[str] = mapped_column(String(255))
+    author_id: Mapped[str] = mapped_column(String(255), default="")
+    text: Mapped[str] = mapped_column(Text)
+    video_id: Mapped[str | None] = mapped_column(String(255))
+    video_title: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    is_own: Mapped[bool] = mapped_column(Boolean, default=False)
+    can_reply: Mapped[bool] = mapped_column(Boolean, default=True)
+    raw: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class DraftRow(Base):
+    __tablename__ = "drafts"
+    __table_args__ = (Index("ix_drafts_status", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_pk: Mapped[int] = mapped_column(ForeignKey("comments.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    reply_text: Mapped[str | None] = mapped_column(Text)
+    draft_text: Mapped[str | None] = mapped_column(Text)
+    model: Mapped[str | None] = mapped_column(String(255))
+    context: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    triage_label: Mapped[str | None] = mapped_column(String(32))
+    triage_reason: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    reply_id: Mapped[str | None] = mapped_column(String(255))
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(255))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    prompt_tokens: Mapped[int | None] = mapped_column(Integer)
+    completion_tokens: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AuditRow(Base):
+    __tablename__ = "audit"
+    __table_args__ = (Index("ix_audit_draft", "draft_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"))
+    comment_pk: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CursorRow(Base):
+    __tablename__ = "cursors"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    feed: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

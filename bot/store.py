@@ -1,0 +1,366 @@
+"""All reads and writes of replybot's state. Only this module touches the database.
+
+Drafts move through the states of DESIGN.md; every move is one transaction that changes the row
+only if it is still in an allowed state (compare-and-set) and writes an audit row with a reason.
+Two processes approving or posting the same draft therefore cannot both win.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import migrate
+from bot.errors import InvalidTransition, NotFound, StoreError
+from bot.schema import AuditRow, CommentRow, CursorRow, DraftRow, utcnow
+from connectors.base import Comment
+
+PENDING, APPROVED, POSTING, POSTED = "pending", "approved", "posting", "posted"
+REJECTED, SKIPPED, FAILED = "rejected", "skipped", "failed"
+STATUSES = (PENDING, APPROVED, POSTING, POSTED, REJECTED, SKIPPED, FAILED)
+
+#: Where a draft may go from each state (None: the draft is being created).
+TRANSITIONS: dict[str | None, frozenset[str]] = {
+    None: frozenset({PENDING, APPROVED, SKIPPED, FAILED}),
+    PENDING: frozenset({APPROVED, REJECTED}),
+    APPROVED: frozenset({POSTING, REJECTED, PENDING}),
+    POSTING: frozenset({POSTED, APPROVED, FAILED}),
+    FAILED: frozenset({APPROVED, REJECTED}),
+    SKIPPED: frozenset({PENDING}),
+    REJECTED: frozenset(),
+    POSTED: frozenset(),
+}
+
+
+def sources_from(rows: list[dict[str, Any]]) -> list[str]:
+    """Distinct sources of a draft's context, in order of first appearance."""
+    return list(dict.fromkeys(str(row.get("source", "")) for row in rows))
+
+
+@dataclass(frozen=True)
+class StoredComment:
+    """A comment as stored, with its row id."""
+
+    pk: int
+    comment: Comment
+    fetched_at: datetime
+
+
+@dataclass(frozen=True)
+class DraftView:
+    """A draft and the comment it answers."""
+
+    id: int
+    status: str
+    comment: Comment
+    comment_pk: int
+    reply_text: str | None
+    draft_text: str | None
+    model: str | None
+    context: list[dict[str, Any]]
+    triage_label: str | None
+    triage_reason: str | None
+    reason: str | None
+    reply_id: str | None
+    posted_at: datetime | None
+    claimed_by: str | None
+    claimed_at: datetime | None
+    attempts: int
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def sources(self) -> list[str]:
+        return sources_from(self.context)
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.comment
+        return {
+            "id": self.id, "platform": c.platform, "comment_id": c.comment_id,
+            "author": c.author, "comment": c.text, "video_id": c.video_id,
+            "video_title": c.video_title, "reply": self.reply_text,
+            "draft": self.draft_text, "status": self.status, "sources": self.sources,
+            "triage": self.triage_label, "triage_reason": self.triage_reason,
+            "reason": self.reason, "model": self.model, "reply_id": self.reply_id,
+            "attempts": self.attempts, "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+            "posted_at": self.posted_at.isoformat() if self.posted_at else None,
+        }
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    draft_id: int | None
+    from_status: str | None
+    to_status: str
+    actor: str
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["at"] = self.at.isoformat()
+        return data
+
+
+@dataclass(frozen=True)
+class NewDraft:
+    """What the pipeline decided for a comment, ready to be stored."""
+
+    status: str
+    reason: str
+    reply_text: str | None = None
+    model: str | None = None
+    context: list[dict[str, Any]] = field(default_factory=list)
+    triage_label: str | None = None
+    triage_reason: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+def _comment_of(row: CommentRow) -> Comment:
+    return Comment(
+        platform=row.platform, comment_id=row.comment_id, author=row.author,
+        author_id=row.author_id, text=row.text, video_id=row.video_id,
+        video_title=row.video_title, published_at=row.published_at, parent_id=row.parent_id,
+        reply_to=row.reply_to, is_own=row.is_own, can_reply=row.can_reply, raw=row.raw or {},
+    )
+
+
+def _view(draft: DraftRow, comment: CommentRow) -> DraftView:
+    return DraftView(
+        id=draft.id, status=draft.status, comment=_comment_of(comment), comment_pk=comment.id,
+        reply_text=draft.reply_text, draft_text=draft.draft_text, model=draft.model,
+        context=list(draft.context or []), triage_label=draft.triage_label,
+        triage_reason=draft.triage_reason, reason=draft.reason, reply_id=draft.reply_id,
+        posted_at=draft.posted_at, claimed_by=draft.claimed_by, claimed_at=draft.claimed_at,
+        attempts=draft.attempts, created_at=draft.created_at, updated_at=draft.updated_at,
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the CLI read while the daemon writes; the timeout makes writers wait, not fail.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+class Store:
+    """replybot's state: comments, drafts, the audit log and per-feed cursors."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Open the database at `url` and apply any migrations it lacks."""
+        engine = make_engine(url)
+        try:
+            migrate.upgrade(engine)
+        except OperationalError as exc:
+            raise StoreError(f"cannot open database {engine.url!r}: {exc.orig}; check "
+                             "database_url and that the data dir is writable") from None
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    # -- intake ---------------------------------------------------------------------------------
+
+    def _insert_ignore(self, table: Any) -> Any:
+        dialect = self.engine.dialect.name
+        if dialect == "sqlite":
+            return sqlite.insert(table).on_conflict_do_nothing()
+        if dialect == "postgresql":
+            return postgresql.insert(table).on_conflict_do_nothing()
+        raise StoreError(f"unsupported database {dialect!r}: use SQLite or PostgreSQL")
+
+    def ingest(self, platform: str, feed: str, comments: Sequence[Comment],
+               cursor: str | None) -> int:
+        """Store new comments and advance the feed's cursor in one transaction.
+
+        Comments already stored are left as they are. Returns how many were new.
+        """
+        new = 0
+        with self._tx() as session:
+            for comment in comments:
+                values = self._comment_values(comment)
+                result = session.execute(self._insert_ignore(CommentRow.__table__).values(values))
+                new += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+            self._set_cursor(session, platform, feed, cursor)
+        return new
+
+    @staticmethod
+    def _comment_values(c: Comment) -> dict[str, Any]:
+        return {
+            "platform": c.platform, "comment_id": c.comment_id, "parent_id": c.parent_id,
+            "reply_to": c.reply_to, "author": c.author, "author_id": c.author_id,
+            "text": c.text, "video_id": c.video_id, "video_title": c.video_title,
+            "published_at": c.published_at, "fetched_at": utcnow(), "is_own": c.is_own,
+            "can_reply": c.can_reply, "raw": c.raw,
+        }
+
+    def _set_cursor(self, session: Session, platform: str, feed: str, value: str | None) -> None:
+        row = session.get(CursorRow, (platform, feed))
+        if row is None:
+            session.add(CursorRow(platform=platform, feed=feed, value=value, updated_at=utcnow()))
+        else:
+            row.value, row.updated_at = value, utcnow()
+
+    def cursor(self, platform: str, feed: str = "default") -> str | None:
+        with self._tx() as session:
+            row = session.get(CursorRow, (platform, feed))
+            return row.value if row else None
+
+    def unprocessed(self, limit: int = 100, platforms: Iterable[str] | None = None,
+                    after_pk: int = 0) -> list[StoredComment]:
+        """Comments with no draft yet, oldest first, after row `after_pk`."""
+        query = (select(CommentRow).outerjoin(DraftRow, DraftRow.comment_pk == CommentRow.id)
+                 .where(DraftRow.id.is_(None), CommentRow.id > after_pk)
+                 .order_by(CommentRow.id).limit(limit))
+        if platforms is not None:
+            query = query.where(CommentRow.platform.in_(list(platforms)))
+        with self._tx() as session:
+            rows = session.scalars(query).all()
+            return [StoredComment(r.id, _comment_of(r), r.fetched_at) for r in rows]
+
+    # -- drafts ---------------------------------------------------------------------------------
+
+    def create_draft(self, comment_pk: int, new: NewDraft, actor: str = "pipeline") -> int | None:
+        """Record the outcome for a comment. None if it already has one (another run won)."""
+        if new.status not in TRANSITIONS[None]:
+            raise InvalidTransition(f"a draft cannot start as {new.status!r}")
+        now = utcnow()
+        values = {
+            "comment_pk": comment_pk, "status": new.status, "reply_text": new.reply_text,
+            "draft_text": new.reply_text, "model": new.model, "context": new.context,
+            "triage_label": new.triage_label, "triage_reason": new.triage_reason,
+            "reason": new.reason, "attempts": 0, "prompt_tokens": new.prompt_tokens,
+            "completion_tokens": new.completion_tokens, "created_at": now, "updated_at": now,
+        }
+        with self._tx() as session:
+            result = session.execute(self._insert_ignore(DraftRow.__table__).values(values))
+            if not result.rowcount:  # type: ignore[attr-defined]
+                return None
+            draft_id = session.scalar(select(DraftRow.id).where(DraftRow.comment_pk == comment_pk))
+            session.add(AuditRow(draft_id=draft_id, comment_pk=comment_pk, from_status=None,
+                                 to_status=new.status, actor=actor, reason=new.reason, at=now))
+            return draft_id
+
+    def transition(self, draft_id: int, to: str, reason: str, actor: str,
+                   from_: Iterable[str] | None = None, **fields: Any) -> DraftView:
+        """Move a draft to `to` if it is in one of `from_` (default: every state allowing it).
+
+        Raises InvalidTransition when the draft is elsewhere, e.g. already handled by another
+        process; nothing changes then.
+        """
+        allowed = [s for s, targets in TRANSITIONS.items() if s and to in targets]
+        sources = [s for s in (from_ or allowed) if s in allowed]
+        now = utcnow()
+        with self._tx() as session:
+            # One compare-and-set per source state: the first write takes SQLite's write lock
+            # (no read-then-write upgrade that could fail under contention) and tells us exactly
+            # which state the draft left.
+            for source in sources:
+                comment_pk = session.execute(
+                    update(DraftRow)
+                    .where(DraftRow.id == draft_id, DraftRow.status == source)
+                    .values(status=to, reason=reason, updated_at=now, **fields)
+                    .returning(DraftRow.comment_pk)
+                ).scalar()
+                if comment_pk is not None:
+                    session.add(AuditRow(draft_id=draft_id, comment_pk=comment_pk,
+                                         from_status=source, to_status=to, actor=actor,
+                                         reason=reason, at=now))
+                    break
+            else:
+                current = session.scalar(select(DraftRow.status).where(DraftRow.id == draft_id))
+                if current is None:
+                    raise NotFound(f"no draft {draft_id}: see `replybot queue list --status all`")
+                raise InvalidTransition(f"draft {draft_id} is {current}; it cannot become {to}")
+        return self.draft(draft_id)
+
+    def edit_text(self, draft_id: int, text: str, actor: str) -> DraftView:
+        """Replace the reply text of a draft that has not been posted yet."""
+        with self._tx() as session:
+            result = session.execute(
+                update(DraftRow)
+                .where(DraftRow.id == draft_id, DraftRow.status.in_([PENDING, APPROVED, FAILED]))
+                .values(reply_text=text, updated_at=utcnow())
+                .returning(DraftRow.status, DraftRow.comment_pk)
+            )
+            row = result.first()
+            if row is None:
+                self.draft(draft_id)  # NotFound if missing
+                raise InvalidTransition(f"draft {draft_id} can no longer be edited")
+            session.add(AuditRow(draft_id=draft_id, comment_pk=row.comment_pk,
+                                 from_status=row.status, to_status=row.status, actor=actor,
+                                 reason="reply text edited"))
+        return self.draft(draft_id)
+
+    def draft(self, draft_id: int) -> DraftView:
+        with self._tx() as session:
+            row = session.execute(
+                select(DraftRow, CommentRow).join(CommentRow, DraftRow.comment_pk == CommentRow.id)
+                .where(DraftRow.id == draft_id)
+            ).first()
+            if row is None:
+                raise NotFound(f"no draft {draft_id}: see `replybot queue list --status all`")
+            return _view(*row)
+
+    def drafts(self, status: str | None = PENDING, limit: int = 200,
+               platform: str | None = None) -> list[DraftView]:
+        """Drafts in `status` (None: all), oldest first."""
+        query = (select(DraftRow, CommentRow)
+                 .join(CommentRow, DraftRow.comment_pk == CommentRow.id)
+                 .order_by(DraftRow.id).limit(limit))
+        if status is not None:
+            query = query.where(DraftRow.status == status)
+        if platform is not None:
+            query = query.where(CommentRow.platform == platform)
+        with self._tx() as session:
+            return [_view(d, c) for d, c in session.execute(query).all()]
+
+    def counts(self) -> dict[str, int]:
+        with self._tx() as session:
+            rows = session.execute(select(DraftRow.status, func.count()).group_by(DraftRow.status))
+            counts = {status: 0 for status in STATUSES}
+            counts.update({status: n for status, n in rows.all()})
+            return counts
+
+    def comment_count(self) -> int:
+        with self._tx() as session:
+            return int(session.scalar(select(func.count()).select_from(CommentRow)) or 0)
+
+    def audit(self, draft_id: int | None = None, limit: int = 500) -> list[AuditEntry]:
+        query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+        if draft_id is not None:
+            query = query.where(AuditRow.draft_id == draft_id)
+        with self._tx() as session:
+            rows = list(reversed(session.scalars(query).all()))
+            return [AuditEntry(r.at, r.draft_id, r.from_status, r.to_status, r.actor, r.reason)
+                    for r in rows]

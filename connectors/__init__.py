@@ -1,0 +1,1 @@
+"""Platform connectors: one module per platform behind the small interface in `base`."""

@@ -1,0 +1,1 @@
+"""The creator's knowledge base: loaders, chunking, embeddings, the Chroma store and retrieval."""
