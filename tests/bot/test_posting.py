@@ -1,0 +1,167 @@
+"""A reply is posted at most once, whatever fails and whenever the process dies."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import update
+
+from bot.posting import Poster
+from bot.schema import DraftRow
+from bot.store import APPROVED, FAILED, PENDING, POSTED, POSTING, NewDraft, Store
+from connectors.errors import AuthError, PermanentError, TransientError
+from tests.fakes.connector import FakeConnector
+
+
+def age_claim(store: Store, draft_id: int, owner: str | None = None) -> None:
+    """Make a `posting` claim look an hour old (and, optionally, owned by someone else)."""
+    values: dict[str, object] = {"claimed_at": datetime.now(UTC) - timedelta(hours=1)}
+    if owner:
+        values["claimed_by"] = owner
+    with store.engine.begin() as connection:
+        connection.execute(update(DraftRow).where(DraftRow.id == draft_id).values(**values))
+
+
+class ProcessDied(BaseException):
+    """Stands in for SIGKILL: nothing after it runs, no except Exception catches it."""
+
+
+def approved_draft(store: Store, connector: FakeConnector, text: str = "Thanks! — Lina") -> int:
+    comment = connector.push_comment("Love it", comment_id=f"c{len(connector.inbox) + 1}")
+    store.ingest(connector.name, "default", [comment], str(len(connector.inbox)))
+    stored = next(s for s in store.unprocessed() if s.comment.comment_id == comment.comment_id)
+    draft_id = store.create_draft(stored.pk, NewDraft(APPROVED, "auto mode", reply_text=text))
+    assert draft_id is not None
+    return draft_id
+
+
+@pytest.fixture
+def poster(store: Store, connector: FakeConnector) -> Poster:
+    return Poster(store, {connector.name: connector}, actor="test", max_attempts=3)
+
+
+def test_posts_an_approved_draft_once(store: Store, connector: FakeConnector,
+                                      poster: Poster) -> None:
+    draft_id = approved_draft(store, connector)
+    result = poster.post(store.draft(draft_id))
+    assert result.status == POSTED and result.reply_id == "r1"
+    poster.post(store.draft(draft_id))  # posted: nothing to claim
+    poster.post_approved()
+    assert len(connector.posted) == 1 and connector.post_calls == 1
+
+
+def test_a_second_poster_cannot_post_a_claimed_draft(store: Store, connector: FakeConnector,
+                                                      poster: Poster) -> None:
+    draft_id = approved_draft(store, connector)
+    stale_view = store.draft(draft_id)
+    other = Poster(store, {connector.name: connector}, actor="other")
+    other.post(stale_view)
+    assert poster.post(stale_view).status == POSTED  # reports the state, posts nothing
+    assert connector.post_calls == 1
+
+
+def test_death_after_posting_is_reconciled_without_a_second_post(
+        store: Store, connector: FakeConnector) -> None:
+    draft_id = approved_draft(store, connector)
+    connector.fail_after_post.append(ProcessDied())
+    dying = Poster(store, {connector.name: connector}, actor="daemon")
+    with pytest.raises(ProcessDied):
+        dying.post(store.draft(draft_id))
+    assert store.draft(draft_id).status == POSTING and len(connector.posted) == 1
+
+    age_claim(store, draft_id, owner="gone-host:1:dead")
+    fresh = Poster(store, {connector.name: connector}, actor="daemon", lease_s=60)
+    assert fresh.reconcile() == 1
+    settled = store.draft(draft_id)
+    assert settled.status == POSTED and settled.reply_id == connector.posted[0].reply_id
+    assert "after an interruption" in (settled.reason or "")
+    fresh.post_approved()
+    assert connector.post_calls == 1 and len(connector.posted) == 1
+
+
+def test_death_before_posting_is_reconciled_into_exactly_one_post(
+        store: Store, connector: FakeConnector) -> None:
+    draft_id = approved_draft(store, connector)
+    connector.fail_before_post.append(ProcessDied())
+    with pytest.raises(ProcessDied):
+        Poster(store, {connector.name: connector}, actor="daemon").post(store.draft(draft_id))
+    age_claim(store, draft_id)
+    fresh = Poster(store, {connector.name: connector}, actor="daemon", lease_s=60)
+    assert fresh.reconcile() == 1
+    assert store.draft(draft_id).status == APPROVED
+    fresh.post_approved()
+    assert store.draft(draft_id).status == POSTED and len(connector.posted) == 1
+
+
+def test_a_live_claim_in_this_process_is_left_alone(store: Store, connector: FakeConnector,
+                                                    poster: Poster) -> None:
+    draft_id = approved_draft(store, connector)
+    store.transition(draft_id, POSTING, "in flight", "test", claimed_by=poster.owner,
+                     claimed_at=datetime.now(UTC))
+    assert poster.reconcile() == 0 and connector.find_calls == 0
+
+
+def test_timeout_that_actually_posted_is_found_before_retrying(
+        store: Store, connector: FakeConnector, poster: Poster) -> None:
+    draft_id = approved_draft(store, connector)
+    connector.fail_after_post.append(TransientError("read timed out"))
+    assert poster.post(store.draft(draft_id)).status == APPROVED  # retry later
+    result = poster.post(store.draft(draft_id))
+    assert result.status == POSTED and "found on the platform" in (result.reason or "")
+    assert len(connector.posted) == 1 and connector.post_calls == 1
+
+
+def test_transient_failures_give_up_after_max_attempts(store: Store, connector: FakeConnector,
+                                                       poster: Poster) -> None:
+    draft_id = approved_draft(store, connector)
+    connector.fail_before_post.extend(TransientError("503") for _ in range(3))
+    for _ in range(3):
+        poster.post_approved()
+    failed = store.draft(draft_id)
+    assert failed.status == FAILED and "gave up after 3 attempts" in (failed.reason or "")
+    assert connector.posted == []
+
+
+def test_permanent_errors_fail_with_the_platform_reason(store: Store, connector: FakeConnector,
+                                                        poster: Poster) -> None:
+    draft_id = approved_draft(store, connector)
+    connector.fail_before_post.append(PermanentError("comments are disabled",
+                                                     code="commentsDisabled"))
+    result = poster.post(store.draft(draft_id))
+    assert (result.status, result.reason) == (FAILED, "comments are disabled")
+
+
+def test_auth_errors_pause_the_platform_and_keep_drafts_approved(
+        store: Store, connector: FakeConnector, poster: Poster) -> None:
+    first, second = approved_draft(store, connector), approved_draft(store, connector)
+    connector.fail_before_post.append(AuthError("token revoked: run `replybot auth youtube`"))
+    report = poster.post_approved()
+    assert report.deferred == 2 and report.posted == 0
+    assert {store.draft(first).status, store.draft(second).status} == {APPROVED}
+    assert store.draft(first).attempts == 0
+
+
+def test_pending_drafts_are_never_posted(store: Store, connector: FakeConnector,
+                                         poster: Poster) -> None:
+    comment = connector.push_comment("Hi")
+    store.ingest("fake", "default", [comment], "1")
+    store.create_draft(store.unprocessed()[0].pk, NewDraft(PENDING, "awaiting", reply_text="x"))
+    assert poster.post_approved().posted == 0 and connector.post_calls == 0
+
+
+def test_a_dead_process_on_this_host_is_reconciled_at_once(store: Store,
+                                                            connector: FakeConnector) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)
+    dead_owner = f"{socket.gethostname()}:{finished.stdout.strip()}:x"
+    draft_id = approved_draft(store, connector)
+    store.transition(draft_id, POSTING, "claimed by a process that died", "test",
+                     claimed_by=dead_owner, claimed_at=datetime.now(UTC))
+    fresh = Poster(store, {connector.name: connector}, actor="daemon", lease_s=3600)
+    assert fresh.reconcile() == 1
+    assert store.draft(draft_id).status == APPROVED

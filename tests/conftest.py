@@ -1,0 +1,108 @@
+"""Shared fixtures: a tmp data dir per test, real SQLite and Chroma files, fakes for the edges."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import App
+from bot.config import Settings
+from bot.daemon import Daemon
+from bot.store import Store
+from knowledge.embeddings import E5Embedder
+from knowledge.store import KnowledgeBase, open_client
+from tests.fakes.connector import FakeConnector, RecordingModel
+from tests.fakes.openai_server import FakeOpenAI
+
+SIGNATURE = "— Lina ☕"
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never see the developer's REPLYBOT_* settings."""
+    for key in list(os.environ):
+        if key.startswith("REPLYBOT_"):
+            monkeypatch.delenv(key)
+
+
+@pytest.fixture(scope="session")
+def embedder() -> E5Embedder:
+    return E5Embedder()
+
+
+@pytest.fixture(scope="session")
+def openai_server() -> Iterator[FakeOpenAI]:
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_openai(openai_server: FakeOpenAI) -> FakeOpenAI:
+    openai_server.reset()
+    return openai_server
+
+
+def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+    base: dict[str, Any] = {
+        "data_dir": data_dir,
+        "persona": {"name": "Lina Brews", "handle": "LinaBrews", "signature": SIGNATURE,
+                    "description": "You make home-coffee videos."},
+    }
+    base.update(overrides)
+    return Settings(**base)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "data")
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Store]:
+    store = Store.open(settings.db_url)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def kb(tmp_path: Path, embedder: E5Embedder) -> KnowledgeBase:
+    return KnowledgeBase(open_client(path=tmp_path / "chroma"), embedder)
+
+
+@pytest.fixture
+def connector() -> FakeConnector:
+    return FakeConnector()
+
+
+@pytest.fixture
+def model() -> RecordingModel:
+    return RecordingModel()
+
+
+def build_app(settings: Settings, connectors: dict[str, Any], model: Any,
+              kb: KnowledgeBase | None = None) -> App:
+    """An App whose edges are the given fakes; everything in between is real."""
+    app = App(settings, actor="test")
+    app.__dict__["connectors"] = connectors
+    app.__dict__["model"] = model
+    if kb is not None:
+        app.__dict__["knowledge"] = kb
+    return app
+
+
+@pytest.fixture
+def app(settings: Settings, connector: FakeConnector, model: RecordingModel,
+        kb: KnowledgeBase) -> Iterator[App]:
+    application = build_app(settings, {connector.name: connector}, model, kb)
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def daemon(app: App) -> Daemon:
+    return Daemon(app)
