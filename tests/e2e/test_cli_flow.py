@@ -1,0 +1,160 @@
+"""The creator's day with the real CLI: comments in, drafts queued, approve, posted once."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import REPLYBOT, Sandbox
+from tests.fakes.openai_server import FakeOpenAI
+
+COMMENTS = [
+    {"id": "q1", "author": "Tom", "text": "What water temperature do you use?",
+     "video_id": "v60", "video_title": "V60 Basics"},
+    {"id": "p1", "author": "Priya", "text": "Love this!"},
+    {"id": "s1", "author": "Bot", "text": "Earn $500/day, DM me on telegram t.me/x"},
+    {"id": "o1", "author": "LinaBrews", "text": "Thanks for watching everyone!"},
+    {"id": "z1", "author": "小雨", "text": "冷萃要泡多久？"},
+]
+
+
+@pytest.fixture
+def box(tmp_path: Path, fake_openai: FakeOpenAI) -> Sandbox:
+    sandbox = Sandbox(tmp_path, fake_openai.base_url)
+    sandbox.add_comments(COMMENTS)
+    return sandbox
+
+
+def pending_ids(box: Sandbox) -> dict[str, int]:
+    return {d["comment_id"]: d["id"] for d in box.json("queue", "list")}
+
+
+def test_comments_become_drafts_and_an_approval_posts_exactly_once(box: Sandbox) -> None:
+    run = box.cli("run", "--once")
+    assert '"event": "replybot stopped"' in run.stderr
+    drafts = box.json("queue", "list")
+    assert sorted(d["comment_id"] for d in drafts) == ["p1", "q1", "z1"]
+    q1 = next(d for d in drafts if d["comment_id"] == "q1")
+    assert {"id", "platform", "comment_id", "author", "comment", "reply", "status",
+            "sources"} <= set(q1)
+    assert (q1["platform"], q1["author"], q1["status"]) == ("local", "Tom", "pending")
+    assert q1["reply"].endswith("— Lina")
+    skipped = {d["comment_id"]: d["triage"] for d in box.json("queue", "list", "--status",
+                                                              "skipped")}
+    assert skipped == {"s1": "spam", "o1": "own"}
+    assert box.outbox_records() == []
+
+    approved = box.json("queue", "approve", str(q1["id"]))
+    assert approved["status"] == "posted"
+    [record] = box.outbox_records()
+    assert (record["comment_id"], record["text"], record["reply_id"]) == \
+        ("q1", q1["reply"], approved["reply_id"])
+
+    again = box.cli("queue", "approve", str(q1["id"]), check=False)
+    assert again.returncode == 1
+    assert again.stderr.strip() == f"error: draft {q1['id']} is posted; it cannot become approved"
+    box.cli("run", "--once")
+    assert len(box.outbox_records()) == 1
+
+
+def test_two_terminals_approving_at_once_post_once(box: Sandbox) -> None:
+    box.cli("run", "--once")
+    ids = pending_ids(box)
+    racers = [subprocess.Popen([REPLYBOT, "queue", "approve", str(draft_id)], env=box.env(),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+              for draft_id in ids.values() for _ in range(2)]
+    codes = [p.wait(timeout=120) for p in racers]
+    assert sorted(codes) == [0, 0, 0, 1, 1, 1]
+    posted = [r["comment_id"] for r in box.outbox_records()]
+    assert sorted(posted) == sorted(ids)
+
+
+def test_approve_later_leaves_posting_to_the_daemon(box: Sandbox) -> None:
+    box.cli("run", "--once")
+    draft_id = pending_ids(box)["p1"]
+    assert box.json("queue", "approve", str(draft_id), "--later")["status"] == "approved"
+    assert box.outbox_records() == []
+    box.cli("run", "--once")
+    assert [r["comment_id"] for r in box.outbox_records()] == ["p1"]
+
+
+def test_edit_with_editor_then_approve_with_text_and_reject(box: Sandbox) -> None:
+    box.cli("run", "--once")
+    ids = pending_ids(box)
+    edited = box.cli("queue", "edit", str(ids["q1"]), "--json",
+                     extra_env={"EDITOR": "sed -i s/Thanks/Cheers/"})
+    assert '"status": "pending"' in edited.stdout and "Cheers" in edited.stdout
+    shown = box.json("queue", "show", str(ids["q1"]))
+    assert shown["reply"].startswith("Cheers") and shown["draft"].startswith("Thanks")
+    assert [a["reason"] for a in shown["audit"]] == ["awaiting approval", "reply text edited"]
+
+    box.cli("queue", "approve", str(ids["z1"]), "--text", "14 小时。— Lina")
+    assert box.outbox_records()[0]["text"] == "14 小时。— Lina"
+    rejected = box.json("queue", "reject", str(ids["p1"]), "--reason", "not needed")
+    assert rejected["status"] == "rejected"
+    box.cli("run", "--once")
+    assert [r["comment_id"] for r in box.outbox_records()] == ["z1"]
+    audit = box.json("audit")
+    assert any(a["to_status"] == "rejected" and a["reason"] == "not needed" for a in audit)
+
+
+def test_a_malformed_inbox_line_is_reported_and_the_rest_processed(tmp_path: Path,
+                                                                   fake_openai: FakeOpenAI
+                                                                   ) -> None:
+    box = Sandbox(tmp_path, fake_openai.base_url)
+    box.add_comments(COMMENTS[:1])
+    with box.inbox.open("a", encoding="utf-8") as handle:
+        handle.write('{"id": "broken", "author": \n')
+    box.add_comments(COMMENTS[1:2])
+    run = box.cli("run", "--once")
+    assert f"{box.inbox}:2: not valid JSON" in run.stderr
+    assert sorted(pending_ids(box)) == ["p1", "q1"]
+
+
+def test_queue_show_text_for_people(box: Sandbox) -> None:
+    box.cli("run", "--once")
+    shown = box.cli("queue", "show", str(pending_ids(box)["q1"])).stdout
+    assert "What water temperature do you use?" in shown and "awaiting approval" in shown
+    listing = box.cli("queue", "list").stdout
+    assert "Tom" in listing and "pending" in listing
+
+
+def test_bad_configuration_is_one_line_naming_the_key(box: Sandbox) -> None:
+    box.write_config(extra='[knowledge]\ntop_k = "three"\n')
+    result = box.cli("queue", "list", check=False)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("error: invalid configuration: knowledge.top_k")
+
+
+def test_unknown_draft_and_bad_status_are_clear(box: Sandbox) -> None:
+    result = box.cli("queue", "approve", "999", check=False)
+    assert result.returncode == 1 and "no draft 999" in result.stderr
+    result = box.cli("queue", "list", "--status", "done", check=False)
+    assert result.returncode == 2 and "all" in result.stderr
+
+
+def test_kb_add_and_search_in_both_languages(box: Sandbox) -> None:
+    demo = Path(__file__).parents[2] / "deploy" / "demo" / "knowledge"
+    added = box.json("kb", "add", str(demo))
+    assert len(added["results"]) == 6 and added["problems"] == []
+    again = box.json("kb", "add", str(demo))
+    assert sum(r["added"] for r in again["results"]) == 0
+    hits = box.json("kb", "search", "冷萃在冰箱里泡多久", "--k", "3")
+    assert 1 <= len(hits) <= 3 and set(hits[0]) >= {"source", "text", "score"}
+    assert any("14" in h["text"] for h in hits)
+    listed = box.json("kb", "list")
+    assert sum(s["chunks"] for s in listed) > 20
+
+
+@pytest.mark.slow
+def test_the_default_bundled_model_runs_the_whole_flow_offline(tmp_path: Path) -> None:
+    box = Sandbox(tmp_path, llm_url=None)
+    box.add_comments(COMMENTS[:2])
+    box.cli("run", "--once", timeout=300)
+    drafts = box.json("queue", "list")
+    assert len(drafts) == 2
+    assert all(d["reply"] and d["reply"].endswith("— Lina") for d in drafts)
+    assert {d["status"] for d in drafts} == {"pending"}
