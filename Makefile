@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := deploy/demo
-export REPLYBOT_DATA_DIR ?= $(CURDIR)/.replybot
+DATA ?= $(CURDIR)/.replybot
+DEMO_ENV := REPLYBOT_DATA_DIR="$(DATA)" REPLYBOT_CONFIG=$(DEMO)/replybot.toml
 
 .PHONY: run test bench lint typecheck install clean demo-reset
 
@@ -20,13 +21,13 @@ $(STAMP): pyproject.toml requirements.lock | $(BIN)/python
 install: $(STAMP)
 
 run: $(STAMP)
-	mkdir -p "$(REPLYBOT_DATA_DIR)"
-	test -f "$(REPLYBOT_DATA_DIR)/inbox.jsonl" || cp $(DEMO)/inbox.jsonl "$(REPLYBOT_DATA_DIR)/inbox.jsonl"
-	$(BIN)/replybot --config $(DEMO)/replybot.toml kb add $(DEMO)/knowledge
-	$(BIN)/replybot --config $(DEMO)/replybot.toml run
+	mkdir -p "$(DATA)"
+	test -f "$(DATA)/inbox.jsonl" || cp $(DEMO)/inbox.jsonl "$(DATA)/inbox.jsonl"
+	$(DEMO_ENV) $(BIN)/replybot kb add $(DEMO)/knowledge
+	$(DEMO_ENV) $(BIN)/replybot run
 
 demo-reset:
-	rm -rf "$(REPLYBOT_DATA_DIR)"
+	rm -rf "$(DATA)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
