@@ -30,6 +30,8 @@ demo-reset:
 	rm -rf "$(DATA)"
 
 test: $(STAMP)
+	$(BIN)/ruff check bot connectors knowledge tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

@@ -20,6 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.app import App
 from bot.errors import ModelError
 from bot.log import log
+from bot.pipeline import Outcome
 from bot.retry import with_retries
 from bot.store import APPROVED, FAILED, PENDING, SKIPPED, NewDraft, StoredComment
 from connectors.base import Connector
@@ -50,6 +51,8 @@ class Daemon:
         self.app = app
         self.counters = Counters()
         self.cycle = Counters()
+        #: what the pipeline did with each comment in the last cycle (for reports and benches)
+        self.outcomes: list[Outcome] = []
         self.stopping = threading.Event()
         self.paused_until: dict[str, datetime] = {}
         self.disabled: dict[str, str] = {}
@@ -62,6 +65,7 @@ class Daemon:
         """One cycle; returns its counters (the daemon's totals add them up)."""
         started = time.perf_counter()
         self.cycle = Counters(cycles=1)
+        self.outcomes = []
         try:
             self.cycle.reconciled += self.app.poster.reconcile()
             for name, connector in self.app.connectors.items():
@@ -124,7 +128,9 @@ class Daemon:
                     return
                 after = stored.pk
                 try:
-                    self._count(self.app.pipeline.process(stored).status)
+                    outcome = self.app.pipeline.process(stored)
+                    self.outcomes.append(outcome)
+                    self._count(outcome.status)
                 except ModelError as exc:
                     self.cycle.errors += 1
                     log.error("drafting paused until next cycle; the comment stays queued",

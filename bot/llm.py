@@ -8,6 +8,7 @@ with llama.cpp) makes the whole flow work offline; its replies are rough. Produc
 from __future__ import annotations
 
 import importlib.util
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,7 +90,8 @@ class LocalChat:
         self.path = config.local_model_path or bundled_model_path()
         self.model_id = f"local:{self.path.stem}"
         self.temperature = config.temperature
-        self.threads = config.local_threads
+        # llama-cpp-python defaults to half the cores, which leaves one of two idle
+        self.threads = config.local_threads or os.cpu_count() or 1
         self.context_tokens = config.local_context_tokens
         self._llama: Any = None
         self._lock = threading.Lock()

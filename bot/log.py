@@ -41,6 +41,9 @@ def configure(level: str = "INFO", fmt: str = "auto") -> None:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(name)s: %(message)s")
     for noisy in ("chromadb", "httpx", "apscheduler", "openai", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # A cycle longer than the interval makes the scheduler skip a tick: one cycle at a time is
+    # the point, not a problem worth a warning every interval.
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
 
 
 def _identity(logger: Any, name: str, event: dict[str, Any]) -> dict[str, Any]:

@@ -80,7 +80,8 @@ class Pipeline:
                            triage_reason=verdict.reason)
             return self._record(stored, new, timings, started)
         t0 = time.perf_counter()
-        hits = self.retrieve(comment)
+        # short praise gets a short thanks: facts would only lengthen the prompt
+        hits = [] if verdict.label == "praise" else self.retrieve(comment)
         timings.retrieve = time.perf_counter() - t0
         t0 = time.perf_counter()
         drafted = self.draft(comment, hits)

@@ -111,3 +111,14 @@ def test_fetch_errors_of_one_connector_do_not_stop_another(
     assert counters.queued == 1 and "broken" in daemon.disabled
     broken.push_comment("not read: the connector is stopped until re-authorised")
     assert daemon.run_once().new == 0
+
+
+def test_short_praise_is_thanked_without_looking_anything_up(
+        app: App, daemon: Daemon, connector: FakeConnector, model: RecordingModel,
+        kb: KnowledgeBase) -> None:
+    kb.add(Document("recipe.md", "I love this recipe: 93°C and 1:15."))
+    connector.push_comment("Love this!")
+    daemon.run_once()
+    [draft] = app.store.drafts(PENDING)
+    assert draft.context == [] and draft.triage_label == "praise"
+    assert "(no notes match this comment)" in model.calls[0][-1]["content"]
