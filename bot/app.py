@@ -12,9 +12,13 @@ from bot.errors import ConnectorUnavailable
 from bot.llm import ChatModel, chat_model
 from bot.pipeline import Pipeline
 from bot.posting import Poster
+from bot.quota import QuotaLedger
 from bot.store import Store
+from connectors import youtube
 from connectors.base import Connector
 from connectors.local import LocalConnector
+from connectors.stubs import STUBS
+from connectors.youtube import YouTubeConnector
 from knowledge.embeddings import E5Embedder
 from knowledge.store import KnowledgeBase, open_client
 
@@ -44,13 +48,43 @@ class App:
     @cached_property
     def connectors(self) -> dict[str, Connector]:
         found: dict[str, Connector] = {}
-        local = self.settings.connectors.local
-        if local.enabled:
+        cfg = self.settings.connectors
+        if cfg.local.enabled:
             found["local"] = LocalConnector(
                 inbox=self.settings.local_inbox(), outbox=self.settings.local_outbox(),
-                own_authors=frozenset(local.own_authors), max_reply_chars=local.max_reply_chars,
+                own_authors=frozenset(cfg.local.own_authors),
+                max_reply_chars=cfg.local.max_reply_chars,
             )
+        if cfg.youtube.enabled:
+            found["youtube"] = self.youtube()
+        for name, stub in STUBS.items():
+            if getattr(cfg, name).enabled:
+                found[name] = stub()
         return found
+
+    def youtube(self) -> YouTubeConnector:
+        cfg = self.settings.connectors.youtube
+        return YouTubeConnector(
+            youtube.Settings(
+                channel_id=cfg.channel_id, token_file=self.settings.youtube_token_file(),
+                token_uri=cfg.token_uri, api_endpoint=cfg.api_endpoint,
+                backfill_days=cfg.backfill_days, follow_up_days=cfg.follow_up_days,
+                follow_up_check_s=cfg.follow_up_check_s,
+                max_watched_threads=cfg.max_watched_threads, timeout_s=cfg.timeout_s),
+            meter=self.ledger("youtube"),
+        )
+
+    def ledger(self, platform: str) -> QuotaLedger | None:
+        """The quota ledger of a metered platform (YouTube), else None."""
+        if platform != "youtube":
+            return None
+        cfg = self.settings.connectors.youtube
+        return QuotaLedger(self.store, "youtube", cfg.daily_quota, cfg.reply_reserve)
+
+    def poll_interval_s(self, platform: str) -> float:
+        if platform == "youtube":
+            return self.settings.connectors.youtube.poll_interval_s
+        return 0.0
 
     def connector(self, platform: str) -> Connector:
         try:

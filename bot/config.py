@@ -93,8 +93,39 @@ class LocalConnectorConfig(Section):
     max_reply_chars: int = Field(10_000, ge=1)
 
 
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+
+
+class YouTubeConfig(Section):
+    enabled: bool = False
+    channel_id: str = ""
+    token_file: Path | None = None  # default: DATA_DIR/youtube-token.json
+    token_uri: str = GOOGLE_TOKEN_URI
+    client_secrets_file: Path | None = None
+    api_endpoint: str | None = None  # default: Google's; tests point it at a fake server
+    daily_quota: int = Field(10_000, ge=1)
+    # units kept for comments.insert (50 each): polling stops before it eats into them
+    reply_reserve: int = Field(2_500, ge=0)
+    poll_interval_s: float = Field(300, ge=10)
+    # on the first poll, answer comments at most this old (0: only what arrives from now on)
+    backfill_days: float = Field(3, ge=0)
+    # re-check recent threads for follow-up replies; threads quiet for longer are dropped
+    follow_up_days: float = Field(7, ge=0)
+    follow_up_check_s: float = Field(3600, ge=60)
+    max_watched_threads: int = Field(500, ge=0)
+    timeout_s: float = Field(30, gt=0)
+
+
+class StubConnectorConfig(Section):
+    enabled: bool = False
+
+
 class ConnectorsConfig(Section):
     local: LocalConnectorConfig = Field(default_factory=LocalConnectorConfig)
+    youtube: YouTubeConfig = Field(default_factory=YouTubeConfig)
+    xiaohongshu: StubConnectorConfig = Field(default_factory=StubConnectorConfig)
+    douyin: StubConnectorConfig = Field(default_factory=StubConnectorConfig)
+    kuaishou: StubConnectorConfig = Field(default_factory=StubConnectorConfig)
 
 
 class LogConfig(Section):
@@ -151,6 +182,9 @@ class Settings(BaseSettings):
     def local_outbox(self) -> Path:
         return self.connectors.local.outbox or self.data_dir / "outbox.jsonl"
 
+    def youtube_token_file(self) -> Path:
+        return self.connectors.youtube.token_file or self.data_dir / "youtube-token.json"
+
 
 def _is_path(annotation: Any) -> bool:
     if annotation is Path:
@@ -205,6 +239,13 @@ def load_settings(path: Path | None = None) -> Settings:
         raise ConfigError(f"invalid configuration: {problems}") from None
     finally:
         _FILE_DATA.reset(token)
+    youtube = settings.connectors.youtube
+    if youtube.enabled and not youtube.channel_id:
+        raise ConfigError("invalid configuration: connectors.youtube.channel_id is required when "
+                          "the YouTube connector is enabled (your channel's id, starting UC…)")
+    if youtube.reply_reserve >= youtube.daily_quota:
+        raise ConfigError("invalid configuration: connectors.youtube.reply_reserve must be "
+                          "smaller than connectors.youtube.daily_quota")
     if settings.knowledge.chunk_overlap >= settings.knowledge.chunk_tokens:
         raise ConfigError("invalid configuration: knowledge.chunk_overlap must be smaller than "
                           "knowledge.chunk_tokens")

@@ -21,10 +21,11 @@ from bot.app import App
 from bot.errors import ModelError
 from bot.log import log
 from bot.pipeline import Outcome
+from bot.quota import Pacer
 from bot.retry import with_retries
 from bot.store import APPROVED, FAILED, PENDING, SKIPPED, NewDraft, StoredComment
 from connectors.base import Connector
-from connectors.errors import AuthError, ConnectorError, QuotaExceeded
+from connectors.errors import AuthError, ConnectorError, NotSupported, QuotaExceeded
 
 FEED = "default"
 MAX_COMMENT_TRIES = 3
@@ -57,6 +58,9 @@ class Daemon:
         self.paused_until: dict[str, datetime] = {}
         self.disabled: dict[str, str] = {}
         self.last_success: datetime | None = None
+        self.pacers = {name: Pacer(app.poll_interval_s(name), app.ledger(name))
+                       for name in app.connectors}
+        self._opened = False
         self.failures: dict[int, int] = {}
 
     # -- one cycle ------------------------------------------------------------------------------
@@ -67,6 +71,7 @@ class Daemon:
         self.cycle = Counters(cycles=1)
         self.outcomes = []
         try:
+            self.open_connectors()
             self.cycle.reconciled += self.app.poster.reconcile()
             for name, connector in self.app.connectors.items():
                 if not self.stopping.is_set():
@@ -85,29 +90,49 @@ class Daemon:
                  pending=self.app.store.counts()[PENDING], **asdict(self.cycle))
         return self.cycle
 
-    def _fetch(self, name: str, connector: Connector) -> None:
-        if name in self.disabled:
+    def open_connectors(self) -> None:
+        """Start each connector once; one that cannot work is stopped, the others carry on."""
+        if self._opened:
             return
+        self._opened = True
+        for name, connector in self.app.connectors.items():
+            try:
+                connector.open()
+            except (AuthError, NotSupported) as exc:
+                self._disable(name, exc)
+            except ConnectorError as exc:
+                log.warning("connector not reachable yet; will retry", platform=name,
+                            error=str(exc))
+
+    def _disable(self, name: str, exc: Exception) -> None:
+        self.disabled[name] = str(exc)
+        self.cycle.errors += 1
+        log.error("connector stopped; the rest keeps running", platform=name, error=str(exc))
+
+    def _fetch(self, name: str, connector: Connector) -> None:
+        pacer = self.pacers[name]
         resume = self.paused_until.get(name)
-        if resume and datetime.now(UTC) < resume:
+        if name in self.disabled or (resume and datetime.now(UTC) < resume) or not pacer.due():
             return
         store = self.app.store
+        ledger = pacer.ledger
+        before = ledger.status().used if ledger else 0
         try:
             result = with_retries(lambda: connector.fetch_new(store.cursor(name, FEED)))
-        except AuthError as exc:
-            self.disabled[name] = str(exc)
-            self.cycle.errors += 1
-            log.error("connector stopped", platform=name, error=str(exc))
+        except (AuthError, NotSupported) as exc:
+            self._disable(name, exc)
             return
         except QuotaExceeded as exc:
             self.paused_until[name] = exc.resume_at
-            log.warning("quota spent; connector paused", platform=name,
+            log.warning("quota spent; connector paused", platform=name, error=str(exc),
                         resume_at=exc.resume_at.isoformat())
             return
         except ConnectorError as exc:
             self.cycle.errors += 1
             log.error("fetch failed; will try next cycle", platform=name, error=str(exc))
             return
+        finally:
+            pacer.polled((ledger.status().used - before) if ledger else 0)
         for problem in result.problems:
             log.warning("input skipped", platform=name, problem=problem)
         new = store.ingest(name, FEED, result.comments, result.cursor)

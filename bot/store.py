@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import migrate
 from bot.errors import InvalidTransition, NotFound, StoreError
-from bot.schema import AuditRow, CommentRow, CursorRow, DraftRow, utcnow
+from bot.schema import AuditRow, CommentRow, CursorRow, DraftRow, QuotaRow, utcnow
 from connectors.base import Comment
 
 PENDING, APPROVED, POSTING, POSTED = "pending", "approved", "posting", "posted"
@@ -195,13 +195,16 @@ class Store:
 
     # -- intake ---------------------------------------------------------------------------------
 
-    def _insert_ignore(self, table: Any) -> Any:
+    def _insert(self, table: Any) -> Any:
         dialect = self.engine.dialect.name
         if dialect == "sqlite":
-            return sqlite.insert(table).on_conflict_do_nothing()
+            return sqlite.insert(table)
         if dialect == "postgresql":
-            return postgresql.insert(table).on_conflict_do_nothing()
+            return postgresql.insert(table)
         raise StoreError(f"unsupported database {dialect!r}: use SQLite or PostgreSQL")
+
+    def _insert_ignore(self, table: Any) -> Any:
+        return self._insert(table).on_conflict_do_nothing()
 
     def ingest(self, platform: str, feed: str, comments: Sequence[Comment],
                cursor: str | None) -> int:
@@ -368,3 +371,41 @@ class Store:
             rows = list(reversed(session.scalars(query).all()))
             return [AuditEntry(r.at, r.draft_id, r.from_status, r.to_status, r.actor, r.reason)
                     for r in rows]
+
+    # -- quota ----------------------------------------------------------------------------------
+
+    def quota_add(self, platform: str, day: str, units: int) -> int:
+        """Add units to a platform's day in one statement; returns the day's new total."""
+        table = QuotaRow.__table__
+        statement = self._insert(table).values(platform=platform, day=day, units=units, calls=1,
+                                               updated_at=utcnow())
+        statement = statement.on_conflict_do_update(
+            index_elements=["platform", "day"],
+            set_={"units": table.c.units + units, "calls": table.c.calls + 1,
+                  "updated_at": utcnow()},
+        ).returning(table.c.units)
+        with self._tx() as session:
+            return int(session.execute(statement).scalar_one())
+
+    def quota_raise_to(self, platform: str, day: str, units: int) -> None:
+        """Make the day's total at least `units` (the platform said the quota is spent)."""
+        table = QuotaRow.__table__
+        statement = self._insert(table).values(platform=platform, day=day, units=units, calls=0,
+                                               updated_at=utcnow())
+        statement = statement.on_conflict_do_update(
+            index_elements=["platform", "day"],
+            set_={"units": func.max(table.c.units, units) if self.engine.dialect.name == "sqlite"
+                  else func.greatest(table.c.units, units), "updated_at": utcnow()},
+        )
+        with self._tx() as session:
+            session.execute(statement)
+
+    def quota_used(self, platform: str, day: str) -> tuple[int, int]:
+        """Units and calls spent by a platform on a day."""
+        with self._tx() as session:
+            row = session.get(QuotaRow, (platform, day))
+            return (row.units, row.calls) if row else (0, 0)
+
+    def quota_platforms(self) -> list[str]:
+        with self._tx() as session:
+            return sorted(set(session.scalars(select(QuotaRow.platform)).all()))

@@ -10,7 +10,32 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, Protocol
+
+Purpose = Literal["read", "write"]
+
+
+class QuotaMeter(Protocol):
+    """Budget of a platform's API units, kept by the bot (persistent, per quota day).
+
+    A connector charges each call before making it; `charge` raises QuotaExceeded when the call
+    would overspend (reads also stop short of the units reserved for replies).
+    """
+
+    def charge(self, units: int, purpose: Purpose, what: str) -> None: ...
+
+    def exhausted(self) -> None:
+        """The platform said the quota is spent: stop until it resets."""
+
+
+class Unmetered:
+    """For platforms without a quota."""
+
+    def charge(self, units: int, purpose: Purpose, what: str) -> None:
+        return None
+
+    def exhausted(self) -> None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -81,6 +106,12 @@ class Connector(ABC):
         """Our reply with `text` under `comment`'s thread, if it exists.
 
         Asked before any retry after a crash or timeout, so a reply is never posted twice.
+        """
+
+    def open(self) -> None:  # noqa: B027 - optional hook
+        """Check the connector can work at all (credentials present, platform supported).
+
+        Raises a ConnectorError saying what is missing; the daemon then runs without it.
         """
 
     def close(self) -> None:  # noqa: B027 - optional hook

@@ -1,0 +1,133 @@
+"""API quota: a persistent ledger per platform and quota day, and pacing that respects it.
+
+YouTube's quota resets at midnight Pacific time, so its days are Pacific dates. Reads may spend
+up to `daily_quota - reply_reserve`; replies may spend the rest. The pacer spreads the read
+budget left over the time left until the reset, so polling slows down before it runs dry
+instead of stopping at noon.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.log import log
+from bot.store import Store
+from connectors.base import Purpose
+from connectors.errors import QuotaExceeded
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def quota_day(now: datetime) -> str:
+    return now.astimezone(PACIFIC).date().isoformat()
+
+
+def next_reset(now: datetime) -> datetime:
+    local = now.astimezone(PACIFIC)
+    midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class QuotaStatus:
+    platform: str
+    day: str
+    used: int
+    calls: int
+    daily_quota: int
+    reply_reserve: int
+    resets_at: datetime
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.daily_quota - self.used)
+
+    @property
+    def read_remaining(self) -> int:
+        return max(0, self.daily_quota - self.reply_reserve - self.used)
+
+    def to_json(self) -> dict[str, object]:
+        return {"platform": self.platform, "day": self.day, "used": self.used,
+                "calls": self.calls, "daily_quota": self.daily_quota,
+                "reserved_for_replies": self.reply_reserve, "remaining": self.remaining,
+                "read_remaining": self.read_remaining, "resets_at": self.resets_at.isoformat()}
+
+
+class QuotaLedger:
+    """The `QuotaMeter` a metered connector charges before each call."""
+
+    def __init__(self, store: Store, platform: str, daily_quota: int, reply_reserve: int,
+                 clock: Clock = utcnow) -> None:
+        self.store = store
+        self.platform = platform
+        self.daily_quota = daily_quota
+        self.reply_reserve = reply_reserve
+        self.clock = clock
+
+    def limit(self, purpose: Purpose) -> int:
+        return self.daily_quota - (self.reply_reserve if purpose == "read" else 0)
+
+    def charge(self, units: int, purpose: Purpose, what: str) -> None:
+        now = self.clock()
+        day = quota_day(now)
+        used, _ = self.store.quota_used(self.platform, day)
+        if used + units > self.limit(purpose):
+            kept = " (the rest is kept for replies)" if purpose == "read" else ""
+            raise QuotaExceeded(
+                f"{self.platform}: {used} of {self.daily_quota} units spent today{kept}; "
+                f"{what} needs {units}; resumes at {next_reset(now).isoformat()}",
+                resume_at=next_reset(now), platform=self.platform)
+        self.store.quota_add(self.platform, day, units)
+
+    def exhausted(self) -> None:
+        self.store.quota_raise_to(self.platform, quota_day(self.clock()), self.daily_quota)
+
+    def status(self) -> QuotaStatus:
+        now = self.clock()
+        used, calls = self.store.quota_used(self.platform, quota_day(now))
+        return QuotaStatus(self.platform, quota_day(now), used, calls, self.daily_quota,
+                           self.reply_reserve, next_reset(now))
+
+
+class Pacer:
+    """When a connector may poll next: its interval, stretched to fit the quota left."""
+
+    def __init__(self, interval_s: float, ledger: QuotaLedger | None = None,
+                 clock: Clock = utcnow) -> None:
+        self.interval_s = interval_s
+        self.ledger = ledger
+        self.clock = clock
+        self.last_poll: datetime | None = None
+        self.units_per_poll = 1.0  # running average, starts at an idle poll's cost
+
+    def delay_s(self) -> float:
+        """Seconds to wait between polls so that reads last until the quota resets."""
+        if self.ledger is None:
+            return self.interval_s
+        status = self.ledger.status()
+        if status.read_remaining <= 0:
+            return (status.resets_at - self.clock()).total_seconds()
+        seconds_left = (status.resets_at - self.clock()).total_seconds()
+        polls_affordable = status.read_remaining / max(self.units_per_poll, 1.0)
+        return max(self.interval_s, seconds_left / polls_affordable)
+
+    def due(self) -> bool:
+        if self.last_poll is None:
+            return True
+        return (self.clock() - self.last_poll).total_seconds() >= self.delay_s()
+
+    def polled(self, units_spent: int) -> None:
+        self.last_poll = self.clock()
+        self.units_per_poll = 0.8 * self.units_per_poll + 0.2 * max(units_spent, 1)
+        if self.ledger is not None and self.delay_s() > self.interval_s * 1.5:
+            log.info("polling slowed to fit the quota", platform=self.ledger.platform,
+                     every_s=round(self.delay_s()), read_units_left=
+                     self.ledger.status().read_remaining)
