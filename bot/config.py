@@ -21,6 +21,7 @@ from pydantic_settings import (
     InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
 from bot.errors import ConfigError
@@ -200,7 +201,8 @@ def _resolve_paths(data: dict[str, Any], model: type[BaseModel], base: Path) -> 
         value = data.get(name)
         annotation = field.annotation
         if isinstance(value, str) and _is_path(annotation):
-            data[name] = str((base / value).resolve()) if not Path(value).is_absolute() else value
+            path = Path(value).expanduser()
+            data[name] = str(path if path.is_absolute() else (base / path).resolve())
         elif isinstance(value, dict) and isinstance(annotation, type) \
                 and issubclass(annotation, BaseModel):
             _resolve_paths(value, annotation, base)
@@ -215,6 +217,8 @@ def read_file(path: Path) -> dict[str, Any]:
                           ".toml) or leave out --config") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
     _resolve_paths(data, Settings, path.resolve().parent)
     return data
 
@@ -227,18 +231,48 @@ def _describe(error: Any, path: Path | None) -> str:
     return f"{key}: {message} (set in {where})"
 
 
+NOT_SETTINGS = {"REPLYBOT_CONFIG"}  # read by the CLI itself
+
+
+def check_environment() -> None:
+    """A misspelled REPLYBOT_ variable is an error, not a silently ignored setting."""
+    known = {name.upper() for name in Settings.model_fields}
+    for key in os.environ:
+        if key.startswith("REPLYBOT_") and key not in NOT_SETTINGS:
+            top = key.removeprefix("REPLYBOT_").split("__", 1)[0]
+            if top not in known:
+                raise ConfigError(f"unknown setting {key}: the top-level keys are "
+                                  f"{', '.join(sorted(n.lower() for n in known))}")
+
+
+def expand_user(model: BaseModel) -> None:
+    """`~` in any path setting means the home directory, wherever the value came from."""
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, Path) and str(value).startswith("~"):
+            setattr(model, name, value.expanduser())
+        elif isinstance(value, BaseModel):
+            expand_user(value)
+
+
 def load_settings(path: Path | None = None) -> Settings:
     """Settings from `path` (or ./replybot.toml if present) and the environment."""
     if path is None and DEFAULT_CONFIG.exists():
         path = DEFAULT_CONFIG
+    check_environment()
     token = _FILE_DATA.set(read_file(path) if path else {})
     try:
         settings = Settings()
     except ValidationError as exc:
         problems = "; ".join(_describe(error, path) for error in exc.errors())
         raise ConfigError(f"invalid configuration: {problems}") from None
+    except SettingsError as exc:  # e.g. a list or table variable that is not JSON
+        raise ConfigError(f"invalid configuration: {exc}; lists and tables in environment "
+                          'variables are JSON, e.g. REPLYBOT_CONNECTORS__LOCAL__OWN_AUTHORS='
+                          "'[\"me\"]'") from None
     finally:
         _FILE_DATA.reset(token)
+    expand_user(settings)
     youtube = settings.connectors.youtube
     if youtube.enabled and not youtube.channel_id:
         raise ConfigError("invalid configuration: connectors.youtube.channel_id is required when "

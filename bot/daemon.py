@@ -18,7 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import App
-from bot.errors import ModelError
+from bot.errors import ModelError, ModelRejected
 from bot.log import log
 from bot.pipeline import Outcome
 from bot.quota import Pacer
@@ -61,7 +61,6 @@ class Daemon:
         self.pacers = {name: Pacer(app.poll_interval_s(name), app.ledger(name))
                        for name in app.connectors}
         self._opened = False
-        self.failures: dict[int, int] = {}
 
     # -- one cycle ------------------------------------------------------------------------------
 
@@ -131,11 +130,21 @@ class Daemon:
             self.cycle.errors += 1
             log.error("fetch failed; will try next cycle", platform=name, error=str(exc))
             return
+        except Exception:  # a connector bug must not stop the other connectors
+            self.cycle.errors += 1
+            log.exception("fetch failed unexpectedly; will try next cycle", platform=name)
+            return
         finally:
             pacer.polled((ledger.status().used - before) if ledger else 0)
         for problem in result.problems:
             log.warning("input skipped", platform=name, problem=problem)
-        new = store.ingest(name, FEED, result.comments, result.cursor)
+        try:
+            new = store.ingest(name, FEED, result.comments, result.cursor)
+        except Exception:  # nothing was stored and the cursor did not move: read again later
+            self.cycle.errors += 1
+            log.exception("could not store fetched comments; will read them again",
+                          platform=name)
+            return
         self.cycle.fetched += len(result.comments)
         self.cycle.new += new
         if result.comments:
@@ -156,6 +165,8 @@ class Daemon:
                     outcome = self.app.pipeline.process(stored)
                     self.outcomes.append(outcome)
                     self._count(outcome.status)
+                except ModelRejected as exc:
+                    self._comment_failed(stored, exc)
                 except ModelError as exc:
                     self.cycle.errors += 1
                     log.error("drafting paused until next cycle; the comment stays queued",
@@ -172,14 +183,16 @@ class Daemon:
         self.cycle.failed += status == FAILED
 
     def _comment_failed(self, stored: StoredComment, exc: Exception) -> None:
+        """Count the failure on the comment (kept across restarts); give up after a few."""
         self.cycle.errors += 1
-        tries = self.failures[stored.pk] = self.failures.get(stored.pk, 0) + 1
-        log.exception("comment could not be drafted", platform=stored.comment.platform,
-                      comment_id=stored.comment.comment_id, tries=tries)
+        error = f"{type(exc).__name__}: {exc}"
+        tries = self.app.store.comment_failed(stored.pk, error)
+        log.error("comment could not be drafted", platform=stored.comment.platform,
+                  comment_id=stored.comment.comment_id, tries=tries, error=error,
+                  exc_info=not isinstance(exc, ModelRejected))
         if tries >= MAX_COMMENT_TRIES:
-            reason = f"could not draft after {tries} tries: {type(exc).__name__}: {exc}"
+            reason = f"could not draft after {tries} tries: {error}"
             self.app.store.create_draft(stored.pk, NewDraft(FAILED, reason), actor="daemon")
-            self.failures.pop(stored.pk, None)
             self.cycle.failed += 1
 
     # -- the service ----------------------------------------------------------------------------

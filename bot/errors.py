@@ -5,7 +5,8 @@
     ├── StoreError                    the database cannot be opened or migrated
     │   ├── NotFound                  no draft / comment with that id
     │   └── InvalidTransition         a draft is not in a state that allows the action
-    ├── ModelError                    the language model could not draft a reply
+    ├── ModelError                    the model endpoint failed: drafting pauses until next cycle
+    │   └── ModelRejected             the model refused this one prompt (too long, invalid)
     └── ConnectorUnavailable          a connector is not enabled or not configured
 
     connectors.errors.ConnectorError  platform failures (transient, auth, quota, permanent)
@@ -44,6 +45,10 @@ class InvalidTransition(StoreError):
 
 class ModelError(ReplybotError):
     """The language model failed to produce a draft."""
+
+
+class ModelRejected(ModelError):
+    """The model cannot draft this particular comment; the others can go on."""
 
 
 class ConnectorUnavailable(ReplybotError):

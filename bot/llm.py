@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bot.config import LLMConfig
-from bot.errors import ConfigError, ModelError
+from bot.errors import ConfigError, ModelError, ModelRejected
 
 Message = dict[str, str]
 
@@ -58,6 +58,8 @@ class OpenAIChat:
         except self._openai.AuthenticationError:
             raise ModelError("the model endpoint refused the API key: check [llm] api_key "
                              "(or REPLYBOT_LLM__API_KEY)") from None
+        except (self._openai.BadRequestError, self._openai.UnprocessableEntityError) as exc:
+            raise ModelRejected(f"the model endpoint rejected this prompt: {exc}") from None
         except self._openai.NotFoundError:
             raise ModelError(f"the model endpoint has no model {self.model_id!r}: check "
                              "[llm] model") from None
@@ -116,7 +118,7 @@ class LocalChat:
                     repeat_penalty=1.3,  # a 135M model loops without it
                 )
             except ValueError as exc:  # e.g. the prompt does not fit the context window
-                raise ModelError(f"local model: {exc}") from None
+                raise ModelRejected(f"local model: {exc}") from None
         usage = result.get("usage") or {}
         return Completion(
             text=result["choices"][0]["message"].get("content") or "",

@@ -24,7 +24,6 @@ from connectors.errors import (
     ConnectorError,
     PermanentError,
     QuotaExceeded,
-    TransientError,
 )
 
 
@@ -69,64 +68,81 @@ class Poster:
             if connector is None:
                 log.warning("connector not enabled; reply stays approved")
                 return draft
-            try:
-                claimed = self.store.transition(
-                    draft.id, POSTING, "posting", self.actor, from_=[APPROVED],
-                    claimed_by=self.owner, claimed_at=datetime.now(UTC),
-                    attempts=draft.attempts + 1)
-            except InvalidTransition:
+            claimed = self.store.claim(draft.id, self.owner, self.actor)
+            if claimed is None:
                 log.info("claimed elsewhere; not posting")
                 return self.store.draft(draft.id)
             return self._post_claimed(claimed, connector)
 
     def _post_claimed(self, draft: DraftView, connector: Connector) -> DraftView:
-        text = draft.reply_text or ""
+        claim = draft.claimed_by
         try:
-            if draft.attempts > 1:  # a retry: the earlier try may have gone through
-                existing = connector.find_reply(draft.comment, text)
+            if len(draft.attempted_texts) > 1:  # tried before: that try may have gone through
+                existing = connector.find_reply(draft.comment, draft.attempted_texts)
                 if existing:
-                    return self._posted(draft, existing, "found on the platform before retrying")
-            reply = connector.post_reply(draft.comment, text)
+                    return self._posted(draft, existing, "found on the platform before retrying",
+                                        claim)
+            reply = connector.post_reply(draft.comment, draft.reply_text or "")
         except (AuthError, QuotaExceeded) as exc:
+            # a pause is not a failed try: give the attempt back
             self.store.transition(draft.id, APPROVED, f"paused: {exc}", self.actor,
-                                  from_=[POSTING], attempts=draft.attempts - 1)
+                                  from_=[POSTING], claim=claim, attempts=draft.attempts - 1)
             raise
         except PermanentError as exc:
             log.warning("reply refused by platform", error=str(exc), code=exc.code)
-            return self.store.transition(draft.id, FAILED, str(exc), self.actor, from_=[POSTING])
-        except (TransientError, ConnectorError) as exc:
-            return self._retry_later(draft, exc)
-        return self._posted(draft, reply, "posted")
+            return self.store.transition(draft.id, FAILED, str(exc), self.actor, from_=[POSTING],
+                                         claim=claim)
+        except ConnectorError as exc:
+            return self._retry_later(draft, exc, claim)
+        return self._posted(draft, reply, "posted", claim)
 
-    def _retry_later(self, draft: DraftView, exc: Exception) -> DraftView:
+    def _retry_later(self, draft: DraftView, exc: Exception,
+                     claim: str | None) -> DraftView:
         if draft.attempts >= self.max_attempts:
             log.error("giving up after retries", attempts=draft.attempts, error=str(exc))
             return self.store.transition(draft.id, FAILED, f"gave up after {draft.attempts} "
-                                         f"attempts: {exc}", self.actor, from_=[POSTING])
+                                         f"attempts: {exc}", self.actor, from_=[POSTING],
+                                         claim=claim)
         log.warning("post failed; will retry next cycle", attempts=draft.attempts, error=str(exc))
         return self.store.transition(draft.id, APPROVED, f"retry later: {exc}", self.actor,
-                                     from_=[POSTING])
+                                     from_=[POSTING], claim=claim)
 
-    def _posted(self, draft: DraftView, reply: PostedReply, reason: str) -> DraftView:
+    def _posted(self, draft: DraftView, reply: PostedReply, reason: str,
+                claim: str | None,
+                from_: tuple[str, ...] = (POSTING,)) -> DraftView:
         log.info("reply posted", reply_id=reply.reply_id, reason=reason)
-        return self.store.transition(draft.id, POSTED, reason, self.actor, from_=[POSTING],
-                                     reply_id=reply.reply_id,
+        return self.store.transition(draft.id, POSTED, reason, self.actor, from_=list(from_),
+                                     claim=claim, reply_id=reply.reply_id, reply_text=reply.text,
                                      posted_at=reply.posted_at or datetime.now(UTC))
+
+    def settle(self, draft: DraftView) -> DraftView | None:
+        """For a draft whose earlier post attempt may have gone through: posted if it did.
+
+        Used before a person rejects or edits a draft that was already tried.
+        """
+        connector = self.connectors.get(draft.comment.platform)
+        if connector is None or not draft.attempted_texts or draft.status == POSTING:
+            return None
+        existing = connector.find_reply(draft.comment, draft.attempted_texts)
+        if existing is None:
+            return None
+        return self._posted(draft, existing, "found on the platform", None,
+                            from_=(draft.status,))
 
     # -- recovery -------------------------------------------------------------------------------
 
     def _claim_is_live(self, draft: DraftView) -> bool:
-        if draft.claimed_at and (datetime.now(UTC) - draft.claimed_at).total_seconds() \
-                > self.lease_s:
-            return False
         host, _, rest = (draft.claimed_by or "").partition(":")
         pid_text, _, _nonce = rest.partition(":")
-        if host != socket.gethostname() or not pid_text.isdigit():
-            return True  # another machine's claim: trust it until the lease runs out
-        pid = int(pid_text)
-        if pid == os.getpid():
-            return draft.claimed_by == self.owner
-        return _pid_alive(pid)
+        if host == socket.gethostname() and pid_text.isdigit():
+            pid = int(pid_text)
+            if pid == os.getpid():  # ours only if it is this poster's; else an earlier life
+                return draft.claimed_by == self.owner
+            return _pid_alive(pid)  # a live process on this host is trusted however slow
+        # another machine's claim (or an unreadable one): trust it until the lease runs out
+        age = (datetime.now(UTC) - draft.claimed_at).total_seconds() if draft.claimed_at \
+            else float("inf")
+        return age <= self.lease_s
 
     def reconcile(self) -> int:
         """Settle `posting` rows whose owner died: posted if the platform has our reply."""
@@ -143,18 +159,21 @@ class Poster:
         return settled
 
     def _settle(self, draft: DraftView, connector: Connector) -> int:
+        claim = draft.claimed_by  # only if nobody has claimed it since
         try:
-            existing = connector.find_reply(draft.comment, draft.reply_text or "")
+            existing = connector.find_reply(draft.comment, draft.attempted_texts
+                                            or (draft.reply_text or "",))
         except ConnectorError as exc:
             log.warning("cannot check the platform yet", error=str(exc))
             return 0
         try:
             if existing:
-                self._posted(draft, existing, "found on the platform after an interruption")
+                self._posted(draft, existing, "found on the platform after an interruption",
+                             claim)
             else:
                 self.store.transition(draft.id, APPROVED, "not on the platform after an "
                                       "interruption; will post again", "reconcile",
-                                      from_=[POSTING])
+                                      from_=[POSTING], claim=claim)
                 log.info("interrupted post not found; back to approved")
         except InvalidTransition:
             return 0
@@ -172,6 +191,10 @@ class Poster:
                 continue
             try:
                 result = self.post(draft)
+            except InvalidTransition as exc:  # another process moved it meanwhile
+                log.info("draft changed elsewhere while posting", draft_id=draft.id,
+                         error=str(exc))
+                continue
             except (AuthError, QuotaExceeded) as exc:
                 log.error("posting paused for platform", platform=draft.comment.platform,
                           error=str(exc))

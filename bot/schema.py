@@ -67,6 +67,9 @@ class CommentRow(Base):
     is_own: Mapped[bool] = mapped_column(Boolean, default=False)
     can_reply: Mapped[bool] = mapped_column(Boolean, default=True)
     raw: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # failed drafting attempts (a comment that keeps failing is marked failed, not retried forever)
+    tries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class DraftRow(Base):
@@ -88,6 +91,8 @@ class DraftRow(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(255))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # the text of every claim to post, so a retry recognises an earlier attempt that went through
+    attempted_texts: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     prompt_tokens: Mapped[int | None] = mapped_column(Integer)
     completion_tokens: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

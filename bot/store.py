@@ -32,9 +32,10 @@ STATUSES = (PENDING, APPROVED, POSTING, POSTED, REJECTED, SKIPPED, FAILED)
 TRANSITIONS: dict[str | None, frozenset[str]] = {
     None: frozenset({PENDING, APPROVED, SKIPPED, FAILED}),
     PENDING: frozenset({APPROVED, REJECTED}),
-    APPROVED: frozenset({POSTING, REJECTED, PENDING}),
+    # approved/failed → posted only when the platform shows an earlier attempt went through
+    APPROVED: frozenset({POSTING, REJECTED, PENDING, POSTED}),
     POSTING: frozenset({POSTED, APPROVED, FAILED}),
-    FAILED: frozenset({APPROVED, REJECTED}),
+    FAILED: frozenset({APPROVED, REJECTED, POSTED}),
     SKIPPED: frozenset({PENDING}),
     REJECTED: frozenset(),
     POSTED: frozenset(),
@@ -77,6 +78,7 @@ class DraftView:
     attempts: int
     created_at: datetime
     updated_at: datetime
+    attempted_texts: tuple[str, ...] = ()
 
     @property
     def sources(self) -> list[str]:
@@ -144,6 +146,7 @@ def _view(draft: DraftRow, comment: CommentRow) -> DraftView:
         triage_reason=draft.triage_reason, reason=draft.reason, reply_id=draft.reply_id,
         posted_at=draft.posted_at, claimed_by=draft.claimed_by, claimed_at=draft.claimed_at,
         attempts=draft.attempts, created_at=draft.created_at, updated_at=draft.updated_at,
+        attempted_texts=tuple(draft.attempted_texts or ()),
     )
 
 
@@ -232,11 +235,10 @@ class Store:
         }
 
     def _set_cursor(self, session: Session, platform: str, feed: str, value: str | None) -> None:
-        row = session.get(CursorRow, (platform, feed))
-        if row is None:
-            session.add(CursorRow(platform=platform, feed=feed, value=value, updated_at=utcnow()))
-        else:
-            row.value, row.updated_at = value, utcnow()
+        statement = self._insert(CursorRow.__table__).values(
+            platform=platform, feed=feed, value=value, updated_at=utcnow())
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["platform", "feed"], set_={"value": value, "updated_at": utcnow()}))
 
     def cursor(self, platform: str, feed: str = "default") -> str | None:
         with self._tx() as session:
@@ -254,6 +256,14 @@ class Store:
         with self._tx() as session:
             rows = session.scalars(query).all()
             return [StoredComment(r.id, _comment_of(r), r.fetched_at) for r in rows]
+
+    def comment_failed(self, comment_pk: int, error: str) -> int:
+        """Count a failed drafting attempt for a comment; returns the attempts so far."""
+        with self._tx() as session:
+            return int(session.execute(
+                update(CommentRow).where(CommentRow.id == comment_pk)
+                .values(tries=CommentRow.tries + 1, last_error=error)
+                .returning(CommentRow.tries)).scalar_one())
 
     # -- drafts ---------------------------------------------------------------------------------
 
@@ -279,9 +289,14 @@ class Store:
             return draft_id
 
     def transition(self, draft_id: int, to: str, reason: str, actor: str,
-                   from_: Iterable[str] | None = None, **fields: Any) -> DraftView:
+                   from_: Iterable[str] | None = None,
+                   claim: str | None = None,
+                   **fields: Any) -> DraftView:
         """Move a draft to `to` if it is in one of `from_` (default: every state allowing it).
 
+        With `claim` (an owner token), the move also requires the draft to still carry that
+        claim, so a process never settles a `posting` row someone else has claimed since. Owner
+        tokens are unique per process, so the token alone identifies the claim.
         Raises InvalidTransition when the draft is elsewhere, e.g. already handled by another
         process; nothing changes then.
         """
@@ -293,10 +308,11 @@ class Store:
             # (no read-then-write upgrade that could fail under contention) and tells us exactly
             # which state the draft left.
             for source in sources:
+                query = update(DraftRow).where(DraftRow.id == draft_id, DraftRow.status == source)
+                if claim is not None:
+                    query = query.where(DraftRow.claimed_by == claim)
                 comment_pk = session.execute(
-                    update(DraftRow)
-                    .where(DraftRow.id == draft_id, DraftRow.status == source)
-                    .values(status=to, reason=reason, updated_at=now, **fields)
+                    query.values(status=to, reason=reason, updated_at=now, **fields)
                     .returning(DraftRow.comment_pk)
                 ).scalar()
                 if comment_pk is not None:
@@ -308,7 +324,33 @@ class Store:
                 current = session.scalar(select(DraftRow.status).where(DraftRow.id == draft_id))
                 if current is None:
                     raise NotFound(f"no draft {draft_id}: see `replybot queue list --status all`")
+                if current in sources and claim is not None:
+                    raise InvalidTransition(f"draft {draft_id} was claimed by another process")
                 raise InvalidTransition(f"draft {draft_id} is {current}; it cannot become {to}")
+        return self.draft(draft_id)
+
+    def claim(self, draft_id: int, owner: str, actor: str) -> DraftView | None:
+        """approved → posting for `owner`, counting the attempt and remembering its text.
+
+        None if the draft is no longer approved (another process got it first).
+        """
+        now = utcnow()
+        with self._tx() as session:
+            row = session.execute(
+                update(DraftRow)
+                .where(DraftRow.id == draft_id, DraftRow.status == APPROVED)
+                .values(status=POSTING, reason="posting", updated_at=now, claimed_by=owner,
+                        claimed_at=now, attempts=DraftRow.attempts + 1)
+                .returning(DraftRow.comment_pk, DraftRow.reply_text, DraftRow.attempted_texts)
+            ).first()
+            if row is None:
+                return None
+            texts = [*(row.attempted_texts or []), row.reply_text or ""]
+            session.execute(update(DraftRow).where(DraftRow.id == draft_id)
+                            .values(attempted_texts=texts))
+            session.add(AuditRow(draft_id=draft_id, comment_pk=row.comment_pk,
+                                 from_status=APPROVED, to_status=POSTING, actor=actor,
+                                 reason="posting", at=now))
         return self.draft(draft_id)
 
     def edit_text(self, draft_id: int, text: str, actor: str) -> DraftView:
@@ -340,17 +382,19 @@ class Store:
             return _view(*row)
 
     def drafts(self, status: str | None = PENDING, limit: int = 200,
-               platform: str | None = None) -> list[DraftView]:
-        """Drafts in `status` (None: all), oldest first."""
+               platform: str | None = None, newest: bool = False) -> list[DraftView]:
+        """Drafts in `status` (None: all) in id order: the oldest `limit`, or the newest."""
+        order = DraftRow.id.desc() if newest else DraftRow.id
         query = (select(DraftRow, CommentRow)
                  .join(CommentRow, DraftRow.comment_pk == CommentRow.id)
-                 .order_by(DraftRow.id).limit(limit))
+                 .order_by(order).limit(limit))
         if status is not None:
             query = query.where(DraftRow.status == status)
         if platform is not None:
             query = query.where(CommentRow.platform == platform)
         with self._tx() as session:
-            return [_view(d, c) for d, c in session.execute(query).all()]
+            views = [_view(d, c) for d, c in session.execute(query).all()]
+        return sorted(views, key=lambda v: v.id) if newest else views
 
     def counts(self) -> dict[str, int]:
         with self._tx() as session:

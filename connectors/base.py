@@ -8,6 +8,7 @@ connectors (in `bot`), once.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -102,10 +103,11 @@ class Connector(ABC):
         """Post `text` as a reply to `comment`; raise a `ConnectorError` on failure."""
 
     @abstractmethod
-    def find_reply(self, comment: Comment, text: str) -> PostedReply | None:
-        """Our reply with `text` under `comment`'s thread, if it exists.
+    def find_reply(self, comment: Comment, texts: Sequence[str]) -> PostedReply | None:
+        """Our reply to `comment` with any of `texts` (every text a post was tried with).
 
-        Asked before any retry after a crash or timeout, so a reply is never posted twice.
+        Asked before any retry after a crash or timeout, so a reply is never posted twice, even
+        when its text was edited between the attempts.
         """
 
     def open(self) -> None:  # noqa: B027 - optional hook

@@ -7,9 +7,11 @@ line, so a line still being written is left for the next read.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,20 +24,40 @@ REQUIRED = ("id", "author", "text")
 OPTIONAL = ("video_id", "video_title", "published_at", "parent_id", "author_id")
 
 
+FINGERPRINT_BYTES = 64
+TAIL_PATIENCE = 2  # fetches a last line may go without its newline before it is reported
+
+
 @dataclass(frozen=True)
 class InboxCursor:
+    """Where reading stopped: byte offset and line number after the last complete line.
+
+    `fp` fingerprints the bytes just before the offset, so an inbox replaced by another file
+    (of any size) is noticed and read from the start. `tail` and `tail_seen` track a last line
+    that has no newline yet, to report it if it never gets one.
+    """
+
     offset: int = 0
     line: int = 0
+    fp: str = ""
+    tail: str = ""
+    tail_seen: int = 0
 
     @classmethod
     def parse(cls, raw: str | None) -> InboxCursor:
         if not raw:
             return cls()
         data = json.loads(raw)
-        return cls(offset=int(data["offset"]), line=int(data["line"]))
+        return cls(offset=int(data["offset"]), line=int(data["line"]), fp=data.get("fp", ""),
+                   tail=data.get("tail", ""), tail_seen=int(data.get("tail_seen", 0)))
 
     def dump(self) -> str:
-        return json.dumps({"offset": self.offset, "line": self.line})
+        return json.dumps({"offset": self.offset, "line": self.line, "fp": self.fp,
+                           "tail": self.tail, "tail_seen": self.tail_seen})
+
+
+def fingerprint(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
 class LineError(ValueError):
@@ -58,9 +80,12 @@ def comment_from_line(line: str, own_authors: frozenset[str]) -> Comment:
     missing = [key for key in REQUIRED if key not in data]
     if missing:
         raise LineError(f"missing field(s) {', '.join(missing)}")
-    for key in (*REQUIRED, *OPTIONAL):
+    for key in REQUIRED:
+        if not isinstance(data[key], str):
+            raise LineError(f"field {key!r} must be a string, not {json.dumps(data[key])}")
+    for key in OPTIONAL:
         if data.get(key) is not None and not isinstance(data[key], str):
-            raise LineError(f"field {key!r} must be a string")
+            raise LineError(f"field {key!r} must be a string or null")
     if not data["id"].strip():
         raise LineError("field 'id' is empty")
     try:
@@ -101,16 +126,35 @@ class LocalConnector(Connector):
 
     def fetch_new(self, cursor: str | None) -> FetchResult:
         start = InboxCursor.parse(cursor)
-        if not self.inbox.exists():
+        try:
+            with self.inbox.open("rb") as handle:
+                handle.seek(max(0, start.offset - FINGERPRINT_BYTES))
+                before = handle.read(min(start.offset, FINGERPRINT_BYTES))
+                data = handle.read()
+        except FileNotFoundError:
             return FetchResult([], cursor, [f"{self.inbox}: inbox file does not exist yet"])
-        if self.inbox.stat().st_size < start.offset:
+        except OSError as exc:
+            raise TransientError(f"cannot read inbox {self.inbox}: {exc}",
+                                 platform=self.name) from exc
+        if start.offset and fingerprint(before) != start.fp:
             # The inbox was replaced or truncated: read it again; the store drops repeats.
-            start = InboxCursor()
-        with self.inbox.open("rb") as handle:
-            handle.seek(start.offset)
-            data = handle.read()
+            return self.fetch_new(None)
         complete = data[: data.rfind(b"\n") + 1]
-        return self._parse(complete, start)
+        result = self._parse(complete, start)
+        return self._watch_tail(result, data[len(complete):], complete, before, start)
+
+    def _watch_tail(self, result: FetchResult, tail: bytes, complete: bytes, before: bytes,
+                    start: InboxCursor) -> FetchResult:
+        end = InboxCursor.parse(result.cursor)
+        fp = fingerprint((before + complete)[-FINGERPRINT_BYTES:]) if complete else start.fp
+        tail_fp = fingerprint(tail) if tail.strip() else ""
+        seen = start.tail_seen + 1 if tail_fp and tail_fp == start.tail and not complete else 1
+        problems = list(result.problems)
+        if tail_fp and seen == TAIL_PATIENCE:
+            problems.append(f"{self.inbox}:{end.line + 1}: the last line has no newline at the "
+                            "end; it is read once a newline follows it")
+        cursor = InboxCursor(end.offset, end.line, fp, tail_fp, seen if tail_fp else 0)
+        return FetchResult(result.comments, cursor.dump(), problems)
 
     def _parse(self, data: bytes, start: InboxCursor) -> FetchResult:
         comments: list[Comment] = []
@@ -125,7 +169,8 @@ class LocalConnector(Connector):
                 problems.append(f"{self.inbox}:{number}: not UTF-8 text; line skipped")
             except LineError as exc:
                 problems.append(f"{self.inbox}:{number}: {exc}; line skipped")
-        end = InboxCursor(offset=start.offset + len(data), line=start.line + len(lines))
+        end = InboxCursor(offset=start.offset + len(data), line=start.line + len(lines),
+                          fp=start.fp)
         return FetchResult(comments, end.dump(), problems)
 
     def post_reply(self, comment: Comment, text: str) -> PostedReply:
@@ -159,7 +204,9 @@ class LocalConnector(Connector):
             # One O_APPEND write per reply keeps lines whole when two processes post at once.
             fd = os.open(self.outbox, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
-                os.write(fd, line)
+                written = os.write(fd, line)
+                if written != len(line):  # a full disk: the line is torn, the post not done
+                    raise OSError(f"only {written} of {len(line)} bytes written")
                 os.fsync(fd)
             finally:
                 os.close(fd)
@@ -167,26 +214,35 @@ class LocalConnector(Connector):
             raise TransientError(f"cannot write outbox {self.outbox}: {exc}",
                                  platform=self.name) from exc
 
-    def find_reply(self, comment: Comment, text: str) -> PostedReply | None:
+    def find_reply(self, comment: Comment, texts: Sequence[str]) -> PostedReply | None:
+        wanted = set(texts)
         for record in self.posted():
-            if record.get("comment_id") == comment.comment_id and record.get("text") == text:
+            if record.get("comment_id") == comment.comment_id and record.get("text") in wanted:
                 posted = record.get("posted_at")
-                return PostedReply(
-                    reply_id=str(record.get("reply_id", "")),
-                    parent_id=comment.comment_id,
-                    text=text,
-                    posted_at=parse_time(posted) if posted else None,
-                )
+                try:
+                    when = parse_time(posted) if isinstance(posted, str) else None
+                except ValueError:
+                    when = None
+                return PostedReply(reply_id=str(record.get("reply_id", "")),
+                                   parent_id=comment.comment_id, text=str(record["text"]),
+                                   posted_at=when)
         return None
 
     def posted(self) -> list[dict[str, Any]]:
-        """Every reply in the outbox (lines that do not parse are ignored)."""
-        if not self.outbox.exists():
+        """Every reply in the outbox; damaged lines (a torn write, stray text) are passed over."""
+        try:
+            content = self.outbox.read_bytes()
+        except FileNotFoundError:
             return []
+        except OSError as exc:
+            raise TransientError(f"cannot read outbox {self.outbox}: {exc}",
+                                 platform=self.name) from exc
         records = []
-        for line in self.outbox.read_text(encoding="utf-8").splitlines():
+        for line in content.decode("utf-8", errors="replace").splitlines():
             try:
-                records.append(json.loads(line))
+                record = json.loads(line)
             except json.JSONDecodeError:
                 continue
+            if isinstance(record, dict):
+                records.append(record)
         return records

@@ -7,6 +7,8 @@ bot keeps running. See the README section "Xiaohongshu, Douyin and Kuaishou".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from connectors.base import Comment, Connector, FetchResult, PostedReply
 from connectors.errors import NotSupported
 
@@ -25,7 +27,7 @@ class UnsupportedPlatform(Connector):
     def post_reply(self, comment: Comment, text: str) -> PostedReply:
         raise NotSupported(f"{self.name}: {self.reason}", platform=self.name)
 
-    def find_reply(self, comment: Comment, text: str) -> PostedReply | None:
+    def find_reply(self, comment: Comment, texts: Sequence[str]) -> PostedReply | None:
         raise NotSupported(f"{self.name}: {self.reason}", platform=self.name)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -433,8 +433,8 @@ class YouTubeConnector(Connector):
                            text=snippet.get("textOriginal", text),
                            posted_at=parse_time(published) if published else None)
 
-    def find_reply(self, comment: Comment, text: str) -> PostedReply | None:
-        wanted = " ".join(text[: self.max_reply_chars].split())
+    def find_reply(self, comment: Comment, texts: Sequence[str]) -> PostedReply | None:
+        wanted = {" ".join(text[: self.max_reply_chars].split()) for text in texts}
         token: str | None = None
         while True:
             # "write": this read guards a post, so it may use the units reserved for replies
@@ -445,8 +445,9 @@ class YouTubeConnector(Connector):
                 s = item["snippet"]
                 mine = (s.get("authorChannelId") or {}).get("value") == self.settings.channel_id
                 body = " ".join((s.get("textOriginal") or s.get("textDisplay") or "").split())
-                if mine and body == wanted:
-                    return PostedReply(item["id"], comment.reply_target, text,
+                if mine and body in wanted:
+                    return PostedReply(item["id"], comment.reply_target,
+                                       s.get("textOriginal") or body,
                                        parse_time(s["publishedAt"]))
             token = page.get("nextPageToken")
             if not token:

@@ -20,8 +20,6 @@ def main() -> None:
     except (ConnectorError, KnowledgeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)
-    except KeyboardInterrupt:
-        sys.exit(130)
 
 
 __all__ = ["main", "app"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -43,6 +44,8 @@ def root(
     version: Annotated[bool, typer.Option("--version", callback=version_callback,
                                           is_eager=True, help="Show the version.")] = False,
 ) -> None:
+    if ctx.resilient_parsing or any(arg in ("--help", "-h") for arg in sys.argv[1:]):
+        return  # help needs no configuration, and must work when the configuration is broken
     settings = load_settings(config)
     configure(settings.log.level, settings.log.format)
     ctx.obj = App(settings)

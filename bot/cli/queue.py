@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import click
 import typer
 
 from bot.app import App
-from bot.cli.render import emit_json, err, out, short, status_text, table
+from bot.cli.render import emit_json, err, out, safe, short, status_text, table
 from bot.errors import ConnectorUnavailable
 from bot.store import APPROVED, FAILED, PENDING, POSTED, REJECTED, STATUSES, DraftView
 
@@ -28,7 +28,9 @@ def list_drafts(
     """Drafts waiting for you (or in another status)."""
     if status != "all" and status not in STATUSES:
         raise typer.BadParameter(f"use one of {', '.join(STATUSES)} or all", param_hint="--status")
-    drafts = ctx.obj.store.drafts(None if status == "all" else status, limit=limit)
+    # the queue reads oldest first; history (posted, all, …) shows the most recent
+    drafts = ctx.obj.store.drafts(None if status == "all" else status, limit=limit,
+                                  newest=status != PENDING)
     if as_json:
         emit_json([d.to_json() for d in drafts])
         return
@@ -41,20 +43,21 @@ def list_drafts(
 def show_draft(draft: DraftView, audit: list[dict[str, object]]) -> None:
     c = draft.comment
     out.print(f"[bold]draft {draft.id}[/]  {status_text(draft.status)}  "
-              f"{c.platform}:{c.comment_id}")
+              f"{safe(c.platform)}:{safe(c.comment_id)}")
     if c.video_title or c.video_id:
-        out.print(f"[dim]video:[/] {c.video_title or ''} {f'({c.video_id})' if c.video_id else ''}")
-    out.print(f"[dim]from:[/] {c.author}\n[dim]comment:[/] {c.text}")
-    out.print(f"[dim]triage:[/] {draft.triage_label} — {draft.triage_reason}")
-    out.print(f"[dim]reply:[/]\n{draft.reply_text or '(none)'}")
+        video = f"{c.video_title or ''} {f'({c.video_id})' if c.video_id else ''}"
+        out.print(f"[dim]video:[/] {safe(video)}")
+    out.print(f"[dim]from:[/] {safe(c.author)}\n[dim]comment:[/] {safe(c.text)}")
+    out.print(f"[dim]triage:[/] {safe(draft.triage_label)} — {safe(draft.triage_reason)}")
+    out.print(f"[dim]reply:[/]\n{safe(draft.reply_text or '(none)')}")
     if draft.draft_text and draft.draft_text != draft.reply_text:
-        out.print(f"[dim]model's draft:[/]\n{draft.draft_text}")
+        out.print(f"[dim]model's draft:[/]\n{safe(draft.draft_text)}")
     for n, ctx_row in enumerate(draft.context, start=1):
-        out.print(f"[dim][{n}] {ctx_row.get('score')} {ctx_row.get('source')}[/]")
-    out.print(f"[dim]reason:[/] {draft.reason}")
+        out.print(f"[dim]\\[{n}] {ctx_row.get('score')} {safe(ctx_row.get('source'))}[/]")
+    out.print(f"[dim]reason:[/] {safe(draft.reason)}")
     for entry in audit:
         out.print(f"[dim]  {entry['at']}  {entry['from_status'] or '—'} → {entry['to_status']}"
-                  f"  ({entry['actor']}) {entry['reason']}[/]")
+                  f"  ({safe(entry['actor'])}) {safe(entry['reason'])}[/]")
 
 
 @app.command()
@@ -87,15 +90,28 @@ def approve(
 ) -> None:
     """Approve a draft (optionally with your text) and post it now unless --later."""
     application: App = ctx.obj
-    fields = {"reply_text": text} if text is not None else {}
     if text is not None and not text.strip():
         raise typer.BadParameter("the reply text is empty", param_hint="--text")
+    current = application.store.draft(draft_id)
+    fields: dict[str, Any] = {"reply_text": text} if text is not None else {}
+    if current.status == FAILED:
+        fields["attempts"] = 0  # a fresh set of tries; earlier texts are still checked first
+        if application.connectors.get(current.comment.platform):
+            settled = application.poster.settle(current)
+            if settled is not None:
+                _report(settled, as_json)
+                return
     reason = "approved with edits" if text is not None else "approved"
     draft = application.store.transition(draft_id, APPROVED, reason, "cli",
                                          from_=[PENDING, FAILED], **fields)
     if not later:
         draft = _post_now(application, draft)
     _report(draft, as_json)
+    # scripts learn from the exit code whether the reply is out (or was meant to wait)
+    if draft.status not in (POSTED, APPROVED) or (draft.status == APPROVED and not later
+                                                   and draft.comment.platform
+                                                   in application.connectors):
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -120,8 +136,16 @@ def reject(
     as_json: JsonOpt = False,
 ) -> None:
     """Reject a draft: it is never posted."""
-    draft = ctx.obj.store.transition(draft_id, REJECTED, reason, "cli",
-                                     from_=[PENDING, APPROVED, FAILED])
+    application: App = ctx.obj
+    current = application.store.draft(draft_id)
+    if current.attempted_texts and current.comment.platform in application.connectors:
+        settled = application.poster.settle(current)  # an earlier try may be live already
+        if settled is not None:
+            err.print("[yellow]not rejected: an earlier attempt is already on the platform[/]")
+            _report(settled, as_json)
+            raise typer.Exit(1)
+    draft = application.store.transition(draft_id, REJECTED, reason, "cli",
+                                         from_=[PENDING, APPROVED, FAILED])
     _report(draft, as_json)
 
 
@@ -129,6 +153,6 @@ def _report(draft: DraftView, as_json: bool) -> None:
     if as_json:
         emit_json(draft.to_json())
         return
-    extra = f" as {draft.reply_id}" if draft.status == POSTED else ""
-    why = f" — {draft.reason}" if draft.status == FAILED else ""
+    extra = f" as {safe(draft.reply_id)}" if draft.status == POSTED else ""
+    why = f" — {safe(draft.reason)}" if draft.status in (FAILED, APPROVED) else ""
     out.print(f"draft {draft.id}: {status_text(draft.status)}{extra}{why}")

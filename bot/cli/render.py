@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 out = Console(soft_wrap=False)
@@ -23,9 +24,14 @@ def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
+def safe(text: object) -> str:
+    """Text from viewers or models, shown as it is: rich markup in it is not interpreted."""
+    return escape(str(text)) if text is not None else ""
+
+
 def short(text: str | None, width: int = 60) -> str:
     flat = " ".join((text or "").split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
+    return safe(flat if len(flat) <= width else flat[: width - 1] + "…")
 
 
 def status_text(status: str) -> str:

@@ -75,3 +75,25 @@ def test_env_errors_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_settings(tmp_path / "nope.toml")
+
+
+def test_a_misspelled_variable_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REPLYBOT_DATA_DIRR", "/tmp/x")
+    with pytest.raises(ConfigError, match="unknown setting REPLYBOT_DATA_DIRR"):
+        load_settings(None)
+
+
+def test_a_list_variable_that_is_not_json_says_how_to_write_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REPLYBOT_CONNECTORS__LOCAL__OWN_AUTHORS", "LinaBrews")
+    with pytest.raises(ConfigError, match="are JSON"):
+        load_settings(None)
+
+
+def test_home_is_expanded_in_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("REPLYBOT_DATA_DIR", "~/state")
+    config = write(tmp_path / "r.toml", '[connectors.local]\ninbox = "~/in.jsonl"\n')
+    settings = load_settings(config)
+    assert settings.data_dir == tmp_path / "state"
+    assert settings.connectors.local.inbox == tmp_path / "in.jsonl"

@@ -122,3 +122,38 @@ def test_short_praise_is_thanked_without_looking_anything_up(
     [draft] = app.store.drafts(PENDING)
     assert draft.context == [] and draft.triage_label == "praise"
     assert "(no notes match this comment)" in model.calls[0][-1]["content"]
+
+
+def test_a_comment_the_model_rejects_does_not_block_the_others(
+        app: App, daemon: Daemon, connector: FakeConnector, model: RecordingModel) -> None:
+    from bot.errors import ModelRejected
+
+    def reply(messages: list[dict[str, str]]) -> str:
+        if "too long" in messages[-1]["content"]:
+            raise ModelRejected("prompt exceeds the context window")
+        return "Thanks!"
+
+    model.reply = reply
+    connector.push_comment("this one is too long")
+    connector.push_comment("a normal question?")
+    first = daemon.run_once()
+    assert first.queued == 1  # the second comment was drafted in the same cycle
+    for _ in range(2):
+        Daemon(app).run_once()  # a fresh process each time: tries are kept in the database
+    failed = app.store.drafts(FAILED)
+    assert [d.comment.text for d in failed] == ["this one is too long"]
+    assert "ModelRejected" in (failed[0].reason or "")
+
+
+def test_a_connector_bug_stops_only_that_connector_for_the_cycle(
+        settings: object, kb: KnowledgeBase, model: RecordingModel) -> None:
+    from tests.conftest import build_app
+
+    buggy, working = FakeConnector("buggy"), FakeConnector("working")
+    buggy.fail_fetch.append(KeyError("unexpected payload"))
+    working.push_comment("Which kettle?")
+    daemon = Daemon(build_app(settings, {"buggy": buggy, "working": working}, model, kb))
+    counters = daemon.run_once()
+    assert counters.errors == 1 and counters.queued == 1
+    buggy.push_comment("read next time")
+    assert daemon.run_once().queued == 1

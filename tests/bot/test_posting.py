@@ -165,3 +165,53 @@ def test_a_dead_process_on_this_host_is_reconciled_at_once(store: Store,
     fresh = Poster(store, {connector.name: connector}, actor="daemon", lease_s=3600)
     assert fresh.reconcile() == 1
     assert store.draft(draft_id).status == APPROVED
+
+
+def test_an_edit_after_a_timeout_that_posted_does_not_post_again(
+        store: Store, connector: FakeConnector, poster: Poster) -> None:
+    draft_id = approved_draft(store, connector, text="24 clicks.")
+    connector.fail_after_post.append(TransientError("read timed out"))
+    assert poster.post(store.draft(draft_id)).status == APPROVED
+    store.edit_text(draft_id, "24 clicks on the C40.", "cli")  # the person edits meanwhile
+    result = poster.post(store.draft(draft_id))
+    assert result.status == POSTED and result.reply_text == "24 clicks."  # what is live
+    assert [r.text for r in connector.posted] == ["24 clicks."]
+
+
+def test_a_reconciler_with_an_old_snapshot_cannot_steal_a_fresh_claim(
+        store: Store, connector: FakeConnector) -> None:
+    draft_id = approved_draft(store, connector)
+    connector.fail_before_post.append(ProcessDied())
+    with pytest.raises(ProcessDied):
+        Poster(store, {connector.name: connector}, actor="dead").post(store.draft(draft_id))
+    age_claim(store, draft_id, owner="gone-host:1:dead")
+    stale_snapshot = store.draft(draft_id)  # the reconciler read this...
+    store.transition(draft_id, APPROVED, "settled by someone else", "test", from_=[POSTING])
+    fresh = Poster(store, {connector.name: connector}, actor="other")
+    store.claim(draft_id, fresh.owner, "other")  # ...then another process claimed it anew
+    reconciler = Poster(store, {connector.name: connector}, actor="reconcile", lease_s=1)
+    assert reconciler._settle(stale_snapshot, connector) == 0
+    current = store.draft(draft_id)
+    assert current.status == POSTING and current.claimed_by == fresh.owner
+
+
+def test_a_slow_live_process_on_this_host_keeps_its_claim_past_the_lease(
+        store: Store, connector: FakeConnector) -> None:
+    import os
+    import socket
+
+    draft_id = approved_draft(store, connector)
+    parent = f"{socket.gethostname()}:{os.getppid()}:x"  # alive, and not this process
+    store.claim(draft_id, parent, "cli")
+    age_claim(store, draft_id)
+    reconciler = Poster(store, {connector.name: connector}, actor="daemon", lease_s=1)
+    assert reconciler.reconcile() == 0 and store.draft(draft_id).status == POSTING
+
+
+def test_settle_finds_an_earlier_attempt_before_a_rejection(
+        store: Store, connector: FakeConnector, poster: Poster) -> None:
+    draft_id = approved_draft(store, connector)
+    connector.fail_after_post.append(TransientError("read timed out"))
+    poster.post(store.draft(draft_id))
+    settled = poster.settle(store.draft(draft_id))
+    assert settled is not None and settled.status == POSTED

@@ -99,9 +99,9 @@ def test_post_appends_to_outbox_and_find_reply_sees_it(local: LocalConnector) ->
     assert records == [{"comment_id": "a", "reply_id": reply.reply_id,
                         "text": "24 clicks on the C40. — Lina ☕",
                         "posted_at": records[0]["posted_at"]}]
-    found = local.find_reply(comment, "24 clicks on the C40. — Lina ☕")
+    found = local.find_reply(comment, ["24 clicks on the C40. — Lina ☕"])
     assert found is not None and found.reply_id == reply.reply_id
-    assert local.find_reply(comment, "something else") is None
+    assert local.find_reply(comment, ["something else"]) is None
 
 
 def test_post_refuses_empty_and_over_long_replies(tmp_path: Path) -> None:
@@ -112,3 +112,50 @@ def test_post_refuses_empty_and_over_long_replies(tmp_path: Path) -> None:
     with pytest.raises(PermanentError) as info:
         local.post_reply(comment, "x" * 11)
     assert info.value.code == "commentTextTooLong"
+
+
+def test_null_in_a_required_field_is_a_reported_line_not_a_crash(local: LocalConnector,
+                                                                 inbox: Path) -> None:
+    cursor = local.fetch_new(None).cursor
+    with inbox.open("a", encoding="utf-8") as handle:
+        handle.write(line(id=None, author="A", text="x"))
+        handle.write(line(id="n2", author=None, text="x"))
+        handle.write(line(id="n3", author="C", text=None))
+        handle.write(line(id="n4", author="D", text="fine", video_id=None))
+    result = local.fetch_new(cursor)
+    assert [c.comment_id for c in result.comments] == ["n4"]
+    assert len(result.problems) == 3 and "'id' must be a string, not null" in result.problems[0]
+
+
+def test_a_larger_replacement_inbox_is_read_from_its_start(local: LocalConnector,
+                                                           inbox: Path) -> None:
+    cursor = local.fetch_new(None).cursor
+    inbox.write_text("".join(line(id=f"n{i}", author="Zed", text=f"new {i}") for i in range(8)),
+                     encoding="utf-8")
+    result = local.fetch_new(cursor)
+    assert [c.comment_id for c in result.comments] == [f"n{i}" for i in range(8)]
+    assert result.problems == []
+
+
+def test_a_last_line_without_newline_is_reported_once_then_read_when_finished(
+        local: LocalConnector, inbox: Path) -> None:
+    cursor = local.fetch_new(None).cursor
+    with inbox.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"id": "t", "author": "T", "text": "no newline"}))
+    first = local.fetch_new(cursor)
+    assert first.comments == [] and first.problems == []
+    second = local.fetch_new(first.cursor)
+    assert len(second.problems) == 1 and ":3: the last line has no newline" in second.problems[0]
+    third = local.fetch_new(second.cursor)
+    assert third.problems == []  # said once
+    with inbox.open("a", encoding="utf-8") as handle:
+        handle.write("\n")
+    assert [c.comment_id for c in local.fetch_new(third.cursor).comments] == ["t"]
+
+
+def test_a_damaged_outbox_does_not_stop_find_reply(local: LocalConnector) -> None:
+    comment = local.fetch_new(None).comments[0]
+    local.outbox.parent.mkdir(parents=True, exist_ok=True)
+    local.outbox.write_bytes(b'[]\n{"comment_id": "a", "te\xe2\x82\n')
+    local.post_reply(comment, "ok")
+    assert local.find_reply(comment, ["ok"]) is not None

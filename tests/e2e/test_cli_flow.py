@@ -158,3 +158,30 @@ def test_the_default_bundled_model_runs_the_whole_flow_offline(tmp_path: Path) -
     assert len(drafts) == 2
     assert all(d["reply"] and d["reply"].endswith("— Lina") for d in drafts)
     assert {d["status"] for d in drafts} == {"pending"}
+
+
+def test_markup_in_a_comment_is_shown_not_interpreted(tmp_path: Path,
+                                                      fake_openai: FakeOpenAI) -> None:
+    box = Sandbox(tmp_path, fake_openai.base_url)
+    box.add_comments([{"id": "m1", "author": "[bold]Eve[/]", "text": "what is [/] and [red]?"}])
+    box.cli("run", "--once")
+    listing = box.cli("queue", "list").stdout
+    assert "[bold]Eve[/]" in listing
+    shown = box.cli("queue", "show", str(pending_ids(box)["m1"])).stdout
+    assert "what is [/] and [red]?" in shown
+
+
+def test_approve_exits_non_zero_when_the_post_fails(box: Sandbox) -> None:
+    box.write_config(extra="")
+    box.cli("run", "--once")
+    box.config.write_text(box.config.read_text().replace(
+        'own_authors = ["LinaBrews"]', 'own_authors = ["LinaBrews"]\nmax_reply_chars = 5'))
+    result = box.cli("queue", "approve", str(pending_ids(box)["q1"]), check=False)
+    assert result.returncode == 1 and "failed" in result.stdout and "limit is 5" in result.stdout
+    assert box.outbox_records() == []
+
+
+def test_help_works_even_when_the_configuration_is_broken(box: Sandbox) -> None:
+    box.write_config(extra="[knowledge]\ntop_k = 'x'\n")
+    result = box.cli("queue", "list", "--help")
+    assert "--status" in result.stdout

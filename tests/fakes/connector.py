@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from connectors.base import Comment, Connector, FetchResult, PostedReply
@@ -48,10 +48,10 @@ class FakeConnector(Connector):
             raise self.fail_after_post.pop(0)
         return reply
 
-    def find_reply(self, comment: Comment, text: str) -> PostedReply | None:
+    def find_reply(self, comment: Comment, texts: Sequence[str]) -> PostedReply | None:
         self.find_calls += 1
         return next((r for r in self.posted
-                     if r.parent_id == comment.comment_id and r.text == text), None)
+                     if r.parent_id == comment.comment_id and r.text in texts), None)
 
     def replies_to(self, comment_id: str) -> list[PostedReply]:
         return [r for r in self.posted if r.parent_id == comment_id]
