@@ -36,6 +36,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/cycle.py
+	$(BIN)/python bench/youtube_quota.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot connectors knowledge tests bench

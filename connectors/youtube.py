@@ -5,8 +5,9 @@ threads and pages back only until the newest thread it already knows (the high-w
 an idle poll costs 1 unit however many videos the channel has. `order=time` sorts threads by when
 they were started, so a reply in an older thread does not bring it back to the first page. The
 connector therefore remembers recent threads with their reply counts, re-reads them in batches of
-50 ids (1 unit a batch) every `follow_up_check_s`, and fetches the replies of any thread whose
-`totalReplyCount` grew (`comments.list(parentId=…)`, 1 unit per 100 replies).
+50 ids (1 unit a batch) every `follow_up_check_s` (threads quiet for a day every 6 rounds, for 3
+days every 24), and fetches the replies of any thread whose `totalReplyCount` grew
+(`comments.list(parentId=…)`, 1 unit per 100 replies).
 
 All of that state travels in the cursor, which the bot stores only after the comments are
 committed, so a crash mid-poll re-reads instead of skipping.
@@ -120,6 +121,7 @@ class YouTubeCursor:
     threads: dict[str, ThreadState] = field(default_factory=dict)
     titles: dict[str, str] = field(default_factory=dict)
     checked: str | None = None  # when recent threads were last re-read
+    rounds: int = 0  # re-read rounds so far (older threads are re-read every few rounds)
 
     @classmethod
     def parse(cls, raw: str | None) -> YouTubeCursor:
@@ -128,12 +130,13 @@ class YouTubeCursor:
         data = json.loads(raw)
         threads = {k: ThreadState(int(v[0]), str(v[1])) for k, v in data.get("threads", {}).items()}
         return cls(data.get("hwm"), list(data.get("hwm_ids", [])), threads,
-                   dict(data.get("titles", {})), data.get("checked"))
+                   dict(data.get("titles", {})), data.get("checked"), int(data.get("rounds", 0)))
 
     def dump(self) -> str:
         return json.dumps({"hwm": self.hwm, "hwm_ids": self.hwm_ids,
                            "threads": {k: v.dump() for k, v in self.threads.items()},
-                           "titles": self.titles, "checked": self.checked},
+                           "titles": self.titles, "checked": self.checked,
+                           "rounds": self.rounds},
                           ensure_ascii=False, separators=(",", ":"))
 
 
@@ -293,8 +296,10 @@ class YouTubeConnector(Connector):
             for n, item in enumerate(items):
                 published = parse_time(item["snippet"]["topLevelComment"]["snippet"]
                                        ["publishedAt"])
-                if published < floor or (published == floor and item["id"] in known_at_floor):
+                if published < floor:
                     return found, items[n:]
+                if published == floor and item["id"] in known_at_floor:
+                    continue  # threads started in the same second may come in any order
                 found.append(item)
         return found, []
 
@@ -375,9 +380,12 @@ class YouTubeConnector(Connector):
         """Re-read recent threads (50 per call) for replies added since we last looked."""
         due = state.checked is None or (now - parse_time(state.checked)).total_seconds() \
             >= self.settings.follow_up_check_s
-        watched = [tid for tid in state.threads if tid not in skip]
-        if not due or not watched:
+        if not due:
             return []
+        state.checked = iso(now)
+        state.rounds += 1
+        watched = [tid for tid, thread in state.threads.items()
+                   if tid not in skip and self._recheck_now(thread, state.rounds, now)]
         out: list[Comment] = []
         for start in range(0, len(watched), 50):
             batch = ",".join(watched[start:start + 50])
@@ -385,8 +393,14 @@ class YouTubeConnector(Connector):
                               textFormat="plainText")
             for item in page.get("items", []):
                 out.extend(self._thread_comments(item, state, new=False))
-        state.checked = iso(now)
         return out
+
+    @staticmethod
+    def _recheck_now(thread: ThreadState, round_: int, now: datetime) -> bool:
+        """Follow-ups come soon or not at all: re-read a thread less often as it quietens."""
+        quiet_days = (now - parse_time(thread.active)).total_seconds() / 86_400
+        every = 1 if quiet_days < 1 else 6 if quiet_days < 3 else 24
+        return round_ % every == 0
 
     def _comment(self, raw: dict[str, Any], thread: dict[str, Any],
                  parent: str | None = None) -> Comment:

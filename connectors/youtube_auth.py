@@ -89,7 +89,8 @@ def refresh_if_needed(credentials: Any, token_file: Path, http: Any) -> None:
 
 
 def authorize(client_secrets_file: Path, token_file: Path, token_uri: str, port: int,
-              host: str = "localhost") -> Any:
+              host: str = "localhost", bind: str | None = None, timeout_s: int | None = None
+              ) -> Any:
     """Run the installed-app flow: print the URL, wait for the redirect, store the token.
 
     Nothing opens a browser: open the printed URL anywhere. On a remote machine, forward the
@@ -103,7 +104,7 @@ def authorize(client_secrets_file: Path, token_file: Path, token_uri: str, port:
                         "[connectors.youtube] client_secrets_file", platform="youtube")
     flow = InstalledAppFlow.from_client_secrets_file(str(client_secrets_file), scopes=SCOPES)
     credentials = flow.run_local_server(
-        host=host, port=port, open_browser=False,
+        host=host, bind_addr=bind, port=port, open_browser=False, timeout_seconds=timeout_s,
         authorization_prompt_message="Open this URL in a browser and allow access:\n{url}\n",
         success_message="replybot is authorised. You can close this tab.",
     )

@@ -80,7 +80,8 @@ class FakeYouTube:
 
     def __init__(self, channel: str = CHANNEL) -> None:
         self.channel = channel
-        self.now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+        # an hour ago, so clients on the real clock see these comments as recent
+        self.now = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
         self.videos: dict[str, dict[str, Any]] = {}
         self.threads: list[FakeThread] = []
         self.units: dict[str, int] = {}
@@ -203,14 +204,14 @@ class FakeYouTube:
         if query.get("allThreadsRelatedToChannelId") != self.channel:
             return 404, error(404, "channelNotFound", "unknown channel")
         ordered = sorted(self.threads, key=lambda t: t.top.published, reverse=True)
-        return 200, page([t.resource(self.channel) for t in ordered], query)
+        return 200, page(ordered, query, lambda t: t.resource(self.channel))
 
     def _comments(self, query: dict[str, str], _: Any) -> tuple[int, dict[str, Any]]:
         thread = next((t for t in self.threads if t.top.id == query.get("parentId")), None)
         if thread is None:
             return 404, error(404, "commentNotFound", "no such parent")
-        return 200, page([r.resource(thread.video_id, thread.top.id) for r in thread.replies],
-                         query)
+        return 200, page(thread.replies, query,
+                         lambda r: r.resource(thread.video_id, thread.top.id))
 
     def _videos(self, query: dict[str, str], _: Any) -> tuple[int, dict[str, Any]]:
         ids = query.get("id", "").split(",")
@@ -269,6 +270,7 @@ class FakeYouTube:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out without a 40 ms stall
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -324,10 +326,10 @@ def error(status: int, reason: str, message: str) -> dict[str, Any]:
                       "errors": [{"reason": reason, "domain": "youtube.api", "message": message}]}}
 
 
-def page(items: list[dict[str, Any]], query: dict[str, str]) -> dict[str, Any]:
+def page(items: list[Any], query: dict[str, str], render: Any) -> dict[str, Any]:
     size = int(query.get("maxResults", 20))
     start = int(query.get("pageToken") or 0)
-    body: dict[str, Any] = {"items": items[start:start + size],
+    body: dict[str, Any] = {"items": [render(i) for i in items[start:start + size]],
                             "pageInfo": {"totalResults": len(items), "resultsPerPage": size}}
     if start + size < len(items):
         body["nextPageToken"] = str(start + size)
