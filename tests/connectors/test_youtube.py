@@ -295,3 +295,15 @@ def test_a_missing_token_says_to_authorise(fake: FakeYouTube, tmp_path: Path) ->
                                    token_uri=fake.token_uri, api_endpoint=fake.base_url))
     with pytest.raises(AuthError, match="run `replybot auth youtube`"):
         yt.open()
+
+
+def test_quota_running_out_mid_burst_loses_nothing(fake: FakeYouTube, tmp_path: Path) -> None:
+    yt = connector(fake, tmp_path, backfill_days=0)
+    _, cursor = poll(yt, None)
+    burst = [fake.add_thread("vid1", f"burst {n}") for n in range(250)]
+    fake.calls_before_quota_runs_out = 2  # two pages go through, the third is refused
+    with pytest.raises(QuotaExceeded):
+        yt.fetch_new(cursor)  # the bot keeps the old cursor: nothing of the burst is stored
+    fake.calls_before_quota_runs_out, fake.quota_exceeded = None, False  # midnight Pacific
+    comments, _ = poll(yt, cursor)  # the same cursor reads the whole burst
+    assert sorted(c.comment_id for c in comments) == sorted(t.top.id for t in burst)

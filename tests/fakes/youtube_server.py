@@ -88,6 +88,7 @@ class FakeYouTube:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.injected: list[Injected] = []
         self.quota_exceeded = False
+        self.calls_before_quota_runs_out: int | None = None
         self.drop_insert_responses = 0
         self.access_tokens: dict[str, datetime] = {}
         self.refresh_tokens = {"refresh-1"}
@@ -186,6 +187,9 @@ class FakeYouTube:
             if not self._authorised(auth):
                 return 401, error(401, "authError", "Invalid Credentials")
             self.units[method] = self.units.get(method, 0) + COSTS[method]
+            if self.calls_before_quota_runs_out is not None:
+                self.quota_exceeded = self.calls_before_quota_runs_out <= 0
+                self.calls_before_quota_runs_out -= 1
             if self.quota_exceeded:
                 return 403, error(403, "quotaExceeded", "The request cannot be completed "
                                   "because you have exceeded your quota.")
