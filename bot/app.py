@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from bot.config import Settings
-from bot.errors import ConnectorUnavailable
+from bot.errors import ConfigError, ConnectorUnavailable
 from bot.llm import ChatModel, chat_model
 from bot.pipeline import Pipeline
 from bot.posting import Poster
@@ -19,7 +19,13 @@ from connectors.base import Connector
 from connectors.local import LocalConnector
 from connectors.stubs import STUBS
 from connectors.youtube import YouTubeConnector
-from knowledge.embeddings import E5Embedder
+from knowledge.embeddings import (
+    E5Embedder,
+    Embedder,
+    OpenAIEmbedder,
+    SentenceTransformerEmbedder,
+)
+from knowledge.retrieval import Gate
 from knowledge.store import KnowledgeBase, open_client
 
 
@@ -38,8 +44,31 @@ class App:
     @cached_property
     def knowledge(self) -> KnowledgeBase:
         cfg = self.settings.knowledge
+        embedder = self.embedder()
+        defaults = embedder.default_gate
+        gate = Gate(
+            min_score=defaults.min_score if cfg.min_score is None else cfg.min_score,
+            lexical_min_score=defaults.lexical_min_score if cfg.lexical_min_score is None
+            else cfg.lexical_min_score,
+            min_coverage=defaults.min_coverage if cfg.min_coverage is None else cfg.min_coverage,
+        )
         client = open_client(path=self.settings.chroma_dir, url=cfg.chroma_url)
-        return KnowledgeBase(client, E5Embedder(), cfg.chunk_tokens, cfg.chunk_overlap)
+        return KnowledgeBase(client, embedder, cfg.chunk_tokens, cfg.chunk_overlap,
+                             drop_patterns=cfg.drop_patterns, gate=gate)
+
+    def embedder(self) -> Embedder:
+        cfg = self.settings.knowledge
+        if cfg.embedder == "openai":
+            key = cfg.embedding_api_key or self.settings.llm.api_key
+            return OpenAIEmbedder(cfg.embedding_model or "text-embedding-3-small",
+                                  cfg.embedding_base_url or self.settings.llm.base_url,
+                                  key.get_secret_value() if key else None)
+        if cfg.embedder == "sentence-transformers":
+            if not cfg.embedding_model:
+                raise ConfigError("set [knowledge] embedding_model to the sentence-transformers "
+                                  "model folder")
+            return SentenceTransformerEmbedder(cfg.embedding_model)
+        return E5Embedder()
 
     @cached_property
     def model(self) -> ChatModel:

@@ -67,13 +67,32 @@ class LLMConfig(Section):
         return "openai" if (self.base_url or self.api_key) else "local"
 
 
+DEFAULT_DROP_PATTERNS = [
+    r"^\s*Member-only story\s*$",
+    r"^\s*(Sign up|Sign in|Subscribe|Follow)( to [^.]{0,40})?\s*$",
+    r"^\s*(Share|Listen|Save)\s*$",
+    r"^\s*\d+ min read\s*$",
+]
+
+
 class KnowledgeConfig(Section):
     chroma_url: str | None = None
     chunk_tokens: int = Field(256, ge=32, le=480)
     chunk_overlap: int = Field(25, ge=0)
     top_k: int = Field(3, ge=1, le=20)
-    # None: the embedder's calibrated floor (see knowledge.embeddings)
+    # the gate a chunk must pass to be context; None: the embedder's calibrated values
     min_score: float | None = Field(None, ge=-1, le=1)
+    lexical_min_score: float | None = Field(None, ge=-1, le=1)
+    min_coverage: float | None = Field(None, ge=0, le=1)
+    hybrid: bool = True  # dense + BM25; false: dense only
+    # lines matching any of these are dropped before chunking (page furniture)
+    drop_patterns: list[str] = Field(default_factory=lambda: list(DEFAULT_DROP_PATTERNS))
+    # bundled: multilingual-e5-small, offline; openai: any OpenAI-compatible /embeddings;
+    # sentence-transformers: a local model folder (pip install 'replybot[sentence-transformers]')
+    embedder: Literal["bundled", "openai", "sentence-transformers"] = "bundled"
+    embedding_model: str | None = None  # openai: text-embedding-3-small; s-t: a folder
+    embedding_base_url: str | None = None  # default: [llm] base_url
+    embedding_api_key: SecretStr | None = None  # default: [llm] api_key
 
 
 class ScheduleConfig(Section):

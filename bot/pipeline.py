@@ -22,7 +22,7 @@ from knowledge.store import Hit
 
 class Retriever(Protocol):
     def search(self, query: str, k: int = 3, min_score: float | None = None,
-               video_id: str | None = None) -> list[Hit]: ...
+               video_id: str | None = None, hybrid: bool = True) -> list[Hit]: ...
 
 
 @dataclass
@@ -100,8 +100,8 @@ class Pipeline:
         if self.retriever is None:
             return []
         cfg = self.settings.knowledge
-        hits = self.retriever.search(comment.text, k=cfg.top_k, min_score=cfg.min_score,
-                                     video_id=comment.video_id)
+        hits = self.retriever.search(comment.text, k=cfg.top_k, video_id=comment.video_id,
+                                     hybrid=cfg.hybrid)
         log.debug("retrieved", hits=len(hits), scores=[h.score for h in hits])
         return hits
 

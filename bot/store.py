@@ -403,6 +403,13 @@ class Store:
             counts.update({status: n for status, n in rows.all()})
             return counts
 
+    def comments(self, platform: str | None = None) -> list[Comment]:
+        query = select(CommentRow).order_by(CommentRow.id)
+        if platform is not None:
+            query = query.where(CommentRow.platform == platform)
+        with self._tx() as session:
+            return [_comment_of(row) for row in session.scalars(query).all()]
+
     def comment_count(self) -> int:
         with self._tx() as session:
             return int(session.scalar(select(func.count()).select_from(CommentRow)) or 0)

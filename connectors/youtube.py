@@ -43,7 +43,8 @@ from connectors.youtube_auth import REAUTH, load_credentials, refresh_if_needed,
 
 #: Quota cost of each method, in units (YouTube Data API v3 cost table).
 COSTS = {
-    "commentThreads.list": 1, "comments.list": 1, "videos.list": 1,
+    "commentThreads.list": 1, "comments.list": 1, "videos.list": 1, "channels.list": 1,
+    "playlistItems.list": 1,
     "comments.insert": 50, "comments.update": 50, "comments.setModerationStatus": 50,
     "comments.delete": 50,
 }
@@ -101,6 +102,14 @@ def one_shot_http(timeout_s: float) -> Any:
                 conn.connect = connect
 
     return OneShotHttp(timeout=timeout_s)
+
+
+@dataclass(frozen=True)
+class Video:
+    video_id: str
+    title: str
+    description: str
+    published_at: str
 
 
 @dataclass
@@ -466,3 +475,30 @@ class YouTubeConnector(Connector):
             token = page.get("nextPageToken")
             if not token:
                 return None
+
+    # -- videos ---------------------------------------------------------------------------------
+
+    def videos(self) -> Iterator[Video]:
+        """Every upload of the channel, newest first (1 unit per 50 videos, twice)."""
+        channel = self._call("channels.list", "read", part="contentDetails",
+                             id=self.settings.channel_id)
+        items = channel.get("items", [])
+        if not items:
+            raise PermanentError(f"channel {self.settings.channel_id} not found: check "
+                                 "[connectors.youtube] channel_id", platform=self.name)
+        uploads = items[0]["contentDetails"]["relatedPlaylists"]["uploads"]
+        token: str | None = None
+        while True:
+            page = self._call("playlistItems.list", "read", part="contentDetails",
+                              playlistId=uploads, maxResults=50, pageToken=token)
+            ids = [i["contentDetails"]["videoId"] for i in page.get("items", [])]
+            if ids:
+                found = self._call("videos.list", "read", part="snippet", id=",".join(ids),
+                                   maxResults=50)
+                for video in found.get("items", []):
+                    snippet = video["snippet"]
+                    yield Video(video["id"], snippet.get("title", ""),
+                                snippet.get("description", ""), snippet.get("publishedAt", ""))
+            token = page.get("nextPageToken")
+            if not token:
+                return

@@ -105,9 +105,10 @@ class _Packer:
         self.current: list[_Unit] = []
         self.fresh = 0  # units in `current` not already emitted in the previous chunk
         self.heading: str | None = None
+        self.heading_line = ""
 
     def add(self, unit: _Unit) -> None:
-        used = sum(u.tokens for u in self.current)
+        used = sum(u.tokens for u in self.current) + self.heading_tokens
         if self.current and used + unit.tokens > self.size:
             tail = _overlap_tail(self.current, self.overlap)
             self.flush()
@@ -115,14 +116,26 @@ class _Packer:
         self.current.append(unit)
         self.fresh += 1
 
+    @property
+    def heading_tokens(self) -> int:
+        # room for the heading a continuation chunk will carry
+        starts_with_heading = bool(self.current) and self.current[0].text == self.heading_line
+        return 0 if starts_with_heading or not self.heading_line else self._heading_tokens
+
     def start_section(self, heading: str, tokens: int) -> None:
         self.flush()
         self.heading = heading.lstrip("#").strip()
+        self.heading_line = heading
+        self._heading_tokens = tokens
         self.current = [_Unit(heading, tokens, paragraph_start=True)]
 
     def flush(self) -> None:
         if self.fresh:
-            self.chunks.append(Chunk(_join(self.current), len(self.chunks), self.heading))
+            text = _join(self.current)
+            if self.heading_line and not text.startswith(self.heading_line):
+                # a section's later chunks keep its heading: it says what they are about
+                text = f"{self.heading_line}\n\n{text}"
+            self.chunks.append(Chunk(text, len(self.chunks), self.heading))
         self.current, self.fresh = [], 0
 
 
@@ -142,4 +155,17 @@ def chunk_text(text: str, count: TokenCounter, size: int = 256, overlap: int = 2
         for unit in _units(paragraph, count, size):
             packer.add(unit)
     packer.flush()
+    if not packer.chunks and text.strip():  # only a title: still worth one chunk
+        heading = text.strip().lstrip("#").strip()
+        return [Chunk(text.strip(), 0, heading or None)]
     return packer.chunks
+
+
+def chunk_units(units: list[str], count: TokenCounter, size: int = 256) -> list[Chunk]:
+    """One chunk per unit (a FAQ pair stays whole); a unit over `size` is split by sentences."""
+    chunks: list[Chunk] = []
+    for unit in units:
+        pieces = [unit] if count(unit) <= size else [c.text for c in chunk_text(unit, count,
+                                                                                 size, 0)]
+        chunks.extend(Chunk(piece, len(chunks) + n) for n, piece in enumerate(pieces))
+    return chunks

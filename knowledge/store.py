@@ -1,35 +1,52 @@
 """The knowledge base: chunks of the creator's material in a Chroma collection.
 
 Chunk ids are content hashes of (source, text), so adding an unchanged file embeds nothing and a
-changed file replaces exactly the chunks that changed.
+changed file replaces exactly the chunks that changed. Every write bumps the collection's
+`generation`, which tells the BM25 index (kept in memory) when to rebuild.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from knowledge.chunking import chunk_text
+import numpy as np
+
+from knowledge.chunking import Chunk, chunk_text, chunk_units
 from knowledge.embeddings import Embedder
 from knowledge.errors import EmbedderMismatch, KnowledgeError
 from knowledge.loaders import Document
+from knowledge.retrieval import Bm25Index, Gate, Scored, fuse
 
 COLLECTION = "replybot-knowledge"
+CANDIDATES = 20  # per ranking, before fusion
 
 
 @dataclass(frozen=True)
 class Hit:
-    """A chunk that matched a query; `score` is cosine similarity (1 is identical)."""
+    """A chunk that matched a query; `score` is its cosine similarity (1 is identical)."""
 
     source: str
     text: str
     score: float
     chunk_id: str
     video_id: str | None = None
+    bm25: float = 0.0
+    coverage: float = 0.0
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+    fused: float = 0.0
+
+    def explain(self) -> dict[str, Any]:
+        return {"dense": self.score, "dense_rank": self.dense_rank, "bm25": round(self.bm25, 3),
+                "bm25_rank": self.bm25_rank, "coverage": round(self.coverage, 3),
+                "fused": round(self.fused, 5), "video_id": self.video_id}
 
 
 @dataclass(frozen=True)
@@ -51,8 +68,47 @@ def chunk_id(source: str, text: str) -> str:
     return hashlib.sha256(f"{source}\n{text}".encode()).hexdigest()[:32]
 
 
+class FolderInUse(KnowledgeError):
+    """Another process owns the Chroma folder."""
+
+
+class OwnerLock:
+    """Exclusive use of a Chroma folder by this process, released when the process ends.
+
+    Chroma keeps a folder's index in memory; a second process writing the same folder would
+    corrupt it, so the second one is refused with a message saying who holds it.
+    """
+
+    held: dict[str, OwnerLock] = {}
+
+    def __init__(self, folder: Path) -> None:
+        import os
+
+        from filelock import FileLock, Timeout
+
+        self.path = folder / "replybot.lock"
+        self.lock = FileLock(str(self.path) + ".flock", timeout=0)
+        try:
+            self.lock.acquire()
+        except Timeout:
+            holder = self.path.read_text().strip() if self.path.exists() else "unknown"
+            raise FolderInUse(
+                f"the knowledge base in {folder} is in use by another replybot process "
+                f"(pid {holder}), and Chroma allows one process per folder: stop that process "
+                "(e.g. `replybot run`) first, or run a Chroma server and set [knowledge] "
+                "chroma_url") from None
+        self.path.write_text(str(os.getpid()))
+
+    @classmethod
+    def take(cls, folder: Path) -> OwnerLock:
+        key = str(folder.resolve())
+        if key not in cls.held:  # one process may open its own folder more than once
+            cls.held[key] = cls(folder)
+        return cls.held[key]
+
+
 def open_client(path: Path | None = None, url: str | None = None) -> Any:
-    """A Chroma client: a server at `url`, or files under `path`."""
+    """A Chroma client: a server at `url`, or files under `path` (owned by this process)."""
     import chromadb
     from chromadb.config import Settings
 
@@ -70,6 +126,7 @@ def open_client(path: Path | None = None, url: str | None = None) -> Any:
     if path is None:
         raise KnowledgeError("no knowledge base location: set [knowledge] chroma_url or data_dir")
     path.mkdir(parents=True, exist_ok=True)
+    OwnerLock.take(path)
     return chromadb.PersistentClient(path=str(path), settings=settings)
 
 
@@ -83,27 +140,53 @@ class KnowledgeBase:
         chunk_tokens: int = 256,
         chunk_overlap: int = 25,
         collection: str = COLLECTION,
+        drop_patterns: Sequence[str] = (),
+        gate: Gate | None = None,
     ) -> None:
+        self.client = client
         self.embedder = embedder
         self.chunk_tokens = chunk_tokens
         self.chunk_overlap = chunk_overlap
-        self._collection = client.get_or_create_collection(
-            collection,
+        self.name = collection
+        self.drop = [re.compile(p) for p in drop_patterns]
+        self.gate = gate or embedder.default_gate
+        self.bm25 = Bm25Index()
+        self._collection = self._open()
+
+    def _open(self) -> Any:
+        collection = self.client.get_or_create_collection(
+            self.name,
             embedding_function=None,  # we embed ourselves; Chroma's default downloads a model
-            metadata={"hnsw:space": "cosine", "embedder": embedder.name},
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedder": self.embedder.name, "generation": 0},
         )
-        built_with = (self._collection.metadata or {}).get("embedder")
-        if built_with and built_with != embedder.name:
+        built_with = (collection.metadata or {}).get("embedder")
+        if built_with and built_with != self.embedder.name:
             raise EmbedderMismatch(
                 f"the knowledge base was built with embedder {built_with!r} but "
-                f"{embedder.name!r} is configured: switch back, or rebuild it with `replybot kb "
-                "rebuild`"
-            )
+                f"{self.embedder.name!r} is configured: switch back, or re-embed it with "
+                "`replybot kb rebuild`")
+        return collection
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def chunks_of(self, document: Document) -> list[Chunk]:
+        text = self._strip_boilerplate(document.text)
+        if document.units:
+            units = [self._strip_boilerplate(u) for u in document.units]
+            return chunk_units([u for u in units if u.strip()], self.embedder.count_tokens,
+                               self.chunk_tokens)
+        return chunk_text(text, self.embedder.count_tokens, self.chunk_tokens, self.chunk_overlap)
+
+    def _strip_boilerplate(self, text: str) -> str:
+        if not self.drop:
+            return text
+        lines = text.splitlines()
+        return "\n".join(line for line in lines if not any(p.search(line) for p in self.drop))
 
     def add(self, document: Document, video_id: str | None = None) -> AddResult:
         """Make the collection hold exactly this document's current chunks."""
-        chunks = chunk_text(document.text, self.embedder.count_tokens,
-                            self.chunk_tokens, self.chunk_overlap)
+        chunks = self.chunks_of(document)
         wanted = {chunk_id(document.source, c.text): c for c in chunks}
         existing = set(self._ids_for(document.source))
         stale = sorted(existing - set(wanted))
@@ -113,24 +196,39 @@ class KnowledgeBase:
         if new:
             now = datetime.now(UTC).isoformat(timespec="seconds")
             vectors = self.embedder.passages([c.text for _, c in new])
-            self._collection.upsert(
-                ids=[cid for cid, _ in new],
-                embeddings=vectors,
-                documents=[c.text for _, c in new],
-                metadatas=[self._metadata(document, c.index, c.heading, video_id, now)
-                           for _, c in new],
-            )
+            for start in range(0, len(new), 1000):  # Chroma limits one write's size
+                batch = new[start:start + 1000]
+                self._collection.upsert(
+                    ids=[cid for cid, _ in batch],
+                    embeddings=vectors[start:start + 1000],
+                    documents=[c.text for _, c in batch],
+                    metadatas=[self._metadata(document, c, video_id, now) for _, c in batch],
+                )
+        if stale or new:
+            self._bump()
         return AddResult(document.source, len(new), len(wanted) - len(new), len(stale))
 
     @staticmethod
-    def _metadata(document: Document, index: int, heading: str | None,
-                  video_id: str | None, now: str) -> dict[str, Any]:
-        meta: dict[str, Any] = {"source": document.source, "index": index, "ingested_at": now}
-        if heading:
-            meta["heading"] = heading
-        if video_id or document.metadata.get("video_id"):
-            meta["video_id"] = video_id or document.metadata["video_id"]
+    def _metadata(document: Document, chunk: Chunk, video_id: str | None,
+                  now: str) -> dict[str, Any]:
+        meta: dict[str, Any] = {"source": document.source, "index": chunk.index,
+                                "ingested_at": now}
+        if chunk.heading:
+            meta["heading"] = chunk.heading
+        video = video_id or document.metadata.get("video_id")
+        if video:
+            meta["video_id"] = video
         return meta
+
+    def _bump(self) -> None:
+        metadata = dict(self._collection.metadata or {})
+        metadata["generation"] = int(metadata.get("generation", 0)) + 1
+        metadata["embedder"] = self.embedder.name
+        self._collection.modify(metadata=metadata)
+
+    def _generation(self) -> object:
+        fresh = self.client.get_collection(self.name)
+        return ((fresh.metadata or {}).get("generation"), fresh.count())
 
     def _ids_for(self, source: str) -> list[str]:
         return list(self._collection.get(where={"source": source}, include=[])["ids"])
@@ -139,6 +237,7 @@ class KnowledgeBase:
         ids = self._ids_for(source)
         if ids:
             self._collection.delete(ids=ids)
+            self._bump()
         return len(ids)
 
     def sources(self) -> list[SourceInfo]:
@@ -154,25 +253,93 @@ class KnowledgeBase:
     def count(self) -> int:
         return int(self._collection.count())
 
+    @classmethod
+    def reopen_for_rebuild(cls, client: Any, embedder: Embedder, collection: str
+                           ) -> KnowledgeBase:
+        """A handle on a collection built with another embedder, only to `rebuild` it."""
+        kb = cls.__new__(cls)
+        kb.client, kb.embedder, kb.name = client, embedder, collection
+        kb.chunk_tokens, kb.chunk_overlap, kb.drop = 256, 25, []
+        kb.gate, kb.bm25 = embedder.default_gate, Bm25Index()
+        kb._collection = client.get_collection(collection)
+        return kb
+
+    def rebuild(self) -> int:
+        """Re-embed every stored chunk with the configured embedder (after changing it)."""
+        everything = self.client.get_collection(self.name).get(include=["documents",
+                                                                         "metadatas"])
+        self.client.delete_collection(self.name)
+        self._collection = self._open()
+        ids, texts = everything["ids"], everything["documents"] or []
+        for start in range(0, len(ids), 256):
+            self._collection.upsert(
+                ids=ids[start:start + 256], documents=texts[start:start + 256],
+                embeddings=self.embedder.passages(texts[start:start + 256]),
+                metadatas=(everything["metadatas"] or [])[start:start + 256])
+        self._bump()
+        return len(ids)
+
+    # -- searching ------------------------------------------------------------------------------
+
+    def _fresh_bm25(self) -> Bm25Index:
+        generation = self._generation()
+        if self.bm25.generation != generation:
+            everything = self._collection.get(include=["documents"])
+            self.bm25.build(generation, everything["ids"], everything["documents"] or [])
+        return self.bm25
+
     def search(self, query: str, k: int = 3, min_score: float | None = None,
-               video_id: str | None = None) -> list[Hit]:
-        """The best `k` chunks scoring at least `min_score`; the commented video's come first."""
-        if not query.strip() or self.count() == 0:
+               video_id: str | None = None, hybrid: bool = True) -> list[Hit]:
+        """The best `k` chunks that pass the gate; the commented video's come first.
+
+        `min_score` overrides the gate with a plain dense floor (for exploring scores).
+        """
+        total = self.count()
+        if not query.strip() or total == 0:
             return []
-        floor = self.embedder.default_min_score if min_score is None else min_score
-        result = self._collection.query(
-            query_embeddings=[self.embedder.query(query)],
-            n_results=min(max(k * 4, k), self.count()),
-            include=["documents", "metadatas", "distances"],
-        )
-        hits = [
-            Hit(source=str(meta.get("source", "")), text=doc, score=round(1.0 - dist, 4),
-                chunk_id=cid, video_id=meta.get("video_id"))
-            for cid, doc, meta, dist in zip(result["ids"][0], result["documents"][0],
-                                            result["metadatas"][0], result["distances"][0],
-                                            strict=True)
-        ]
-        hits = [h for h in hits if h.score >= floor]
-        hits.sort(key=lambda h: (video_id is not None and h.video_id == video_id, h.score),
+        vector = self.embedder.query(query)
+        dense = self._dense(vector, min(CANDIDATES, total))
+        bm25 = self._fresh_bm25()
+        sparse = bm25.search(query, CANDIDATES) if hybrid else []
+        dense_of = dict(dense)
+        missing = [cid for cid, _ in sparse if cid not in dense_of]
+        dense_of.update(self._cosines(vector, missing))
+        coverage = {cid: bm25.coverage(query, cid) for cid in {*dense_of, *dict(sparse)}}
+        scored = fuse(dense, sparse, dense_of, coverage)
+        if min_score is None:
+            passing = [s for s in scored if self.gate.passes(s)]
+        else:
+            passing = [s for s in scored if s.dense >= min_score]
+        return self._hits(passing, video_id, k)
+
+    def _dense(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
+        result = self._collection.query(query_embeddings=[vector], n_results=n, include=[
+            "distances"])
+        return [(cid, round(1.0 - float(dist), 4))
+                for cid, dist in zip(result["ids"][0], result["distances"][0], strict=True)]
+
+    def _cosines(self, vector: np.ndarray, ids: list[str]) -> dict[str, float]:
+        if not ids:
+            return {}
+        stored = self._collection.get(ids=ids, include=["embeddings"])
+        matrix = np.asarray(stored["embeddings"], dtype=np.float32)
+        norms = np.linalg.norm(matrix, axis=1) * float(np.linalg.norm(vector))
+        sims = matrix @ vector / np.where(norms == 0, 1, norms)
+        return {cid: round(float(s), 4) for cid, s in zip(stored["ids"], sims, strict=True)}
+
+    def _hits(self, passing: list[Scored], video_id: str | None, k: int) -> list[Hit]:
+        if not passing:
+            return []
+        stored = self._collection.get(ids=[s.chunk_id for s in passing],
+                                      include=["documents", "metadatas"])
+        docs = dict(zip(stored["ids"], stored["documents"] or [], strict=True))
+        metas = dict(zip(stored["ids"], stored["metadatas"] or [], strict=True))
+        hits = [Hit(source=str(metas[s.chunk_id].get("source", "")), text=docs[s.chunk_id],
+                    score=s.dense, chunk_id=s.chunk_id,
+                    video_id=metas[s.chunk_id].get("video_id"), bm25=s.bm25,
+                    coverage=s.coverage, dense_rank=s.dense_rank, bm25_rank=s.bm25_rank,
+                    fused=s.fused) for s in passing]
+        hits.sort(key=lambda h: (video_id is not None and h.video_id == video_id, h.fused),
                   reverse=True)
         return hits[:k]
+

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from bot.cli.render import emit_json, err, short, table
+from bot.cli.render import emit_json, err, safe, short, table
 from knowledge.errors import KnowledgeError
 from knowledge.loaders import expand, load
 from knowledge.store import AddResult, KnowledgeBase
@@ -56,7 +56,7 @@ def add(
               [(display(r.source), r.added, r.kept, r.removed) for r in results],
               empty="no files added")
     for problem in problems:
-        err.print(f"[yellow]skipped:[/] {problem}")
+        err.print(f"[yellow]skipped:[/] {safe(problem)}")
     if problems:
         raise typer.Exit(1)
 
@@ -67,20 +67,94 @@ def search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
     k: Annotated[int, typer.Option("--k", help="At most this many chunks.")] = 3,
     video: Annotated[str | None, typer.Option(help="Rank this video's chunks first.")] = None,
-    min_score: Annotated[float | None, typer.Option(help="Override the score floor.")] = None,
+    min_score: Annotated[float | None, typer.Option(
+        help="Use a plain dense-score floor instead of the gate (to explore scores).")] = None,
+    dense_only: Annotated[bool, typer.Option("--dense-only", help="No BM25.")] = False,
+    explain: Annotated[bool, typer.Option("--explain",
+                                          help="Show where each score came from.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """The chunks a comment like QUERY would be answered from."""
-    settings = ctx.obj.settings.knowledge
-    floor = settings.min_score if min_score is None else min_score
-    hits = ctx.obj.knowledge.search(query, k=k, min_score=floor, video_id=video)
+    hybrid = ctx.obj.settings.knowledge.hybrid and not dense_only
+    hits = ctx.obj.knowledge.search(query, k=k, min_score=min_score, video_id=video,
+                                    hybrid=hybrid)
     if as_json:
         emit_json([{"source": h.source, "text": h.text, "score": h.score,
-                    "video_id": h.video_id} for h in hits])
+                    "video_id": h.video_id, **({"explain": h.explain()} if explain else {})}
+                   for h in hits])
+        return
+    empty = "no chunk passes the floor: the bot would answer without context"
+    if explain:
+        table(f"matches for {query!r}", ["dense (rank)", "bm25 (rank)", "coverage", "fused",
+                                         "source", "text"],
+              [(f"{h.score:.3f} ({h.dense_rank or '—'})", f"{h.bm25:.2f} ({h.bm25_rank or '—'})",
+                f"{h.coverage:.2f}", f"{h.fused:.4f}", display(h.source), short(h.text, 60))
+               for h in hits], empty=empty)
         return
     table(f"matches for {query!r}", ["score", "source", "text"],
-          [(f"{h.score:.3f}", display(h.source), short(h.text, 90)) for h in hits],
-          empty="no chunk scores above the floor: the bot would answer without context")
+          [(f"{h.score:.3f}", display(h.source), short(h.text, 90)) for h in hits], empty=empty)
+
+
+@app.command()
+def sync(
+    ctx: typer.Context,
+    folder: Annotated[Path, typer.Argument(help="The folder to mirror.", file_okay=False,
+                                           exists=True)],
+    as_json: JsonOpt = False,
+) -> None:
+    """Mirror a folder: add new files, update changed ones, remove deleted ones."""
+    kb: KnowledgeBase = ctx.obj.knowledge
+    files = expand([folder])
+    results, problems = _ingest(kb, files)
+    present = {str(p.resolve()) for p in files}
+    prefix = str(folder.resolve()) + os.sep
+    removed = {s.source: kb.remove(s.source) for s in kb.sources()
+               if s.source.startswith(prefix) and s.source not in present}
+    if as_json:
+        emit_json({"results": [r.__dict__ for r in results], "removed": removed,
+                   "problems": problems})
+    else:
+        changed = [r for r in results if r.added or r.removed]
+        table("knowledge synced", ["source", "added", "unchanged", "removed"],
+              [(display(r.source), r.added, r.kept, r.removed) for r in changed]
+              + [(display(s), 0, 0, n) for s, n in removed.items()],
+              empty=f"{len(results)} files, all unchanged")
+    for problem in problems:
+        err.print(f"[yellow]skipped:[/] {safe(problem)}")
+    if problems:
+        raise typer.Exit(1)
+
+
+@app.command()
+def rebuild(ctx: typer.Context) -> None:
+    """Re-embed every chunk with the configured embedder (after changing [knowledge] embedder)."""
+    from knowledge.errors import EmbedderMismatch
+    from knowledge.store import COLLECTION, open_client
+
+    application = ctx.obj
+    try:
+        kb = application.knowledge
+    except EmbedderMismatch:
+        cfg = application.settings.knowledge
+        client = open_client(path=application.settings.chroma_dir, url=cfg.chroma_url)
+        kb = KnowledgeBase.reopen_for_rebuild(client, application.embedder(), COLLECTION)
+    count = kb.rebuild()
+    err.print(f"re-embedded {count} chunks with {kb.embedder.name}")
+
+
+@app.command("sync-youtube")
+def sync_youtube_videos(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Import every video's title and description, and your own answers, tagged by video."""
+    from bot.youtube_knowledge import sync_youtube
+
+    application = ctx.obj
+    youtube = application.connector("youtube")
+    report = sync_youtube(application.knowledge, youtube, application.store)
+    if as_json:
+        emit_json(report.__dict__)
+        return
+    err.print(f"{report.videos} videos: {report.added} chunks added, {report.unchanged} "
+              f"unchanged, {report.removed} removed; {report.answers} of your answers")
 
 
 @app.command("list")

@@ -167,3 +167,23 @@ def test_auth_youtube_runs_the_installed_app_flow_headless(box: Sandbox, fake: F
     thread = fake.add_thread("vid1", "Q?")
     box.cli("run", "--once")  # and the new token works
     assert list(drafts(box)) == [thread.top.id]
+
+
+def test_kb_sync_youtube_imports_videos_and_the_creators_answers(
+        box: Sandbox, fake: FakeYouTube) -> None:
+    fake.add_video("vid2", "Fridge Cold Brew", description="60 g of coffee to 600 g of water, "
+                   "14 hours in the fridge, then dilute 1:1.")
+    thread = fake.add_thread("vid2", "Can I leave it for 24 hours?", author="Kev")
+    fake.add_reply(thread, "Up to 16 hours is fine; after that it turns woody.", author="Lina",
+                   author_channel=CHANNEL)
+    box.cli("run", "--once")  # stores the comments, the creator's reply among them
+    report = box.json("kb", "sync-youtube")
+    assert report["videos"] == 2 and report["answers"] == 1 and report["added"] == 2
+    hits = box.json("kb", "search", "how long does cold brew steep", "--video", "vid2")
+    assert hits[0]["video_id"] == "vid2"
+    answers = box.json("kb", "search", "can I leave the cold brew for 24 hours", "--k", "5")
+    assert any("turns woody" in h["text"] for h in answers)
+    fake.videos.pop("vid1")  # a video taken down
+    again = box.json("kb", "sync-youtube")
+    assert again["removed"] >= 1 and again["added"] == 0
+    assert fake.units["channels.list"] == 2

@@ -8,6 +8,7 @@ told to fail or to be slow. Run it in-process (`FakeOpenAI().start()`) or as its
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import threading
 import time
@@ -29,6 +30,15 @@ def default_reply(request: dict[str, Any]) -> str:
     except json.JSONDecodeError:
         pass
     return f"Thanks for writing! You said: {str(comment)[:40]}"
+
+
+def hashed_vector(text: str, dims: int = 64) -> list[float]:
+    """A deterministic bag-of-words vector: texts sharing words point the same way."""
+    vector = [0.0] * dims
+    for word in text.lower().split():
+        digest = hashlib.sha256(word.strip(".,!?").encode()).digest()
+        vector[digest[0] % dims] += 1.0
+    return vector
 
 
 @dataclass
@@ -96,6 +106,8 @@ class FakeOpenAI:
                 if self.path.endswith("/chat/completions"):
                     time.sleep(fake.behaviour.delay_s)
                     return self._send(200, fake._completion(body))
+                if self.path.endswith("/embeddings"):
+                    return self._send(200, fake._embeddings(body))
                 self._send(404, {"error": {"message": f"no route {self.path}"}})
 
             def _send(self, status: int, payload: dict[str, Any]) -> None:
@@ -107,6 +119,13 @@ class FakeOpenAI:
                 self.wfile.write(data)
 
         return Handler
+
+    def _embeddings(self, body: dict[str, Any]) -> dict[str, Any]:
+        inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        return {"object": "list", "model": body["model"],
+                "data": [{"object": "embedding", "index": n, "embedding": hashed_vector(text)}
+                         for n, text in enumerate(inputs)],
+                "usage": {"prompt_tokens": 0, "total_tokens": 0}}
 
     def _completion(self, body: dict[str, Any]) -> dict[str, Any]:
         text = self.behaviour.replier(body)

@@ -18,7 +18,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
 CHANNEL = "UCreplybotTestChannel0001"
-COSTS = {"commentThreads.list": 1, "comments.list": 1, "videos.list": 1, "comments.insert": 50}
+COSTS = {"commentThreads.list": 1, "comments.list": 1, "videos.list": 1, "comments.insert": 50,
+         "channels.list": 1, "playlistItems.list": 1}
 
 
 def iso(moment: datetime) -> str:
@@ -122,9 +123,12 @@ class FakeYouTube:
             self.now += timedelta(seconds=seconds)
             return self.now
 
-    def add_video(self, video_id: str, title: str, comments_disabled: bool = False) -> None:
+    def add_video(self, video_id: str, title: str, comments_disabled: bool = False,
+                  description: str = "") -> None:
         with self._lock:
-            self.videos[video_id] = {"title": title, "disabled": comments_disabled}
+            self.videos[video_id] = {"title": title, "disabled": comments_disabled,
+                                     "description": description,
+                                     "published": iso(self.now)}
 
     def add_thread(self, video_id: str, text: str, author: str = "viewer",
                    author_channel: str | None = None, can_reply: bool = True) -> FakeThread:
@@ -197,7 +201,9 @@ class FakeYouTube:
             if injected:
                 return injected.status, error(injected.status, injected.reason, "injected")
             handler = {"commentThreads.list": self._threads, "comments.list": self._comments,
-                       "videos.list": self._videos, "comments.insert": self._insert}[method]
+                       "videos.list": self._videos, "comments.insert": self._insert,
+                       "channels.list": self._channels,
+                       "playlistItems.list": self._playlist}[method]
             return handler(query, body)
 
     def _threads(self, query: dict[str, str], _: Any) -> tuple[int, dict[str, Any]]:
@@ -219,8 +225,21 @@ class FakeYouTube:
 
     def _videos(self, query: dict[str, str], _: Any) -> tuple[int, dict[str, Any]]:
         ids = query.get("id", "").split(",")
-        return 200, {"items": [{"id": v, "snippet": {"title": self.videos[v]["title"]}}
-                               for v in ids if v in self.videos]}
+        return 200, {"items": [{"id": v, "snippet": {
+            "title": self.videos[v]["title"], "description": self.videos[v]["description"],
+            "publishedAt": self.videos[v]["published"]}} for v in ids if v in self.videos]}
+
+    def _channels(self, query: dict[str, str], _: Any) -> tuple[int, dict[str, Any]]:
+        if query.get("id") != self.channel:
+            return 200, {"items": []}
+        return 200, {"items": [{"id": self.channel, "contentDetails": {
+            "relatedPlaylists": {"uploads": "UU" + self.channel[2:]}}}]}
+
+    def _playlist(self, query: dict[str, str], _: Any) -> tuple[int, dict[str, Any]]:
+        if query.get("playlistId") != "UU" + self.channel[2:]:
+            return 404, error(404, "playlistNotFound", "no such playlist")
+        newest = sorted(self.videos, key=lambda v: self.videos[v]["published"], reverse=True)
+        return 200, page(newest, query, lambda v: {"contentDetails": {"videoId": v}})
 
     def _insert(self, _: dict[str, str], body: Any) -> tuple[int, dict[str, Any]]:
         snippet = (body or {}).get("snippet", {})
@@ -270,7 +289,8 @@ class FakeYouTube:
         fake = self
         routes = {("GET", "commentThreads"): "commentThreads.list",
                   ("GET", "comments"): "comments.list", ("GET", "videos"): "videos.list",
-                  ("POST", "comments"): "comments.insert"}
+                  ("POST", "comments"): "comments.insert", ("GET", "channels"): "channels.list",
+                  ("GET", "playlistItems"): "playlistItems.list"}
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"

@@ -63,7 +63,7 @@ def test_questions_in_english_and_chinese_find_the_answer(demo_kb: KnowledgeBase
                                                           expected: str) -> None:
     hits = demo_kb.search(query, k=3)
     assert hits and any(expected in h.text for h in hits)
-    assert all(h.score >= E5Embedder.default_min_score for h in hits)
+    assert all(E5Embedder.default_gate.lexical_min_score <= h.score for h in hits)
 
 
 def test_an_off_topic_question_gets_no_context(demo_kb: KnowledgeBase) -> None:
@@ -97,3 +97,73 @@ def test_unsupported_files_are_named(tmp_path: Path) -> None:
     path.write_bytes(b"x")
     with pytest.raises(UnsupportedFile, match="slides.pptx"):
         load(path)
+
+
+def test_faq_pairs_are_one_chunk_each(tmp_path: Path) -> None:
+    kb = KnowledgeBase(open_client(path=tmp_path), E5Embedder())
+    doc = Document("faq.jsonl", "x", units=("Q: Do you sponsor?\nA: No.", "Q: Kettle?\nA: EKG."))
+    assert kb.add(doc).added == 2
+    hits = kb.search("which kettle do you use", k=1, min_score=0)
+    assert hits[0].text == "Q: Kettle?\nA: EKG."
+
+
+def test_boilerplate_lines_are_dropped_before_chunking(tmp_path: Path) -> None:
+    kb = KnowledgeBase(open_client(path=tmp_path), E5Embedder(),
+                       drop_patterns=[r"^Member-only story$", r"^\d+ min read$"])
+    kb.add(Document("post.md", "Member-only story\n4 min read\nBloom for 40 seconds."))
+    [hit] = kb.search("how long to bloom", k=1, min_score=0)
+    assert hit.text == "Bloom for 40 seconds."
+
+
+def test_later_chunks_of_a_section_keep_its_heading(tmp_path: Path) -> None:
+    kb = KnowledgeBase(open_client(path=tmp_path), E5Embedder(), chunk_tokens=48,
+                       chunk_overlap=0)
+    body = " ".join(f"Step {n} of the cold brew method is simple." for n in range(12))
+    chunks = kb.chunks_of(Document("cold.md", f"## Cold brew\n\n{body}"))
+    assert len(chunks) > 2 and all(c.text.startswith("## Cold brew") for c in chunks)
+
+
+def test_hybrid_puts_an_exact_model_name_first(tmp_path: Path) -> None:
+    kb = KnowledgeBase(open_client(path=tmp_path), E5Embedder())
+    filler = [f"Notes on brewing day {n}: the grinder was set a little finer and the coffee "
+              "tasted sweeter with a longer bloom." for n in range(30)]
+    for n, text in enumerate(filler):
+        kb.add(Document(f"day{n}.md", text))
+    kb.add(Document("gear.md", "For travel I pack a Timemore C3S grinder and an AeroPress Go."))
+    hybrid = kb.search("Timemore C3S", k=3, min_score=-1)
+    assert hybrid[0].source == "gear.md" and hybrid[0].bm25_rank == 1
+    assert hybrid[0].explain()["bm25_rank"] == 1 and hybrid[0].coverage == 1.0
+
+
+def test_a_second_process_cannot_open_the_same_folder(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    open_client(path=tmp_path / "kb")
+    script = ("import sys; from pathlib import Path; from knowledge.store import open_client\n"
+              "open_client(path=Path(sys.argv[1]))")
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "kb")],
+                            capture_output=True, text=True, cwd=Path(__file__).parents[2])
+    assert result.returncode != 0
+    assert "in use by another replybot process" in result.stderr
+    assert "chroma_url" in result.stderr
+
+
+def test_openai_embeddings_and_a_refused_switch_then_rebuild(tmp_path: Path,
+                                                             fake_openai: object) -> None:
+    from knowledge.embeddings import OpenAIEmbedder
+
+    url = fake_openai.base_url  # type: ignore[attr-defined]
+    client = open_client(path=tmp_path)
+    bundled = KnowledgeBase(client, E5Embedder())
+    bundled.add(Document("a.md", "Descale the kettle monthly."))
+    remote = OpenAIEmbedder("text-embedding-3-small", url, "sk-test")
+    with pytest.raises(EmbedderMismatch, match="kb rebuild"):
+        KnowledgeBase(client, remote)
+    rebuilt = KnowledgeBase.reopen_for_rebuild(client, remote, "replybot-knowledge")
+    assert rebuilt.rebuild() == 1
+    kb = KnowledgeBase(client, remote)  # now accepted
+    [hit] = kb.search("descale the kettle", k=1, min_score=0)
+    assert hit.source == "a.md" and hit.score > 0.5
+    paths = [r["path"] for r in fake_openai.requests]  # type: ignore[attr-defined]
+    assert paths and all(p.endswith("/embeddings") for p in paths)
