@@ -71,6 +71,12 @@ def quality(kb: KnowledgeBase, items: list[dict[str, str | None]]) -> dict[str, 
         result[f"{mode}_recall@3"] = round(sum(1 for r in ranks if r and r <= 3)
                                            / len(answerable), 3)
         result[f"{mode}_mrr"] = round(sum(1 / r for r in ranks if r) / len(answerable), 3)
+        for group, members in (("same_language", False), ("cross_language", True)):
+            picked = [r for q, r in zip(answerable, ranks, strict=True)
+                      if cross_language(q) == members]
+            result[f"{mode}_recall@3_{group}"] = round(
+                sum(1 for r in picked if r and r <= 3) / max(1, len(picked)), 3)
+            result[f"{group}_questions"] = len(picked)
         gated = [rank_of(kb.search(str(q["question"]), k=3, hybrid=hybrid), str(q["answer"]))
                  for q in answerable]
         result[f"{mode}_gated_recall@3"] = round(sum(1 for r in gated if r) / len(answerable), 3)
@@ -84,6 +90,13 @@ def quality(kb: KnowledgeBase, items: list[dict[str, str | None]]) -> dict[str, 
     return result
 
 
+def cross_language(q: dict[str, str | None]) -> bool:
+    """The question's language differs from the language of the passage that answers it."""
+    answer = str(q["answer"] or "")
+    answer_zh = any("\u3400" <= ch <= "\u9fff" for ch in answer)
+    return (q["lang"] == "zh") != answer_zh
+
+
 def pad(kb: KnowledgeBase, total: int, rng: random.Random) -> None:
     """Fill the collection up to `total` chunks with random vectors and text."""
     words = [f"w{n}" for n in range(20_000)] + ["coffee", "grinder", "water", "milk", "咖啡"]
@@ -91,8 +104,8 @@ def pad(kb: KnowledgeBase, total: int, rng: random.Random) -> None:
     collection = kb._collection
     for start in range(0, missing, 5_000):
         n = min(5_000, missing - start)
-        vectors = np.asarray([[rng.gauss(0, 1) for _ in range(384)] for _ in range(n)],
-                             dtype=np.float32)
+        vectors = np.random.default_rng(start + total).standard_normal((n, 384),
+                                                                       dtype=np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         collection.upsert(
             ids=[f"pad-{total}-{start + i}" for i in range(n)], embeddings=vectors,
@@ -117,11 +130,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="skip the 10k/100k latency runs")
+    parser.add_argument("--chunk-tokens", type=int, default=256)
+    parser.add_argument("--chunk-overlap", type=int, default=25)
     args = parser.parse_args()
     items = questions()
     folder = Path(tempfile.mkdtemp())
     try:
-        kb = KnowledgeBase(open_client(path=folder / "chroma"), E5Embedder())
+        kb = KnowledgeBase(open_client(path=folder / "chroma"), E5Embedder(),
+                           chunk_tokens=args.chunk_tokens, chunk_overlap=args.chunk_overlap)
         chunks, seconds = ingest(kb)
         _, again = ingest(kb)
         report: dict[str, object] = {
@@ -151,7 +167,11 @@ def print_quality(r: dict[str, object]) -> None:
           f"({r['ingest_chunks_per_s']} chunks/s); unchanged re-ingest "
           f"{r['reingest_unchanged_s']} s")
     for mode in ("dense", "hybrid"):
-        print(f"  {mode:<6}  recall@3 {r[f'{mode}_recall@3']:.3f}  MRR {r[f'{mode}_mrr']:.3f}  "
+        print(f"  {mode:<6}  recall@3 {r[f'{mode}_recall@3']:.3f} (same language "
+              f"{r[f'{mode}_recall@3_same_language']:.3f} of {r['same_language_questions']}, "
+              f"cross-language {r[f'{mode}_recall@3_cross_language']:.3f} of "
+              f"{r['cross_language_questions']})")
+        print(f"          MRR {r[f'{mode}_mrr']:.3f}  "
               f"| with the gate: answer kept {r[f'{mode}_gated_recall@3']:.3f}, unanswerable "
               f"given no context {r[f'{mode}_unanswerable_rejected']:.3f}")
     print(f"  hybrid misses: {', '.join(r['hybrid_misses']) or 'none'}")  # type: ignore[arg-type]

@@ -48,9 +48,9 @@ class App:
         defaults = embedder.default_gate
         gate = Gate(
             min_score=defaults.min_score if cfg.min_score is None else cfg.min_score,
-            lexical_min_score=defaults.lexical_min_score if cfg.lexical_min_score is None
-            else cfg.lexical_min_score,
-            min_coverage=defaults.min_coverage if cfg.min_coverage is None else cfg.min_coverage,
+            coverage_weight=defaults.coverage_weight if cfg.coverage_weight is None
+            else cfg.coverage_weight,
+            max_unseen=defaults.max_unseen if cfg.max_unseen is None else cfg.max_unseen,
         )
         client = open_client(path=self.settings.chroma_dir, url=cfg.chroma_url)
         return KnowledgeBase(client, embedder, cfg.chunk_tokens, cfg.chunk_overlap,

@@ -80,10 +80,11 @@ class KnowledgeConfig(Section):
     chunk_tokens: int = Field(256, ge=32, le=480)
     chunk_overlap: int = Field(25, ge=0)
     top_k: int = Field(3, ge=1, le=20)
-    # the gate a chunk must pass to be context; None: the embedder's calibrated values
-    min_score: float | None = Field(None, ge=-1, le=1)
-    lexical_min_score: float | None = Field(None, ge=-1, le=1)
-    min_coverage: float | None = Field(None, ge=0, le=1)
+    # the gate a chunk must pass to be context (knowledge.retrieval.Gate); None: the
+    # embedder's calibrated values
+    min_score: float | None = Field(None, ge=-1, le=2)
+    coverage_weight: float | None = Field(None, ge=0, le=1)
+    max_unseen: float | None = Field(None, ge=0, le=1.01)
     hybrid: bool = True  # dense + BM25; false: dense only
     # lines matching any of these are dropped before chunking (page furniture)
     drop_patterns: list[str] = Field(default_factory=lambda: list(DEFAULT_DROP_PATTERNS))

@@ -58,19 +58,22 @@ class Scored:
 class Gate:
     """When a chunk is good enough to be context.
 
-    A chunk passes with a dense score of at least `min_score`, or with a slightly lower one when
-    it also holds most of the query's distinctive terms (`min_coverage`): a name or a number
-    matched word for word is strong evidence an embedding can understate.
+    A chunk passes when `dense + coverage_weight * coverage` reaches `min_score`: words of the
+    question found in the chunk add to what the embedding says. And a question gets no context
+    at all when `max_unseen` or more of its words never occur anywhere in the material, counted
+    only in scripts the material uses: a question about things the creator never wrote about
+    should be answered without borrowed facts.
     """
 
     min_score: float
-    lexical_min_score: float
-    min_coverage: float
+    coverage_weight: float = 0.1
+    max_unseen: float = 0.7
 
     def passes(self, scored: Scored) -> bool:
-        if scored.dense >= self.min_score:
-            return True
-        return scored.dense >= self.lexical_min_score and scored.coverage >= self.min_coverage
+        return scored.dense + self.coverage_weight * scored.coverage >= self.min_score
+
+    def admits(self, unseen_share: float) -> bool:
+        return unseen_share < self.max_unseen
 
 
 class Bm25Index:
@@ -84,6 +87,7 @@ class Bm25Index:
         self._retriever: object = None
         self._idf: dict[str, float] = {}
         self._tokens: list[set[str]] = []
+        self._cjk_terms = self._latin_terms = 0
 
     def build(self, generation: object, ids: Sequence[str], texts: Sequence[str]) -> None:
         import bm25s
@@ -98,6 +102,8 @@ class Bm25Index:
             self._position = {cid: n for n, cid in enumerate(self.ids)}
             self._tokens = [set(t) for t in tokenized]
             self._idf = self._inverse_frequencies(self._tokens)
+            self._cjk_terms = sum(1 for t in self._idf if CJK_RUN.match(t))
+            self._latin_terms = len(self._idf) - self._cjk_terms
             self.generation = generation
 
     @staticmethod
@@ -122,13 +128,27 @@ class Bm25Index:
         return [(self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True)
                 if s > 0]
 
+    def unseen_share(self, query: str) -> float:
+        """Share of the query's words the material never uses, in scripts it does use."""
+        tokens = set(tokenize(query))
+        counted = [t for t in tokens if self._script_known(t)]
+        if not counted:
+            return 0.0
+        return sum(1 for t in counted if t not in self._idf) / len(counted)
+
+    def _script_known(self, token: str) -> bool:
+        cjk = bool(CJK_RUN.match(token))
+        return self._cjk_terms >= 50 if cjk else self._latin_terms >= 50
+
     def coverage(self, query: str, chunk_id: str) -> float:
         """Share of the query's IDF weight whose terms occur in the chunk (0 to 1)."""
         position = self._position.get(chunk_id)
         tokens = set(tokenize(query))
         if position is None or not tokens:
             return 0.0
-        weights = {t: self._idf.get(t, 0.0) for t in tokens}
+        # a term the material never uses is the most distinctive of all: its absence counts
+        unseen = float(np.log(1 + (len(self.ids) + 0.5) / 0.5))
+        weights = {t: self._idf.get(t, unseen) for t in tokens}
         total = sum(weights.values())
         if total <= 0:
             return 0.0

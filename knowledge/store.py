@@ -306,10 +306,12 @@ class KnowledgeBase:
         dense_of.update(self._cosines(vector, missing))
         coverage = {cid: bm25.coverage(query, cid) for cid in {*dense_of, *dict(sparse)}}
         scored = fuse(dense, sparse, dense_of, coverage)
-        if min_score is None:
-            passing = [s for s in scored if self.gate.passes(s)]
-        else:
+        if min_score is not None:
             passing = [s for s in scored if s.dense >= min_score]
+        elif not self.gate.admits(bm25.unseen_share(query)):
+            passing = []
+        else:
+            passing = [s for s in scored if self.gate.passes(s)]
         return self._hits(passing, video_id, k)
 
     def _dense(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -185,3 +186,28 @@ def test_help_works_even_when_the_configuration_is_broken(box: Sandbox) -> None:
     box.write_config(extra="[knowledge]\ntop_k = 'x'\n")
     result = box.cli("queue", "list", "--help")
     assert "--status" in result.stdout
+
+
+def test_kb_sync_mirrors_a_folder_and_explain_shows_both_scores(box: Sandbox,
+                                                                 tmp_path: Path) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "kettle.md").write_text("# Kettle\n\nI use a Fellow Stagg EKG set to 93°C.",
+                                      encoding="utf-8")
+    (folder / "beans.txt").write_text("I buy beans from a local roaster every two weeks.",
+                                      encoding="utf-8")
+    (folder / "broken.pdf").write_bytes(b"not a pdf")
+    first = box.cli("kb", "sync", str(folder), "--json", check=False)
+    assert first.returncode == 1 and "broken.pdf" in first.stderr  # reported, the rest added
+    assert sum(r["added"] for r in json.loads(first.stdout)["results"]) == 2
+    (folder / "broken.pdf").unlink()
+    (folder / "beans.txt").unlink()
+    (folder / "kettle.md").write_text("# Kettle\n\nI use a Fellow Stagg EKG set to 94°C.",
+                                      encoding="utf-8")
+    second = box.json("kb", "sync", str(folder))
+    assert [(r["added"], r["removed"]) for r in second["results"]] == [(1, 1)]
+    assert list(second["removed"].values()) == [1]
+    [hit] = box.json("kb", "search", "Fellow Stagg EKG temperature", "--k", "1", "--explain")
+    assert "94°C" in hit["text"] and hit["explain"]["bm25_rank"] == 1
+    table = box.cli("kb", "search", "Fellow Stagg EKG temperature", "--explain").stdout
+    assert "bm25 (rank)" in table and "coverage" in table
