@@ -94,6 +94,9 @@ class KnowledgeConfig(Section):
     embedding_model: str | None = None  # openai: text-embedding-3-small; s-t: a folder
     embedding_base_url: str | None = None  # default: [llm] base_url
     embedding_api_key: SecretStr | None = None  # default: [llm] api_key
+    # folders the daemon keeps the knowledge base in step with (like `kb sync FOLDER`)
+    folders: list[Path] = Field(default_factory=list)
+    sync_interval_s: float = Field(600, ge=10)
 
 
 class ScheduleConfig(Section):

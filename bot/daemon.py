@@ -61,6 +61,7 @@ class Daemon:
         self.pacers = {name: Pacer(app.poll_interval_s(name), app.ledger(name))
                        for name in app.connectors}
         self._opened = False
+        self.last_sync = float("-inf")
 
     # -- one cycle ------------------------------------------------------------------------------
 
@@ -75,6 +76,7 @@ class Daemon:
             for name, connector in self.app.connectors.items():
                 if not self.stopping.is_set():
                     self._fetch(name, connector)
+            self._sync_knowledge()
             self._draft_new()
             report = self.app.poster.post_approved(self.stopping.is_set)
             self.cycle.posted += report.posted
@@ -149,6 +151,28 @@ class Daemon:
         self.cycle.new += new
         if result.comments:
             log.info("fetched", platform=name, comments=len(result.comments), new=new)
+
+    def _sync_knowledge(self) -> None:
+        """Mirror the configured folders now and then; the daemon owns the knowledge base."""
+        cfg = self.app.settings.knowledge
+        now = time.monotonic()
+        if not cfg.folders or now - self.last_sync < cfg.sync_interval_s:
+            return
+        self.last_sync = now
+        for folder in cfg.folders:
+            try:
+                result = self.app.knowledge.sync_folder(folder)
+            except Exception:  # knowledge trouble must not stop replies
+                self.cycle.errors += 1
+                log.exception("knowledge sync failed", folder=str(folder))
+                continue
+            for problem in result.problems:
+                log.warning("knowledge file skipped", problem=problem)
+            if result.changed:
+                log.info("knowledge updated", folder=str(folder),
+                         added=sum(r.added for r in result.results),
+                         removed_chunks=sum(r.removed for r in result.results)
+                         + sum(result.removed.values()))
 
     def _draft_new(self) -> None:
         after = 0

@@ -104,12 +104,8 @@ def sync(
 ) -> None:
     """Mirror a folder: add new files, update changed ones, remove deleted ones."""
     kb: KnowledgeBase = ctx.obj.knowledge
-    files = expand([folder])
-    results, problems = _ingest(kb, files)
-    present = {str(p.resolve()) for p in files}
-    prefix = str(folder.resolve()) + os.sep
-    removed = {s.source: kb.remove(s.source) for s in kb.sources()
-               if s.source.startswith(prefix) and s.source not in present}
+    result = kb.sync_folder(folder)
+    results, removed, problems = result.results, result.removed, result.problems
     if as_json:
         emit_json({"results": [r.__dict__ for r in results], "removed": removed,
                    "problems": problems})

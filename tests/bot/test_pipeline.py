@@ -157,3 +157,23 @@ def test_a_connector_bug_stops_only_that_connector_for_the_cycle(
     assert counters.errors == 1 and counters.queued == 1
     buggy.push_comment("read next time")
     assert daemon.run_once().queued == 1
+
+
+def test_the_daemon_keeps_configured_folders_in_the_knowledge_base(
+        app: App, daemon: Daemon, connector: FakeConnector, kb: KnowledgeBase,
+        tmp_path: object) -> None:
+    from pathlib import Path
+
+    folder = Path(str(tmp_path)) / "notes"
+    folder.mkdir()
+    (folder / "kettle.md").write_text("I use a Fellow Stagg EKG kettle at 93°C.")
+    app.settings.knowledge.folders = [folder]
+    daemon.run_once()
+    assert [Path(s.source).name for s in kb.sources()] == ["kettle.md"]
+    (folder / "kettle.md").unlink()
+    (folder / "grinder.md").write_text("My grinder is a Comandante C40.")
+    daemon.run_once()  # within the sync interval: nothing changes yet
+    assert [Path(s.source).name for s in kb.sources()] == ["kettle.md"]
+    daemon.last_sync = float("-inf")
+    daemon.run_once()
+    assert [Path(s.source).name for s in kb.sources()] == ["grinder.md"]
