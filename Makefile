@@ -30,6 +30,7 @@ demo-reset:
 	rm -rf "$(DATA)"
 
 test: $(STAMP)
+	@command -v systemd-analyze >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends systemd >/dev/null; }
 	$(BIN)/ruff check bot connectors knowledge tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q

@@ -152,6 +152,11 @@ class ConnectorsConfig(Section):
     kuaishou: StubConnectorConfig = Field(default_factory=StubConnectorConfig)
 
 
+class MetricsConfig(Section):
+    port: int = Field(0, ge=0, le=65535)  # 0: no metrics endpoint
+    host: str = "127.0.0.1"  # 0.0.0.0 in a container, so Prometheus can reach it
+
+
 class LogConfig(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # auto: readable on a terminal, JSON lines otherwise
@@ -179,6 +184,7 @@ class Settings(BaseSettings):
     posting: PostingConfig = Field(default_factory=PostingConfig)
     connectors: ConnectorsConfig = Field(default_factory=ConnectorsConfig)
     log: LogConfig = Field(default_factory=LogConfig)
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
 
     @classmethod
     def settings_customise_sources(

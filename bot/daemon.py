@@ -20,6 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.app import App
 from bot.errors import ModelError, ModelRejected
 from bot.log import log
+from bot.metrics import Metrics
 from bot.pipeline import Outcome
 from bot.quota import Pacer
 from bot.retry import with_retries
@@ -28,6 +29,7 @@ from connectors.base import Connector
 from connectors.errors import AuthError, ConnectorError, NotSupported, QuotaExceeded
 
 FEED = "default"
+LAST_SUCCESS = "last_successful_cycle"
 MAX_COMMENT_TRIES = 3
 
 
@@ -60,6 +62,7 @@ class Daemon:
         self.last_success: datetime | None = None
         self.pacers = {name: Pacer(app.poll_interval_s(name), app.ledger(name))
                        for name in app.connectors}
+        self.metrics = Metrics()
         self._opened = False
         self.last_sync = float("-inf")
 
@@ -81,15 +84,30 @@ class Daemon:
             report = self.app.poster.post_approved(self.stopping.is_set)
             self.cycle.posted += report.posted
             self.cycle.failed += report.failed
+            for platform, count in report.posted_by_platform.items():
+                self.metrics.posted.labels(platform).inc(count)
             self.last_success = datetime.now(UTC)
+            self.app.store.set_state(LAST_SUCCESS, self.last_success.isoformat())
+            self.metrics.last_success.set(self.last_success.timestamp())
         except Exception:
             self.cycle.errors += 1
+            self.metrics.errors.labels("cycle").inc()
             log.exception("cycle failed; the next cycle starts from the stored state")
+        self._observe(time.perf_counter() - started)
         for name, value in asdict(self.cycle).items():
             setattr(self.counters, name, getattr(self.counters, name) + value)
         log.info("cycle done", seconds=round(time.perf_counter() - started, 3),
                  pending=self.app.store.counts()[PENDING], **asdict(self.cycle))
         return self.cycle
+
+    def _observe(self, seconds: float) -> None:
+        metrics = self.metrics
+        metrics.cycle_seconds.observe(seconds)
+        for status, count in self.app.store.counts().items():
+            metrics.drafts.labels(status).set(count)
+        for name, pacer in self.pacers.items():
+            if pacer.ledger is not None:
+                metrics.quota_used.labels(name).set(pacer.ledger.status().used)
 
     def open_connectors(self) -> None:
         """Start each connector once; one that cannot work is stopped, the others carry on."""
@@ -108,6 +126,7 @@ class Daemon:
     def _disable(self, name: str, exc: Exception) -> None:
         self.disabled[name] = str(exc)
         self.cycle.errors += 1
+        self.metrics.errors.labels(name).inc()
         log.error("connector stopped; the rest keeps running", platform=name, error=str(exc))
 
     def _fetch(self, name: str, connector: Connector) -> None:
@@ -130,10 +149,12 @@ class Daemon:
             return
         except ConnectorError as exc:
             self.cycle.errors += 1
+            self.metrics.errors.labels(name).inc()
             log.error("fetch failed; will try next cycle", platform=name, error=str(exc))
             return
         except Exception:  # a connector bug must not stop the other connectors
             self.cycle.errors += 1
+            self.metrics.errors.labels(name).inc()
             log.exception("fetch failed unexpectedly; will try next cycle", platform=name)
             return
         finally:
@@ -149,6 +170,8 @@ class Daemon:
             return
         self.cycle.fetched += len(result.comments)
         self.cycle.new += new
+        self.metrics.fetched.labels(name).inc(len(result.comments))
+        self.metrics.new.labels(name).inc(new)
         if result.comments:
             log.info("fetched", platform=name, comments=len(result.comments), new=new)
 
@@ -189,6 +212,8 @@ class Daemon:
                     outcome = self.app.pipeline.process(stored)
                     self.outcomes.append(outcome)
                     self._count(outcome.status)
+                    if outcome.status == SKIPPED:
+                        self.metrics.skipped.labels(outcome.label or "other").inc()
                 except ModelRejected as exc:
                     self._comment_failed(stored, exc)
                 except ModelError as exc:
@@ -233,6 +258,10 @@ class Daemon:
 
     def run_forever(self) -> Counters:
         interval = self.app.settings.schedule.poll_interval_s
+        metrics_cfg = self.app.settings.metrics
+        if metrics_cfg.port:
+            port = self.metrics.serve(metrics_cfg.port, metrics_cfg.host)
+            log.info("metrics served", url=f"http://{metrics_cfg.host}:{port}/metrics")
         scheduler = BackgroundScheduler(timezone="UTC")
         scheduler.add_job(self.run_once, IntervalTrigger(seconds=interval), id="cycle",
                           max_instances=1, coalesce=True, next_run_time=datetime.now(UTC),
@@ -245,6 +274,7 @@ class Daemon:
                 pass
         finally:
             scheduler.shutdown(wait=True)  # waits for the cycle in flight
+            self.metrics.stop()
         self.log_summary()
         return self.counters
 

@@ -45,6 +45,7 @@ class Outcome:
     status: str
     reason: str
     timings: Timings = field(default_factory=Timings)
+    label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,8 +132,9 @@ class Pipeline:
         if draft_id is None:
             log.info("already handled elsewhere")
             return Outcome(stored.comment.comment_id, None, "duplicate", "already handled",
-                           timings)
+                           timings, new.triage_label)
         log.info("comment handled", status=new.status, reason=new.reason, draft_id=draft_id,
                  triage=new.triage_label, sources=len(new.context),
                  retrieve_ms=round(timings.retrieve * 1000), draft_ms=round(timings.draft * 1000))
-        return Outcome(stored.comment.comment_id, draft_id, new.status, new.reason, timings)
+        return Outcome(stored.comment.comment_id, draft_id, new.status, new.reason, timings,
+                       new.triage_label)

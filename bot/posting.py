@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.errors import InvalidTransition
@@ -47,6 +47,7 @@ class PostReport:
     posted: int = 0
     failed: int = 0
     deferred: int = 0
+    posted_by_platform: dict[str, int] = field(default_factory=dict)
 
 
 class Poster:
@@ -203,4 +204,7 @@ class Poster:
                 continue
             report.posted += result.status == POSTED
             report.failed += result.status == FAILED
+            if result.status == POSTED:
+                platform = result.comment.platform
+                report.posted_by_platform[platform] = report.posted_by_platform.get(platform, 0) + 1
         return report

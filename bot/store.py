@@ -14,14 +14,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy import Engine, Integer, create_engine, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import migrate
 from bot.errors import InvalidTransition, NotFound, StoreError
-from bot.schema import AuditRow, CommentRow, CursorRow, DraftRow, QuotaRow, utcnow
+from bot.schema import (
+    AuditRow,
+    Base,
+    CommentRow,
+    CursorRow,
+    DraftRow,
+    QuotaRow,
+    ServiceState,
+    utcnow,
+)
 from connectors.base import Comment
 
 PENDING, APPROVED, POSTING, POSTED = "pending", "approved", "posting", "posted"
@@ -460,3 +469,52 @@ class Store:
     def quota_platforms(self) -> list[str]:
         with self._tx() as session:
             return sorted(set(session.scalars(select(QuotaRow.platform)).all()))
+
+    # -- service state --------------------------------------------------------------------------
+
+    def set_state(self, key: str, value: str) -> None:
+        statement = self._insert(ServiceState.__table__).values(key=key, value=value,
+                                                                updated_at=utcnow())
+        with self._tx() as session:
+            session.execute(statement.on_conflict_do_update(
+                index_elements=["key"], set_={"value": value, "updated_at": utcnow()}))
+
+    def state(self, key: str) -> tuple[str, datetime] | None:
+        with self._tx() as session:
+            row = session.get(ServiceState, key)
+            return (row.value, row.updated_at) if row else None
+
+    # -- backup ---------------------------------------------------------------------------------
+
+    def export_rows(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every row of every table, parents before children, as plain values."""
+        with self.engine.connect() as connection:
+            for table in Base.metadata.sorted_tables:
+                for row in connection.execute(table.select().order_by(*table.primary_key)):
+                    yield table.name, dict(row._mapping)
+
+    def is_empty(self) -> bool:
+        with self.engine.connect() as connection:
+            return all(connection.execute(select(func.count()).select_from(t)).scalar() == 0
+                       for t in Base.metadata.sorted_tables)
+
+    def import_rows(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
+        """Insert exported rows into this (empty) database in one transaction."""
+        tables = {t.name: t for t in Base.metadata.sorted_tables}
+        counts: dict[str, int] = {}
+        with self.engine.begin() as connection:
+            for name, row in rows:
+                if name not in tables:
+                    raise StoreError(f"the backup has an unknown table {name!r}: is it from a "
+                                     "newer replybot? Upgrade first")
+                connection.execute(tables[name].insert().values(**row))
+                counts[name] = counts.get(name, 0) + 1
+            if self.engine.dialect.name == "postgresql":  # keep id sequences ahead of the rows
+                for table in tables.values():
+                    for column in table.primary_key:
+                        if column.autoincrement is True or isinstance(column.type, Integer):
+                            connection.exec_driver_sql(
+                                f"SELECT setval(pg_get_serial_sequence('{table.name}', "
+                                f"'{column.name}'), COALESCE(MAX({column.name}), 1)) "
+                                f"FROM {table.name}")
+        return counts

@@ -173,6 +173,11 @@ class LocalConnector(Connector):
                           fp=start.fp)
         return FetchResult(comments, end.dump(), problems)
 
+    def check(self) -> str:
+        state = "exists" if self.inbox.exists() else "does not exist yet (created by whoever " \
+            "writes comments)"
+        return f"inbox {self.inbox} {state}; replies go to {self.outbox}"
+
     def post_reply(self, comment: Comment, text: str) -> PostedReply:
         if not text.strip():
             raise PermanentError("refusing to post an empty reply", platform=self.name)

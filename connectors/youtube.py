@@ -476,6 +476,15 @@ class YouTubeConnector(Connector):
             if not token:
                 return None
 
+    def check(self) -> str:
+        """Credentials work and the channel exists (1 unit)."""
+        channel = self._call("channels.list", "read", part="contentDetails",
+                             id=self.settings.channel_id)
+        if not channel.get("items"):
+            raise PermanentError(f"channel {self.settings.channel_id} not found: check "
+                                 "[connectors.youtube] channel_id", platform=self.name)
+        return f"authorised for channel {self.settings.channel_id}"
+
     # -- videos ---------------------------------------------------------------------------------
 
     def videos(self) -> Iterator[Video]:

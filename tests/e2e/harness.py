@@ -31,6 +31,7 @@ class Sandbox:
     poll_interval_s: float = 1.0
 
     def __post_init__(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
         self.data = self.root / "data"
         self.inbox = self.root / "inbox.jsonl"
         self.outbox = self.root / "outbox.jsonl"

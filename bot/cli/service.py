@@ -1,0 +1,74 @@
+"""`replybot health | doctor | export | import`: running replybot as a service."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.app import App
+from bot.backup import export_state, import_state
+from bot.cli.render import emit_json, err, out, safe, table
+from bot.doctor import FAIL, PASS, run_checks
+from bot.health import check, default_max_age
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+MARK = {PASS: "[green]✓[/]", "warn": "[yellow]![/]", FAIL: "[red]✗[/]"}
+
+
+def health(
+    ctx: typer.Context,
+    max_age: Annotated[float | None, typer.Option(
+        help="Seconds since the last successful cycle that still count as healthy "
+             "(default: 3 poll intervals, at least 300).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Exit 0 if the daemon completed a cycle recently, 1 otherwise (for HEALTHCHECK)."""
+    application: App = ctx.obj
+    limit = max_age or default_max_age(application.settings.schedule.poll_interval_s)
+    result = check(application.store, limit)
+    if as_json:
+        emit_json(result.to_json())
+    else:
+        (out if result.ok else err).print(("healthy: " if result.ok else "unhealthy: ")
+                                          + result.message)
+    raise typer.Exit(0 if result.ok else 1)
+
+
+def doctor(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Check configuration, storage, knowledge, model, connectors and quota."""
+    checks = run_checks(ctx.obj)
+    if as_json:
+        emit_json([c.to_json() for c in checks])
+    else:
+        table("replybot doctor", ["", "check", "detail", "how to fix"],
+              [(MARK[c.status], c.name, safe(c.detail), safe(c.fix)) for c in checks])
+    raise typer.Exit(1 if any(c.status == FAIL for c in checks) else 0)
+
+
+def export(
+    ctx: typer.Context,
+    file: Annotated[Path | None, typer.Argument(help="Where to write (default: stdout).",
+                                                dir_okay=False)] = None,
+) -> None:
+    """Write the whole state (comments, drafts, audit, cursors, quota) as JSONL."""
+    store = ctx.obj.store
+    if file is None:
+        counts = export_state(store, sys.stdout)
+    else:
+        with file.open("w", encoding="utf-8") as handle:
+            counts = export_state(store, handle)
+    err.print("exported " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+
+
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A file written by `replybot export`.",
+                                         exists=True, dir_okay=False)],
+) -> None:
+    """Load a `replybot export` file into an empty data dir."""
+    with file.open(encoding="utf-8") as handle:
+        counts = import_state(ctx.obj.store, handle)
+    err.print("imported " + ", ".join(f"{n} {t}" for t, n in counts.items()))

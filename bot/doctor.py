@@ -1,0 +1,151 @@
+"""`replybot doctor`: check everything replybot needs, and say how to fix what is missing."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from bot import migrate
+from bot.app import App
+from bot.errors import ReplybotError
+from bot.health import check as health_check
+from bot.health import default_max_age
+from connectors.errors import ConnectorError
+from knowledge.errors import KnowledgeError
+from knowledge.store import FolderInUse
+
+PASS, WARN, FAIL = "pass", "warn", "fail"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str
+    detail: str
+    fix: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def data_dir(app: App) -> Check:
+    folder = app.settings.data_dir
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return Check("data dir", FAIL, f"{folder}: {exc.strerror}",
+                     "make the folder writable by this user, or set REPLYBOT_DATA_DIR")
+    return Check("data dir", PASS, f"{folder} is writable")
+
+
+def database(app: App) -> Check:
+    store = app.store  # opening applies any missing migrations
+    revision = migrate.current_revision(store.engine)
+    if revision != migrate.head_revision():
+        return Check("database", FAIL, f"schema at {revision}, expected "
+                     f"{migrate.head_revision()}", "run any replybot command to migrate")
+    return Check("database", PASS, f"{store.engine.url.render_as_string(hide_password=True)} "
+                 f"at migration {revision}; {store.comment_count()} comments")
+
+
+def knowledge(app: App) -> Check:
+    try:
+        kb = app.knowledge
+    except FolderInUse as exc:
+        return Check("knowledge base", WARN, str(exc).split(":")[0] + " (the daemon, likely)",
+                     "fine while `replybot run` is running")
+    count = kb.count()
+    if count == 0:
+        return Check("knowledge base", WARN, f"empty ({kb.embedder.name})",
+                     "add your material: replybot kb add FOLDER")
+    return Check("knowledge base", PASS, f"{count} chunks from {len(kb.sources())} sources "
+                 f"({kb.embedder.name})")
+
+
+def model(app: App) -> Check:
+    llm = app.settings.llm
+    if llm.resolved_backend() == "local":
+        from bot.llm import bundled_model_path
+
+        path = llm.local_model_path or bundled_model_path()
+        if not path.exists():
+            return Check("model", FAIL, f"{path} not found", "set [llm] local_model_path")
+        return Check("model", WARN, f"bundled local model {path.name}: replies will be rough",
+                     "set [llm] base_url and model to an OpenAI-compatible endpoint")
+    import openai
+
+    key = llm.api_key.get_secret_value() if llm.api_key else "not-needed"
+    client = openai.OpenAI(base_url=llm.base_url, api_key=key, timeout=10, max_retries=0)
+    try:
+        ids = {m.id for m in client.models.list()}
+    except openai.AuthenticationError:
+        return Check("model", FAIL, "the endpoint refused the API key",
+                     "set REPLYBOT_LLM__API_KEY")
+    except openai.APIError as exc:
+        return Check("model", FAIL, f"{llm.base_url or 'OpenAI'} unreachable: {exc}",
+                     "check [llm] base_url and that the server runs")
+    if ids and llm.model not in ids:
+        return Check("model", WARN, f"{llm.model!r} not among the endpoint's models",
+                     "check [llm] model (some servers do not list every model)")
+    return Check("model", PASS, f"{llm.model} at {llm.base_url or 'OpenAI'}")
+
+
+def connectors(app: App) -> list[Check]:
+    checks = []
+    if not app.connectors:
+        return [Check("connectors", FAIL, "none enabled",
+                      "enable one, e.g. [connectors.local] enabled = true")]
+    for name, connector in app.connectors.items():
+        try:
+            connector.open()
+            detail = connector.check() if hasattr(connector, "check") else "ready"
+        except ConnectorError as exc:
+            checks.append(Check(f"connector {name}", FAIL, str(exc),
+                                "see the message; the other connectors still run"))
+            continue
+        checks.append(Check(f"connector {name}", PASS, detail))
+    return checks
+
+
+def quota(app: App) -> list[Check]:
+    checks = []
+    for name in app.connectors:
+        ledger = app.ledger(name)
+        if ledger is None:
+            continue
+        s = ledger.status()
+        status = PASS if s.read_remaining > 0.1 * (s.daily_quota - s.reply_reserve) else WARN
+        checks.append(Check(f"quota {name}", status, f"{s.used} of {s.daily_quota} units used "
+                            f"today; resets {s.resets_at:%H:%M} UTC",
+                            "" if status == PASS else "polling slows until the reset"))
+    return checks
+
+
+def health(app: App) -> Check:
+    result = health_check(app.store, default_max_age(app.settings.schedule.poll_interval_s))
+    return Check("daemon", PASS if result.ok else WARN, result.message,
+                 "" if result.ok else "start it: replybot run (or the service)")
+
+
+def run_checks(app: App) -> list[Check]:
+    single: list[tuple[str, Callable[[App], Check]]] = [
+        ("data dir", data_dir), ("database", database), ("knowledge base", knowledge),
+        ("model", model), ("daemon", health)]
+    checks = [Check("config", PASS, f"data dir {app.settings.data_dir}, mode "
+                    f"{app.settings.mode}, pid {os.getpid()}")]
+    for name, probe in single:
+        checks.append(_guarded(name, lambda probe=probe: probe(app)))  # type: ignore[misc]
+        if name == "model":
+            checks.extend(connectors(app))
+            checks.extend(quota(app))
+    return checks
+
+
+def _guarded(name: str, probe: Callable[[], Check]) -> Check:
+    try:
+        return probe()
+    except (ReplybotError, KnowledgeError, ConnectorError, OSError) as exc:
+        return Check(name, FAIL, str(exc))
