@@ -260,7 +260,7 @@ class Daemon:
         interval = self.app.settings.schedule.poll_interval_s
         metrics_cfg = self.app.settings.metrics
         if metrics_cfg.port:
-            port = self.metrics.serve(metrics_cfg.port, metrics_cfg.host)
+            port = self.metrics.serve(metrics_cfg.port, metrics_cfg.host, health=self._health)
             log.info("metrics served", url=f"http://{metrics_cfg.host}:{port}/metrics")
         scheduler = BackgroundScheduler(timezone="UTC")
         scheduler.add_job(self.run_once, IntervalTrigger(seconds=interval), id="cycle",
@@ -277,6 +277,13 @@ class Daemon:
             self.metrics.stop()
         self.log_summary()
         return self.counters
+
+    def _health(self) -> tuple[bool, dict[str, object]]:
+        from bot.health import check, default_max_age
+
+        limit = default_max_age(self.app.settings.schedule.poll_interval_s)
+        result = check(self.app.store, limit)
+        return result.ok, result.to_json()
 
     def log_summary(self) -> None:
         log.info("replybot stopped", **asdict(self.counters))

@@ -1,10 +1,30 @@
-"""Prometheus metrics of the daemon, served on `[metrics] host:port` when the port is set."""
+"""Prometheus metrics of the daemon, served on `[metrics] host:port` when the port is set.
+
+The same server answers `/healthz` with the health check (200 or 503, JSON), for load balancers
+and orchestrators that probe over HTTP.
+"""
 
 from __future__ import annotations
 
+import json
+import threading
+from collections.abc import Callable, Iterable
+from socketserver import ThreadingMixIn
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
+
+HealthProbe = Callable[[], tuple[bool, dict[str, object]]]
+
+
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
 
 
 class Metrics:
@@ -33,9 +53,20 @@ class Metrics:
                                   "When the last cycle succeeded (Unix time)", registry=r)
         self._server: Any = None
 
-    def serve(self, port: int, host: str = "127.0.0.1") -> int:
-        """Serve /metrics; returns the port (useful with port 0 in tests)."""
-        server, _thread = start_http_server(port, addr=host, registry=self.registry)
+    def serve(self, port: int, host: str = "127.0.0.1", health: HealthProbe | None = None) -> int:
+        """Serve /metrics (and /healthz); returns the port (useful with port 0 in tests)."""
+        metrics_app = make_wsgi_app(self.registry)
+
+        def app(environ: dict[str, Any], start: Callable[..., Any]) -> Iterable[bytes]:
+            if environ.get("PATH_INFO") == "/healthz" and health is not None:
+                ok, body = health()
+                start("200 OK" if ok else "503 Service Unavailable",
+                      [("Content-Type", "application/json")])
+                return [json.dumps(body).encode()]
+            return metrics_app(environ, start)  # type: ignore[no-any-return]
+
+        server = make_server(host, port, app, server_class=_Server, handler_class=_QuietHandler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
         self._server = server
         return int(server.server_address[1])
 

@@ -31,7 +31,10 @@ def test_metrics_and_health_of_a_running_daemon(tmp_path: Path,
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
         metrics = response.read().decode()
     health = box.json("health")
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
+        over_http = (response.status, json.loads(response.read()))
     assert daemon.stop() == 0
+    assert over_http[0] == 200 and over_http[1]["ok"] is True
     assert 'replybot_comments_fetched_total{platform="local"} 2.0' in metrics
     assert 'replybot_replies_posted_total{platform="local"} 1.0' in metrics
     assert 'replybot_comments_skipped_total{label="spam"} 1.0' in metrics
