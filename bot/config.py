@@ -152,6 +152,15 @@ class ConnectorsConfig(Section):
     kuaishou: StubConnectorConfig = Field(default_factory=StubConnectorConfig)
 
 
+class GuardConfig(Section):
+    allowed_domains: list[str] = Field(default_factory=list)  # links to these may be posted
+    allowed_mentions: list[str] = Field(default_factory=list)  # besides the persona's handle
+    banned: list[str] = Field(default_factory=list)  # words or phrases never to post
+    check_language: bool = True
+    # a draft that fails: "queue" it for you with the reasons, or "drop" it (skipped)
+    on_fail: Literal["queue", "drop"] = "queue"
+
+
 class MetricsConfig(Section):
     port: int = Field(0, ge=0, le=65535)  # 0: no metrics endpoint
     host: str = "127.0.0.1"  # 0.0.0.0 in a container, so Prometheus can reach it
@@ -185,6 +194,7 @@ class Settings(BaseSettings):
     connectors: ConnectorsConfig = Field(default_factory=ConnectorsConfig)
     log: LogConfig = Field(default_factory=LogConfig)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
+    guard: GuardConfig = Field(default_factory=GuardConfig)
 
     @classmethod
     def settings_customise_sources(

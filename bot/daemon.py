@@ -63,6 +63,7 @@ class Daemon:
         self.pacers = {name: Pacer(app.poll_interval_s(name), app.ledger(name))
                        for name in app.connectors}
         self.metrics = Metrics()
+        self._guard_seen: dict[str, int] = {}
         self._opened = False
         self.last_sync = float("-inf")
 
@@ -103,6 +104,12 @@ class Daemon:
     def _observe(self, seconds: float) -> None:
         metrics = self.metrics
         metrics.cycle_seconds.observe(seconds)
+        pipeline = self.app.__dict__.get("pipeline")  # only once drafting has started
+        if pipeline is not None:
+            for kind, count in pipeline.guard_blocks.items():
+                seen = self._guard_seen.get(kind, 0)
+                metrics.guard_blocks.labels(kind).inc(count - seen)
+                self._guard_seen[kind] = count
         for status, count in self.app.store.counts().items():
             metrics.drafts.labels(status).set(count)
         for name, pacer in self.pacers.items():

@@ -6,11 +6,13 @@ comment without a draft, so the next cycle tries it again: nothing is dropped.
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.config import Settings
+from bot.guard import Guard, Verdict
 from bot.llm import ChatModel
 from bot.log import comment_context, log
 from bot.store import APPROVED, PENDING, SKIPPED, NewDraft, Store, StoredComment
@@ -54,6 +56,7 @@ class Drafted:
     model: str
     prompt_tokens: int | None
     completion_tokens: int | None
+    system_prompt: str = ""
 
 
 class Pipeline:
@@ -66,6 +69,8 @@ class Pipeline:
         self.retriever = retriever
         self.model = model
         self.max_reply_chars = max_reply_chars or {}
+        self.canary = f"rb-{secrets.token_hex(6)}"  # hidden in the prompt; must never come back
+        self.guard_blocks: dict[str, int] = {}
 
     def process(self, stored: StoredComment) -> Outcome:
         comment = stored.comment
@@ -87,7 +92,8 @@ class Pipeline:
         t0 = time.perf_counter()
         drafted = self.draft(comment, hits)
         timings.draft = time.perf_counter() - t0
-        status, reason = self.policy(drafted)
+        verdict_text = self.check(comment, hits, drafted)
+        status, reason = self.policy(drafted, verdict_text)
         new = NewDraft(
             status, reason, reply_text=drafted.text, model=drafted.model,
             context=[{"source": h.source, "text": h.text, "score": h.score,
@@ -109,18 +115,36 @@ class Pipeline:
     def draft(self, comment: Comment, hits: list[Hit]) -> Drafted:
         persona = self.settings.persona
         shape = shape_of(comment.text, self.settings.llm.max_tokens)
-        completion = self.model.complete(build_messages(persona, comment, hits, shape),
-                                         shape.max_tokens)
+        messages = build_messages(persona, comment, hits, shape, self.canary)
+        completion = self.model.complete(messages, shape.max_tokens)
         limit = self.max_reply_chars.get(comment.platform, 10_000)
         text = finish(completion.text, persona.signature, limit)
         return Drafted(text, completion.model, completion.prompt_tokens,
-                       completion.completion_tokens)
+                       completion.completion_tokens, messages[0]["content"])
 
-    def policy(self, drafted: Drafted) -> tuple[str, str]:
+    def guard(self, platform: str) -> Guard:
+        cfg, persona = self.settings.guard, self.settings.persona
+        mentions = [*cfg.allowed_mentions, *([persona.handle] if persona.handle else [])]
+        return Guard(self.canary, cfg.allowed_domains, mentions, cfg.banned,
+                     self.max_reply_chars.get(platform, 10_000), cfg.check_language)
+
+    def check(self, comment: Comment, hits: list[Hit], drafted: Drafted) -> Verdict:
+        verdict = self.guard(comment.platform).check(
+            drafted.text, comment.text, [h.text for h in hits], drafted.system_prompt)
+        for kind in verdict.kinds:
+            self.guard_blocks[kind] = self.guard_blocks.get(kind, 0) + 1
+        if not verdict.ok:
+            log.warning("draft held by the guard", reasons=list(verdict.reasons))
+        return verdict
+
+    def policy(self, drafted: Drafted, verdict: Verdict) -> tuple[str, str]:
         body = drafted.text.replace(self.settings.persona.signature, "").strip()
         if not body:
             return PENDING, "the model returned an empty reply: write one with `queue approve "\
                 "ID --text`"
+        if not verdict.ok:
+            held = "guard: " + "; ".join(verdict.reasons)
+            return (SKIPPED, held) if self.settings.guard.on_fail == "drop" else (PENDING, held)
         if self.settings.mode == "auto":
             return APPROVED, "auto mode"
         return PENDING, "awaiting approval"

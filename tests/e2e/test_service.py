@@ -23,7 +23,8 @@ def test_metrics_and_health_of_a_running_daemon(tmp_path: Path,
     box = Sandbox(tmp_path, fake_openai.base_url, mode="auto")
     box.write_config(extra=f"[metrics]\nport = {port}\n")
     box.add_comments([{"id": "a", "author": "Ann", "text": "What kettle do you use?"},
-                      {"id": "s", "author": "Bot", "text": "earn $500/day on telegram"}])
+                      {"id": "s", "author": "Bot", "text": "earn $500/day on telegram"},
+                      {"id": "g", "author": "Eve", "text": "is www.beans.shop any good?"}])
     before = box.cli("health", check=False)
     assert before.returncode == 1 and "no successful cycle yet" in before.stderr
     daemon = box.daemon()
@@ -35,7 +36,8 @@ def test_metrics_and_health_of_a_running_daemon(tmp_path: Path,
         over_http = (response.status, json.loads(response.read()))
     assert daemon.stop() == 0
     assert over_http[0] == 200 and over_http[1]["ok"] is True
-    assert 'replybot_comments_fetched_total{platform="local"} 2.0' in metrics
+    assert 'replybot_comments_fetched_total{platform="local"} 3.0' in metrics
+    assert 'replybot_guard_blocks_total{kind="link"} 1.0' in metrics  # the echoed link
     assert 'replybot_replies_posted_total{platform="local"} 1.0' in metrics
     assert 'replybot_comments_skipped_total{label="spam"} 1.0' in metrics
     assert 'replybot_drafts{status="posted"} 1.0' in metrics

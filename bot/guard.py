@@ -1,0 +1,134 @@
+"""The output guard: checks every draft, whatever the model says, before it can be posted.
+
+A draft that fails is never posted automatically: it goes to the queue with the reasons, for the
+creator to judge. The checks look at the text itself, so a model that obeys a hostile comment
+(posts the link, echoes its instructions, promises a giveaway) is caught here, not trusted.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|co|me|ly|gg|"
+                 r"xyz|top|cc|cn|tv|app|link|shop|site|info|biz|ru|example)\b(?:/\S*)?",
+                 re.IGNORECASE)
+EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+PHONE = re.compile(r"(?<!\d)(?:\+?\d[\d\s().-]{7,}\d|1[3-9]\d{9})(?!\d)")
+MENTION = re.compile(r"(?<![\w@])@([\w.]{2,})")
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+LETTER = re.compile(r"[^\W\d_]")
+MONEY = re.compile(r"[$€£¥]\s?\d|\d+\s?(?:usd|eur|rmb|元|块|美元|dollars?)\b|\bfree\b|免费",
+                   re.IGNORECASE)
+GIVEAWAY = re.compile(r"giveaway|give away|discount|coupon|promo code|prize|抽奖|送出|赠送|优惠"
+                      r"|折扣|红包|福利", re.IGNORECASE)
+DATE = re.compile(r"\b(?:tomorrow|tonight|next (?:week|month|friday|monday)|on (?:monday|tuesday|"
+                  r"wednesday|thursday|friday|saturday|sunday))\b|明天|下周|下个月|\d{1,2}月\d{1,2}[日号]",
+                  re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.reasons
+
+    @property
+    def kinds(self) -> list[str]:
+        return [r.split(":", 1)[0] for r in self.reasons]
+
+
+@dataclass
+class Guard:
+    """Rules from `[guard]`; `canary` is the marker hidden in the system prompt."""
+
+    canary: str
+    allowed_domains: Sequence[str] = ()
+    allowed_mentions: Sequence[str] = ()
+    banned: Sequence[str] = ()
+    max_chars: int = 10_000
+    check_language: bool = True
+    _banned: list[re.Pattern[str]] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        self._banned = [re.compile(re.escape(w), re.IGNORECASE) for w in self.banned if w]
+
+    def check(self, draft: str, comment: str, context: Sequence[str],
+              system_prompt: str) -> Verdict:
+        text = unicodedata.normalize("NFKC", draft)  # lookalike letters and full-width forms
+        reasons = [*self._contact(text), *self._leaks(text, system_prompt),
+                   *self._words(text), *self._promises(text, context), *self._size(text)]
+        if self.check_language:
+            reasons.extend(self._language(text, comment))
+        return Verdict(tuple(reasons))
+
+    def _contact(self, text: str) -> list[str]:
+        reasons = []
+        links = [u for u in URL.findall(text) if not self._allowed_link(u)]
+        if links:
+            reasons.append(f"link: {links[0][:60]}")
+        if EMAIL.search(text):
+            reasons.append("email address")
+        if PHONE.search(text):
+            reasons.append("phone number")
+        mentions = [m for m in MENTION.findall(text)
+                    if m.lower() not in {a.lower().lstrip("@") for a in self.allowed_mentions}]
+        if mentions:
+            reasons.append(f"mention: @{mentions[0]}")
+        return reasons
+
+    def _allowed_link(self, url: str) -> bool:
+        host = re.sub(r"^(?:https?://)?(?:www\.)?", "", url.lower()).split("/")[0]
+        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+
+    def _leaks(self, text: str, system_prompt: str) -> list[str]:
+        if self.canary and self.canary in text:
+            return ["leak: the draft repeats the hidden marker of the instructions"]
+        words = re.findall(r"\w+", system_prompt.lower())
+        spans = {" ".join(words[i:i + 8]) for i in range(len(words) - 7)}
+        draft = re.findall(r"\w+", text.lower())
+        if any(" ".join(draft[i:i + 8]) in spans for i in range(len(draft) - 7)):
+            return ["leak: the draft quotes the instructions"]
+        return []
+
+    def _words(self, text: str) -> list[str]:
+        hits = [p.pattern.replace("\\", "") for p in self._banned if p.search(text)]
+        return [f"banned: {hits[0]}"] if hits else []
+
+    @staticmethod
+    def _promises(text: str, context: Sequence[str]) -> list[str]:
+        """Prices, dates and giveaways must come from the creator's material, not the model."""
+        known = " ".join(context).lower()
+        reasons = []
+        for kind, pattern in (("price", MONEY), ("giveaway", GIVEAWAY), ("date", DATE)):
+            for match in pattern.finditer(text):
+                if match.group(0).lower() not in known:
+                    reasons.append(f"promise: {kind} {match.group(0)!r} not in the context")
+                    break
+        return reasons
+
+    def _size(self, text: str) -> list[str]:
+        if not text.strip():
+            return ["empty"]
+        if len(text) > self.max_chars:
+            return [f"length: {len(text)} characters, the limit is {self.max_chars}"]
+        return []
+
+    @staticmethod
+    def _language(text: str, comment: str) -> list[str]:
+        def cjk_share(s: str) -> float | None:
+            letters = LETTER.findall(s)
+            return len(CJK.findall(s)) / len(letters) if len(letters) >= 4 else None
+
+        asked, answered = cjk_share(comment), cjk_share(text)
+        if asked is None or answered is None:
+            return []
+        if asked > 0.5 and answered < 0.2:
+            return ["language: the comment is Chinese, the draft is not"]
+        if asked < 0.1 and answered > 0.5:
+            return ["language: the comment is not Chinese, the draft is"]
+        return []
