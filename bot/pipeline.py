@@ -122,14 +122,16 @@ class Pipeline:
         return Drafted(text, completion.model, completion.prompt_tokens,
                        completion.completion_tokens, messages[0]["content"])
 
-    def guard(self, platform: str) -> Guard:
+    def guard(self, comment: Comment) -> Guard:
         cfg, persona = self.settings.guard, self.settings.persona
-        mentions = [*cfg.allowed_mentions, *([persona.handle] if persona.handle else [])]
+        # naming the person you answer is normal ("@Tom thanks!"); anyone else is not
+        author = comment.author.lstrip("@").replace(" ", "")
+        mentions = [*cfg.allowed_mentions, *([persona.handle] if persona.handle else []), author]
         return Guard(self.canary, cfg.allowed_domains, mentions, cfg.banned,
-                     self.max_reply_chars.get(platform, 10_000), cfg.check_language)
+                     self.max_reply_chars.get(comment.platform, 10_000), cfg.check_language)
 
     def check(self, comment: Comment, hits: list[Hit], drafted: Drafted) -> Verdict:
-        verdict = self.guard(comment.platform).check(
+        verdict = self.guard(comment).check(
             drafted.text, comment.text, [h.text for h in hits], drafted.system_prompt)
         for kind in verdict.kinds:
             self.guard_blocks[kind] = self.guard_blocks.get(kind, 0) + 1

@@ -111,3 +111,15 @@ def test_on_fail_drop_skips_held_drafts(app: App, daemon: Daemon, connector: Fak
     [draft] = app.store.drafts(SKIPPED)
     assert draft.reason and draft.reason.startswith("guard: link")
     assert not app.store.drafts(POSTED)
+
+
+def test_naming_the_commenter_is_fine_naming_someone_else_is_not(
+        app: App, daemon: Daemon, connector: FakeConnector, model: RecordingModel) -> None:
+    model.reply = lambda m: "@TomBecker 93°C works well." if "Tom" in m[-1]["content"] \
+        else "@TomBecker 93°C works well."
+    connector.push_comment("What temperature?", author="Tom Becker")
+    connector.push_comment("And for you?", author="Ann")
+    daemon.run_once()
+    reasons = {d.comment.author: d.reason for d in app.store.drafts(PENDING)}
+    assert reasons["Tom Becker"] == "awaiting approval"
+    assert (reasons["Ann"] or "").startswith("guard: mention: @TomBecker")
