@@ -161,6 +161,15 @@ class GuardConfig(Section):
     on_fail: Literal["queue", "drop"] = "queue"
 
 
+class PolicyConfig(Section):
+    max_replies_per_hour: int = Field(30, ge=1)
+    max_replies_per_day: int = Field(150, ge=1)
+    min_spacing_s: float = Field(30, ge=0)  # the gap between posts is 1 to 2 times this
+    repeat_window_days: float = Field(7, ge=0)  # no (near-)identical reply twice within it
+    repeat_similarity: float = Field(0.9, gt=0, le=1)
+    one_reply_per_thread: bool = True  # per viewer, unless they ask again
+
+
 class MetricsConfig(Section):
     port: int = Field(0, ge=0, le=65535)  # 0: no metrics endpoint
     host: str = "127.0.0.1"  # 0.0.0.0 in a container, so Prometheus can reach it
@@ -195,6 +204,7 @@ class Settings(BaseSettings):
     log: LogConfig = Field(default_factory=LogConfig)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     guard: GuardConfig = Field(default_factory=GuardConfig)
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)
 
     @classmethod
     def settings_customise_sources(

@@ -7,6 +7,7 @@ finish, and ends with one summary line.
 
 from __future__ import annotations
 
+import random
 import signal
 import threading
 import time
@@ -22,6 +23,7 @@ from bot.errors import ModelError, ModelRejected
 from bot.log import log
 from bot.metrics import Metrics
 from bot.pipeline import Outcome
+from bot.policy import Pacing
 from bot.quota import Pacer
 from bot.retry import with_retries
 from bot.store import APPROVED, FAILED, PENDING, SKIPPED, NewDraft, StoredComment
@@ -63,6 +65,7 @@ class Daemon:
         self.pacers = {name: Pacer(app.poll_interval_s(name), app.ledger(name))
                        for name in app.connectors}
         self.metrics = Metrics()
+        self.pacing = Pacing(app.store, app.settings.policy, random.Random())
         self._guard_seen: dict[str, int] = {}
         self._opened = False
         self.last_sync = float("-inf")
@@ -82,7 +85,8 @@ class Daemon:
                     self._fetch(name, connector)
             self._sync_knowledge()
             self._draft_new()
-            report = self.app.poster.post_approved(self.stopping.is_set)
+            report = self.app.poster.post_approved(self.stopping.is_set, self.pacing,
+                                                   self.stopping.wait)
             self.cycle.posted += report.posted
             self.cycle.failed += report.failed
             for platform, count in report.posted_by_platform.items():

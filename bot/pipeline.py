@@ -9,14 +9,16 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from bot.config import Settings
 from bot.guard import Guard, Verdict
 from bot.llm import ChatModel
 from bot.log import comment_context, log
+from bot.policy import repeats
 from bot.store import APPROVED, PENDING, SKIPPED, NewDraft, Store, StoredComment
-from bot.triage import triage
+from bot.triage import Triage, triage
 from bot.voice import build_messages, finish, shape_of
 from connectors.base import Comment
 from knowledge.store import Hit
@@ -81,6 +83,10 @@ class Pipeline:
         started = time.perf_counter()
         comment, timings = stored.comment, Timings()
         verdict = triage(comment)
+        if verdict.reply and verdict.label != "question" and self.settings.policy \
+                .one_reply_per_thread and self.store.replied_in_thread(comment, stored.pk):
+            verdict = Triage(False, "answered", "this viewer already has a reply in this "
+                             "thread and is not asking again")
         if not verdict.reply:
             new = NewDraft(SKIPPED, verdict.reason, triage_label=verdict.label,
                            triage_reason=verdict.reason)
@@ -94,6 +100,11 @@ class Pipeline:
         timings.draft = time.perf_counter() - t0
         verdict_text = self.check(comment, hits, drafted)
         status, reason = self.policy(drafted, verdict_text)
+        if status == APPROVED or (status == PENDING and reason == "awaiting approval"):
+            earlier = self.repeated(comment, drafted.text)
+            if earlier is not None:
+                status, reason = PENDING, f"repeat: nearly the same as a recent reply " \
+                    f"({earlier[:60]!r}); vary it or approve anyway"
         new = NewDraft(
             status, reason, reply_text=drafted.text, model=drafted.model,
             context=[{"source": h.source, "text": h.text, "score": h.score,
@@ -121,6 +132,12 @@ class Pipeline:
         text = finish(completion.text, persona.signature, limit)
         return Drafted(text, completion.model, completion.prompt_tokens,
                        completion.completion_tokens, messages[0]["content"])
+
+    def repeated(self, comment: Comment, text: str) -> str | None:
+        cfg = self.settings.policy
+        since = datetime.now(UTC) - timedelta(days=cfg.repeat_window_days)
+        recent = self.store.recent_replies(comment.platform, since)
+        return repeats(text, recent, self.settings.persona.signature, cfg.repeat_similarity)
 
     def guard(self, comment: Comment) -> Guard:
         cfg, persona = self.settings.guard, self.settings.persona

@@ -12,11 +12,13 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.errors import InvalidTransition
 from bot.log import comment_context, log
+from bot.policy import Pacing
 from bot.store import APPROVED, FAILED, POSTED, POSTING, DraftView, Store
 from connectors.base import Connector, PostedReply
 from connectors.errors import (
@@ -180,14 +182,27 @@ class Poster:
             return 0
         return 1
 
-    def post_approved(self, should_stop: object = None) -> PostReport:
-        """Post every approved draft, connector by connector, until asked to stop."""
+    def post_approved(self, should_stop: object = None, pacing: Pacing | None = None,
+                      wait: Callable[[float], bool] | None = None) -> PostReport:
+        """Post every approved draft, paced, until asked to stop.
+
+        `wait(seconds)` sleeps between posts and returns True when asked to stop.
+        """
         report = PostReport()
         paused: set[str] = set()
+        posted_before = False
         for draft in self.store.drafts(APPROVED):
             if callable(should_stop) and should_stop():
                 break
-            if draft.comment.platform in paused:
+            platform = draft.comment.platform
+            if platform not in paused and pacing is not None:
+                limit = pacing.blocked(platform)
+                if limit:
+                    log.info("posting paced; the rest waits", platform=platform, limit=limit)
+                    paused.add(platform)
+                elif posted_before and wait is not None and wait(pacing.gap_s()):
+                    break
+            if platform in paused:
                 report.deferred += 1
                 continue
             try:
@@ -204,6 +219,7 @@ class Poster:
                 continue
             report.posted += result.status == POSTED
             report.failed += result.status == FAILED
+            posted_before = posted_before or result.status == POSTED
             if result.status == POSTED:
                 platform = result.comment.platform
                 report.posted_by_platform[platform] = report.posted_by_platform.get(platform, 0) + 1

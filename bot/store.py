@@ -405,6 +405,47 @@ class Store:
             views = [_view(d, c) for d, c in session.execute(query).all()]
         return sorted(views, key=lambda v: v.id) if newest else views
 
+    def posted_since(self, platform: str, since: datetime) -> int:
+        with self._tx() as session:
+            return int(session.scalar(
+                select(func.count()).select_from(DraftRow)
+                .join(CommentRow, DraftRow.comment_pk == CommentRow.id)
+                .where(CommentRow.platform == platform, DraftRow.status == POSTED,
+                       DraftRow.posted_at >= since)) or 0)
+
+    def last_posted_at(self, platform: str) -> datetime | None:
+        with self._tx() as session:
+            value = session.scalar(
+                select(func.max(DraftRow.posted_at))
+                .join(CommentRow, DraftRow.comment_pk == CommentRow.id)
+                .where(CommentRow.platform == platform, DraftRow.status == POSTED))
+            if value is None:
+                return None
+            from bot.schema import UTCDateTime
+
+            return UTCDateTime().process_result_value(value, self.engine.dialect)
+
+    def recent_replies(self, platform: str, since: datetime) -> list[str]:
+        """Reply texts posted, approved or waiting since `since` on a platform."""
+        with self._tx() as session:
+            return [t for t in session.scalars(
+                select(DraftRow.reply_text)
+                .join(CommentRow, DraftRow.comment_pk == CommentRow.id)
+                .where(CommentRow.platform == platform, DraftRow.created_at >= since,
+                       DraftRow.status.in_([PENDING, APPROVED, POSTING, POSTED]))).all() if t]
+
+    def replied_in_thread(self, comment: Comment, exclude_pk: int) -> bool:
+        """Whether this viewer already has a reply (posted or on its way) in this thread."""
+        target = func.coalesce(CommentRow.reply_to, CommentRow.parent_id, CommentRow.comment_id)
+        with self._tx() as session:
+            return bool(session.scalar(
+                select(func.count()).select_from(DraftRow)
+                .join(CommentRow, DraftRow.comment_pk == CommentRow.id)
+                .where(CommentRow.platform == comment.platform,
+                       CommentRow.author_id == comment.author_id,
+                       target == comment.reply_target, CommentRow.id != exclude_pk,
+                       DraftRow.status.in_([PENDING, APPROVED, POSTING, POSTED]))))
+
     def counts(self) -> dict[str, int]:
         with self._tx() as session:
             rows = session.execute(select(DraftRow.status, func.count()).group_by(DraftRow.status))

@@ -52,6 +52,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
         "data_dir": data_dir,
         "persona": {"name": "Lina Brews", "handle": "LinaBrews", "signature": SIGNATURE,
                     "description": "You make home-coffee videos."},
+        "policy": {"min_spacing_s": 0},  # tests post back to back; pacing has its own tests
     }
     base.update(overrides)
     return Settings(**base)

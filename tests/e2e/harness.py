@@ -55,6 +55,8 @@ name = "Lina Brews"
 signature = "— Lina"
 [posting]
 lease_s = 5
+[policy]
+min_spacing_s = 0
 [llm]
 {llm}
 {extra}

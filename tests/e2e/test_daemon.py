@@ -14,7 +14,7 @@ from tests.fakes.openai_server import FakeOpenAI
 
 def comments(prefix: str, n: int) -> list[dict[str, str]]:
     return [{"id": f"{prefix}{i}", "author": f"viewer{i}",
-             "text": f"Question {i}: which grinder setting for a V60?"} for i in range(n)]
+             "text": f"Question {prefix}{i}: which grinder setting for a V60?"} for i in range(n)]
 
 
 def test_lines_appended_while_running_are_picked_up_and_sigterm_is_clean(
