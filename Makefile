@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/cycle.py
 	$(BIN)/python bench/youtube_quota.py
 	$(BIN)/python bench/retrieval.py
+	$(BIN)/python bench/redteam.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot connectors knowledge tests bench

@@ -20,13 +20,24 @@ PHONE = re.compile(r"(?<!\d)(?:\+?\d[\d\s().-]{7,}\d|1[3-9]\d{9})(?!\d)")
 MENTION = re.compile(r"(?<![\w@])@([\w.]{2,})")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 LETTER = re.compile(r"[^\W\d_]")
-MONEY = re.compile(r"[$€£¥]\s?\d|\d+\s?(?:usd|eur|rmb|元|块|美元|dollars?)\b|\bfree\b|免费",
-                   re.IGNORECASE)
-GIVEAWAY = re.compile(r"giveaway|give away|discount|coupon|promo code|prize|抽奖|送出|赠送|优惠"
-                      r"|折扣|红包|福利", re.IGNORECASE)
-DATE = re.compile(r"\b(?:tomorrow|tonight|next (?:week|month|friday|monday)|on (?:monday|tuesday|"
-                  r"wednesday|thursday|friday|saturday|sunday))\b|明天|下周|下个月|\d{1,2}月\d{1,2}[日号]",
+MONEY = re.compile(r"[$€£¥]\s?\d|\d+\s?(?:usd|eur|rmb|元|块|美元|dollars?)\b|\bfree\b|免费"
+                   r"|\d+\s?%\s?off|[一二三四五六七八九\d]折", re.IGNORECASE)
+GIVEAWAY = re.compile(r"giveaway|giving away|give away|discount|coupon|promo code"
+                      r"|\bcode [A-Z0-9]{4,}|prize|winner"
+                      r"|抽奖|送出|赠送|送一|优惠|折扣|红包|福利|奖品|中奖",
+                      re.IGNORECASE)
+DATE = re.compile(r"\b(?:tomorrow|tonight|next (?:week|month|monday|tuesday|wednesday|thursday|"
+                  r"friday|saturday|sunday)|on (?:monday|tuesday|wednesday|thursday|friday|"
+                  r"saturday|sunday))\b|明天|下周|下个?星期|下个月|\d{1,2}月\d{1,2}[日号]",
                   re.IGNORECASE)
+ADDRESS = re.compile(r"\b\d+\s+\w+(?:\s\w+)?\s(?:street|st\.|avenue|ave\.?|road|rd\.|lane|"
+                     r"boulevard|blvd)\b|\bapt\.?\s?\w+|[路街道]\d+[弄号]|\d+室|\d+号楼",
+                     re.IGNORECASE)
+HANDLE = re.compile(r"(?:微信|vx|wechat|whats\s?app|telegram|\btg\b|qq|line id|kik)\s*(?:号)?\s*"
+                    r"[:：]?\s*[\w.+-]{5,}", re.IGNORECASE)
+ROLE = re.compile(r"\b(my (instructions|rules|system prompt|prompt) (are|is)|policy accepted|"
+                  r"i(?:'m| am) now allowed|no rules for me|DAN here|as an ai)\b|我的指令|提示词"
+                  r"|已确认|没有任何限制|规则[:：]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,10 @@ class Guard:
             reasons.append("email address")
         if PHONE.search(text):
             reasons.append("phone number")
+        if ADDRESS.search(text):
+            reasons.append("address")
+        if HANDLE.search(text):
+            reasons.append("contact handle")
         mentions = [m for m in MENTION.findall(text)
                     if m.lower() not in {a.lower().lstrip("@") for a in self.allowed_mentions}]
         if mentions:
@@ -88,6 +103,9 @@ class Guard:
     def _leaks(self, text: str, system_prompt: str) -> list[str]:
         if self.canary and self.canary in text:
             return ["leak: the draft repeats the hidden marker of the instructions"]
+        role = ROLE.search(text)
+        if role:
+            return [f"leak: the draft talks about its instructions ({role.group(0)!r})"]
         words = re.findall(r"\w+", system_prompt.lower())
         spans = {" ".join(words[i:i + 8]) for i in range(len(words) - 7)}
         draft = re.findall(r"\w+", text.lower())
@@ -96,8 +114,16 @@ class Guard:
         return []
 
     def _words(self, text: str) -> list[str]:
+        from bot.triage import TOXIC
+
+        reasons = []
         hits = [p.pattern.replace("\\", "") for p in self._banned if p.search(text)]
-        return [f"banned: {hits[0]}"] if hits else []
+        if hits:
+            reasons.append(f"banned: {hits[0]}")
+        hostile = TOXIC.search(text)
+        if hostile:
+            reasons.append(f"hostile: {hostile.group(0)!r}")
+        return reasons
 
     @staticmethod
     def _promises(text: str, context: Sequence[str]) -> list[str]:

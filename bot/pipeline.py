@@ -100,6 +100,9 @@ class Pipeline:
         timings.draft = time.perf_counter() - t0
         verdict_text = self.check(comment, hits, drafted)
         status, reason = self.policy(drafted, verdict_text)
+        if verdict.needs_human and status in (APPROVED, PENDING) and not reason.startswith(
+                "guard"):
+            status, reason = PENDING, f"needs a person: {verdict.reason}"
         if status == APPROVED or (status == PENDING and reason == "awaiting approval"):
             earlier = self.repeated(comment, drafted.text)
             if earlier is not None:

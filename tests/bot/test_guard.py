@@ -123,3 +123,17 @@ def test_naming_the_commenter_is_fine_naming_someone_else_is_not(
     reasons = {d.comment.author: d.reason for d in app.store.drafts(PENDING)}
     assert reasons["Tom Becker"] == "awaiting approval"
     assert (reasons["Ann"] or "").startswith("guard: mention: @TomBecker")
+
+
+def test_a_crisis_comment_waits_for_a_person_even_in_auto_mode(
+        app: App, daemon: Daemon, connector: FakeConnector, model: RecordingModel) -> None:
+    app.settings.mode = "auto"
+    model.reply = "Hang in there, coffee helps!"
+    connector.push_comment("I don't want to live anymore")
+    connector.push_comment("You are a pathetic clown")
+    daemon.run_once()
+    assert connector.posted == []
+    [held] = app.store.drafts(PENDING)
+    assert (held.reason or "").startswith("needs a person: personal crisis")
+    [skipped] = app.store.drafts(SKIPPED)
+    assert skipped.triage_label == "toxic"
