@@ -13,13 +13,13 @@ import random
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from connectors.youtube import Settings, YouTubeConnector  # noqa: E402
+from tests.connectors.test_youtube import write_token  # noqa: E402
 from tests.fakes.youtube_server import CHANNEL, FakeYouTube  # noqa: E402
 
 POLL_S = 300
@@ -36,11 +36,7 @@ def channel(videos: int, old_threads: int) -> FakeYouTube:
 
 
 def connector(fake: FakeYouTube, folder: Path, backfill_days: float = 0) -> YouTubeConnector:
-    token = folder / "token.json"
-    token.write_text(json.dumps({
-        "token": fake.issue_token(10 * 86_400), "refresh_token": "refresh-1",
-        "client_id": "c", "client_secret": "s",
-        "expiry": (datetime.now(UTC) + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M:%SZ")}))
+    token = write_token(folder / "token.json", fake, valid_for_s=10 * 86_400)
     settings = Settings(channel_id=CHANNEL, token_file=token, token_uri=fake.token_uri,
                         api_endpoint=fake.base_url, backfill_days=backfill_days)
     return YouTubeConnector(settings, clock=lambda: fake.now)

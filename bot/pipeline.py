@@ -98,8 +98,8 @@ class Pipeline:
         t0 = time.perf_counter()
         drafted = self.draft(comment, hits)
         timings.draft = time.perf_counter() - t0
-        verdict_text = self.check(comment, hits, drafted)
-        status, reason = self.policy(drafted, verdict_text)
+        guarded = self.check(comment, hits, drafted)
+        status, reason = self.policy(drafted, guarded)
         if verdict.needs_human and status in (APPROVED, PENDING) and not reason.startswith(
                 "guard"):
             status, reason = PENDING, f"needs a person: {verdict.reason}"

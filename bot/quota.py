@@ -10,30 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from bot.log import log
+from bot.schema import utcnow
 from bot.store import Store
 from connectors.base import Purpose
 from connectors.errors import QuotaExceeded
+from connectors.youtube import next_reset, quota_day
 
-PACIFIC = ZoneInfo("America/Los_Angeles")
 Clock = Callable[[], datetime]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def quota_day(now: datetime) -> str:
-    return now.astimezone(PACIFIC).date().isoformat()
-
-
-def next_reset(now: datetime) -> datetime:
-    local = now.astimezone(PACIFIC)
-    midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return midnight.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -127,7 +113,9 @@ class Pacer:
     def polled(self, units_spent: int) -> None:
         self.last_poll = self.clock()
         self.units_per_poll = 0.8 * self.units_per_poll + 0.2 * max(units_spent, 1)
-        if self.ledger is not None and self.delay_s() > self.interval_s * 1.5:
+        if self.ledger is None:
+            return
+        delay = self.delay_s()
+        if delay > self.interval_s * 1.5:
             log.info("polling slowed to fit the quota", platform=self.ledger.platform,
-                     every_s=round(self.delay_s()), read_units_left=
-                     self.ledger.status().read_remaining)
+                     every_s=round(delay), read_units_left=self.ledger.status().read_remaining)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from connectors.base import (
     Comment,
@@ -55,6 +56,21 @@ PERMANENT = {"commentsDisabled", "forbidden", "processingFailure", "commentTextT
              "operationNotSupported", "ineligibleAccount", "channelNotFound"}
 QUOTA = {"quotaExceeded", "dailyLimitExceeded", "userRateLimitExceeded"}
 PACIFIC_NOTE = "the quota resets at midnight Pacific time"
+
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
+
+
+def quota_day(now: datetime) -> str:
+    """YouTube's quota day: the date in Pacific time."""
+    return now.astimezone(PACIFIC).date().isoformat()
+
+
+def next_reset(now: datetime) -> datetime:
+    """When YouTube's quota resets: the next midnight Pacific time."""
+    local = now.astimezone(PACIFIC)
+    midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight.astimezone(UTC)
 
 
 def parse_time(value: str) -> datetime:
@@ -271,12 +287,7 @@ class YouTubeConnector(Connector):
         return TransientError(text, platform=self.name, code=reason or str(status))
 
     def _next_reset(self) -> datetime:
-        from zoneinfo import ZoneInfo
-
-        pacific = self.clock().astimezone(ZoneInfo("America/Los_Angeles"))
-        midnight = (pacific + timedelta(days=1)).replace(hour=0, minute=0, second=0,
-                                                          microsecond=0)
-        return midnight.astimezone(UTC)
+        return next_reset(self.clock())
 
     # -- fetching -------------------------------------------------------------------------------
 

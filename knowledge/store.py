@@ -255,19 +255,27 @@ class KnowledgeBase:
             self._bump()
         return len(ids)
 
-    def sync_folder(self, folder: Path, progress: Any = None) -> SyncResult:
-        """Make the knowledge base mirror a folder: add new, update changed, drop deleted."""
-        from knowledge.loaders import expand, load
+    def add_files(self, files: Sequence[Path], progress: Any = None
+                  ) -> tuple[list[AddResult], list[str]]:
+        """Add each file; one that cannot be read is a problem reported, not a stop."""
+        from knowledge.loaders import load
 
-        files = expand([folder])
         results, problems = [], []
         for path in files:
+            if progress is not None:
+                progress(path)
             try:
                 results.append(self.add(load(path)))
             except KnowledgeError as exc:
                 problems.append(str(exc))
-            if progress is not None:
-                progress(path)
+        return results, problems
+
+    def sync_folder(self, folder: Path, progress: Any = None) -> SyncResult:
+        """Make the knowledge base mirror a folder: add new, update changed, drop deleted."""
+        from knowledge.loaders import expand
+
+        files = expand([folder])
+        results, problems = self.add_files(files, progress)
         present = {str(p.resolve()) for p in files}
         prefix = str(folder.resolve()) + os.sep
         removed = {info.source: self.remove(info.source) for info in self.sources()

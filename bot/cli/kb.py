@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from bot.cli.render import emit_json, err, safe, short, table
 from knowledge.errors import KnowledgeError
-from knowledge.loaders import expand, load
+from knowledge.loaders import expand
 from knowledge.store import AddResult, KnowledgeBase
 
 app = typer.Typer(no_args_is_help=True)
@@ -27,18 +27,14 @@ def display(source: str) -> str:
 
 
 def _ingest(kb: KnowledgeBase, files: list[Path]) -> tuple[list[AddResult], list[str]]:
-    results, problems = [], []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=err, transient=True, disable=not err.is_terminal) as progress:
         task = progress.add_task("ingesting", total=len(files))
-        for path in files:
-            progress.update(task, description=short(str(path), 40))
-            try:
-                results.append(kb.add(load(path)))
-            except KnowledgeError as exc:
-                problems.append(str(exc))
-            progress.advance(task)
-    return results, problems
+
+        def step(path: Path) -> None:
+            progress.update(task, description=short(str(path), 40), advance=1)
+
+        return kb.add_files(files, step)
 
 
 @app.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -15,6 +16,12 @@ from pathlib import Path
 from typing import Any
 
 REPLYBOT = str(Path(sys.executable).parent / "replybot")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def jsonl(records: list[dict[str, Any]]) -> str:

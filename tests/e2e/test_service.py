@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import json
-import socket
 import urllib.request
 from pathlib import Path
 
-from tests.e2e.harness import Sandbox
+from tests.e2e.harness import Sandbox, free_port
 from tests.fakes.openai_server import FakeOpenAI
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_metrics_and_health_of_a_running_daemon(tmp_path: Path,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
 import stat
 import subprocess
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.connectors.test_youtube import write_token
-from tests.e2e.harness import REPLYBOT, Sandbox
+from tests.e2e.harness import REPLYBOT, Sandbox, free_port
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.youtube_server import CHANNEL, FakeYouTube
 
@@ -131,11 +130,6 @@ def test_a_revoked_token_stops_youtube_with_instructions(box: Sandbox, fake: Fak
     assert "run `replybot auth youtube` again" in run.stderr
     assert list(drafts(box)) == ["l1"]
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_auth_youtube_runs_the_installed_app_flow_headless(box: Sandbox, fake: FakeYouTube,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -15,14 +14,10 @@ import pytest
 from knowledge.embeddings import E5Embedder
 from knowledge.loaders import Document
 from knowledge.store import KnowledgeBase, open_client
+from tests.e2e.harness import free_port
 
 CHROMA = str(Path(sys.executable).parent / "chroma")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
