@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from bot.classify import NearestExamples, bundled_examples, read_examples
 from bot.config import Settings
 from bot.errors import ConfigError, ConnectorUnavailable
-from bot.llm import ChatModel, chat_model
+from bot.llm import ChatModel, OpenAIModeration, chat_model
 from bot.pipeline import Pipeline
 from bot.posting import Poster
 from bot.quota import QuotaLedger
 from bot.store import Store
+from bot.triage import Triager
 from connectors import youtube
 from connectors.base import Connector
 from connectors.local import LocalConnector
@@ -68,6 +70,10 @@ class App:
                 raise ConfigError("set [knowledge] embedding_model to the sentence-transformers "
                                   "model folder")
             return SentenceTransformerEmbedder(cfg.embedding_model)
+        return self.bundled_embedder
+
+    @cached_property
+    def bundled_embedder(self) -> E5Embedder:
         return E5Embedder()
 
     @cached_property
@@ -126,7 +132,27 @@ class App:
     @cached_property
     def pipeline(self) -> Pipeline:
         limits = {name: c.max_reply_chars for name, c in self.connectors.items()}
-        return Pipeline(self.settings, self.store, self.knowledge, self.model, limits)
+        return Pipeline(self.settings, self.store, self.knowledge, self.model, limits,
+                        self.triager)
+
+    @cached_property
+    def triager(self) -> Triager:
+        cfg = self.settings.triage
+        classifier = None
+        if cfg.classifier:
+            examples = bundled_examples()
+            if cfg.examples is not None:
+                examples += read_examples(cfg.examples)
+            # the bundled embedder, whatever the knowledge base uses: it needs no account
+            classifier = NearestExamples(examples, self.bundled_embedder.queries)
+        moderator = None
+        if cfg.moderation:
+            key = cfg.moderation_api_key or self.settings.llm.api_key
+            moderator = OpenAIModeration(
+                cfg.moderation_model, cfg.moderation_base_url or self.settings.llm.base_url,
+                key.get_secret_value() if key else None, self.settings.llm.timeout_s,
+                self.settings.llm.max_retries)
+        return Triager(classifier, moderator, cfg.min_confidence)
 
     @cached_property
     def poster(self) -> Poster:

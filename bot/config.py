@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -161,13 +161,77 @@ class GuardConfig(Section):
     on_fail: Literal["queue", "drop"] = "queue"
 
 
+#: What happens to a comment of a triage class: "auto" drafts it and, in auto mode, posts it if
+#: the guard passes; "queue" drafts it for a person; "skip" leaves it unanswered; "flag" marks it
+#: for a person without drafting anything.
+Action = Literal["auto", "queue", "skip", "flag"]
+Unanswered = Literal["skip", "flag"]  # spam and toxic comments are never answered
+Held = Literal["queue", "flag"]  # legal, medical, crisis, press: never automatic
+
+
+class ClassActions(Section):
+    question: Action = "auto"
+    praise: Action = "auto"
+    feedback: Action = "auto"
+    request: Action = "auto"
+    off_topic: Action = "skip"
+    spam: Unanswered = "skip"
+    toxic: Unanswered = "skip"
+    needs_human: Held = "queue"
+
+
+class PlatformActions(Section):
+    """Overrides for one platform; a class left out follows `[policy.actions]`."""
+
+    question: Action | None = None
+    praise: Action | None = None
+    feedback: Action | None = None
+    request: Action | None = None
+    off_topic: Action | None = None
+    spam: Unanswered | None = None
+    toxic: Unanswered | None = None
+    needs_human: Held | None = None
+
+
 class PolicyConfig(Section):
+    actions: ClassActions = Field(default_factory=ClassActions)
+    # per platform: [policy.platforms.youtube] feedback = "queue"
+    platforms: dict[str, PlatformActions] = Field(default_factory=dict)
     max_replies_per_hour: int = Field(30, ge=1)
     max_replies_per_day: int = Field(150, ge=1)
     min_spacing_s: float = Field(30, ge=0)  # the gap between posts is 1 to 2 times this
     repeat_window_days: float = Field(7, ge=0)  # no (near-)identical reply twice within it
     repeat_similarity: float = Field(0.9, gt=0, le=1)
     one_reply_per_thread: bool = True  # per viewer, unless they ask again
+
+    @field_validator("platforms")
+    @classmethod
+    def _known_platforms(cls, value: dict[str, PlatformActions]) -> dict[str, PlatformActions]:
+        unknown = sorted(set(value) - set(ConnectorsConfig.model_fields))
+        if unknown:
+            raise ValueError(f"unknown platform {unknown[0]!r}; use one of "
+                             f"{', '.join(ConnectorsConfig.model_fields)}")
+        return value
+
+    def action(self, platform: str, label: str) -> tuple[str, str]:
+        """The action for a class on a platform, and the setting it came from."""
+        override = self.platforms.get(platform)
+        if override is not None and getattr(override, label, None) is not None:
+            return getattr(override, label), f"policy.platforms.{platform}.{label}"
+        return getattr(self.actions, label), f"policy.actions.{label}"
+
+
+class TriageConfig(Section):
+    # the offline classifier: nearest labelled examples in the bundled embedding space
+    classifier: bool = True
+    examples: Path | None = None  # more labelled examples, JSONL {"label": ..., "text": ...}
+    # how sure the classifier must be to call a comment spam, toxic or needs-human on its own
+    min_confidence: float = Field(0.6, ge=0, le=1)
+    # the OpenAI moderation endpoint (through [llm] base_url and api_key unless set here)
+    moderation: bool = False
+    moderation_model: str = "omni-moderation-latest"
+    moderation_base_url: str | None = None
+    moderation_api_key: SecretStr | None = None
 
 
 class MetricsConfig(Section):
@@ -205,6 +269,7 @@ class Settings(BaseSettings):
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     guard: GuardConfig = Field(default_factory=GuardConfig)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    triage: TriageConfig = Field(default_factory=TriageConfig)
 
     @classmethod
     def settings_customise_sources(

@@ -20,7 +20,8 @@ PHONE = re.compile(r"(?<!\d)(?:\+?\d[\d\s().-]{7,}\d|1[3-9]\d{9})(?!\d)")
 MENTION = re.compile(r"(?<![\w@])@([\w.]{2,})")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 LETTER = re.compile(r"[^\W\d_]")
-MONEY = re.compile(r"[$€£¥]\s?\d|\d+\s?(?:usd|eur|rmb|元|块|美元|dollars?)\b|\bfree\b|免费"
+# "free" offers, not compounds like royalty-free or sugar-free
+MONEY = re.compile(r"[$€£¥]\s?\d|\d+\s?(?:usd|eur|rmb|元|块|美元|dollars?)\b|(?<!-)\bfree\b|免费"
                    r"|\d+\s?%\s?off|[一二三四五六七八九\d]折", re.IGNORECASE)
 GIVEAWAY = re.compile(r"giveaway|giving away|give away|discount|coupon|promo code"
                       r"|\bcode [A-Z0-9]{4,}|prize|winner"
@@ -28,7 +29,9 @@ GIVEAWAY = re.compile(r"giveaway|giving away|give away|discount|coupon|promo cod
                       re.IGNORECASE)
 DATE = re.compile(r"\b(?:tomorrow|tonight|next (?:week|month|monday|tuesday|wednesday|thursday|"
                   r"friday|saturday|sunday)|on (?:monday|tuesday|wednesday|thursday|friday|"
-                  r"saturday|sunday))\b|明天|下周|下个?星期|下个月|\d{1,2}月\d{1,2}[日号]",
+                  r"saturday|sunday)|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+                  r" \d{1,2}(?:st|nd|rd|th)?|\d{1,2}(?::\d{2})?\s?[ap]\.?m\.?)\b"
+                  r"|明天|下周|下个?星期|下个月|\d{1,2}月\d{1,2}[日号]|[早晚上下午]{2}\d{1,2}[点:：]",
                   re.IGNORECASE)
 ADDRESS = re.compile(r"\b\d+\s+\w+(?:\s\w+)?\s(?:street|st\.|avenue|ave\.?|road|rd\.|lane|"
                      r"boulevard|blvd)\b|\bapt\.?\s?\w+|[路街道]\d+[弄号]|\d+室|\d+号楼",

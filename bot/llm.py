@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from bot.config import LLMConfig
 from bot.errors import ConfigError, ModelError, ModelRejected
+from bot.triage import Moderation
 
 Message = dict[str, str]
 
@@ -133,3 +134,31 @@ def chat_model(config: LLMConfig, model: str | None = None) -> ChatModel:
     if config.resolved_backend() == "openai":
         return OpenAIChat(config, model)
     return LocalChat(config)
+
+
+class OpenAIModeration:
+    """The moderation endpoint (`/moderations`) of OpenAI or a compatible server."""
+
+    def __init__(self, model: str, base_url: str | None, api_key: str | None,
+                 timeout_s: float = 30.0, max_retries: int = 2) -> None:
+        import openai
+
+        self._openai = openai
+        self.model_id = model
+        self.client = openai.OpenAI(base_url=base_url, api_key=api_key or "not-needed",
+                                    timeout=timeout_s, max_retries=max_retries)
+
+    def moderate(self, text: str) -> Moderation:
+        try:
+            response = self.client.moderations.create(model=self.model_id, input=text)
+        except self._openai.AuthenticationError:
+            raise ModelError("the moderation endpoint refused the API key: check [triage] "
+                             "moderation_api_key or [llm] api_key") from None
+        except self._openai.APIError as exc:
+            raise ModelError(f"moderation endpoint error: {exc}") from None
+        if not response.results:
+            raise ModelError("the moderation endpoint returned no result")
+        result = response.results[0]
+        flags = result.categories.model_dump(by_alias=True)
+        named = tuple(sorted(name for name, on in flags.items() if on))
+        return Moderation(bool(result.flagged), named)

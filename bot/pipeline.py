@@ -1,4 +1,4 @@
-"""One comment's way from the store to a draft: triage, retrieve, draft, policy.
+"""One comment's way from the store to a draft: triage, policy, retrieve, draft, guard.
 
 Stages take and return plain values; only the store writes. A failure of the model leaves the
 comment without a draft, so the next cycle tries it again: nothing is dropped.
@@ -10,15 +10,15 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.config import Settings
 from bot.guard import Guard, Verdict
 from bot.llm import ChatModel
 from bot.log import comment_context, log
 from bot.policy import repeats
-from bot.store import APPROVED, PENDING, SKIPPED, NewDraft, Store, StoredComment
-from bot.triage import Triage, triage
+from bot.store import APPROVED, FLAGGED, PENDING, SKIPPED, NewDraft, Store, StoredComment
+from bot.triage import Triage, Triager
 from bot.voice import build_messages, finish, shape_of
 from connectors.base import Comment
 from knowledge.store import Hit
@@ -62,35 +62,49 @@ class Drafted:
 
 
 class Pipeline:
-    """Turns stored comments into drafts (pending, approved or skipped)."""
+    """Turns stored comments into drafts (pending, approved, flagged or skipped)."""
 
     def __init__(self, settings: Settings, store: Store, retriever: Retriever | None,
-                 model: ChatModel, max_reply_chars: dict[str, int] | None = None) -> None:
+                 model: ChatModel, max_reply_chars: dict[str, int] | None = None,
+                 triager: Triager | None = None) -> None:
         self.settings = settings
         self.store = store
         self.retriever = retriever
         self.model = model
         self.max_reply_chars = max_reply_chars or {}
+        self.triager = triager or Triager()
         self.canary = f"rb-{secrets.token_hex(6)}"  # hidden in the prompt; must never come back
         self.guard_blocks: dict[str, int] = {}
 
     def process(self, stored: StoredComment) -> Outcome:
+        """Decide what to do with a comment and record it."""
         comment = stored.comment
         with comment_context(comment.platform, comment.comment_id):
-            return self._process(stored)
+            started = time.perf_counter()
+            new, timings = self.decide(stored)
+            return self._record(stored, new, timings, started)
 
-    def _process(self, stored: StoredComment) -> Outcome:
+    def decide(self, stored: StoredComment) -> tuple[NewDraft, Timings]:
+        """What would happen to a comment, without recording anything (`run --dry-run`)."""
         started = time.perf_counter()
         comment, timings = stored.comment, Timings()
-        verdict = triage(comment)
-        if verdict.reply and verdict.label != "question" and self.settings.policy \
+        verdict = self.triager(comment)
+        if verdict.answerable and verdict.label != "question" and self.settings.policy \
                 .one_reply_per_thread and self.store.replied_in_thread(comment, stored.pk):
-            verdict = Triage(False, "answered", "this viewer already has a reply in this "
-                             "thread and is not asking again")
-        if not verdict.reply:
-            new = NewDraft(SKIPPED, verdict.reason, triage_label=verdict.label,
-                           triage_reason=verdict.reason)
-            return self._record(stored, new, timings, started)
+            verdict = Triage("answered", "this viewer already has a reply in this thread and "
+                             "is not asking again", "policy")
+        decisions: dict[str, Any] = {"triage": verdict.to_json()}
+        if not verdict.answerable or verdict.label == "answered":
+            decisions["policy"] = {"action": "skip", "rule": "never answered"}
+            return self._skip(SKIPPED, verdict, verdict.reason, decisions), timings
+        action, rule = self.settings.policy.action(comment.platform, verdict.label)
+        decisions["policy"] = {"action": action, "rule": rule}
+        if action == "skip":
+            reason = f"{verdict.label}: skipped ({rule}); {verdict.reason}"
+            return self._skip(SKIPPED, verdict, reason, decisions), timings
+        if action == "flag":
+            reason = f"{verdict.label}: flagged for you ({rule}); {verdict.reason}"
+            return self._skip(FLAGGED, verdict, reason, decisions), timings
         t0 = time.perf_counter()
         # short praise gets a short thanks: facts would only lengthen the prompt
         hits = [] if verdict.label == "praise" else self.retrieve(comment)
@@ -99,23 +113,31 @@ class Pipeline:
         drafted = self.draft(comment, hits)
         timings.draft = time.perf_counter() - t0
         guarded = self.check(comment, hits, drafted)
-        status, reason = self.policy(drafted, guarded)
-        if verdict.needs_human and status in (APPROVED, PENDING) and not reason.startswith(
-                "guard"):
-            status, reason = PENDING, f"needs a person: {verdict.reason}"
+        decisions["guard"] = {"ok": guarded.ok, "reasons": list(guarded.reasons)}
+        status, reason = self.outcome(action, rule, verdict, drafted, guarded)
         if status == APPROVED or (status == PENDING and reason == "awaiting approval"):
             earlier = self.repeated(comment, drafted.text)
             if earlier is not None:
                 status, reason = PENDING, f"repeat: nearly the same as a recent reply " \
                     f"({earlier[:60]!r}); vary it or approve anyway"
+        decisions["outcome"] = {"status": status, "reason": reason}
         new = NewDraft(
             status, reason, reply_text=drafted.text, model=drafted.model,
             context=[{"source": h.source, "text": h.text, "score": h.score,
                       "chunk_id": h.chunk_id} for h in hits],
             triage_label=verdict.label, triage_reason=verdict.reason,
             prompt_tokens=drafted.prompt_tokens, completion_tokens=drafted.completion_tokens,
+            decisions=decisions,
         )
-        return self._record(stored, new, timings, started)
+        timings.total = time.perf_counter() - started
+        return new, timings
+
+    @staticmethod
+    def _skip(status: str, verdict: Triage, reason: str,
+              decisions: dict[str, Any]) -> NewDraft:
+        decisions["outcome"] = {"status": status, "reason": reason}
+        return NewDraft(status, reason, triage_label=verdict.label,
+                        triage_reason=verdict.reason, decisions=decisions)
 
     def retrieve(self, comment: Comment) -> list[Hit]:
         if self.retriever is None:
@@ -153,13 +175,18 @@ class Pipeline:
     def check(self, comment: Comment, hits: list[Hit], drafted: Drafted) -> Verdict:
         verdict = self.guard(comment).check(
             drafted.text, comment.text, [h.text for h in hits], drafted.system_prompt)
+        body = drafted.text.replace(self.settings.persona.signature, "").strip()
+        if body:
+            verdict = Verdict((*verdict.reasons, *self.triager.judge_reply(body)))
         for kind in verdict.kinds:
             self.guard_blocks[kind] = self.guard_blocks.get(kind, 0) + 1
         if not verdict.ok:
             log.warning("draft held by the guard", reasons=list(verdict.reasons))
         return verdict
 
-    def policy(self, drafted: Drafted, verdict: Verdict) -> tuple[str, str]:
+    def outcome(self, action: str, rule: str, triaged: Triage, drafted: Drafted,
+                verdict: Verdict) -> tuple[str, str]:
+        """Where a draft goes: the guard first, then the class's action, then the mode."""
         body = drafted.text.replace(self.settings.persona.signature, "").strip()
         if not body:
             return PENDING, "the model returned an empty reply: write one with `queue approve "\
@@ -167,6 +194,12 @@ class Pipeline:
         if not verdict.ok:
             held = "guard: " + "; ".join(verdict.reasons)
             return (SKIPPED, held) if self.settings.guard.on_fail == "drop" else (PENDING, held)
+        if triaged.label == "needs_human":
+            return PENDING, f"needs a person: {triaged.reason}"
+        if action == "queue":
+            return PENDING, f"{triaged.label}: queued for you ({rule})"
+        if "moderation_error" in triaged.detail:
+            return PENDING, "moderation unavailable: a person checks this one"
         if self.settings.mode == "auto":
             return APPROVED, "auto mode"
         return PENDING, "awaiting approval"

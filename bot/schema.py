@@ -111,6 +111,8 @@ class AuditRow(Base):
     actor: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # the decisions behind a new draft: triage, guard, policy (with their reasons)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class CursorRow(Base):

@@ -35,12 +35,15 @@ from connectors.base import Comment
 
 PENDING, APPROVED, POSTING, POSTED = "pending", "approved", "posting", "posted"
 REJECTED, SKIPPED, FAILED = "rejected", "skipped", "failed"
-STATUSES = (PENDING, APPROVED, POSTING, POSTED, REJECTED, SKIPPED, FAILED)
+#: set aside for a person by the policy, with no draft: they write the reply or dismiss it
+FLAGGED = "flagged"
+STATUSES = (PENDING, FLAGGED, APPROVED, POSTING, POSTED, REJECTED, SKIPPED, FAILED)
 
 #: Where a draft may go from each state (None: the draft is being created).
 TRANSITIONS: dict[str | None, frozenset[str]] = {
-    None: frozenset({PENDING, APPROVED, SKIPPED, FAILED}),
+    None: frozenset({PENDING, APPROVED, SKIPPED, FAILED, FLAGGED}),
     PENDING: frozenset({APPROVED, REJECTED}),
+    FLAGGED: frozenset({APPROVED, REJECTED}),
     # approved/failed → posted only when the platform shows an earlier attempt went through
     APPROVED: frozenset({POSTING, REJECTED, PENDING, POSTED}),
     POSTING: frozenset({POSTED, APPROVED, FAILED}),
@@ -116,6 +119,7 @@ class AuditEntry:
     to_status: str
     actor: str
     reason: str
+    detail: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -136,6 +140,8 @@ class NewDraft:
     triage_reason: str | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    #: triage, guard and policy, with reasons: kept in the audit log
+    decisions: dict[str, Any] | None = None
 
 
 def _comment_of(row: CommentRow) -> Comment:
@@ -294,7 +300,8 @@ class Store:
                 return None
             draft_id = session.scalar(select(DraftRow.id).where(DraftRow.comment_pk == comment_pk))
             session.add(AuditRow(draft_id=draft_id, comment_pk=comment_pk, from_status=None,
-                                 to_status=new.status, actor=actor, reason=new.reason, at=now))
+                                 to_status=new.status, actor=actor, reason=new.reason, at=now,
+                                 detail=new.decisions))
             return draft_id
 
     def transition(self, draft_id: int, to: str, reason: str, actor: str,
@@ -470,8 +477,8 @@ class Store:
             query = query.where(AuditRow.draft_id == draft_id)
         with self._tx() as session:
             rows = list(reversed(session.scalars(query).all()))
-            return [AuditEntry(r.at, r.draft_id, r.from_status, r.to_status, r.actor, r.reason)
-                    for r in rows]
+            return [AuditEntry(r.at, r.draft_id, r.from_status, r.to_status, r.actor, r.reason,
+                               r.detail) for r in rows]
 
     # -- quota ----------------------------------------------------------------------------------
 

@@ -1,11 +1,28 @@
-"""Decide whether a comment gets a reply at all, and say why."""
+"""Sort every comment into a class, with the reason, before anything is drafted.
+
+Classes: question, praise, feedback (including criticism), request, spam, toxic, off_topic and
+needs_human (legal, medical, personal crisis, press, private matters). Three sources, in order:
+
+1. rules: patterns for crises, attempts to instruct the bot, insults, private questions and
+   spam phrases in English and Chinese, on text folded with NFKC (full-width and lookalike forms);
+2. the OpenAI moderation endpoint, when `[triage] moderation` is on;
+3. the offline classifier (`bot.classify`): the class of the nearest labelled examples.
+
+What happens to each class is the policy's business (`[policy.actions]`), not triage's. The
+comments that are no class at all (the creator's own, empty ones, ones the platform closed)
+are never answered.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
+from bot.classify import Guess, NearestExamples
+from bot.errors import ModelError
+from bot.log import log
 from bot.voice import shape_of
 from connectors.base import Comment
 
@@ -21,7 +38,7 @@ SPAM_PHRASES = re.compile(
 TOXIC = re.compile(
     r"\b(idiot|stupid|dumbest|moron|loser|trash|garbage|pathetic|worthless|shut up|ugly|"
     r"hate you|disgusting|clown|fraud|scammer|troll|miserable)\b|垃圾|傻[逼瓜子]|废物|滚|去死|恶心"
-    r"|骗子|白痴|脑残|丑八怪|脑子有问题|误人子弟|难听死了",
+    r"|骗子|白痴|脑残|丑八怪|脑子有问题|误人子弟|难听死了|土包子|土鳖|没品味",
     re.IGNORECASE,
 )
 CRISIS = re.compile(
@@ -53,7 +70,7 @@ INJECTION = re.compile(
     r"\b(ignore (all |any )?(the )?(previous|prior|above|your|earlier) (instructions|rules|prompt)"
     r"|system prompt|developer mode|jailbreak|you are now|pretend (you are|to be)|act as (a|an)?"
     r"|no (rules|restrictions|limits)|DAN)\b"
-    r"|^\s*[\[(【]?\s*(system|assistant|admin)\s*[\])】]?\s*[:：]"
+    r"|(?:^|```|<\|)\s*[\[(【]?\s*(system|assistant|admin|developer)\s*[\])】]?\s*[:：]"
     r"|忽略(之前|以上|所有|前面)|指令|提示词|系统(消息|提示)|扮演|没有(任何)?限制|管理员已授权"
     r"|\b(repeat (the|everything|all)[\w ]{0,20}above|(print|output|reveal|show) your "
     r"(configuration|config|instructions|prompt|model|settings)|debug mode|admin override"
@@ -63,48 +80,159 @@ INJECTION = re.compile(
 )
 
 
+#: outcomes that are not a class: never answered, whatever the policy says
+NOT_CLASSES = ("own", "cannot_reply", "empty")
+HARMFUL = ("spam", "toxic", "needs_human")
+
+
 @dataclass(frozen=True)
 class Triage:
-    reply: bool
     label: str
     reason: str
-    #: a person must see the draft first, whatever the mode
-    needs_human: bool = False
+    #: rules, moderation, classifier or shape (the comment's form: question mark, length)
+    source: str = "rules"
+    #: what the sources said, for the audit log
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def answerable(self) -> bool:
+        return self.label not in NOT_CLASSES
+
+    def to_json(self) -> dict[str, Any]:
+        return {"label": self.label, "reason": self.reason, "source": self.source,
+                **self.detail}
+
+
+@dataclass(frozen=True)
+class Moderation:
+    flagged: bool
+    categories: tuple[str, ...] = ()
+
+
+class Moderator(Protocol):
+    def moderate(self, text: str) -> Moderation: ...
 
 
 def _has_content(text: str) -> bool:
     return any(unicodedata.category(ch)[0] in "LNS" for ch in text)
 
 
-def triage(comment: Comment) -> Triage:
-    """The first rule that matches decides; a comment no rule stops gets a reply."""
-    text = comment.text.strip()
-    text = unicodedata.normalize("NFKC", text)  # full-width and lookalike letters
+def rules(comment: Comment) -> Triage | None:
+    """The patterns' verdict, or None when no rule decides."""
+    text = unicodedata.normalize("NFKC", comment.text.strip())  # full-width, lookalike letters
     if comment.is_own:
-        return Triage(False, "own", "written by the creator")
+        return Triage("own", "written by the creator")
     if not comment.can_reply:
-        return Triage(False, "cannot_reply", "the platform does not allow replies here")
+        return Triage("cannot_reply", "the platform does not allow replies here")
     if not text or not _has_content(text):
-        return Triage(False, "empty", "the comment has no text")
+        return Triage("empty", "the comment has no text")
     crisis = CRISIS.search(text)
     if crisis:  # before anything else: answered by a person, never skipped, never automatic
-        return Triage(True, "needs_human", f"personal crisis ({crisis.group(0)!r})", True)
+        return Triage("needs_human", f"personal crisis ({crisis.group(0)!r})")
     injection = INJECTION.search(text)
     if injection:
-        return Triage(True, "needs_human", f"tries to instruct the bot ({injection.group(0)!r})",
-                      True)
+        return Triage("needs_human", f"tries to instruct the bot ({injection.group(0)!r})")
     toxic = TOXIC.search(text)
     if toxic:
-        return Triage(False, "toxic", f"hostile wording {toxic.group(0)!r}")
+        return Triage("toxic", f"hostile wording {toxic.group(0)!r}")
     private = PRIVATE.search(text) or SENSITIVE.search(text)
     if private:
-        return Triage(True, "needs_human", f"asks for private or sensitive matters "
-                      f"({private.group(0)!r})", True)
+        return Triage("needs_human", f"asks for private or sensitive matters "
+                      f"({private.group(0)!r})")
     spam = SPAM_PHRASES.search(text)
     if spam and (LINK.search(text) or len(text) < 400):
-        return Triage(False, "spam", f"spam phrase {spam.group(0)!r}")
+        return Triage("spam", f"spam phrase {spam.group(0)!r}")
     if LINK.search(text) and shape_of(text, 1).kind != "question":
-        return Triage(False, "spam", "a link with no question")
+        return Triage("spam", "a link with no question")
+    return None
+
+
+def by_shape(text: str) -> str:
     kind = shape_of(text, 1).kind
-    label = {"question": "question", "short": "praise", "long": "feedback"}[kind]
-    return Triage(True, label, f"{label} comment")
+    return {"question": "question", "short": "praise", "long": "feedback"}[kind]
+
+
+def triage(comment: Comment) -> Triage:
+    """Rules and the comment's shape only: no model, no network."""
+    return Triager()(comment)
+
+
+@dataclass
+class Triager:
+    """Rules, then moderation (if configured), then the offline classifier."""
+
+    classifier: NearestExamples | None = None
+    moderator: Moderator | None = None
+    #: how sure the classifier must be to call a comment spam, toxic or needs-human by itself
+    min_confidence: float = 0.6
+    #: the benign classes are taken from the classifier above this share of the vote
+    min_benign_confidence: float = 0.5
+    sure_benign: float = 0.8
+    reply_min_similarity: float = 0.85
+
+    def __call__(self, comment: Comment) -> Triage:
+        decided = rules(comment)
+        if decided is not None:
+            return decided
+        text = unicodedata.normalize("NFKC", comment.text.strip())
+        detail: dict[str, Any] = {}
+        if self.moderator is not None:
+            try:
+                verdict = self.moderator.moderate(text)
+            except ModelError as exc:
+                log.warning("moderation unavailable; a person will check", error=str(exc))
+                detail["moderation_error"] = str(exc)
+            else:
+                detail["moderation"] = list(verdict.categories)
+                if verdict.flagged:
+                    return self._moderated(verdict, detail)
+        guess = self.classifier.classify(text) if self.classifier is not None else None
+        if guess is not None:
+            detail["classifier"] = {"label": guess.label,
+                                    "confidence": round(guess.confidence, 3),
+                                    "similarity": round(guess.similarity, 3),
+                                    "nearest": guess.nearest}
+            if guess.label in HARMFUL and guess.confidence >= self.min_confidence:
+                return Triage(guess.label, f"like labelled {guess.describe()}", "classifier",
+                              detail)
+        return self._benign(text, guess, detail)
+
+    def judge_reply(self, text: str) -> list[str]:
+        """Reasons a draft reads as hostile or as spam, whatever the model meant."""
+        reasons = []
+        if self.moderator is not None:
+            try:
+                verdict = self.moderator.moderate(text)
+            except ModelError as exc:
+                reasons.append(f"moderation: unavailable ({exc})")
+            else:
+                if verdict.flagged:
+                    reasons.append(f"moderation: {', '.join(verdict.categories) or 'flagged'}")
+        if self.classifier is not None:
+            guess = self.classifier.classify(text)
+            # replies sit further from the (comment) examples than comments do: ask for a
+            # close neighbour as well as a clear vote
+            if guess.label in ("spam", "toxic") and guess.confidence >= self.min_confidence \
+                    and guess.similarity >= self.reply_min_similarity:
+                reasons.append(f"tone: reads like {guess.describe()}")
+        return reasons
+
+    @staticmethod
+    def _moderated(verdict: Moderation, detail: dict[str, Any]) -> Triage:
+        named = ", ".join(verdict.categories) or "flagged"
+        if any(c.startswith("self-harm") for c in verdict.categories):
+            return Triage("needs_human", f"moderation: {named}", "moderation", detail)
+        return Triage("toxic", f"moderation: {named}", "moderation", detail)
+
+    def _benign(self, text: str, guess: Guess | None, detail: dict[str, Any]) -> Triage:
+        shape = by_shape(text)
+        benign = guess is not None and guess.label not in HARMFUL \
+            and guess.confidence >= self.min_benign_confidence
+        if guess is None or not benign:
+            return Triage(shape, f"{shape} comment", "shape", detail)
+        # a question stays a question unless it asks for something to be made, or the examples
+        # are clear it is something else ("Who's watching in 2026?")
+        if shape == "question" and guess.label != "request" \
+                and guess.confidence < self.sure_benign:
+            return Triage("question", "question comment", "shape", detail)
+        return Triage(guess.label, f"like labelled {guess.describe()}", "classifier", detail)

@@ -61,6 +61,14 @@ class E5Embedder:
         with self._lock:
             return np.asarray(model.query(text), dtype=np.float32)
 
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Several texts embedded as queries: the symmetric use, text against text."""
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        model = self._get()
+        with self._lock:
+            return np.asarray(model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
     def count_tokens(self, text: str) -> int:
         model = self._get()
         with self._lock:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from bot.triage import triage
+from bot.classify import NearestExamples, bundled_examples, read_examples
+from bot.errors import ConfigError
+from bot.llm import OpenAIModeration
+from bot.triage import Triager, rules, triage
 from connectors.base import Comment
+from knowledge.embeddings import E5Embedder
+from tests.fakes.openai_server import FakeOpenAI
 
 
 def c(text: str, **fields: object) -> Comment:
@@ -28,23 +35,108 @@ def test_labels(text: str, label: str) -> None:
     assert triage(c(text)).label == label
 
 
-def test_own_and_unrepliable_comments_are_skipped() -> None:
-    assert triage(c("Thanks all!", is_own=True)) .reply is False
+def test_own_and_unrepliable_comments_are_no_class() -> None:
+    own = triage(c("Thanks all!", is_own=True))
+    assert (own.label, own.answerable) == ("own", False)
     verdict = triage(c("What grinder?", can_reply=False))
-    assert (verdict.reply, verdict.label) == (False, "cannot_reply")
+    assert (verdict.label, verdict.answerable) == ("cannot_reply", False)
 
 
-@pytest.mark.parametrize(("text", "label", "human"), [
-    ("You are a pathetic clown, stop making videos", "toxic", False),
-    ("你就是个骗子，垃圾视频", "toxic", False),
-    ("I don't want to live anymore, I want to die", "needs_human", True),
-    ("最近真的活不下去了", "needs_human", True),
-    ("What's your home address? I want to visit", "needs_human", True),
-    ("你住哪个小区？电话多少", "needs_human", True),
-    ("I'm a journalist, press inquiry about your channel", "needs_human", True),
+@pytest.mark.parametrize(("text", "label"), [
+    ("You are a pathetic clown, stop making videos", "toxic"),
+    ("你就是个骗子，垃圾视频", "toxic"),
+    ("I don't want to live anymore, I want to die", "needs_human"),
+    ("最近真的活不下去了", "needs_human"),
+    ("What's your home address? I want to visit", "needs_human"),
+    ("你住哪个小区？电话多少", "needs_human"),
+    ("I'm a journalist, press inquiry about your channel", "needs_human"),
 ])
-def test_hostile_crisis_and_private_comments(text: str, label: str, human: bool) -> None:
+def test_hostile_crisis_and_private_comments(text: str, label: str) -> None:
     verdict = triage(c(text))
-    assert (verdict.label, verdict.needs_human) == (label, human)
-    assert verdict.reply == (label != "toxic")
+    assert (verdict.label, verdict.source) == (label, "rules")
+    assert verdict.answerable  # what happens to it is the policy's business
+
+
+# -- the offline classifier: nearest labelled examples in the bundled embedding space ----------
+
+@pytest.fixture(scope="module")
+def classifier() -> NearestExamples:
+    return NearestExamples(bundled_examples(), E5Embedder().queries)
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    # none of these trips a rule: the classifier decides
+    ("Could you do a video comparing the two kettles side by side?", "request"),
+    ("能不能出一期磨豆机清洁的教程", "request"),
+    ("The sound was really quiet in the second half, I could barely hear you.", "feedback"),
+    ("First! Who else is here early", "off_topic"),
+    ("占个楼", "off_topic"),
+    ("Nobody wants to watch you, just quit already.", "toxic"),
+    ("My mentor turned $200 into $9,000 in a month, look her up", "spam"),
+    ("We're a coffee brand and would like to talk about a sponsored video.", "needs_human"),
+])
+def test_the_classifier_sorts_what_no_rule_catches(classifier: NearestExamples, text: str,
+                                                   label: str) -> None:
+    assert rules(c(text)) is None
+    verdict = Triager(classifier)(c(text))
+    assert verdict.label == label, verdict.detail
+    assert verdict.source == "classifier"
+    assert verdict.detail["classifier"]["nearest"]
+
+
+def test_a_question_stays_a_question(classifier: NearestExamples) -> None:
+    verdict = Triager(classifier)(c("When does the next video come out?"))
+    assert verdict.label == "question"
+
+
+def test_an_unsure_classifier_leaves_harm_to_the_rules(classifier: NearestExamples) -> None:
+    triager = Triager(classifier, min_confidence=1.01)  # never sure enough
+    assert triager(c("Nobody wants to watch you, just quit already.")).label != "toxic"
+
+
+def test_replies_that_read_as_hostile_or_spam_are_named(classifier: NearestExamples) -> None:
+    triager = Triager(classifier)
+    assert triager.judge_reply("Get lost, nobody asked for your opinion, loser.")
+    assert triager.judge_reply("Everyone DM me to double your money this week 💸")
+    assert triager.judge_reply("Thanks so much! Glad the recipe worked for you.") == []
+
+
+def test_custom_examples_are_checked(tmp_path: Path) -> None:
+    bad = tmp_path / "examples.jsonl"
+    bad.write_text('{"label": "question", "text": "ok?"}\n{"label": "rude", "text": "x"}\n')
+    with pytest.raises(ConfigError, match="line 2: unknown label 'rude'"):
+        read_examples(bad)
+    bad.write_text("not json\n")
+    with pytest.raises(ConfigError, match="line 1"):
+        read_examples(bad)
+
+
+# -- the moderation endpoint, through the real openai client ------------------------------------
+
+@pytest.fixture
+def moderation(fake_openai: FakeOpenAI) -> OpenAIModeration:
+    return OpenAIModeration("omni-moderation-latest", fake_openai.base_url, "sk-test",
+                            max_retries=0)
+
+
+def test_moderation_flags_what_rules_miss(fake_openai: FakeOpenAI,
+                                          moderation: OpenAIModeration) -> None:
+    triager = Triager(moderator=moderation)
+    verdict = triager(c("Honestly nobody likes you here"))
+    assert (verdict.label, verdict.source) == ("toxic", "moderation")
+    assert "harassment" in verdict.reason
+    crisis = triager(c("sometimes I just want to hurt myself after work"))
+    assert crisis.label == "needs_human"
+    assert fake_openai.moderation_requests()[0]["model"] == "omni-moderation-latest"
+    assert triager(c("What grinder?")).detail["moderation"] == []
+
+
+def test_moderation_down_means_a_person_checks(fake_openai: FakeOpenAI,
+                                               moderation: OpenAIModeration) -> None:
+    fake_openai.behaviour.fail_with = [500]
+    verdict = Triager(moderator=moderation)(c("What grinder?"))
+    assert verdict.label == "question"
+    assert "moderation_error" in verdict.detail
+    fake_openai.behaviour.fail_with = [500]
+    assert Triager(moderator=moderation).judge_reply("Thanks!")[0].startswith("moderation:")
 

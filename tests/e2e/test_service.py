@@ -6,6 +6,7 @@ import json
 import urllib.request
 from pathlib import Path
 
+from bot.migrate import head_revision
 from tests.e2e.harness import Sandbox, free_port
 from tests.fakes.openai_server import FakeOpenAI
 
@@ -49,7 +50,7 @@ def test_doctor_reports_each_check(tmp_path: Path, fake_openai: FakeOpenAI) -> N
     assert result.returncode == 1  # the kuaishou stub cannot work
     assert checks["connector kuaishou"]["status"] == "fail"
     assert checks["connector local"]["status"] == "pass"
-    assert checks["database"]["status"] == "pass" and "migration 0004" in \
+    assert checks["database"]["status"] == "pass" and f"migration {head_revision()}" in \
         checks["database"]["detail"]
     assert checks["data dir"]["status"] == "pass"
     assert checks["knowledge base"]["status"] == "warn"  # empty, with how to fix it

@@ -41,9 +41,26 @@ def hashed_vector(text: str, dims: int = 64) -> list[float]:
     return vector
 
 
+MODERATION_CATEGORIES = (
+    "harassment", "harassment/threatening", "hate", "hate/threatening", "illicit",
+    "illicit/violent", "self-harm", "self-harm/instructions", "self-harm/intent", "sexual",
+    "sexual/minors", "violence", "violence/graphic")
+
+
+def default_moderation(text: str) -> list[str]:
+    """Categories flagged for a text: a word list standing in for the real classifier."""
+    words = {"harassment": ("worthless", "nobody likes you", "滚出"),
+             "harassment/threatening": ("i will find you", "我会找到你"),
+             "self-harm/intent": ("hurt myself", "伤害自己")}
+    lowered = text.lower()
+    return [category for category, needles in words.items()
+            if any(n in lowered for n in needles)]
+
+
 @dataclass
 class Behaviour:
     replier: Replier = default_reply
+    moderator: Callable[[str], list[str]] = default_moderation
     delay_s: float = 0.0
     # HTTP status codes to answer the next requests with, one per request, before succeeding
     fail_with: list[int] = field(default_factory=list)
@@ -108,6 +125,8 @@ class FakeOpenAI:
                     return self._send(200, fake._completion(body))
                 if self.path.endswith("/embeddings"):
                     return self._send(200, fake._embeddings(body))
+                if self.path.endswith("/moderations"):
+                    return self._send(200, fake._moderation(body))
                 self._send(404, {"error": {"message": f"no route {self.path}"}})
 
             def _send(self, status: int, payload: dict[str, Any]) -> None:
@@ -126,6 +145,25 @@ class FakeOpenAI:
                 "data": [{"object": "embedding", "index": n, "embedding": hashed_vector(text)}
                          for n, text in enumerate(inputs)],
                 "usage": {"prompt_tokens": 0, "total_tokens": 0}}
+
+    def moderation_requests(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [r["body"] for r in self.requests if r["path"].endswith("/moderations")]
+
+    def _moderation(self, body: dict[str, Any]) -> dict[str, Any]:
+        inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        results = []
+        for text in inputs:
+            flagged = set(self.behaviour.moderator(text))
+            results.append({
+                "flagged": bool(flagged),
+                "categories": {c: c in flagged for c in MODERATION_CATEGORIES},
+                "category_scores": {c: 0.9 if c in flagged else 0.01
+                                    for c in MODERATION_CATEGORIES},
+                "category_applied_input_types": {c: ["text"] for c in MODERATION_CATEGORIES},
+            })
+        return {"id": f"modr-{len(self.requests)}", "model": body.get("model"),
+                "results": results}
 
     def _completion(self, body: dict[str, Any]) -> dict[str, Any]:
         text = self.behaviour.replier(body)
