@@ -20,13 +20,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import App
 from bot.errors import ModelError, ModelRejected
-from bot.log import log
+from bot.log import comment_context, log
 from bot.metrics import Metrics
 from bot.pipeline import Outcome
 from bot.policy import Pacing
 from bot.quota import Pacer
 from bot.retry import with_retries
-from bot.store import APPROVED, FAILED, PENDING, SKIPPED, NewDraft, StoredComment
+from bot.store import APPROVED, FAILED, FLAGGED, PENDING, SKIPPED, NewDraft, StoredComment
 from connectors.base import Connector
 from connectors.errors import AuthError, ConnectorError, NotSupported, QuotaExceeded
 
@@ -41,6 +41,7 @@ class Counters:
     fetched: int = 0
     new: int = 0
     queued: int = 0
+    flagged: int = 0
     approved: int = 0
     skipped: int = 0
     posted: int = 0
@@ -208,6 +209,24 @@ class Daemon:
                          removed_chunks=sum(r.removed for r in result.results)
                          + sum(result.removed.values()))
 
+    def dry_run(self, limit: int = 100) -> list[tuple[StoredComment, NewDraft | str]]:
+        """Fetch, then decide for up to `limit` new comments without recording or posting.
+
+        Each comment comes back with what would be stored for it, or the error that stopped it.
+        """
+        self.open_connectors()
+        for name, connector in self.app.connectors.items():
+            self._fetch(name, connector)
+        waiting = self.app.store.unprocessed(limit=limit, platforms=list(self.app.connectors))
+        decided: list[tuple[StoredComment, NewDraft | str]] = []
+        for stored in waiting:
+            with comment_context(stored.comment.platform, stored.comment.comment_id):
+                try:
+                    decided.append((stored, self.app.pipeline.decide(stored)[0]))
+                except Exception as exc:  # shown, not raised: the rest still gets its turn
+                    decided.append((stored, f"{type(exc).__name__}: {exc}"))
+        return decided
+
     def _draft_new(self) -> None:
         after = 0
         platforms = list(self.app.connectors)
@@ -223,6 +242,8 @@ class Daemon:
                     outcome = self.app.pipeline.process(stored)
                     self.outcomes.append(outcome)
                     self._count(outcome.status)
+                    self.metrics.triaged.labels(outcome.label or "other",
+                                                stored.comment.platform).inc()
                     if outcome.status == SKIPPED:
                         self.metrics.skipped.labels(outcome.label or "other").inc()
                 except ModelRejected as exc:
@@ -238,6 +259,7 @@ class Daemon:
 
     def _count(self, status: str) -> None:
         self.cycle.queued += status == PENDING
+        self.cycle.flagged += status == FLAGGED
         self.cycle.approved += status == APPROVED
         self.cycle.skipped += status == SKIPPED
         self.cycle.failed += status == FAILED

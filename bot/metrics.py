@@ -42,6 +42,9 @@ class Metrics:
                               registry=r)
         self.skipped = Counter("replybot_comments_skipped_total",
                                "Comments given no reply, by triage label", ["label"], registry=r)
+        self.triaged = Counter("replybot_comments_triaged_total",
+                               "Comments sorted by triage, by class and platform",
+                               ["label", "platform"], registry=r)
         self.guard_blocks = Counter("replybot_guard_blocks_total",
                                     "Drafts the guard held back, by kind", ["kind"], registry=r)
         self.errors = Counter("replybot_errors_total", "Failures, by connector or stage",

@@ -397,15 +397,18 @@ class Store:
                 raise NotFound(f"no draft {draft_id}: see `replybot queue list --status all`")
             return _view(*row)
 
-    def drafts(self, status: str | None = PENDING, limit: int = 200,
+    def drafts(self, status: str | Sequence[str] | None = PENDING, limit: int = 200,
                platform: str | None = None, newest: bool = False) -> list[DraftView]:
-        """Drafts in `status` (None: all) in id order: the oldest `limit`, or the newest."""
+        """Drafts in `status` (one or several; None: all) in id order: the oldest `limit`, or
+        the newest."""
         order = DraftRow.id.desc() if newest else DraftRow.id
         query = (select(DraftRow, CommentRow)
                  .join(CommentRow, DraftRow.comment_pk == CommentRow.id)
                  .order_by(order).limit(limit))
-        if status is not None:
+        if isinstance(status, str):
             query = query.where(DraftRow.status == status)
+        elif status is not None:
+            query = query.where(DraftRow.status.in_(list(status)))
         if platform is not None:
             query = query.where(CommentRow.platform == platform)
         with self._tx() as session:

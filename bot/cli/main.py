@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -15,6 +15,7 @@ from bot.cli.render import emit_json, short, table
 from bot.config import load_settings
 from bot.daemon import Daemon
 from bot.log import configure
+from bot.store import APPROVED, FLAGGED, PENDING, SKIPPED, NewDraft, StoredComment
 
 app = typer.Typer(
     name="replybot", no_args_is_help=True, add_completion=False,
@@ -62,9 +63,24 @@ def root(
 def run(
     ctx: typer.Context,
     once: Annotated[bool, typer.Option("--once", help="Run one cycle and exit.")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Fetch and decide, then show what would be done: nothing is "
+        "drafted into the queue or posted.")] = False,
+    mode: Annotated[str | None, typer.Option(
+        help="approve or auto: overrides the configured mode for this run.")] = None,
+    limit: Annotated[int, typer.Option(help="With --dry-run: at most this many "
+                                       "comments.")] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="With --dry-run: print JSON.")] = False,
 ) -> None:
     """Fetch, draft and post: one cycle with --once, otherwise on the schedule until stopped."""
     application: App = ctx.obj
+    if mode is not None:
+        if mode not in ("approve", "auto"):
+            raise typer.BadParameter("use approve or auto", param_hint="--mode")
+        application.settings.mode = mode  # type: ignore[assignment]
+    if dry_run:
+        show_dry_run(Daemon(application).dry_run(limit), as_json)
+        return
     application.actor = "daemon"
     daemon = Daemon(application)
     daemon.install_signal_handlers()
@@ -73,6 +89,34 @@ def run(
         daemon.log_summary()
         raise typer.Exit(1 if counters.errors else 0)
     daemon.run_forever()
+
+
+WOULD = {APPROVED: "post", PENDING: "queue", FLAGGED: "flag", SKIPPED: "skip"}
+
+
+def show_dry_run(decided: list[tuple[StoredComment, NewDraft | str]], as_json: bool) -> None:
+    rows: list[dict[str, Any]] = []
+    for stored, new in decided:
+        c = stored.comment
+        row: dict[str, Any] = {"platform": c.platform, "comment_id": c.comment_id,
+                               "author": c.author, "comment": c.text}
+        if isinstance(new, str):
+            row.update(would="error", reason=new)
+        else:
+            policy = (new.decisions or {}).get("policy", {})
+            row.update(would=WOULD.get(new.status, new.status), reason=new.reason,
+                       triage=new.triage_label, triage_reason=new.triage_reason,
+                       action=policy.get("action"), rule=policy.get("rule"),
+                       reply=new.reply_text, decisions=new.decisions)
+        rows.append(row)
+    if as_json:
+        emit_json(rows)
+        return
+    table("dry run: nothing was drafted into the queue or posted",
+          ["platform", "author", "comment", "class", "would", "reply / reason"],
+          [(r["platform"], short(r["author"], 14), short(r["comment"], 36),
+            r.get("triage") or "—", r["would"], short(r.get("reply") or r["reason"], 60))
+           for r in rows], empty="no new comments")
 
 
 @app.command()

@@ -10,7 +10,16 @@ import typer
 from bot.app import App
 from bot.cli.render import emit_json, err, out, safe, short, status_text, table
 from bot.errors import ConnectorUnavailable
-from bot.store import APPROVED, FAILED, PENDING, POSTED, REJECTED, STATUSES, DraftView
+from bot.store import (
+    APPROVED,
+    FAILED,
+    FLAGGED,
+    PENDING,
+    POSTED,
+    REJECTED,
+    STATUSES,
+    DraftView,
+)
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -18,19 +27,27 @@ IdArg = Annotated[int, typer.Argument(help="Draft id (see `replybot queue list`)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
+#: what waits for a person: drafts to approve and comments flagged for them
+WAITING = (PENDING, FLAGGED)
+
+
 @app.command("list")
 def list_drafts(
     ctx: typer.Context,
-    status: Annotated[str, typer.Option(help=f"One of {', '.join(STATUSES)}, or all.")] = PENDING,
+    status: Annotated[str, typer.Option(
+        help=f"waiting (pending and flagged), one of {', '.join(STATUSES)}, or all.")
+    ] = "waiting",
     limit: Annotated[int, typer.Option(help="At most this many.")] = 200,
     as_json: JsonOpt = False,
 ) -> None:
     """Drafts waiting for you (or in another status)."""
-    if status != "all" and status not in STATUSES:
-        raise typer.BadParameter(f"use one of {', '.join(STATUSES)} or all", param_hint="--status")
+    if status not in ("all", "waiting") and status not in STATUSES:
+        raise typer.BadParameter(f"use waiting, one of {', '.join(STATUSES)} or all",
+                                 param_hint="--status")
+    wanted = {"all": None, "waiting": WAITING}.get(status, status)
     # the queue reads oldest first; history (posted, all, …) shows the most recent
-    drafts = ctx.obj.store.drafts(None if status == "all" else status, limit=limit,
-                                  newest=status != PENDING)
+    drafts = ctx.obj.store.drafts(wanted, limit=limit,
+                                  newest=status not in ("waiting", PENDING, FLAGGED))
     if as_json:
         emit_json([d.to_json() for d in drafts])
         return
@@ -40,7 +57,7 @@ def list_drafts(
           empty=f"no {status} drafts")
 
 
-def show_draft(draft: DraftView, audit: list[dict[str, object]]) -> None:
+def show_draft(draft: DraftView, audit: list[dict[str, Any]]) -> None:
     c = draft.comment
     out.print(f"[bold]draft {draft.id}[/]  {status_text(draft.status)}  "
               f"{safe(c.platform)}:{safe(c.comment_id)}")
@@ -49,7 +66,13 @@ def show_draft(draft: DraftView, audit: list[dict[str, object]]) -> None:
         out.print(f"[dim]video:[/] {safe(video)}")
     out.print(f"[dim]from:[/] {safe(c.author)}\n[dim]comment:[/] {safe(c.text)}")
     out.print(f"[dim]triage:[/] {safe(draft.triage_label)} — {safe(draft.triage_reason)}")
-    out.print(f"[dim]reply:[/]\n{safe(draft.reply_text or '(none)')}")
+    decisions = next((e["detail"] for e in audit if e.get("detail")), None) or {}
+    show_decisions(decisions)
+    if draft.status == FLAGGED:
+        out.print("[dim]reply:[/] (none drafted: write one with "
+                  f"`replybot queue approve {draft.id} --text ...`, or reject it)")
+    else:
+        out.print(f"[dim]reply:[/]\n{safe(draft.reply_text or '(none)')}")
     if draft.draft_text and draft.draft_text != draft.reply_text:
         out.print(f"[dim]model's draft:[/]\n{safe(draft.draft_text)}")
     for n, ctx_row in enumerate(draft.context, start=1):
@@ -58,6 +81,27 @@ def show_draft(draft: DraftView, audit: list[dict[str, object]]) -> None:
     for entry in audit:
         out.print(f"[dim]  {entry['at']}  {entry['from_status'] or '—'} → {entry['to_status']}"
                   f"  ({safe(entry['actor'])}) {safe(entry['reason'])}[/]")
+
+
+def show_decisions(decisions: dict[str, Any]) -> None:
+    triage = decisions.get("triage") or {}
+    if triage:
+        found = triage.get("classifier")
+        if found:
+            out.print(f"[dim]  classifier: {safe(found['label'])} "
+                      f"{found['confidence']:.0%}, nearest {found['similarity']:.2f} "
+                      f"{safe(short(found['nearest'], 50))}[/]")
+        if "moderation" in triage:
+            out.print(f"[dim]  moderation: {safe(', '.join(triage['moderation']) or 'clear')}[/]")
+        if "moderation_error" in triage:
+            out.print(f"[dim]  moderation: unavailable ({safe(triage['moderation_error'])})[/]")
+    policy = decisions.get("policy")
+    if policy:
+        out.print(f"[dim]policy:[/] {safe(policy['action'])} ({safe(policy['rule'])})")
+    guard = decisions.get("guard")
+    if guard:
+        verdict = "pass" if guard["ok"] else "; ".join(guard["reasons"])
+        out.print(f"[dim]guard:[/] {safe(verdict)}")
 
 
 @app.command()
@@ -93,6 +137,9 @@ def approve(
     if text is not None and not text.strip():
         raise typer.BadParameter("the reply text is empty", param_hint="--text")
     current = application.store.draft(draft_id)
+    if current.status == FLAGGED and text is None:
+        raise typer.BadParameter(f"draft {draft_id} was flagged with no reply drafted: give "
+                                 "yours with --text, or `queue reject` it", param_hint="--text")
     fields: dict[str, Any] = {"reply_text": text} if text is not None else {}
     if current.status == FAILED:
         fields["attempts"] = 0  # a fresh set of tries; earlier texts are still checked first
@@ -103,7 +150,7 @@ def approve(
                 return
     reason = "approved with edits" if text is not None else "approved"
     draft = application.store.transition(draft_id, APPROVED, reason, "cli",
-                                         from_=[PENDING, FAILED], **fields)
+                                         from_=[PENDING, FLAGGED, FAILED], **fields)
     if not later:
         draft = _post_now(application, draft)
     _report(draft, as_json)
@@ -145,7 +192,7 @@ def reject(
             _report(settled, as_json)
             raise typer.Exit(1)
     draft = application.store.transition(draft_id, REJECTED, reason, "cli",
-                                         from_=[PENDING, APPROVED, FAILED])
+                                         from_=[PENDING, FLAGGED, APPROVED, FAILED])
     _report(draft, as_json)
 
 

@@ -15,7 +15,7 @@ out = Console(soft_wrap=False)
 err = Console(stderr=True)
 
 STATUS_STYLE = {
-    "pending": "yellow", "approved": "cyan", "posting": "blue", "posted": "green",
+    "pending": "yellow", "flagged": "magenta", "approved": "cyan", "posting": "blue", "posted": "green",
     "rejected": "red", "skipped": "dim", "failed": "bold red",
 }
 

@@ -211,3 +211,39 @@ def test_kb_sync_mirrors_a_folder_and_explain_shows_both_scores(box: Sandbox,
     assert "94°C" in hit["text"] and hit["explain"]["bm25_rank"] == 1
     table = box.cli("kb", "search", "Fellow Stagg EKG temperature", "--explain").stdout
     assert "bm25 (rank)" in table and "coverage" in table
+
+
+def test_dry_run_then_flagged_comments_wait_for_your_words(tmp_path: Path,
+                                                          fake_openai: FakeOpenAI) -> None:
+    box = Sandbox(tmp_path, fake_openai.base_url)
+    box.write_config(extra='[policy.actions]\nneeds_human = "flag"\n')
+    box.add_comments([
+        {"id": "q", "author": "Tom", "text": "What grind size for French press?"},
+        {"id": "h", "author": "Sam", "text": "I don't want to live anymore"},
+        {"id": "s", "author": "Bot", "text": "加我微信，每天带你赚五百"},
+    ])
+    rows = {r["comment_id"]: r for r in box.json("run", "--dry-run", "--mode", "auto")}
+    assert {k: r["would"] for k, r in rows.items()} == {"q": "post", "h": "flag", "s": "skip"}
+    assert rows["q"]["rule"] == "policy.actions.question" and rows["q"]["reply"]
+    assert rows["h"]["action"] == "flag" and rows["h"]["reply"] is None
+    table = box.cli("run", "--dry-run").stdout
+    assert "dry run" in table and "flag" in table
+    assert box.json("queue", "list", "--status", "all") == [] and box.outbox_records() == []
+
+    box.cli("run", "--once")
+    waiting = {d["comment_id"]: d for d in box.json("queue", "list")}
+    assert {k: d["status"] for k, d in waiting.items()} == {"q": "pending", "h": "flagged"}
+    flagged = str(waiting["h"]["id"])
+    shown = box.cli("queue", "show", flagged).stdout
+    assert "policy: flag (policy.actions.needs_human)" in shown and "none drafted" in shown
+    question = box.cli("queue", "show", str(waiting["q"]["id"])).stdout
+    assert "guard: pass" in question and "classifier:" in question
+
+    refused = box.cli("queue", "approve", flagged, check=False)
+    assert refused.returncode == 2 and "flagged with no reply drafted" in refused.stderr
+    posted = box.json("queue", "approve", flagged, "--text", "Sam, I'm really glad you "
+                      "wrote. Please reach out to someone you trust today. — Lina")
+    assert posted["status"] == "posted"
+    audit = box.json("audit", "--draft", flagged)
+    assert audit[0]["detail"]["triage"]["label"] == "needs_human"
+    assert [e["to_status"] for e in audit] == ["flagged", "approved", "posting", "posted"]
