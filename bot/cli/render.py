@@ -15,8 +15,8 @@ out = Console(soft_wrap=False)
 err = Console(stderr=True)
 
 STATUS_STYLE = {
-    "pending": "yellow", "flagged": "magenta", "approved": "cyan", "posting": "blue", "posted": "green",
-    "rejected": "red", "skipped": "dim", "failed": "bold red",
+    "pending": "yellow", "flagged": "magenta", "approved": "cyan", "posting": "blue",
+    "posted": "green", "rejected": "red", "skipped": "dim", "failed": "bold red",
 }
 
 
