@@ -10,7 +10,9 @@ from functools import cached_property
 from bot.classify import NearestExamples, bundled_examples, read_examples
 from bot.config import Settings
 from bot.errors import ConfigError, ConnectorUnavailable
-from bot.llm import ChatModel, OpenAIModeration, chat_model
+from bot.finetune import active_model
+from bot.llm import ChatModel, OpenAIChat, OpenAIModeration, chat_model
+from bot.log import log
 from bot.pipeline import Pipeline
 from bot.posting import Poster
 from bot.quota import QuotaLedger
@@ -78,7 +80,26 @@ class App:
 
     @cached_property
     def model(self) -> ChatModel:
-        return chat_model(self.settings.llm)
+        return chat_model(self.settings.llm, self.drafting_model())
+
+    def drafting_model(self) -> str | None:
+        """The promoted model (`finetune promote`), else `[llm] model`; None for the local one."""
+        if self.settings.llm.resolved_backend() != "openai":
+            return None
+        return active_model(self.store, self.settings)
+
+    def refresh_model(self) -> None:
+        """Draft with a model promoted since this process built its model."""
+        current = self.__dict__.get("model")
+        if not isinstance(current, OpenAIChat):
+            return
+        wanted = self.drafting_model()
+        if wanted and wanted != current.model_id:
+            model = OpenAIChat(self.settings.llm, wanted)
+            self.__dict__["model"] = model
+            if "pipeline" in self.__dict__:
+                self.pipeline.model = model
+            log.info("drafting with the promoted model", model=wanted)
 
     @cached_property
     def connectors(self) -> dict[str, Connector]:

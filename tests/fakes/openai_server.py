@@ -8,12 +8,14 @@ told to fail or to be slow. Run it in-process (`FakeOpenAI().start()`) or as its
 from __future__ import annotations
 
 import argparse
+import email.policy
 import hashlib
 import json
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -61,6 +63,9 @@ def default_moderation(text: str) -> list[str]:
 class Behaviour:
     replier: Replier = default_reply
     moderator: Callable[[str], list[str]] = default_moderation
+    #: fine-tuning jobs end like this: "succeeded", or "failed" with this error message
+    job_outcome: str = "succeeded"
+    job_error: str = "The training file has too few examples: at least 10 are required."
     delay_s: float = 0.0
     # HTTP status codes to answer the next requests with, one per request, before succeeding
     fail_with: list[int] = field(default_factory=list)
@@ -71,6 +76,8 @@ class FakeOpenAI:
 
     def __init__(self, port: int = 0) -> None:
         self.requests: list[dict[str, Any]] = []
+        self.files: dict[str, dict[str, Any]] = {}
+        self.jobs: dict[str, FineTuneJob] = {}
         self.behaviour = Behaviour()
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
@@ -96,6 +103,8 @@ class FakeOpenAI:
     def reset(self) -> None:
         with self._lock:
             self.requests.clear()
+            self.files.clear()
+            self.jobs.clear()
         self.behaviour = Behaviour()
 
     # -- HTTP -----------------------------------------------------------------------------------
@@ -109,9 +118,23 @@ class FakeOpenAI:
             def log_message(self, *args: Any) -> None:
                 pass
 
+            def do_GET(self) -> None:
+                with fake._lock:
+                    fake.requests.append({"path": self.path, "body": None, "method": "GET",
+                                          "auth": self.headers.get("Authorization")})
+                    status, payload = fake._get(self.path.split("?", 1)[0])
+                self._send(status, payload)
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
+                raw = self.rfile.read(length)
+                if self.path.endswith("/files"):
+                    with fake._lock:
+                        fake.requests.append({"path": self.path, "body": None,
+                                              "auth": self.headers.get("Authorization")})
+                        return self._send(200, fake._upload(
+                            self.headers.get("Content-Type", ""), raw))
+                body = json.loads(raw or b"{}")
                 with fake._lock:
                     fake.requests.append({"path": self.path, "body": body,
                                           "auth": self.headers.get("Authorization")})
@@ -127,6 +150,12 @@ class FakeOpenAI:
                     return self._send(200, fake._embeddings(body))
                 if self.path.endswith("/moderations"):
                     return self._send(200, fake._moderation(body))
+                if self.path.endswith("/fine_tuning/jobs"):
+                    with fake._lock:
+                        return self._send(*fake._create_job(body))
+                if self.path.endswith("/cancel"):
+                    with fake._lock:
+                        return self._send(*fake._cancel(self.path.split("/")[-2]))
                 self._send(404, {"error": {"message": f"no route {self.path}"}})
 
             def _send(self, status: int, payload: dict[str, Any]) -> None:
@@ -145,6 +174,65 @@ class FakeOpenAI:
                 "data": [{"object": "embedding", "index": n, "embedding": hashed_vector(text)}
                          for n, text in enumerate(inputs)],
                 "usage": {"prompt_tokens": 0, "total_tokens": 0}}
+
+    # -- fine-tuning ----------------------------------------------------------------------------
+
+    def _upload(self, content_type: str, raw: bytes) -> dict[str, Any]:
+        message = BytesParser(policy=email.policy.HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
+        fields: dict[str, Any] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            fields[str(name)] = (part.get_filename(), part.get_payload(decode=True))
+        filename, content = fields["file"]
+        file_id = f"file-{len(self.files) + 1}"
+        record = {"id": file_id, "object": "file", "bytes": len(content),
+                  "created_at": int(time.time()), "filename": filename or "upload.jsonl",
+                  "purpose": fields["purpose"][1].decode(), "status": "processed"}
+        self.files[file_id] = {**record, "content": content}
+        return record
+
+    def _create_job(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        for key in ("training_file", "validation_file"):
+            if body.get(key) and body[key] not in self.files:
+                return 400, {"error": {"message": f"invalid {key}: {body[key]}",
+                                       "type": "invalid_request_error", "param": key}}
+        job = FineTuneJob(f"ftjob-{len(self.jobs) + 1}", body, self.behaviour.job_outcome,
+                          self.behaviour.job_error)
+        self.jobs[job.id] = job
+        return 200, job.view()
+
+    def _cancel(self, job_id: str) -> tuple[int, dict[str, Any]]:
+        job = self.jobs.get(job_id)
+        if job is None:
+            return 404, {"error": {"message": f"no job {job_id}"}}
+        if job.status in FineTuneJob.ENDED:
+            return 400, {"error": {"message": f"job {job_id} has already {job.status}"}}
+        job.status = "cancelled"
+        job.events.append(job.event("Fine-tuning job cancelled", "warn"))
+        return 200, job.view()
+
+    def _get(self, path: str) -> tuple[int, dict[str, Any]]:
+        parts = path.strip("/").split("/")  # v1 fine_tuning jobs ID [events|checkpoints]
+        if parts[1:3] == ["fine_tuning", "jobs"]:
+            if len(parts) == 3:
+                jobs = [j.view() for j in reversed(self.jobs.values())]
+                return 200, {"object": "list", "data": jobs, "has_more": False}
+            job = self.jobs.get(parts[3])
+            if job is None:
+                return 404, {"error": {"message": f"no job {parts[3]}"}}
+            if len(parts) == 4:
+                job.advance()  # every look moves the job one step along
+                return 200, job.view()
+            rows = job.events[::-1] if parts[4] == "events" else job.checkpoints()
+            return 200, {"object": "list", "data": rows, "has_more": False}
+        if parts[1] == "files" and len(parts) >= 3 and parts[2] in self.files:
+            record = {k: v for k, v in self.files[parts[2]].items() if k != "content"}
+            return 200, record
+        return 404, {"error": {"message": f"no route {path}"}}
+
+    def uploaded(self, file_id: str) -> bytes:
+        return bytes(self.files[file_id]["content"])
 
     def moderation_requests(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -175,6 +263,106 @@ class FakeOpenAI:
                          "message": {"role": "assistant", "content": text}}],
             "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": len(text.split()),
                       "total_tokens": prompt_tokens + len(text.split())},
+        }
+
+
+class FineTuneJob:
+    """A job that moves one step each time it is retrieved: validating_files → queued →
+    running (3 looks, with metrics) → succeeded or failed."""
+
+    STEPS = ("validating_files", "queued", "running", "running", "running")
+    ENDED = ("succeeded", "failed", "cancelled")
+
+    def __init__(self, job_id: str, body: dict[str, Any], outcome: str, error: str) -> None:
+        self.id = job_id
+        self.body = body
+        self.outcome = outcome
+        self.error = error
+        self.looks = 0
+        self.status = "validating_files"
+        self.created_at = int(time.time())
+        self.finished_at: int | None = None
+        self.steps: list[dict[str, float]] = []
+        self.events: list[dict[str, Any]] = [self.event(f"Created fine-tuning job: {job_id}")]
+
+    def event(self, message: str, level: str = "info", data: dict[str, Any] | None = None,
+              kind: str = "message") -> dict[str, Any]:
+        number = len(getattr(self, "events", []))
+        return {"object": "fine_tuning.job.event", "id": f"ftevent-{self.id}-{number}",
+                "created_at": int(time.time()), "level": level, "message": message,
+                "data": data or {}, "type": kind}
+
+    @property
+    def method(self) -> dict[str, Any]:
+        return self.body.get("method") or {"type": "supervised"}
+
+    @property
+    def epochs(self) -> int:
+        method = self.method
+        params = (method.get(method["type"]) or {}).get("hyperparameters") or \
+            self.body.get("hyperparameters") or {}
+        return int(params.get("n_epochs") or 3)
+
+    def advance(self) -> None:
+        if self.status in self.ENDED:
+            return
+        self.looks += 1
+        if self.looks >= len(self.STEPS):
+            self.finish()
+            return
+        self.status = self.STEPS[self.looks]
+        if self.status == "queued":
+            self.events.append(self.event("Validating training file: done"))
+        if self.status == "running":
+            step = len(self.steps) + 1
+            metrics = {"step": step, "train_loss": round(2.0 / step, 4),
+                       "valid_loss": round(2.2 / step, 4), "train_mean_token_accuracy": 0.5}
+            self.steps.append(metrics)
+            self.events.append(self.event(f"Step {step}/3: training loss={metrics['train_loss']}",
+                                          data=metrics, kind="metrics"))
+
+    def finish(self) -> None:
+        self.finished_at = int(time.time())
+        if self.outcome == "failed":
+            self.status = "failed"
+            self.events.append(self.event(self.error, "error"))
+            return
+        self.status = "succeeded"
+        self.events.append(self.event("The job has successfully completed"))
+
+    @property
+    def fine_tuned_model(self) -> str | None:
+        if self.status != "succeeded":
+            return None
+        suffix = self.body.get("suffix") or ""
+        base = str(self.body["model"]).split(":")[1] if str(self.body["model"]).startswith(
+            "ft:") else self.body["model"]
+        return f"ft:{base}:replybot-test:{suffix}:job{self.id.split('-')[-1]}"
+
+    def checkpoints(self) -> list[dict[str, Any]]:
+        return [{"object": "fine_tuning.job.checkpoint", "id": f"ftckpt-{self.id}-{m['step']}",
+                 "created_at": self.created_at, "fine_tuned_model_checkpoint":
+                 f"ft:{self.body['model']}:ckpt-step-{m['step']}", "fine_tuning_job_id": self.id,
+                 "step_number": int(m["step"]), "metrics": {
+                     "step": m["step"], "train_loss": m["train_loss"],
+                     "valid_loss": m["valid_loss"], "full_valid_loss": m["valid_loss"]}}
+                for m in reversed(self.steps)]
+
+    def view(self) -> dict[str, Any]:
+        failed = self.status == "failed"
+        return {
+            "object": "fine_tuning.job", "id": self.id, "created_at": self.created_at,
+            "model": self.body["model"], "organization_id": "org-test",
+            "status": self.status, "training_file": self.body["training_file"],
+            "validation_file": self.body.get("validation_file"), "result_files": [],
+            "seed": 42, "fine_tuned_model": self.fine_tuned_model,
+            "finished_at": self.finished_at, "suffix": self.body.get("suffix"),
+            "trained_tokens": 1000 * self.epochs if self.status == "succeeded" else None,
+            "hyperparameters": {"n_epochs": self.epochs, "batch_size": 1,
+                                "learning_rate_multiplier": 1.8},
+            "method": self.method,
+            "error": {"code": "invalid_training_file", "message": self.error,
+                      "param": "training_file"} if failed else None,
         }
 
 
