@@ -18,6 +18,7 @@ from bot.posting import Poster
 from bot.quota import QuotaLedger
 from bot.store import Store
 from bot.triage import Triager
+from bot.voicebank import FewShot
 from connectors import youtube
 from connectors.base import Connector
 from connectors.local import LocalConnector
@@ -153,8 +154,11 @@ class App:
     @cached_property
     def pipeline(self) -> Pipeline:
         limits = {name: c.max_reply_chars for name, c in self.connectors.items()}
+        voice = self.settings.voice
+        few_shot = FewShot(self.store, self.bundled_embedder.queries, voice.few_shot,
+                           voice.min_similarity) if voice.few_shot else None
         return Pipeline(self.settings, self.store, self.knowledge, self.model, limits,
-                        self.triager)
+                        self.triager, few_shot)
 
     @cached_property
     def triager(self) -> Triager:

@@ -106,12 +106,12 @@ class NearestExamples:
             key = hashlib.sha256("\n".join(texts).encode()).hexdigest()
             with _VECTORS_LOCK:  # every App in a process shares one embedding of the examples
                 if key not in _VECTORS:
-                    _VECTORS[key] = _unit(self.embed(texts))
+                    _VECTORS[key] = unit_rows(self.embed(texts))
                 self._matrix = _VECTORS[key]
         return self._matrix
 
     def classify(self, text: str) -> Guess:
-        vector = _unit(self.embed([text]))[0]
+        vector = unit_rows(self.embed([text]))[0]
         sims = self._vectors() @ vector
         top = np.argsort(-sims)[: self.k]
         weights = np.exp((sims[top] - sims[top[0]]) / self.temperature)
@@ -125,7 +125,8 @@ class NearestExamples:
                      self.examples[nearest].text)
 
 
-def _unit(matrix: np.ndarray) -> np.ndarray:
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1 (zero rows left as they are)."""
     matrix = np.asarray(matrix, dtype=np.float32)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return matrix / np.where(norms == 0, 1, norms)

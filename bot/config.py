@@ -221,6 +221,14 @@ class PolicyConfig(Section):
         return getattr(self.actions, label), f"policy.actions.{label}"
 
 
+class VoiceConfig(Section):
+    # the creator's replies to the most similar earlier comments, shown to the model as examples
+    few_shot: int = Field(3, ge=0, le=10)
+    min_similarity: float = Field(0.85, ge=0, le=1)  # bundled-embedder cosine
+    # the stronger model `finetune synthesize` asks (through [finetune]'s endpoint)
+    teacher_model: str = "gpt-4o"
+
+
 class FinetuneConfig(Section):
     # the endpoint that trains: [llm] base_url and api_key unless set here
     base_url: str | None = None
@@ -290,6 +298,7 @@ class Settings(BaseSettings):
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     triage: TriageConfig = Field(default_factory=TriageConfig)
     finetune: FinetuneConfig = Field(default_factory=FinetuneConfig)
+    voice: VoiceConfig = Field(default_factory=VoiceConfig)
 
     @classmethod
     def settings_customise_sources(

@@ -20,6 +20,7 @@ from bot.policy import repeats
 from bot.store import APPROVED, FLAGGED, PENDING, SKIPPED, NewDraft, Store, StoredComment
 from bot.triage import Triage, Triager
 from bot.voice import build_messages, finish, shape_of
+from bot.voicebank import FewShot
 from connectors.base import Comment
 from knowledge.store import Hit
 
@@ -66,13 +67,14 @@ class Pipeline:
 
     def __init__(self, settings: Settings, store: Store, retriever: Retriever | None,
                  model: ChatModel, max_reply_chars: dict[str, int] | None = None,
-                 triager: Triager | None = None) -> None:
+                 triager: Triager | None = None, few_shot: FewShot | None = None) -> None:
         self.settings = settings
         self.store = store
         self.retriever = retriever
         self.model = model
         self.max_reply_chars = max_reply_chars or {}
         self.triager = triager or Triager()
+        self.few_shot = few_shot
         self.canary = f"rb-{secrets.token_hex(6)}"  # hidden in the prompt; must never come back
         self.guard_blocks: dict[str, int] = {}
 
@@ -151,7 +153,9 @@ class Pipeline:
     def draft(self, comment: Comment, hits: list[Hit]) -> Drafted:
         persona = self.settings.persona
         shape = shape_of(comment.text, self.settings.llm.max_tokens)
-        messages = build_messages(persona, comment, hits, shape, self.canary)
+        shots = self.few_shot.choose(comment.text) if self.few_shot else []
+        messages = build_messages(persona, comment, hits, shape, self.canary,
+                                  [(s.comment, s.reply) for s in shots])
         completion = self.model.complete(messages, shape.max_tokens)
         limit = self.max_reply_chars.get(comment.platform, 10_000)
         text = finish(completion.text, persona.signature, limit)

@@ -169,3 +169,26 @@ class ModelRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class VoiceExampleRow(Base):
+    """A reply in the creator's voice that did not come through the queue: imported from the
+    platform (`history`, ready) or written by a stronger model (`synthesized`, for review)."""
+
+    __tablename__ = "voice_examples"
+    __table_args__ = (UniqueConstraint("platform", "comment_id", "source",
+                                       name="uq_voice_example"),
+                      Index("ix_voice_examples_status", "status"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    platform: Mapped[str] = mapped_column(String(32))
+    comment_id: Mapped[str] = mapped_column(String(255))
+    author: Mapped[str] = mapped_column(String(255))
+    comment: Mapped[str] = mapped_column(Text)
+    video_title: Mapped[str | None] = mapped_column(Text)
+    reply: Mapped[str] = mapped_column(Text)
+    context: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16))
+    model: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

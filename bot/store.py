@@ -30,6 +30,7 @@ from bot.schema import (
     ModelRow,
     QuotaRow,
     ServiceState,
+    VoiceExampleRow,
     utcnow,
 )
 from connectors.base import Comment
@@ -172,6 +173,29 @@ class ModelView:
         data = asdict(self)
         for key in ("created_at", "finished_at", "promoted_at"):
             data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+
+@dataclass(frozen=True)
+class VoiceExample:
+    """A reply in the creator's voice from outside the queue (see VoiceExampleRow)."""
+
+    id: int
+    source: str
+    platform: str
+    comment_id: str
+    author: str
+    comment: str
+    video_title: str | None
+    reply: str
+    context: list[dict[str, Any]]
+    status: str
+    model: str | None
+    created_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["created_at"] = self.created_at.isoformat()
         return data
 
 
@@ -586,6 +610,36 @@ class Store:
             query = query.where(DraftRow.posted_at >= since)
         with self._tx() as session:
             return [_view(d, c) for d, c in session.execute(query).all()]
+
+    def add_voice_examples(self, examples: Iterable[dict[str, Any]]) -> int:
+        """Store examples; one per platform, comment and source. Returns how many were new."""
+        added = 0
+        with self._tx() as session:
+            for values in examples:
+                result = session.execute(self._insert_ignore(VoiceExampleRow.__table__)
+                                         .values(created_at=utcnow(), **values))
+                added += result.rowcount  # type: ignore[attr-defined]
+        return added
+
+    def voice_examples(self, status: str | None = None,
+                       source: str | None = None) -> list[VoiceExample]:
+        query = select(VoiceExampleRow).order_by(VoiceExampleRow.id)
+        if status is not None:
+            query = query.where(VoiceExampleRow.status == status)
+        if source is not None:
+            query = query.where(VoiceExampleRow.source == source)
+        with self._tx() as session:
+            return [VoiceExample(**{f: getattr(r, f) for f in VoiceExample.__dataclass_fields__})
+                    for r in session.scalars(query)]
+
+    def set_voice_status(self, ids: Iterable[int], status: str, from_: str) -> int:
+        """Move examples from one status to another; returns how many moved."""
+        with self._tx() as session:
+            result = session.execute(update(VoiceExampleRow)
+                                     .where(VoiceExampleRow.id.in_(list(ids)),
+                                            VoiceExampleRow.status == from_)
+                                     .values(status=status))
+            return int(result.rowcount)  # type: ignore[attr-defined]
 
     def add_model(self, **fields: Any) -> ModelView:
         with self._tx() as session:

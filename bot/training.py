@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import FinetuneConfig, PersonaConfig
-from bot.store import DraftView, Store
+from bot.store import DraftView, Store, VoiceExample
 from bot.tokens import base_of, encoding_for
 from bot.voice import shape_of, system_prompt, user_prompt
+from connectors.base import Comment
 from knowledge.store import Hit
 
 MIN_EXAMPLES = 10  # OpenAI refuses fewer
@@ -58,22 +59,38 @@ class Example:
 
 
 def example_of(draft: DraftView, persona: PersonaConfig, max_tokens: int) -> Example:
-    hits = [Hit(source=str(row.get("source", "")), text=str(row.get("text", "")),
-                score=float(row.get("score") or 0.0), chunk_id=str(row.get("chunk_id", "")))
-            for row in draft.context]
+    hits = hits_of(draft.context)
     shape = shape_of(draft.comment.text, max_tokens)
     edited = draft.draft_text and draft.draft_text.strip() != (draft.reply_text or "").strip()
     return Example(system_prompt(persona, shape), user_prompt(draft.comment, hits),
                    draft.reply_text or "", draft.draft_text if edited else None)
 
 
+def hits_of(rows: Sequence[dict[str, Any]]) -> list[Hit]:
+    return [Hit(source=str(row.get("source", "")), text=str(row.get("text", "")),
+                score=float(row.get("score") or 0.0), chunk_id=str(row.get("chunk_id", "")))
+            for row in rows]
+
+
+def banked(example: VoiceExample, persona: PersonaConfig, max_tokens: int) -> Example:
+    comment = Comment(platform=example.platform, comment_id=example.comment_id,
+                      author=example.author, text=example.comment,
+                      video_title=example.video_title)
+    shape = shape_of(example.comment, max_tokens)
+    return Example(system_prompt(persona, shape), user_prompt(comment, hits_of(example.context)),
+                   example.reply)
+
+
 def collect(store: Store, persona: PersonaConfig, max_tokens: int,
             since: datetime | None = None) -> list[Example]:
-    """The creator's approved replies as examples, duplicates dropped."""
+    """The creator's approved replies, and the ready imported or reviewed examples, as training
+    examples; duplicates dropped."""
     seen: set[str] = set()
     examples = []
-    for draft in store.approved_by_person(since):
-        example = example_of(draft, persona, max_tokens)
+    candidates = [example_of(d, persona, max_tokens) for d in store.approved_by_person(since)]
+    candidates += [banked(e, persona, max_tokens) for e in store.voice_examples(status="ready")
+                   if since is None or e.created_at >= since]
+    for example in candidates:
         if example.reply.strip() and example.key not in seen:
             seen.add(example.key)
             examples.append(example)

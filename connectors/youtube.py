@@ -396,6 +396,30 @@ class YouTubeConnector(Connector):
             if not token:
                 return replies
 
+    def answered_threads(self, max_threads: int = 2_000) -> Iterator[tuple[Comment, Comment]]:
+        """The channel's past threads where it answered a viewer: (comment, the creator's first
+        reply), newest thread first, reading at most `max_threads` threads (1 unit per 100,
+        plus 1 per thread with more replies than the listing includes)."""
+        read = 0
+        state = YouTubeCursor()
+        for items in self._thread_pages():
+            for item in items:
+                read += 1
+                if read > max_threads:
+                    return
+                snippet = item["snippet"]
+                top = self._comment(snippet["topLevelComment"], snippet)
+                total = int(snippet.get("totalReplyCount", 0))
+                if top.is_own or total == 0:
+                    continue
+                replies = [self._comment(r, snippet, parent=top.comment_id)
+                           for r in self._replies(item, total)]
+                own = sorted((r for r in replies if r.is_own and r.text.strip()),
+                             key=lambda r: r.published_at or datetime.min.replace(tzinfo=UTC))
+                if own:
+                    self._name_videos([top], state)
+                    yield self._with_title(top, state), own[0]
+
     def _follow_ups(self, state: YouTubeCursor, now: datetime, skip: set[str]) -> list[Comment]:
         """Re-read recent threads (50 per call) for replies added since we last looked."""
         due = state.checked is None or (now - parse_time(state.checked)).total_seconds() \

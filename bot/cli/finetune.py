@@ -10,12 +10,19 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.app import App
-from bot.cli.render import emit_json, err, out, safe, table
+from bot.cli.render import emit_json, err, out, safe, short, table
 from bot.finetune import ENDED, FineTuner, active_model
 from bot.finetune import Progress as JobProgress
 from bot.finetune import promote as promote_model
+from bot.llm import OpenAIChat
 from bot.store import ModelView
 from bot.training import Validation, collect, export, valid_path, validate_file
+from bot.voicebank import import_history
+from bot.voicebank import synthesize as synthesize_replies
+from connectors.youtube import YouTubeConnector
+
+#: classes worth a reply in the creator's voice
+ANSWERED = ("question", "praise", "feedback", "request")
 
 app = typer.Typer(no_args_is_help=True)
 voice_app = typer.Typer(no_args_is_help=True)
@@ -298,3 +305,110 @@ def models(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     table(f"models (drafting with {active})",
           ["", "job", "status", "model", "base", "method", "train/valid", "tokens", "loss",
            "created"], rows, empty=f"no fine-tuned models yet; drafting with {active}")
+
+
+@voice_app.command("import-history")
+def import_history_cmd(
+    ctx: typer.Context,
+    max_threads: Annotated[int, typer.Option(help="Read at most this many past threads "
+                                             "(1 quota unit per 100).")] = 2_000,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import your past YouTube replies (threads where you answered a viewer) as examples."""
+    application: App = ctx.obj
+    youtube = application.connector("youtube")
+    assert isinstance(youtube, YouTubeConnector)
+    youtube.open()
+    with Progress(TextColumn("{task.description}"), TextColumn("{task.completed} pairs"),
+                  TimeElapsedColumn(), console=err, disable=as_json) as bar:
+        task = bar.add_task("reading your answered threads", total=None)
+        read, added = import_history(youtube.answered_threads(max_threads), application.store,
+                                     application.knowledge,
+                                     lambda: bar.advance(task))
+    if as_json:
+        emit_json({"pairs": read, "new": added})
+        return
+    out.print(f"{read} of your replies found, {added} new examples; they count for few-shot "
+              "and training from now on")
+
+
+@voice_app.command("examples")
+def examples_cmd(
+    ctx: typer.Context,
+    status: Annotated[str, typer.Option(help="ready, review, dropped or all.")] = "review",
+    as_json: JsonOpt = False,
+) -> None:
+    """Imported and synthesized examples (by default: the ones waiting for your review)."""
+    if status not in ("ready", "review", "dropped", "all"):
+        raise typer.BadParameter("use ready, review, dropped or all", param_hint="--status")
+    rows = ctx.obj.store.voice_examples(None if status == "all" else status)
+    if as_json:
+        emit_json([r.to_json() for r in rows])
+        return
+    table(f"voice examples: {status}", ["id", "source", "status", "comment", "reply"],
+          [(r.id, r.source, r.status, short(r.comment, 40), short(r.reply, 60)) for r in rows],
+          empty=f"no {status} examples")
+
+
+IdsArg = Annotated[list[int] | None, typer.Argument(help="Example ids.")]
+
+
+@voice_app.command("accept")
+def accept(ctx: typer.Context, ids: IdsArg = None,
+           every: Annotated[bool, typer.Option("--all", help="Every example in "
+                                               "review.")] = False) -> None:
+    """Accept synthesized examples: they count for few-shot and training."""
+    store = ctx.obj.store
+    chosen = [e.id for e in store.voice_examples("review")] if every else (ids or [])
+    if not chosen:
+        raise typer.BadParameter("name example ids, or --all", param_hint="IDS")
+    out.print(f"{store.set_voice_status(chosen, 'ready', 'review')} accepted")
+
+
+@voice_app.command("drop")
+def drop(ctx: typer.Context, ids: Annotated[list[int], typer.Argument(help="Example ids.")]
+         ) -> None:
+    """Drop examples under review: they never count."""
+    out.print(f"{ctx.obj.store.set_voice_status(ids, 'dropped', 'review')} dropped")
+
+
+@app.command()
+def synthesize(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(help="Real past comments to write replies for.")] = 50,
+    model: Annotated[str | None, typer.Option(help="The stronger model (default: [voice] "
+                                              "teacher_model).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A stronger model writes replies to real past comments, for your review
+    (`voice examples`, `voice accept`) before they count."""
+    application: App = ctx.obj
+    settings = application.settings
+    cfg = settings.finetune
+    llm = settings.llm.model_copy(update={
+        "base_url": cfg.base_url or settings.llm.base_url,
+        "api_key": cfg.api_key or settings.llm.api_key})
+    teacher = OpenAIChat(llm, model or settings.voice.teacher_model)
+    done = {(e.platform, e.comment_id) for e in application.store.voice_examples()}
+    personal = {d.id for d in application.store.approved_by_person()}
+    comments = [d.comment for d in application.store.drafts(None, limit=5_000, newest=True)
+                if d.triage_label in ANSWERED and d.id not in personal
+                and (d.comment.platform, d.comment.comment_id) not in done][-limit:]
+    if not comments:
+        if as_json:
+            emit_json({"comments": 0, "written": 0, "held_by_guard": 0})
+        else:
+            out.print("no past comments to write for")
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"), console=err,
+                  disable=as_json) as bar:
+        task = bar.add_task(f"writing with {teacher.model_id}", total=len(comments))
+        written, held = synthesize_replies(
+            comments, application.store, application.knowledge, teacher, settings.persona,
+            application.pipeline.guard, settings.llm.max_tokens, lambda: bar.advance(task))
+    if as_json:
+        emit_json({"comments": len(comments), "written": written, "held_by_guard": held})
+        return
+    out.print(f"{written} replies written for review, {held} held back by the guard; review "
+              "them with `replybot voice examples` and `replybot voice accept`")

@@ -177,3 +177,20 @@ def test_the_daemon_keeps_configured_folders_in_the_knowledge_base(
     daemon.last_sync = float("-inf")
     daemon.run_once()
     assert [Path(s.source).name for s in kb.sources()] == ["grinder.md"]
+
+
+def test_the_creators_replies_to_similar_comments_are_shown_as_examples(
+        app: App, daemon: Daemon, connector: FakeConnector, model: RecordingModel) -> None:
+    app.store.add_voice_examples([{
+        "source": "history", "platform": "youtube", "comment_id": "old1", "author": "Kev",
+        "comment": "What kettle do you use?", "video_title": None,
+        "reply": "A gooseneck kettle with a thermometer. — Lina", "context": [],
+        "status": "ready", "model": None}])
+    connector.push_comment("Which kettle is that?")
+    connector.push_comment("Love the music in this one")
+    daemon.run_once()
+    similar, unrelated = model.calls
+    assert [m["content"] for m in similar if m["role"] == "assistant"] == [
+        "A gooseneck kettle with a thermometer. — Lina"]
+    assert '"What kettle do you use?"' in similar[1]["content"]
+    assert [m for m in unrelated if m["role"] == "assistant"] == []

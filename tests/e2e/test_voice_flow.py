@@ -150,3 +150,23 @@ def test_a_running_job_can_be_cancelled(box: Sandbox, fake_openai: FakeOpenAI,
     cancelled = box.json("finetune", "cancel", job)
     assert cancelled["status"] == "cancelled"
     assert fake_openai.jobs[job].status == "cancelled"
+
+
+def test_a_stronger_model_writes_examples_that_count_after_review(
+        box: Sandbox, fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+    box.add_comments([{"id": f"n{n}", "author": f"New {n}", "text": text} for n, text in
+                      enumerate(["How hot should milk be for a latte?", "Love the music!",
+                                 "加我微信，每天带你赚五百"])])
+    box.cli("run", "--once")
+    result = box.json("finetune", "synthesize", "--model", "teacher-model")
+    assert result == {"comments": 2, "written": 2, "held_by_guard": 0}  # not the spam
+    assert {r["model"] for r in fake_openai.chat_requests()[-2:]} == {"teacher-model"}
+    review = box.json("voice", "examples")
+    assert [e["status"] for e in review] == ["review", "review"]
+    before = box.json("finetune", "export", "--out", str(tmp_path / "a.jsonl"))
+    box.cli("voice", "accept", str(review[0]["id"]))
+    box.cli("voice", "drop", str(review[1]["id"]))
+    after = box.json("finetune", "export", "--out", str(tmp_path / "b.jsonl"))
+    count = after["train_examples"] + after["valid_examples"]
+    assert count == before["train_examples"] + before["valid_examples"] + 1
+    assert box.json("finetune", "synthesize")["comments"] == 0  # each comment once

@@ -181,3 +181,38 @@ def test_kb_sync_youtube_imports_videos_and_the_creators_answers(
     again = box.json("kb", "sync-youtube")
     assert again["removed"] >= 1 and again["added"] == 0
     assert fake.units["channels.list"] == 2
+
+
+def test_voice_import_history_gives_examples_for_training_and_few_shot(
+        box: Sandbox, fake: FakeYouTube, fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+    answered = fake.add_thread("vid1", "Can I leave the cold brew for 24 hours?", author="Kev")
+    fake.add_reply(answered, "Up to 16 hours is fine; after that it turns woody. — Lina",
+                   author="Lina", author_channel=CHANNEL)
+    chatty = fake.add_thread("vid1", "Which grinder is that?", author="Ann")
+    for n in range(6):  # more replies than a thread listing carries
+        fake.add_reply(chatty, f"viewer reply {n}", author=f"v{n}")
+    fake.add_reply(chatty, "It's a hand grinder I bought in Tokyo. — Lina", author="Lina",
+                   author_channel=CHANNEL)
+    unanswered = fake.add_thread("vid1", "Nice video", author="Bo")
+    fake.add_reply(unanswered, "agreed!", author="Cy")
+    fake.add_thread("vid1", "New video is up!", author="Lina", author_channel=CHANNEL)
+
+    report = box.json("voice", "import-history")
+    assert report == {"pairs": 2, "new": 2}
+    assert box.json("voice", "import-history") == {"pairs": 2, "new": 0}
+    ready = {e["comment"]: e for e in box.json("voice", "examples", "--status", "ready")}
+    assert ready["Which grinder is that?"]["reply"].startswith("It's a hand grinder")
+    assert ready["Can I leave the cold brew for 24 hours?"]["source"] == "history"
+
+    train = tmp_path / "train.jsonl"
+    exported = box.json("finetune", "export", "--out", str(train))
+    assert exported["train_examples"] + exported["valid_examples"] == 2
+    assert "turns woody" in train.read_text(encoding="utf-8")
+
+    # a similar new comment is drafted with the creator's own answer as an example
+    fake.add_thread("vid1", "Is 24 hours too long for cold brew?", author="Dee")
+    box.cli("run", "--once")
+    [messages] = [r["messages"] for r in fake_openai.chat_requests()
+                  if "Is 24 hours too long" in r["messages"][-1]["content"]]
+    shown = [m["content"] for m in messages if m["role"] == "assistant"]
+    assert shown == ["Up to 16 hours is fine; after that it turns woody. — Lina"]
