@@ -87,10 +87,12 @@ def model(app: App) -> Check:
     except openai.APIError as exc:
         return Check("model", FAIL, f"{llm.base_url or 'OpenAI'} unreachable: {exc}",
                      "check [llm] base_url and that the server runs")
-    if ids and llm.model not in ids:
-        return Check("model", WARN, f"{llm.model!r} not among the endpoint's models",
-                     "check [llm] model (some servers do not list every model)")
-    return Check("model", PASS, f"{llm.model} at {llm.base_url or 'OpenAI'}")
+    drafting = app.drafting_model() or llm.model
+    fix = "promote another with `replybot finetune promote`" if drafting != llm.model \
+        else "check [llm] model (some servers do not list every model)"
+    if ids and drafting not in ids:
+        return Check("model", WARN, f"{drafting!r} not among the endpoint's models", fix)
+    return Check("model", PASS, f"{drafting} at {llm.base_url or 'OpenAI'}")
 
 
 def connectors(app: App) -> list[Check]:
