@@ -55,9 +55,9 @@ def main() -> None:
         few = FewShot(app.store, app.bundled_embedder.queries, 3, 0.85)
         few.choose("warm up")
         times = []
-        for example in examples:
+        for draft in app.store.approved_by_person():
             started = time.perf_counter()
-            few.choose(example.user[-200:])
+            few.choose(draft.comment.text)
             times.append(time.perf_counter() - started)
         print(f"  few-shot selection over {len(few.pool())} replies: "
               f"{statistics.median(times) * 1000:.1f} ms per draft (median)")
