@@ -178,7 +178,7 @@ def promote(store: Store, model: str, force_unknown: bool = False) -> ModelView:
     elif record.status != "succeeded" or not record.model:
         raise ReplybotError(f"{model} has not finished training (status {record.status}): "
                             "see `replybot finetune status`")
-    store.set_state(ACTIVE_MODEL, model)
+    store.set_state(ACTIVE_MODEL, str(record.model))  # the model, even when named by its job
     return store.update_model(record.id, promoted_at=datetime.now(UTC))
 
 

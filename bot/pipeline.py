@@ -18,7 +18,7 @@ from bot.llm import ChatModel
 from bot.log import comment_context, log
 from bot.policy import repeats
 from bot.store import APPROVED, FLAGGED, PENDING, SKIPPED, NewDraft, Store, StoredComment
-from bot.triage import Triage, Triager
+from bot.triage import MODERATION_DOWN, Triage, Triager
 from bot.voice import build_messages, finish, shape_of
 from bot.voicebank import FewShot
 from connectors.base import Comment
@@ -91,8 +91,9 @@ class Pipeline:
         started = time.perf_counter()
         comment, timings = stored.comment, Timings()
         verdict = self.triager(comment)
-        if verdict.answerable and verdict.label != "question" and self.settings.policy \
-                .one_reply_per_thread and self.store.replied_in_thread(comment, stored.pk):
+        # a follow-up that asks nothing gets no second reply; one that needs a person still does
+        if verdict.label in ("praise", "feedback", "request", "off_topic") and self.settings \
+                .policy.one_reply_per_thread and self.store.replied_in_thread(comment, stored.pk):
             verdict = Triage("answered", "this viewer already has a reply in this thread and "
                              "is not asking again", "policy")
         decisions: dict[str, Any] = {"triage": verdict.to_json()}
@@ -197,7 +198,10 @@ class Pipeline:
                 "ID --text`"
         if not verdict.ok:
             held = "guard: " + "; ".join(verdict.reasons)
-            return (SKIPPED, held) if self.settings.guard.on_fail == "drop" else (PENDING, held)
+            # an unreachable moderation endpoint is no verdict on the draft: a person decides
+            outage = any(r.startswith(MODERATION_DOWN) for r in verdict.reasons)
+            drop = self.settings.guard.on_fail == "drop" and not outage
+            return (SKIPPED, held) if drop else (PENDING, held)
         if triaged.label == "needs_human":
             return PENDING, f"needs a person: {triaged.reason}"
         if action == "queue":

@@ -611,6 +611,13 @@ class Store:
         with self._tx() as session:
             return [_view(d, c) for d, c in session.execute(query).all()]
 
+    def posted_reply_ids(self, platform: str) -> set[str]:
+        """Ids of the replies replybot posted on a platform."""
+        query = (select(DraftRow.reply_id).join(CommentRow, DraftRow.comment_pk == CommentRow.id)
+                 .where(CommentRow.platform == platform, DraftRow.reply_id.is_not(None)))
+        with self._tx() as session:
+            return {str(r) for r in session.scalars(query)}
+
     def add_voice_examples(self, examples: Iterable[dict[str, Any]]) -> int:
         """Store examples; one per platform, comment and source. Returns how many were new."""
         added = 0

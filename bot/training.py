@@ -86,13 +86,17 @@ def collect(store: Store, persona: PersonaConfig, max_tokens: int,
     """The creator's approved replies, and the ready imported or reviewed examples, as training
     examples; duplicates dropped."""
     seen: set[str] = set()
+    answered: set[tuple[str, str]] = set()  # one example per comment: the approved one first
     examples = []
-    candidates = [example_of(d, persona, max_tokens) for d in store.approved_by_person(since)]
-    candidates += [banked(e, persona, max_tokens) for e in store.voice_examples(status="ready")
+    candidates = [((d.comment.platform, d.comment.comment_id), example_of(d, persona, max_tokens))
+                  for d in store.approved_by_person(since)]
+    candidates += [((e.platform, e.comment_id), banked(e, persona, max_tokens))
+                   for e in store.voice_examples(status="ready")
                    if since is None or e.created_at >= since]
-    for example in candidates:
-        if example.reply.strip() and example.key not in seen:
+    for origin, example in candidates:
+        if example.reply.strip() and example.key not in seen and origin not in answered:
             seen.add(example.key)
+            answered.add(origin)
             examples.append(example)
     return examples
 
@@ -100,9 +104,9 @@ def collect(store: Store, persona: PersonaConfig, max_tokens: int,
 def split(examples: Sequence[Example], share: float) -> tuple[list[Example], list[Example]]:
     """A held-out validation set: the same examples land on the same side every time."""
     ordered = sorted(examples, key=lambda e: e.key)
-    n_valid = round(len(ordered) * share)
-    if share > 0 and n_valid == 0 and len(ordered) >= 2 * MIN_EXAMPLES:
-        n_valid = 1
+    n_valid = max(round(len(ordered) * share), 1 if share > 0 else 0)
+    # training needs MIN_EXAMPLES of its own: small sets keep them all
+    n_valid = min(n_valid, max(0, len(ordered) - MIN_EXAMPLES))
     return ordered[n_valid:], ordered[:n_valid]
 
 
@@ -127,6 +131,8 @@ def export(examples: Sequence[Example], out: Path, dpo: bool, share: float) -> E
     held = valid_path(out) if valid else None
     if held is not None:
         write_jsonl(held, [e.dpo() if dpo else e.chat() for e in valid])
+    else:
+        valid_path(out).unlink(missing_ok=True)  # never leave an older split next to it
     return Exported(out, held, len(train), len(valid), "dpo" if dpo else "supervised")
 
 
@@ -188,12 +194,7 @@ class Validation:
 def validate_file(path: Path, base_model: str, config: FinetuneConfig, cache: Path,
                   epochs: int | None = None, minimum: int = MIN_EXAMPLES) -> Validation:
     """`minimum`: examples the file needs (a validation file needs only one)."""
-    report = Validation(str(path), base_model=base_of(base_model),
-                        epochs=epochs or config.epochs or 3,
-                        price_per_million=config.training_prices.get(base_of(base_model)))
-    if report.price_per_million is None:
-        report.warnings.append(f"no training price for {report.base_model}: add it to "
-                               "[finetune] training_prices for a cost estimate")
+    report = _new_report(path, base_model, config, epochs)
     encoding = encoding_for(base_model, cache)
     report.encoding = encoding.name
     try:
@@ -202,33 +203,8 @@ def validate_file(path: Path, base_model: str, config: FinetuneConfig, cache: Pa
         report.errors.append((0, f"cannot read the file: {exc}"))
         return report
     for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            report.errors.append((number, f"not JSON ({exc.msg})"))
-            continue
-        if not isinstance(row, dict):
-            report.errors.append((number, "not a JSON object"))
-            continue
-        kind = "dpo" if "input" in row or "preferred_output" in row else "chat"
-        if report.format == "unknown":
-            report.format = kind
-        elif kind != report.format:
-            report.errors.append((number, f"a {kind} example in a {report.format} file"))
-            continue
-        problems = _check_dpo(row) if kind == "dpo" else _check_chat(row.get("messages"))
-        report.errors.extend((number, p) for p in problems)
-        if problems:
-            continue
-        report.examples += 1
-        count = _count(row, kind, encoding)
-        if count > config.max_example_tokens:
-            report.over_limit += 1
-            report.warnings.append(f"line {number}: {count} tokens, over the limit of "
-                                   f"{config.max_example_tokens}; it would be cut")
-        report.tokens.append(min(count, config.max_example_tokens))
+        if line.strip():
+            _check_line(report, number, line, encoding, config.max_example_tokens)
     if report.examples < minimum and not report.errors:
         report.errors.append((0, f"{report.examples} examples; at least {minimum} are "
                               "required"))
@@ -236,6 +212,49 @@ def validate_file(path: Path, base_model: str, config: FinetuneConfig, cache: Pa
         report.warnings.append(f"{report.examples} examples: 50 to 100 or more usually give a "
                                "clearly better voice")
     return report
+
+
+def _new_report(path: Path, base_model: str, config: FinetuneConfig,
+                epochs: int | None) -> Validation:
+    report = Validation(str(path), base_model=base_of(base_model),
+                        epochs=epochs or config.epochs or 3,
+                        price_per_million=config.training_prices.get(base_of(base_model)))
+    if not (epochs or config.epochs):
+        report.warnings.append("epochs are left to the provider (it picks more for small "
+                               "files): the estimate assumes 3; pass --epochs to fix them")
+    if report.price_per_million is None:
+        report.warnings.append(f"no training price for {report.base_model}: add it to "
+                               "[finetune] training_prices for a cost estimate")
+    return report
+
+
+def _check_line(report: Validation, number: int, line: str, encoding: Any,
+                limit: int) -> None:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        report.errors.append((number, f"not JSON ({exc.msg})"))
+        return
+    if not isinstance(row, dict):
+        report.errors.append((number, "not a JSON object"))
+        return
+    kind = "dpo" if "input" in row or "preferred_output" in row else "chat"
+    if report.format == "unknown":
+        report.format = kind
+    elif kind != report.format:
+        report.errors.append((number, f"a {kind} example in a {report.format} file"))
+        return
+    problems = _check_dpo(row) if kind == "dpo" else _check_chat(row.get("messages"))
+    report.errors.extend((number, p) for p in problems)
+    if problems:
+        return
+    report.examples += 1
+    count = _count(row, kind, encoding)
+    if count > limit:
+        report.over_limit += 1
+        report.warnings.append(f"line {number}: {count} tokens, over the limit of {limit}; "
+                               "it would be cut")
+    report.tokens.append(min(count, limit))
 
 
 def _check_chat(messages: Any) -> list[str]:
@@ -252,7 +271,7 @@ def _check_chat(messages: Any) -> list[str]:
         unknown = set(message) - MESSAGE_KEYS
         if unknown:
             problems.append(f"message {n} has unrecognised key {sorted(unknown)[0]!r}")
-        if message["role"] not in ROLES:
+        if not isinstance(message["role"], str) or message["role"] not in ROLES:
             problems.append(f"message {n} has unrecognised role {message['role']!r}")
         content = message["content"]
         if (not isinstance(content, str) or not content.strip()) and not message.get(

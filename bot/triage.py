@@ -83,6 +83,7 @@ INJECTION = re.compile(
 #: outcomes that are not a class: never answered, whatever the policy says
 NOT_CLASSES = ("own", "cannot_reply", "empty")
 HARMFUL = ("spam", "toxic", "needs_human")
+MODERATION_DOWN = "moderation: unavailable"
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,7 @@ class Triager:
             try:
                 verdict = self.moderator.moderate(text)
             except ModelError as exc:
-                reasons.append(f"moderation: unavailable ({exc})")
+                reasons.append(f"{MODERATION_DOWN} ({exc})")
             else:
                 if verdict.flagged:
                     reasons.append(f"moderation: {', '.join(verdict.categories) or 'flagged'}")

@@ -20,6 +20,7 @@ import numpy as np
 
 from bot.classify import unit_rows
 from bot.config import PersonaConfig
+from bot.errors import ModelRejected
 from bot.guard import Guard
 from bot.llm import ChatModel
 from bot.store import Store
@@ -58,32 +59,44 @@ def _retrieve(retriever: Retriever | None, comment: Comment) -> list[Hit]:
 def import_history(pairs: Iterable[tuple[Comment, Comment]], store: Store,
                    retriever: Retriever | None,
                    on_pair: Callable[[], None] = lambda: None) -> tuple[int, int]:
-    """Store (comment, creator's reply) pairs as ready examples; returns (read, new)."""
-    rows = []
+    """Store (comment, creator's reply) pairs as ready examples, each as it is read (an error
+    part way keeps what came before); returns (read, new). Replies replybot posted are the
+    model's words, not the creator's, and are left out."""
+    read = added = 0
+    ours: dict[str, set[str]] = {}
     for comment, reply in pairs:
-        rows.append({"source": HISTORY, "platform": comment.platform,
-                     "comment_id": comment.comment_id, "author": comment.author,
-                     "comment": comment.text, "video_title": comment.video_title,
-                     "reply": reply.text.strip(),
-                     "context": context_rows(_retrieve(retriever, comment)),
-                     "status": READY, "model": None})
+        posted = ours.setdefault(comment.platform, store.posted_reply_ids(comment.platform))
+        if reply.comment_id in posted:
+            continue
+        read += 1
+        added += store.add_voice_examples([{
+            "source": HISTORY, "platform": comment.platform,
+            "comment_id": comment.comment_id, "author": comment.author,
+            "comment": comment.text, "video_title": comment.video_title,
+            "reply": reply.text.strip(), "context": context_rows(_retrieve(retriever, comment)),
+            "status": READY, "model": None}])
         on_pair()
-    return len(rows), store.add_voice_examples(rows)
+    return read, added
 
 
 def synthesize(comments: Sequence[Comment], store: Store, retriever: Retriever | None,
                teacher: ChatModel, persona: PersonaConfig, guard_for: Callable[[Comment], Guard],
                max_tokens: int,
                on_comment: Callable[[], None] = lambda: None) -> tuple[int, int]:
-    """A stronger model's replies to real comments, stored for review; returns (written, held
-    back by the guard)."""
-    rows, held = [], 0
+    """A stronger model's replies to real comments, stored for review as they come; returns
+    (written, held back by the guard or refused by the model)."""
+    written = held = 0
     for comment in comments:
         hits = _retrieve(retriever, comment)
         guard = guard_for(comment)
         shape = shape_of(comment.text, max_tokens)
         messages = build_messages(persona, comment, hits, shape, guard.canary)
-        completion = teacher.complete(messages, shape.max_tokens)
+        try:
+            completion = teacher.complete(messages, shape.max_tokens)
+        except ModelRejected:
+            held += 1
+            on_comment()
+            continue
         reply = finish(completion.text, persona.signature, guard.max_chars)
         verdict = guard.check(reply, comment.text, [h.text for h in hits],
                               messages[0]["content"])
@@ -91,12 +104,12 @@ def synthesize(comments: Sequence[Comment], store: Store, retriever: Retriever |
         if not verdict.ok:
             held += 1
             continue
-        rows.append({"source": SYNTHESIZED, "platform": comment.platform,
-                     "comment_id": comment.comment_id, "author": comment.author,
-                     "comment": comment.text, "video_title": comment.video_title,
-                     "reply": reply, "context": context_rows(hits), "status": REVIEW,
-                     "model": completion.model})
-    return store.add_voice_examples(rows), held
+        written += store.add_voice_examples([{
+            "source": SYNTHESIZED, "platform": comment.platform,
+            "comment_id": comment.comment_id, "author": comment.author,
+            "comment": comment.text, "video_title": comment.video_title, "reply": reply,
+            "context": context_rows(hits), "status": REVIEW, "model": completion.model}])
+    return written, held
 
 
 class FewShot:

@@ -156,8 +156,14 @@ def start(
     base = base or tuner.default_base()
     epochs = epochs or settings.finetune.epochs
     report = validate_file(file, base, settings.finetune, _cache(application), epochs)
+    wanted = "dpo" if method == "dpo" else "chat"
+    if report.ok and report.format != wanted:
+        report.errors.append((0, f"a {report.format} file cannot train with --method {method}"))
     if not report.ok:
-        show_validation(report)
+        if as_json:
+            emit_json({"uploaded": False, "validation": report.to_json()})
+        else:
+            show_validation(report)
         err.print("[red]not uploaded: fix the file first[/]")
         raise typer.Exit(1)
     if valid is not None:
@@ -281,6 +287,12 @@ def promote(
 ) -> None:
     """Draft with this model from now on (the daemon picks it up on its next cycle)."""
     application: App = ctx.obj
+    settings = application.settings
+    trained_at = settings.finetune.base_url
+    if trained_at and trained_at != settings.llm.base_url:
+        err.print(f"[yellow]models are trained at {safe(trained_at)} but drafts are written "
+                  f"through [llm] base_url ({safe(str(settings.llm.base_url))}): the model must "
+                  "be served there too[/]")
     record = promote_model(application.store, model, any_model)
     if as_json:
         emit_json(record.to_json())
@@ -362,14 +374,22 @@ def accept(ctx: typer.Context, ids: IdsArg = None,
     chosen = [e.id for e in store.voice_examples("review")] if every else (ids or [])
     if not chosen:
         raise typer.BadParameter("name example ids, or --all", param_hint="IDS")
-    out.print(f"{store.set_voice_status(chosen, 'ready', 'review')} accepted")
+    moved = store.set_voice_status(chosen, "ready", "review")
+    out.print(f"{moved} accepted")
+    if moved < len(chosen):
+        err.print("[yellow]some ids were not in review: see `replybot voice examples`[/]")
+        raise typer.Exit(1)
 
 
 @voice_app.command("drop")
 def drop(ctx: typer.Context, ids: Annotated[list[int], typer.Argument(help="Example ids.")]
          ) -> None:
     """Drop examples under review: they never count."""
-    out.print(f"{ctx.obj.store.set_voice_status(ids, 'dropped', 'review')} dropped")
+    moved = ctx.obj.store.set_voice_status(ids, "dropped", "review")
+    out.print(f"{moved} dropped")
+    if moved < len(ids):
+        err.print("[yellow]some ids were not in review: see `replybot voice examples`[/]")
+        raise typer.Exit(1)
 
 
 @app.command()

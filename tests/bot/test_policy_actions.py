@@ -149,3 +149,37 @@ def test_moderation_through_the_configured_endpoint(
     # the comment and the draft were both checked
     assert len(fake_openai.moderation_requests()) == 3
     application.close()
+
+
+def test_a_crisis_in_an_answered_thread_still_reaches_a_person(
+        app: App, daemon: Daemon, connector: FakeConnector) -> None:
+    first = connector.push_comment("Love this video!", author="Sam")
+    daemon.run_once()
+    connector.push_comment("thanks. honestly I don't want to live anymore", author="Sam",
+                           parent_id=first.comment_id)
+    connector.push_comment("so good", author="Sam", parent_id=first.comment_id)
+    daemon.run_once()
+    got = {d.comment.text: (d.status, d.triage_label) for d in app.store.drafts(None)}
+    assert got["thanks. honestly I don't want to live anymore"] == (PENDING, "needs_human")
+    assert got["so good"] == (SKIPPED, "answered")
+
+
+def test_a_moderation_outage_holds_drafts_even_when_failures_are_dropped(
+        tmp_path: Path, fake_openai: object, kb: KnowledgeBase, connector: FakeConnector,
+        model: RecordingModel) -> None:
+    from tests.conftest import make_settings
+    from tests.fakes.openai_server import FakeOpenAI
+
+    assert isinstance(fake_openai, FakeOpenAI)
+    settings = make_settings(tmp_path / "data", mode="auto", guard={"on_fail": "drop"},
+                             llm={"base_url": fake_openai.base_url, "api_key": "sk-test",
+                                  "max_retries": 0},
+                             triage={"moderation": True})
+    application = build_app(settings, {connector.name: connector}, model, kb)
+    connector.push_comment("What grind size for French press?")
+    fake_openai.behaviour.fail_with = [500, 500]  # the comment's check and the draft's
+    Daemon(application).run_once()
+    [draft] = application.store.drafts(None)
+    assert draft.status == PENDING and "moderation: unavailable" in (draft.reason or "")
+    assert connector.posted == []
+    application.close()

@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import FinetuneConfig
 from bot.tokens import encoding_for
-from bot.training import Example, split, validate_file
+from bot.training import Example, export, split, validate_file
 
 
 def chat(reply: str = "Thanks! — Lina") -> dict[str, object]:
@@ -50,6 +50,8 @@ def test_tokens_and_cost_match_a_hand_count(tmp_path: Path) -> None:
      "message 1 has no role or no content"),
     ({"prompt": "old format", "completion": "x"}, 'missing "messages" list'),
     ([1, 2], "not a JSON object"),
+    ({"messages": [{"role": ["user"], "content": "hi"}, {"role": "assistant", "content": "x"}]},
+     "message 1 has unrecognised role ['user']"),
 ])
 def test_format_errors_name_the_line(tmp_path: Path, row: object, message: str) -> None:
     rows: list[object] = [chat()] * 10
@@ -87,4 +89,15 @@ def test_the_validation_split_is_stable() -> None:
     assert len(valid) == 4 and len(train) == 36
     again_train, again_valid = split(list(reversed(examples)), 0.1)
     assert again_valid == valid
-    assert split(examples[:12], 0.1)[1] != []  # 1 of 12 held out
+    # training keeps the 10 examples it needs; the rest may be held out
+    assert [len(part) for part in split(examples[:10], 0.1)] == [10, 0]
+    assert [len(part) for part in split(examples[:11], 0.2)] == [10, 1]
+    assert [len(part) for part in split(examples[:13], 0.3)] == [10, 3]
+
+
+def test_an_export_without_a_split_removes_an_older_one(tmp_path: Path) -> None:
+    examples = [Example("s", f"comment {n}", f"reply {n}") for n in range(40)]
+    out = tmp_path / "train.jsonl"
+    assert export(examples, out, dpo=False, share=0.1).valid == tmp_path / "train.valid.jsonl"
+    assert export(examples[:10], out, dpo=False, share=0.1).valid is None
+    assert not (tmp_path / "train.valid.jsonl").exists()

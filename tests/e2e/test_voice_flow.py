@@ -81,7 +81,7 @@ def test_the_voice_loop_from_approvals_to_a_promoted_model(
     [record] = listed["models"]
     assert (record["train_examples"], record["valid_examples"], record["epochs"]) == (11, 1, 2)
 
-    box.cli("finetune", "promote", done["model"])
+    box.cli("finetune", "promote", done["job_id"])  # by its job: the model is what counts
     assert box.json("voice", "models")["active"] == done["model"]
     box.add_comments([{"id": "later", "author": "New", "text": "Any tips for cold brew?"}])
     box.cli("run", "--once")
@@ -170,3 +170,4 @@ def test_a_stronger_model_writes_examples_that_count_after_review(
     count = after["train_examples"] + after["valid_examples"]
     assert count == before["train_examples"] + before["valid_examples"] + 1
     assert box.json("finetune", "synthesize")["comments"] == 0  # each comment once
+    assert box.cli("voice", "accept", "999", check=False).returncode == 1

@@ -216,3 +216,8 @@ def test_voice_import_history_gives_examples_for_training_and_few_shot(
                   if "Is 24 hours too long" in r["messages"][-1]["content"]]
     shown = [m["content"] for m in messages if m["role"] == "assistant"]
     assert shown == ["Up to 16 hours is fine; after that it turns woody. — Lina"]
+
+    # what replybot posted for the channel is the model's words: never imported as the voice
+    [dee] = [d for d in box.json("queue", "list") if d["author"] == "Dee"]
+    box.cli("queue", "approve", str(dee["id"]))
+    assert box.json("voice", "import-history") == {"pairs": 2, "new": 0}
