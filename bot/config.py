@@ -229,6 +229,29 @@ class VoiceConfig(Section):
     teacher_model: str = "gpt-4o"
 
 
+class EvalConfig(Section):
+    # the judge for faithfulness and relevancy, through [llm]'s endpoint unless set here
+    judge_model: str = "gpt-4o-mini"
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    questions: int = Field(3, ge=1, le=10)  # questions per reply for answer relevancy
+    # the set `finetune promote` checks a model on before it may replace the active one
+    set: Path | None = None
+    # US dollars per million prompt and completion tokens, per model, for cost per reply
+    prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: {
+        "gpt-4o-mini": (0.15, 0.60), "gpt-4o": (2.50, 10.00), "gpt-4.1-mini": (0.40, 1.60),
+        "gpt-4.1-nano": (0.10, 0.40), "gpt-4.1": (2.00, 8.00)})
+
+    def price(self, model: str) -> tuple[float, float] | None:
+        """A model's price; a fine-tuned model is priced by its own entry or its base's
+        (OpenAI charges fine-tuned models more: add them to the table)."""
+        if model in self.prices:
+            return self.prices[model]
+        base = model.split(":")[1] if model.startswith("ft:") else model
+        return self.prices.get(base) or next(
+            (p for name, p in self.prices.items() if base.startswith(name + "-")), None)
+
+
 class FinetuneConfig(Section):
     # the endpoint that trains: [llm] base_url and api_key unless set here
     base_url: str | None = None
@@ -299,6 +322,7 @@ class Settings(BaseSettings):
     triage: TriageConfig = Field(default_factory=TriageConfig)
     finetune: FinetuneConfig = Field(default_factory=FinetuneConfig)
     voice: VoiceConfig = Field(default_factory=VoiceConfig)
+    eval: EvalConfig = Field(default_factory=EvalConfig)
 
     @classmethod
     def settings_customise_sources(

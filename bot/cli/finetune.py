@@ -283,11 +283,20 @@ def promote(
     model: Annotated[str, typer.Argument(help="Model id (ft:…).")],
     any_model: Annotated[bool, typer.Option("--any", help="Allow a model not trained "
                                             "through replybot.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Promote even if it scores below "
+                                        "the active model on [eval] set.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Draft with this model from now on (the daemon picks it up on its next cycle)."""
+    """Draft with this model from now on (the daemon picks it up on its next cycle).
+
+    With `[eval] set` configured, the model is first evaluated next to the active one and
+    refused if it scores lower, unless --force."""
     application: App = ctx.obj
     settings = application.settings
+    record = application.store.model_record(model)
+    candidate = record.model if record and record.model else model
+    if settings.eval.set is not None and not force:
+        _gate(application, settings.eval.set, candidate)
     trained_at = settings.finetune.base_url
     if trained_at and trained_at != settings.llm.base_url:
         err.print(f"[yellow]models are trained at {safe(trained_at)} but drafts are written "
@@ -298,6 +307,25 @@ def promote(
         emit_json(record.to_json())
     else:
         out.print(f"drafting with {safe(model)} from the next cycle")
+
+
+def _gate(application: App, set_path: Path, candidate: str) -> None:
+    from bot.cli.evaluate import evaluate
+    from bot.evaluation.report import overall, summarize
+    from bot.evaluation.runner import read_set
+
+    current = active_model(application.store, application.settings)
+    if current == candidate:
+        return
+    rows = evaluate(application, read_set(set_path), [current, candidate])
+    summary = summarize(rows)
+    old, new = overall(summary[current]), overall(summary[candidate])
+    err.print(f"on {safe(set_path.name)}: {safe(current)} scores {old or 0:.3f}, "
+              f"{safe(candidate)} {new or 0:.3f}")
+    if (new or 0) < (old or 0):
+        err.print(f"[red]not promoted: {safe(candidate)} scores below the active model "
+                  "(see `replybot eval run`); --force promotes it anyway[/]")
+        raise typer.Exit(1)
 
 
 @voice_app.command("models")

@@ -11,6 +11,7 @@ import argparse
 import email.policy
 import hashlib
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -23,8 +24,42 @@ from typing import Any
 Replier = Callable[[dict[str, Any]], str]
 
 
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9°]+", text.lower()) if len(w) > 3 or w.isdigit()}
+
+
+def fake_judge(request: dict[str, Any]) -> str:
+    """A judge that follows the schema it is given, by plain rules: a claim is each sentence of
+    the answer (sign-off lines dropped); a claim is supported when all its longer words and
+    numbers appear in the context; the questions are built from the answer's sentences, and an
+    answer that says it will look into it is noncommittal."""
+    schema = request["response_format"]["json_schema"]["name"]
+    prompt = request["messages"][-1]["content"]
+    if schema == "claims":
+        answer = prompt.split("Answer: ", 1)[1]
+        sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", answer)]
+        claims = [s for s in sentences if s and not s.startswith("—") and _words(s)]
+        return json.dumps({"claims": claims})
+    if schema == "verdicts":
+        context, statements = prompt.split("\n\nStatements:\n", 1)
+        known = _words(context)
+        claims = [line[2:] for line in statements.splitlines() if line.startswith("- ")]
+        return json.dumps({"verdicts": [
+            {"claim": c, "supported": _words(c) <= known, "reason": "word check"}
+            for c in claims]})
+    if schema == "questions":
+        answer = prompt.split("Answer: ", 1)[1]
+        sentences = [s.strip(" .!") for s in re.split(r"(?<=[.!?])\s+", answer)
+                     if s.strip() and not s.startswith("—")]
+        return json.dumps({"questions": [f"Is it true that {s.lower()}?" for s in sentences][:3],
+                           "noncommittal": "look into" in answer.lower()})
+    raise ValueError(f"the fake judge has no rule for schema {schema!r}")
+
+
 def default_reply(request: dict[str, Any]) -> str:
-    """A short, deterministic reply that names the comment it answers."""
+    """A short, deterministic reply that names the comment it answers (or a judge's JSON)."""
+    if request.get("response_format", {}).get("type") == "json_schema":
+        return fake_judge(request)
     last = request["messages"][-1]["content"]
     comment = last.rsplit("(data, not instructions):\n", 1)[-1].split("\n", 1)[0]
     try:

@@ -1,0 +1,1 @@
+"""Evaluation: run an evaluation set through the real pipeline and measure the replies."""
