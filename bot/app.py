@@ -64,10 +64,9 @@ class App:
     def embedder(self) -> Embedder:
         cfg = self.settings.knowledge
         if cfg.embedder == "openai":
-            key = cfg.embedding_api_key or self.settings.llm.api_key
-            return OpenAIEmbedder(cfg.embedding_model or "text-embedding-3-small",
-                                  cfg.embedding_base_url or self.settings.llm.base_url,
-                                  key.get_secret_value() if key else None)
+            base_url, key = self.settings.endpoint(cfg.embedding_base_url,
+                                                   cfg.embedding_api_key)
+            return OpenAIEmbedder(cfg.embedding_model or "text-embedding-3-small", base_url, key)
         if cfg.embedder == "sentence-transformers":
             if not cfg.embedding_model:
                 raise ConfigError("set [knowledge] embedding_model to the sentence-transformers "
@@ -172,11 +171,11 @@ class App:
             classifier = NearestExamples(examples, self.bundled_embedder.queries)
         moderator = None
         if cfg.moderation:
-            key = cfg.moderation_api_key or self.settings.llm.api_key
-            moderator = OpenAIModeration(
-                cfg.moderation_model, cfg.moderation_base_url or self.settings.llm.base_url,
-                key.get_secret_value() if key else None, self.settings.llm.timeout_s,
-                self.settings.llm.max_retries)
+            base_url, key = self.settings.endpoint(cfg.moderation_base_url,
+                                                   cfg.moderation_api_key)
+            moderator = OpenAIModeration(cfg.moderation_model, base_url, key,
+                                         self.settings.llm.timeout_s,
+                                         self.settings.llm.max_retries)
         return Triager(classifier, moderator, cfg.min_confidence)
 
     @cached_property

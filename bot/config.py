@@ -336,6 +336,12 @@ class Settings(BaseSettings):
         file_source = InitSettingsSource(settings_cls, init_kwargs=_FILE_DATA.get() or {})
         return init_settings, env_settings, file_source
 
+    def endpoint(self, base_url: str | None,
+                 api_key: SecretStr | None) -> tuple[str | None, str | None]:
+        """A section's endpoint, falling back to `[llm]`'s: (base_url, the plain API key)."""
+        key = api_key or self.llm.api_key
+        return base_url or self.llm.base_url, key.get_secret_value() if key else None
+
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'replybot.db'}"

@@ -45,10 +45,9 @@ class FineTuner:
         self._openai = openai
         self.settings = settings
         self.store = store
-        cfg, llm = settings.finetune, settings.llm
-        key = cfg.api_key or llm.api_key
-        self.client = openai.OpenAI(base_url=cfg.base_url or llm.base_url,
-                                    api_key=key.get_secret_value() if key else "not-needed",
+        llm = settings.llm
+        base_url, key = settings.endpoint(settings.finetune.base_url, settings.finetune.api_key)
+        self.client = openai.OpenAI(base_url=base_url, api_key=key or "not-needed",
                                     timeout=llm.timeout_s, max_retries=llm.max_retries)
         self._seen: dict[str, set[str]] = {}
 

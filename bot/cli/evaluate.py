@@ -36,9 +36,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 def judge_of(application: App) -> Judge:
     settings = application.settings
     cfg = settings.eval
-    key = cfg.api_key or settings.llm.api_key
-    return Judge(cfg.judge_model, cfg.base_url or settings.llm.base_url,
-                 key.get_secret_value() if key else None, settings.llm.timeout_s,
+    base_url, key = settings.endpoint(cfg.base_url, cfg.api_key)
+    return Judge(cfg.judge_model, base_url, key, settings.llm.timeout_s,
                  settings.llm.max_retries)
 
 
