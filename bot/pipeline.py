@@ -20,7 +20,7 @@ from bot.policy import repeats
 from bot.store import APPROVED, FLAGGED, PENDING, SKIPPED, NewDraft, Store, StoredComment
 from bot.triage import MODERATION_DOWN, Triage, Triager
 from bot.voice import build_messages, finish, shape_of
-from bot.voicebank import FewShot
+from bot.voicebank import FewShot, context_rows
 from connectors.base import Comment
 from knowledge.store import Hit
 
@@ -88,7 +88,6 @@ class Pipeline:
 
     def decide(self, stored: StoredComment) -> tuple[NewDraft, Timings]:
         """What would happen to a comment, without recording anything (`run --dry-run`)."""
-        started = time.perf_counter()
         comment, timings = stored.comment, Timings()
         verdict = self.triager(comment)
         # a follow-up that asks nothing gets no second reply; one that needs a person still does
@@ -109,8 +108,7 @@ class Pipeline:
             reason = f"{verdict.label}: flagged for you ({rule}); {verdict.reason}"
             return self._skip(FLAGGED, verdict, reason, decisions), timings
         t0 = time.perf_counter()
-        # short praise gets a short thanks: facts would only lengthen the prompt
-        hits = [] if verdict.label == "praise" else self.retrieve(comment)
+        hits = self.notes(comment, verdict.label)
         timings.retrieve = time.perf_counter() - t0
         t0 = time.perf_counter()
         drafted = self.draft(comment, hits)
@@ -126,13 +124,11 @@ class Pipeline:
         decisions["outcome"] = {"status": status, "reason": reason}
         new = NewDraft(
             status, reason, reply_text=drafted.text, model=drafted.model,
-            context=[{"source": h.source, "text": h.text, "score": h.score,
-                      "chunk_id": h.chunk_id} for h in hits],
+            context=context_rows(hits),
             triage_label=verdict.label, triage_reason=verdict.reason,
             prompt_tokens=drafted.prompt_tokens, completion_tokens=drafted.completion_tokens,
             decisions=decisions,
         )
-        timings.total = time.perf_counter() - started
         return new, timings
 
     @staticmethod
@@ -141,6 +137,11 @@ class Pipeline:
         decisions["outcome"] = {"status": status, "reason": reason}
         return NewDraft(status, reason, triage_label=verdict.label,
                         triage_reason=verdict.reason, decisions=decisions)
+
+    def notes(self, comment: Comment, label: str) -> list[Hit]:
+        """The context a draft is written from; short praise gets a short thanks, and facts
+        would only lengthen the prompt."""
+        return [] if label == "praise" else self.retrieve(comment)
 
     def retrieve(self, comment: Comment) -> list[Hit]:
         if self.retriever is None:

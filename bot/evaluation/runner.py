@@ -140,7 +140,7 @@ class Runner:
             row.update(drafted=False, reason=triaged.reason)
             return row
         started = time.perf_counter()
-        hits = [] if triaged.label == "praise" else self.pipeline.retrieve(comment)
+        hits = self.pipeline.notes(comment, triaged.label)
         try:
             drafted = self.pipeline.draft(comment, hits)
         except ModelError as exc:
