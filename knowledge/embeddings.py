@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -35,11 +36,13 @@ class E5Embedder:
     # usual 0.5 cosine floor admits everything; on-topic questions the material cannot answer
     # score as high as answerable ones. Calibrated on bench/retrieval (110 questions).
     default_gate = Gate(min_score=0.87, coverage_weight=0.1, max_unseen=0.7)
+    REMEMBERED = 256  # query embeddings kept
 
     def __init__(self, threads: int | None = None) -> None:
         self._threads = threads
         self._model: Any = None
         self._lock = threading.Lock()
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def _get(self) -> Any:
         with self._lock:
@@ -57,17 +60,28 @@ class E5Embedder:
             return np.asarray(model.passage(list(texts)), dtype=np.float32)
 
     def query(self, text: str) -> np.ndarray:
-        model = self._get()
-        with self._lock:
-            return np.asarray(model.query(text), dtype=np.float32)
+        return self.queries([text])[0]
 
     def queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Several texts embedded as queries: the symmetric use, text against text."""
+        """Several texts embedded as queries: the symmetric use, text against text.
+
+        A comment is embedded for triage, retrieval and few-shot in turn: the most recent
+        texts are remembered, so each is embedded once."""
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         model = self._get()
         with self._lock:
-            return np.asarray(model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+            missing = list(dict.fromkeys(t for t in texts if t not in self._recent))
+            if missing:
+                fresh = np.asarray(model.query(missing), dtype=np.float32)
+                for text, vector in zip(missing, fresh.reshape(len(missing), -1), strict=True):
+                    self._recent[text] = vector
+            for text in texts:
+                self._recent.move_to_end(text)
+            vectors = np.stack([self._recent[t] for t in texts])
+            while len(self._recent) > self.REMEMBERED:
+                self._recent.popitem(last=False)
+            return vectors
 
     def count_tokens(self, text: str) -> int:
         model = self._get()
