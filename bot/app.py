@@ -59,7 +59,8 @@ class App:
         )
         client = open_client(path=self.settings.chroma_dir, url=cfg.chroma_url)
         return KnowledgeBase(client, embedder, cfg.chunk_tokens, cfg.chunk_overlap,
-                             drop_patterns=cfg.drop_patterns, gate=gate)
+                             drop_patterns=cfg.drop_patterns, gate=gate,
+                             cross_language=cfg.cross_language, glossary=cfg.glossary)
 
     def embedder(self) -> Embedder:
         cfg = self.settings.knowledge

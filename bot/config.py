@@ -86,6 +86,10 @@ class KnowledgeConfig(Section):
     coverage_weight: float | None = Field(None, ge=0, le=1)
     max_unseen: float | None = Field(None, ge=0, le=1.01)
     hybrid: bool = True  # dense + BM25; false: dense only
+    # material in English and Chinese: also search a question translated word by word into the
+    # other language (CC-CEDICT); a glossary CSV of `zh,en` rows adds the words of your trade
+    cross_language: bool = True
+    glossary: Path | None = None
     # lines matching any of these are dropped before chunking (page furniture)
     drop_patterns: list[str] = Field(default_factory=lambda: list(DEFAULT_DROP_PATTERNS))
     # bundled: multilingual-e5-small, offline; openai: any OpenAI-compatible /embeddings;

@@ -83,6 +83,11 @@ class E5Embedder:
                 self._recent.popitem(last=False)
             return vectors
 
+    def forget(self) -> None:
+        """Drop the remembered query embeddings (benchmarks time the embedding too)."""
+        with self._lock:
+            self._recent.clear()
+
     def count_tokens(self, text: str) -> int:
         model = self._get()
         with self._lock:

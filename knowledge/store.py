@@ -12,25 +12,26 @@ import os
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from knowledge import crosslingual
 from knowledge.chunking import Chunk, chunk_text, chunk_units
 from knowledge.embeddings import Embedder
 from knowledge.errors import EmbedderMismatch, KnowledgeError
 from knowledge.loaders import Document
-from knowledge.retrieval import Bm25Index, Gate, Scored, fuse
+from knowledge.retrieval import Bm25Index, Evidence, Gate, Ranked, Scored, Words, fuse, words_of
 
 COLLECTION = "replybot-knowledge"
 CANDIDATES = 20  # per ranking, before fusion
 
 
 @dataclass(frozen=True)
-class Hit:
+class Hit(Ranked):
     """A chunk that matched a query; `score` is its cosine similarity (1 is identical)."""
 
     source: str
@@ -40,14 +41,26 @@ class Hit:
     video_id: str | None = None
     bm25: float = 0.0
     coverage: float = 0.0
-    dense_rank: int | None = None
-    bm25_rank: int | None = None
+    ranks: dict[str, int] = field(default_factory=dict)  # rank in each ranking it made
     fused: float = 0.0
+    translation: str = ""  # the query in the material's other language, when searched so
 
     def explain(self) -> dict[str, Any]:
         return {"dense": self.score, "dense_rank": self.dense_rank, "bm25": round(self.bm25, 3),
-                "bm25_rank": self.bm25_rank, "coverage": round(self.coverage, 3),
-                "fused": round(self.fused, 5), "video_id": self.video_id}
+                "bm25_rank": self.bm25_rank,
+                "translated_dense_rank": self.ranks.get("dense_translated"),
+                "translated_bm25_rank": self.ranks.get("bm25_translated"),
+                "coverage": round(self.coverage, 3), "fused": round(self.fused, 5),
+                "video_id": self.video_id, "translation": self.translation or None}
+
+
+@dataclass(frozen=True)
+class Form:
+    """One form of a query: as asked, or translated."""
+
+    text: str  # for BM25
+    gist: str  # for the embedder
+    words: Words  # for coverage and the gate
 
 
 @dataclass(frozen=True)
@@ -156,6 +169,8 @@ class KnowledgeBase:
         collection: str = COLLECTION,
         drop_patterns: Sequence[str] = (),
         gate: Gate | None = None,
+        cross_language: bool = True,
+        glossary: Path | None = None,
     ) -> None:
         self.client = client
         self.embedder = embedder
@@ -164,6 +179,10 @@ class KnowledgeBase:
         self.name = collection
         self.drop = [re.compile(p) for p in drop_patterns]
         self.gate = gate or embedder.default_gate
+        self.cross_language = cross_language
+        self.glossary = glossary
+        if glossary is not None:  # a broken glossary should stop start-up, not each search
+            crosslingual.read_glossary(crosslingual.Lexicon(), glossary)
         self.bm25 = Bm25Index()
         self._collection = self._open()
 
@@ -303,6 +322,7 @@ class KnowledgeBase:
         kb.client, kb.embedder, kb.name = client, embedder, collection
         kb.chunk_tokens, kb.chunk_overlap, kb.drop = 256, 25, []
         kb.gate, kb.bm25 = embedder.default_gate, Bm25Index()
+        kb.cross_language, kb.glossary = True, None
         kb._collection = client.get_collection(collection)
         return kb
 
@@ -334,29 +354,49 @@ class KnowledgeBase:
                video_id: str | None = None, hybrid: bool = True) -> list[Hit]:
         """The best `k` chunks that pass the gate; the commented video's come first.
 
-        `min_score` overrides the gate with a plain dense floor (for exploring scores).
+        When the material is also in the query's other language, the query is searched
+        translated word by word too (knowledge.crosslingual), and the rankings of both forms
+        are fused. `min_score` overrides the gate with a plain dense floor (for exploring).
         """
         if not query.strip():
             return []
         bm25 = self._fresh_bm25()
-        total = len(bm25.ids)
-        if total == 0:
+        if not bm25.ids:
             return []
-        vector = self.embedder.query(query)
-        dense = self._dense(vector, min(CANDIDATES, total))
-        sparse = bm25.search(query, CANDIDATES) if hybrid else []
-        dense_of = dict(dense)
-        missing = [cid for cid, _ in sparse if cid not in dense_of]
-        dense_of.update(self._cosines(vector, missing))
-        coverage = {cid: bm25.coverage(query, cid) for cid in {*dense_of, *dict(sparse)}}
-        scored = fuse(dense, sparse, dense_of, coverage)
+        forms = {"": Form(query, query, words_of(query))}
+        into = bm25.other_language(query) if self.cross_language else None
+        if into:
+            translation = crosslingual.lexicon(self.glossary).translate(query, into)
+            if translation.words:
+                forms["translated"] = Form(translation.text, translation.gist(),
+                                           translation.terms())
+        scored, admitted = self._score(bm25, forms, hybrid)
         if min_score is not None:
             passing = [s for s in scored if s.dense >= min_score]
-        elif not self.gate.admits(bm25.unseen_share(query)):
-            passing = []
         else:
-            passing = [s for s in scored if self.gate.passes(s)]
-        return self._hits(passing, video_id, k)
+            passing = [s for s in scored if self.gate.passes(s, admitted)]
+        translated = forms["translated"].text if "translated" in forms else ""
+        return self._hits(passing, video_id, k, translated)
+
+    def _score(self, bm25: Bm25Index, forms: dict[str, Form], hybrid: bool
+               ) -> tuple[list[Scored], list[str]]:
+        """Every candidate of every form's rankings with its evidence, best fused first; and
+        the forms the gate admits."""
+        n = min(CANDIDATES, len(bm25.ids))
+        vectors = {name: self.embedder.query(form.gist) for name, form in forms.items()}
+        rankings: dict[str, list[tuple[str, float]]] = {}
+        for name, form in forms.items():
+            suffix = f"_{name}" if name else ""
+            rankings[f"dense{suffix}"] = self._dense(vectors[name], n)
+            if hybrid:
+                rankings[f"bm25{suffix}"] = bm25.search(form.text, CANDIDATES)
+        candidates = list(dict.fromkeys(cid for r in rankings.values() for cid, _ in r))
+        cosines = self._cosines(vectors, candidates)
+        evidence = {cid: {name: Evidence(cosines[cid][name], bm25.coverage(form.words, cid))
+                          for name, form in forms.items()} for cid in candidates}
+        admitted = [name for name, form in forms.items()
+                    if self.gate.admits(bm25.unseen_share(form.words), translated=bool(name))]
+        return fuse(rankings, evidence), admitted
 
     def _dense(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
         result = self._collection.query(query_embeddings=[vector], n_results=n, include=[
@@ -364,16 +404,22 @@ class KnowledgeBase:
         return [(cid, round(1.0 - float(dist), 4))
                 for cid, dist in zip(result["ids"][0], result["distances"][0], strict=True)]
 
-    def _cosines(self, vector: np.ndarray, ids: list[str]) -> dict[str, float]:
+    def _cosines(self, vectors: dict[str, np.ndarray], ids: list[str]
+                 ) -> dict[str, dict[str, float]]:
+        """Each chunk's cosine similarity to each query vector, by name."""
         if not ids:
             return {}
         stored = self._collection.get(ids=ids, include=["embeddings"])
         matrix = np.asarray(stored["embeddings"], dtype=np.float32)
-        norms = np.linalg.norm(matrix, axis=1) * float(np.linalg.norm(vector))
-        sims = matrix @ vector / np.where(norms == 0, 1, norms)
-        return {cid: round(float(s), 4) for cid, s in zip(stored["ids"], sims, strict=True)}
+        queries = np.stack(list(vectors.values()))
+        norms = (np.linalg.norm(matrix, axis=1)[:, None]
+                 * np.linalg.norm(queries, axis=1)[None, :])
+        sims = matrix @ queries.T / np.where(norms == 0, 1, norms)
+        return {cid: {name: round(float(v), 4) for name, v in zip(vectors, row, strict=True)}
+                for cid, row in zip(stored["ids"], sims, strict=True)}
 
-    def _hits(self, passing: list[Scored], video_id: str | None, k: int) -> list[Hit]:
+    def _hits(self, passing: list[Scored], video_id: str | None, k: int,
+              translation: str) -> list[Hit]:
         if not passing:
             return []
         stored = self._collection.get(ids=[s.chunk_id for s in passing],
@@ -383,8 +429,8 @@ class KnowledgeBase:
         hits = [Hit(source=str(metas[s.chunk_id].get("source", "")), text=docs[s.chunk_id],
                     score=s.dense, chunk_id=s.chunk_id,
                     video_id=metas[s.chunk_id].get("video_id"), bm25=s.bm25,
-                    coverage=s.coverage, dense_rank=s.dense_rank, bm25_rank=s.bm25_rank,
-                    fused=s.fused) for s in passing]
+                    coverage=s.coverage, ranks=dict(s.ranks), fused=s.fused,
+                    translation=translation) for s in passing]
         hits.sort(key=lambda h: (video_id is not None and h.video_id == video_id, h.fused),
                   reverse=True)
         return hits[:k]

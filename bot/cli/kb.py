@@ -9,10 +9,10 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from bot.cli.render import emit_json, err, safe, short, table
+from bot.cli.render import emit_json, err, out, safe, short, table
 from knowledge.errors import KnowledgeError
 from knowledge.loaders import expand
-from knowledge.store import AddResult, KnowledgeBase
+from knowledge.store import AddResult, Hit, KnowledgeBase
 
 app = typer.Typer(no_args_is_help=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -81,14 +81,24 @@ def search(
         return
     empty = "no chunk passes the floor: the bot would answer without context"
     if explain:
-        table(f"matches for {query!r}", ["dense (rank)", "bm25 (rank)", "coverage", "fused",
-                                         "source", "text"],
+        translated = bool(hits and hits[0].translation)
+        if translated:
+            out.print(f"also searched as: {safe(short(hits[0].translation, 200))}")
+        columns = ["dense (rank)", "bm25 (rank)", *(["translated ranks"] * translated),
+                   "coverage", "fused", "source", "text"]
+        table(f"matches for {query!r}", columns,
               [(f"{h.score:.3f} ({h.dense_rank or '—'})", f"{h.bm25:.2f} ({h.bm25_rank or '—'})",
-                f"{h.coverage:.2f}", f"{h.fused:.4f}", display(h.source), short(h.text, 60))
-               for h in hits], empty=empty)
+                *([translated_ranks(h)] * translated), f"{h.coverage:.2f}", f"{h.fused:.4f}",
+                display(h.source), short(h.text, 60)) for h in hits], empty=empty)
         return
     table(f"matches for {query!r}", ["score", "source", "text"],
           [(f"{h.score:.3f}", display(h.source), short(h.text, 90)) for h in hits], empty=empty)
+
+
+def translated_ranks(hit: Hit) -> str:
+    """Where the chunk ranked for the translated query: dense / BM25."""
+    return " / ".join(str(hit.ranks.get(name, "—"))
+                      for name in ("dense_translated", "bm25_translated"))
 
 
 @app.command()

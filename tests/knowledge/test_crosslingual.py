@@ -1,0 +1,151 @@
+"""Cross-language search: the dictionary, the glossary, and a bilingual knowledge base."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from knowledge import crosslingual
+from knowledge.crosslingual import Lexicon, read_glossary
+from knowledge.embeddings import E5Embedder
+from knowledge.errors import KnowledgeError
+from knowledge.loaders import Document, expand, load
+from knowledge.retrieval import Bm25Index, words_of
+from knowledge.store import KnowledgeBase, open_client
+
+CORPUS = Path(__file__).parents[2] / "bench" / "retrieval" / "corpus"
+
+
+@pytest.fixture(scope="module")
+def bilingual(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    """The benchmark's corpus: English and Chinese files about one creator."""
+    kb = KnowledgeBase(open_client(path=tmp_path_factory.mktemp("chroma")), E5Embedder())
+    for path in expand([CORPUS]):
+        kb.add(load(path))
+    return kb
+
+
+def test_the_dictionary_translates_both_ways() -> None:
+    lexicon = crosslingual.lexicon()
+    assert list(lexicon.segment("法压壶最后")) == ["法压壶", "最后"]
+    english = lexicon.translate("蒸馏水可以冲咖啡吗", "en")
+    assert ["distilled water"] in english.words and "distilled water" in english.text
+    chinese = lexicon.translate("Where did you buy that apron?", "zh")
+    assert any("围裙" in senses for senses in chinese.words)
+    assert lexicon.translate("the of and", "zh").words == []  # only stopwords: nothing to search
+
+
+def test_a_glossary_adds_the_words_of_the_trade_ahead_of_the_dictionary(tmp_path: Path) -> None:
+    glossary = tmp_path / "glossary.csv"
+    glossary.write_text("zh,en\n手冲,pour-over\n\n深烘,dark roast\n", encoding="utf-8")
+    assert crosslingual.lexicon().translate("手冲", "en").words != [["pour-over"]]
+    lexicon = crosslingual.lexicon(glossary)
+    assert lexicon.translate("手冲", "en").words == [["pour-over"]]
+    assert lexicon.translate("dark roast", "zh").words[0][0] == "深烘"
+    assert lexicon.translate("深烘", "en").text == "dark roast"
+    glossary.write_text("zh,en\n手冲,hand pour\n", encoding="utf-8")  # edited: read again
+    os.utime(glossary, (time.time() + 5, time.time() + 5))
+    assert crosslingual.lexicon(glossary).translate("手冲", "en").words == [["hand pour"]]
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("zh,en\n手冲,pour-over\npour-over,手冲\n", "glossary.csv:3"),
+    ("手冲\n", "glossary.csv:1"),
+])
+def test_a_bad_glossary_row_names_its_line(tmp_path: Path, content: str, message: str) -> None:
+    glossary = tmp_path / "glossary.csv"
+    glossary.write_text(content, encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=message):
+        read_glossary(Lexicon(), glossary)
+    with pytest.raises(KnowledgeError, match="like 手冲,pour-over"):
+        KnowledgeBase(open_client(path=tmp_path / "chroma"), E5Embedder(), glossary=glossary)
+
+
+def test_a_missing_glossary_says_how_to_fix_it(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgeError, match=r"cannot read the glossary .*\[knowledge\] glossary"):
+        read_glossary(Lexicon(), tmp_path / "nope.csv")
+
+
+def test_a_translated_word_is_found_by_any_of_its_senses() -> None:
+    index = Bm25Index()
+    english = [f"note {n} about grinders and kettles number{n}" for n in range(60)]
+    index.build(1, ["kettle", *[f"n{n}" for n in range(60)]],
+                ["Boil the kettle once and pour it away.", *english])
+    words = [[["kettle"], ["teapot"]], [["boil"]], [["zzunknown"]]]
+    # "kettle" (by its first sense) and "boil" are in the chunk; the unknown word is not, and
+    # a word no text uses weighs the most
+    assert 0.3 < index.coverage(words, "kettle") < 0.7
+    assert index.coverage(words[:2], "kettle") == 1.0
+    assert index.unseen_share(words) == pytest.approx(1 / 3)
+    assert index.coverage(words_of("boil kettle"), "kettle") == 1.0
+
+
+def test_a_question_is_searched_in_the_other_language_only_if_the_material_uses_it() -> None:
+    english = Bm25Index()
+    english.build(1, [f"n{n}" for n in range(60)], [f"word{n} coffee" for n in range(60)])
+    assert english.other_language("蒸馏水可以冲咖啡吗") == "en"
+    assert english.other_language("Gaggia 冲煮头的胶圈多久换一次？") == "en"  # a brand in Chinese
+    assert english.other_language("How hot is the water for your AeroPress?") is None
+    chinese = Bm25Index()
+    chinese.build(1, [f"n{n}" for n in range(60)],
+                  ["".join(chr(0x4E00 + 7 * n + i) for i in range(6)) for n in range(60)])
+    assert chinese.other_language("How hot is the water for your AeroPress?") == "zh"
+    assert chinese.other_language("蒸馏水可以冲咖啡吗") is None
+    assert Bm25Index().other_language("蒸馏水") is None  # nothing in the material yet
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("摩卡壶下壶应该放冷水还是热水？", "water that has just boiled"),
+    ("冷冻的咖啡豆拿出来要先回温再磨吗？", "Grind straight from the freezer"),
+])
+def test_a_chinese_question_finds_the_english_passage(bilingual: KnowledgeBase, question: str,
+                                                     answer: str) -> None:
+    bilingual.cross_language = False
+    try:
+        assert not any(answer in h.text for h in bilingual.search(question, k=3))
+    finally:
+        bilingual.cross_language = True
+    hits = bilingual.search(question, k=3)
+    [hit] = [h for h in hits if answer in h.text]
+    assert hit.translation and {"dense_translated", "bm25_translated"} & set(hit.ranks)
+    assert hit.explain()["translation"] == hit.translation
+
+
+def test_an_english_question_finds_the_chinese_passage(bilingual: KnowledgeBase) -> None:
+    question = "Where did you buy the apron you wear in the videos?"
+    bilingual.cross_language = False
+    try:
+        ranked = bilingual.search(question, k=3, min_score=-1)
+        assert not any("围裙" in h.text for h in ranked)
+    finally:
+        bilingual.cross_language = True
+    ranked = bilingual.search(question, k=3, min_score=-1)
+    assert any("围裙是我妈妈用一条旧牛仔裤改的" in h.text for h in ranked)
+
+
+def test_a_question_the_material_cannot_answer_still_gets_no_context(
+        bilingual: KnowledgeBase) -> None:
+    assert bilingual.search("你有抖音账号吗？", k=3) == []
+    # its translation matches a Chinese passage about coffee closely, but too many of its words
+    # have no sense anywhere in the material: the stricter share for translations holds it back
+    question = "Can you share your espresso martini recipe?"
+    assert bilingual.search(question, k=3) == []
+    strict = bilingual.gate
+    bilingual.gate = replace(strict, max_unseen_translated=1.01)
+    try:
+        assert bilingual.search(question, k=3) != []
+    finally:
+        bilingual.gate = strict
+
+
+def test_a_question_in_the_materials_only_language_is_searched_as_before(
+        tmp_path: Path) -> None:
+    kb = KnowledgeBase(open_client(path=tmp_path), E5Embedder())
+    kb.add(Document("water.md", "Distilled water makes coffee taste hollow and sour, so I add "
+                                "minerals back with a little Epsom salt and baking soda."))
+    hits = kb.search("Can I brew with distilled water?", k=3, min_score=-1)
+    assert hits and all(h.translation == "" and set(h.ranks) <= {"dense", "bm25"} for h in hits)
