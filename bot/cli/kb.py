@@ -83,8 +83,9 @@ def search(
     if explain:
         translated = bool(hits and hits[0].translation)
         if translated:
-            out.print(f"also searched as: {safe(short(hits[0].translation, 200))}")
-        columns = ["dense (rank)", "bm25 (rank)", *(["translated ranks"] * translated),
+            out.print(f"also searched as: {safe(short(hits[0].translation, 200))}\n"
+                      "(transl.: each chunk's rank for it, dense / bm25)")
+        columns = ["dense (rank)", "bm25 (rank)", *(["transl."] * translated),
                    "coverage", "fused", "source", "text"]
         table(f"matches for {query!r}", columns,
               [(f"{h.score:.3f} ({h.dense_rank or '—'})", f"{h.bm25:.2f} ({h.bm25_rank or '—'})",

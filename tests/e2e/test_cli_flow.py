@@ -150,6 +150,25 @@ def test_kb_add_and_search_in_both_languages(box: Sandbox) -> None:
     assert sum(s["chunks"] for s in listed) > 20
 
 
+def test_a_chinese_question_finds_english_material_and_a_glossary_is_checked(
+        box: Sandbox) -> None:
+    corpus = Path(__file__).parents[2] / "bench" / "retrieval" / "corpus"
+    box.json("kb", "add", str(corpus))
+    (box.config.parent / "glossary.csv").write_text("zh,en\n下壶,bottom chamber\n",
+                                                    encoding="utf-8")
+    box.write_config(extra='[knowledge]\nglossary = "glossary.csv"\n')
+    question = "摩卡壶下壶应该放冷水还是热水？"
+    hits = box.json("kb", "search", question, "--explain")
+    [hit] = [h for h in hits if "water that has just boiled" in h["text"]]
+    assert "bottom chamber" in hit["explain"]["translation"]
+    assert hit["explain"]["translated_dense_rank"] or hit["explain"]["translated_bm25_rank"]
+    table = box.cli("kb", "search", question, "--explain").stdout
+    assert "also searched as: mocha pot bottom chamber" in table and "transl." in table
+    (box.config.parent / "glossary.csv").write_text("bottom chamber,下壶\n", encoding="utf-8")
+    broken = box.cli("kb", "search", question, check=False)
+    assert broken.returncode != 0 and "glossary.csv:1" in broken.stderr
+
+
 @pytest.mark.slow
 def test_the_default_bundled_model_runs_the_whole_flow_offline(tmp_path: Path) -> None:
     box = Sandbox(tmp_path, llm_url=None)
