@@ -199,22 +199,28 @@ class Bm25Index:
     def _in_material(self, word: list[list[str]]) -> list[list[str]]:
         return [alt for alt in word if alt and all(t in self._idf for t in alt)]
 
-    def coverage(self, words: Words, chunk_id: str) -> float:
-        """Share of the query's IDF weight whose words occur in the chunk (0 to 1). A word's
-        weight is that of its rarest token; a translated word is found by any of its senses."""
-        position = self._position.get(chunk_id)
-        if position is None or not words:
-            return 0.0
+    def coverage(self, words: Words, chunk_ids: Sequence[str]) -> dict[str, float]:
+        """Each chunk's share of the query's IDF weight whose words occur in it (0 to 1). A
+        word's weight is that of its rarest token; a translated word is found by any sense."""
         # a word the material never uses is the most distinctive of all: its absence counts
         unseen = float(np.log(1 + (len(self.ids) + 0.5) / 0.5))
-        have = self._tokens[position]
-        total = found = 0.0
+        weighed = []
         for word in words:
             known = self._in_material(word)
             weight = max(min(self._idf[t] for t in alt) for alt in known) if known else unseen
-            total += weight
-            found += weight if any(have.issuperset(alt) for alt in known) else 0.0
-        return found / total if total > 0 else 0.0
+            weighed.append((weight, known))
+        total = sum(weight for weight, _ in weighed)
+        result = {}
+        for cid in chunk_ids:
+            position = self._position.get(cid)
+            if position is None or total <= 0:
+                result[cid] = 0.0
+                continue
+            have = self._tokens[position]
+            found = sum(weight for weight, known in weighed
+                        if any(have.issuperset(alt) for alt in known))
+            result[cid] = found / total
+        return result
 
 
 def fuse(rankings: Mapping[str, Sequence[tuple[str, float]]],

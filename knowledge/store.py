@@ -392,8 +392,9 @@ class KnowledgeBase:
                 rankings[f"bm25{suffix}"] = bm25.search(form.text, CANDIDATES)
         candidates = list(dict.fromkeys(cid for r in rankings.values() for cid, _ in r))
         cosines = self._cosines(vectors, candidates)
-        evidence = {cid: {name: Evidence(cosines[cid][name], bm25.coverage(form.words, cid))
-                          for name, form in forms.items()} for cid in candidates}
+        coverage = {name: bm25.coverage(form.words, candidates) for name, form in forms.items()}
+        evidence = {cid: {name: Evidence(cosines[cid][name], coverage[name][cid])
+                          for name in forms} for cid in candidates}
         admitted = [name for name, form in forms.items()
                     if self.gate.admits(bm25.unseen_share(form.words), translated=bool(name))]
         return fuse(rankings, evidence), admitted

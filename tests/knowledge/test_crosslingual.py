@@ -78,10 +78,10 @@ def test_a_translated_word_is_found_by_any_of_its_senses() -> None:
     words = [[["kettle"], ["teapot"]], [["boil"]], [["zzunknown"]]]
     # "kettle" (by its first sense) and "boil" are in the chunk; the unknown word is not, and
     # a word no text uses weighs the most
-    assert 0.3 < index.coverage(words, "kettle") < 0.7
-    assert index.coverage(words[:2], "kettle") == 1.0
+    assert 0.3 < index.coverage(words, ["kettle"])["kettle"] < 0.7
+    assert index.coverage(words[:2], ["kettle", "n1"]) == {"kettle": 1.0, "n1": 0.0}
     assert index.unseen_share(words) == pytest.approx(1 / 3)
-    assert index.coverage(words_of("boil kettle"), "kettle") == 1.0
+    assert index.coverage(words_of("boil kettle"), ["kettle"])["kettle"] == 1.0
 
 
 def test_a_question_is_searched_in_the_other_language_only_if_the_material_uses_it() -> None:
