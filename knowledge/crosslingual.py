@@ -73,11 +73,14 @@ class Lexicon:
                     self._heads.setdefault(meaning, []).append((position, form))
 
     def settle(self) -> None:
-        """Order each English term's Chinese words: those whose first sense it is first."""
+        """Order each English term's Chinese words, those whose first sense it is first, and
+        keep only as many senses and words as a translation uses."""
         for meaning, heads in self._heads.items():
             self.words[meaning] = list(dict.fromkeys(form for _, form in sorted(
-                heads, key=lambda pair: pair[0])))
+                heads, key=lambda pair: pair[0])))[:HEADWORDS]
         self._heads.clear()
+        for senses in self.senses.values():
+            del senses[SENSES:]
 
     def segment(self, run: str) -> Iterator[str]:
         """Greedy longest match: 法压壶最后 -> 法压壶, 最后."""
@@ -92,17 +95,16 @@ class Lexicon:
     def to_english(self, text: str) -> list[list[str]]:
         words: list[list[str]] = []
         for run in CJK_RUN.findall(text):
-            words.extend(self.senses.get(word, [])[:SENSES] for word in self.segment(run)
+            words.extend(self.senses.get(word, []) for word in self.segment(run)
                          if word not in STOPWORDS)
         return words
 
     def to_chinese(self, text: str) -> list[list[str]]:
         tokens = [t for t in LATIN.findall(text.lower()) if t not in STOPWORDS]
         pairs = [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
-        words = [self.words[pair][:HEADWORDS] for pair in pairs if pair in self.words]
+        words = [self.words[pair] for pair in pairs if pair in self.words]
         for token in tokens:
-            words.append([w for form in _singular(token)
-                          for w in self.words.get(form, [])[:HEADWORDS]])
+            words.append([w for form in _singular(token) for w in self.words.get(form, [])])
         return words
 
     def translate(self, text: str, into: str) -> Translation:
