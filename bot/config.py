@@ -86,8 +86,8 @@ class KnowledgeConfig(Section):
     coverage_weight: float | None = Field(None, ge=0, le=1)
     max_unseen: float | None = Field(None, ge=0, le=1.01)
     hybrid: bool = True  # dense + BM25; false: dense only
-    # material in English and Chinese: also search a question translated word by word into the
-    # other language (CC-CEDICT); a glossary CSV of `zh,en` rows adds the words of your trade
+    # a question in English or Chinese is also searched translated word by word (CC-CEDICT) when
+    # 5% of the material is in the other language; a `zh,en` CSV glossary adds your own terms
     cross_language: bool = True
     glossary: Path | None = None
     # lines matching any of these are dropped before chunking (page furniture)

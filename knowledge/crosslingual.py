@@ -24,12 +24,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import structlog
+
 from knowledge.errors import KnowledgeError
 from knowledge.retrieval import CJK_RUN, LATIN, STOPWORDS, Words, tokenize
+
+log = structlog.get_logger()
 
 SENSES = 3  # glosses taken per Chinese word, in dictionary order (the commonest sense first)
 HEADWORDS = 10  # Chinese words taken per English term
 LONGEST = 8  # characters in the longest dictionary word tried when segmenting
+LONGEST_TERM = 3  # words in the longest English term looked up ("medium dark roast")
 ENTRY = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
 # senses that are grammar notes or cross-references, not meanings
 NOT_A_MEANING = re.compile(
@@ -43,6 +48,11 @@ def _clean(sense: str) -> str:
     sense = sense.strip().lower()
     sense = re.sub(r"^(to|a|an|the) ", "", sense)
     return sense.strip(" ;,.")
+
+
+def _key(meaning: str) -> str:
+    """An English sense as the words a question would use: "pour-over" -> "pour over"."""
+    return " ".join(t for t in LATIN.findall(meaning.lower()) if t not in STOPWORDS)
 
 
 def _singular(term: str) -> list[str]:
@@ -62,15 +72,15 @@ class Lexicon:
     def add(self, chinese: Iterable[str], senses: Iterable[str]) -> None:
         """Teach the lexicon a word (its traditional and simplified forms) and its senses,
         after the senses it already knows."""
-        meanings = [s for s in (_clean(s) for s in senses) if s]
-        if not meanings:
-            return
+        meanings = [m for m in (_clean(part) for sense in senses for part in sense.split(";"))
+                    if m]
         for form in dict.fromkeys(chinese):
             known = self.senses.setdefault(form, [])
             known.extend(m for m in meanings if m not in known)
             for position, meaning in enumerate(meanings):
-                if len(meaning.split()) <= 3 and len(form) > 1:
-                    self._heads.setdefault(meaning, []).append((position, form))
+                key = _key(meaning)
+                if key and len(key.split()) <= LONGEST_TERM and len(form) > 1:
+                    self._heads.setdefault(key, []).append((position, form))
 
     def settle(self) -> None:
         """Order each English term's Chinese words, those whose first sense it is first, and
@@ -101,16 +111,25 @@ class Lexicon:
 
     def to_chinese(self, text: str) -> list[list[str]]:
         tokens = [t for t in LATIN.findall(text.lower()) if t not in STOPWORDS]
-        pairs = [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
-        words = [self.words[pair] for pair in pairs if pair in self.words]
+        words = []
+        for size in range(LONGEST_TERM, 1, -1):  # terms of several words: "french press"
+            words += [self.words.get(" ".join(tokens[i:i + size]), [])
+                      for i in range(len(tokens) - size + 1)]
         for token in tokens:
             words.append([w for form in _singular(token) for w in self.words.get(form, [])])
         return words
 
     def translate(self, text: str, into: str) -> Translation:
-        """The query word by word in the other language: `into` is "en" or "zh"."""
-        words = self.to_english(text) if into == "en" else self.to_chinese(text)
-        return Translation([w for w in words if w])
+        """The query word by word in the other language: `into` is "en" or "zh". Words
+        already in that language (a brand in a Chinese question: V60, Gaggia) are kept."""
+        if into == "en":
+            words = self.to_english(text)
+            kept = [t for t in LATIN.findall(text.lower()) if t not in STOPWORDS]
+        else:
+            words = self.to_chinese(text)
+            kept = CJK_RUN.findall(text)
+        translated = [w for w in words if w]
+        return Translation(translated + [[t] for t in kept] if translated else [])
 
 
 @dataclass(frozen=True)
@@ -162,27 +181,36 @@ def read_glossary(lexicon: Lexicon, path: Path) -> int:
         cells = [c.strip() for c in row]
         if not any(cells) or (number == 1 and [c.lower() for c in cells[:2]] == ["zh", "en"]):
             continue
-        if len(cells) < 2 or not CJK_RUN.fullmatch(cells[0]) or not cells[1]:
+        if len(cells) != 2 or not CJK_RUN.fullmatch(cells[0]) or not cells[1]:
             raise KnowledgeError(f"{path}:{number}: a glossary row is a Chinese word, a comma "
-                                 f"and its English, like 手冲,pour-over (got {row!r})")
-        lexicon.add([cells[0]], cells[1:])
+                                 f"and its English, like 手冲,pour-over (got {row!r}); put "
+                                 "several English words in quotes, separated by ;")
+        lexicon.add([cells[0]], [cells[1]])
         added += 1
     return added
 
 
-_loaded: dict[tuple[Path | None, float], Lexicon] = {}
+_loaded: dict[tuple[Path | None, tuple[int, int]], Lexicon] = {}
 _loading = threading.Lock()
 
 
 def lexicon(glossary: Path | None = None) -> Lexicon:
     """The dictionary plus the glossary, read once per process (about a second), and again
-    when the glossary file changes."""
+    when the glossary file changes. If the changed glossary cannot be read (deleted, or saved
+    half-way), the last good one stays in use and the problem is logged."""
     with _loading:
         key = (glossary, _modified(glossary))
         if key not in _loaded:
             built = Lexicon()
-            if glossary is not None:  # first, so that its senses come first
-                read_glossary(built, glossary)
+            try:
+                if glossary is not None:  # first, so that its senses come first
+                    read_glossary(built, glossary)
+            except KnowledgeError as exc:
+                previous = [v for (path, _), v in _loaded.items() if path == glossary]
+                if not previous:
+                    raise
+                log.warning("glossary not reloaded", reason=str(exc))
+                return previous[0]
             read_cedict(built)
             built.settle()
             _loaded.clear()  # one dictionary in memory at a time
@@ -190,8 +218,9 @@ def lexicon(glossary: Path | None = None) -> Lexicon:
         return _loaded[key]
 
 
-def _modified(path: Path | None) -> float:
+def _modified(path: Path | None) -> tuple[int, int]:
     try:
-        return path.stat().st_mtime if path is not None else 0.0
+        stat = path.stat() if path is not None else None
     except OSError:
-        return -1.0  # read_glossary says what is wrong with it
+        return (-1, -1)  # read_glossary says what is wrong with it
+    return (stat.st_mtime_ns, stat.st_size) if stat is not None else (0, 0)

@@ -24,7 +24,18 @@ STOPWORDS = frozenset(
     "的 了 是 我 你 吗 呢 在 和 也 都 就 吧 啊".split()
 )
 KNOWN_TERMS = 50  # distinct terms in a script before the material counts as using it
+OTHER_LANGUAGE_SHARE = 0.05  # share of chunks in the other language before it is searched
 RRF_K = 60  # the usual constant: ranks beyond a few dozen contribute little
+
+
+def script(text: str) -> str | None:
+    """"zh" for mostly Chinese text, "en" for mostly Latin, None for neither. A Chinese question
+    may name a Latin brand or model (Gaggia, V60), so a character counts as three letters."""
+    cjk = sum(len(run) for run in CJK_RUN.findall(text))
+    latin = sum(len(word) for word in LATIN.findall(text.lower()))
+    if cjk == latin == 0:
+        return None
+    return "zh" if cjk >= latin / 3 else "en"
 
 
 def tokenize(text: str) -> list[str]:
@@ -101,11 +112,12 @@ class Gate:
     only in scripts the material uses: a question about things the creator never wrote about
     should be answered without borrowed facts.
 
-    A translated question is held to a stricter share, `max_unseen_translated`: a dictionary
-    brings every sense of a word, so some sense of a topical word is found far more easily than
-    the word itself would be, and the unseen words are the best sign left that the material does
-    not answer it (bench/retrieval: 8 of 8 answerable cross-language questions found in the top
-    3 have at most a third unseen; the unanswerable ones that translation reaches, half or more).
+    A translated question is admitted or not on its own, so its translation can bring context
+    to a question whose own words the material does not use. It is held to a stricter share,
+    `max_unseen_translated`: a dictionary brings several senses of every word, so a question the
+    material does not answer still finds some of them, and the unseen words are the best sign
+    left. The share was chosen on bench/retrieval's original questions, where it keeps translation
+    from giving context to any unanswerable question that went without it before.
     """
 
     min_score: float
@@ -134,6 +146,7 @@ class Bm25Index:
         self._idf: dict[str, float] = {}
         self._tokens: list[set[str]] = []
         self._cjk_terms = self._latin_terms = 0
+        self._chinese_chunks = 0
 
     def build(self, generation: object, ids: Sequence[str], texts: Sequence[str]) -> None:
         import bm25s
@@ -150,6 +163,7 @@ class Bm25Index:
             self._idf = self._inverse_frequencies(self._tokens)
             self._cjk_terms = sum(1 for t in self._idf if CJK_RUN.match(t))
             self._latin_terms = len(self._idf) - self._cjk_terms
+            self._chinese_chunks = sum(1 for t in texts if script(t) == "zh")
             self.generation = generation
 
     @staticmethod
@@ -175,15 +189,19 @@ class Bm25Index:
                 if s > 0]
 
     def other_language(self, query: str) -> str | None:
-        """"en" or "zh" when the query is in one script and the material also uses the other
-        (so a passage in that language may answer it); None otherwise."""
-        cjk = sum(len(run) for run in CJK_RUN.findall(query))
-        latin = sum(len(word) for word in LATIN.findall(query.lower()))
-        if cjk == latin == 0:
+        """"en" or "zh" when the query is in one language and a real part of the material is
+        in the other (so a passage there may answer it); None otherwise. English material with
+        a Chinese question counts; English material with one Chinese notice and an English
+        question does not."""
+        asked = script(query)
+        if asked is None or not self.ids:
             return None
-        if cjk >= latin / 3:  # a Chinese question may name a Latin brand or model: Gaggia, V60
-            return "en" if self._latin_terms >= KNOWN_TERMS else None
-        return "zh" if self._cjk_terms >= KNOWN_TERMS else None
+        into = "en" if asked == "zh" else "zh"
+        chunks = self._chinese_chunks if into == "zh" else len(self.ids) - self._chinese_chunks
+        terms = self._cjk_terms if into == "zh" else self._latin_terms
+        if terms < KNOWN_TERMS or chunks < OTHER_LANGUAGE_SHARE * len(self.ids):
+            return None
+        return into
 
     def unseen_share(self, words: Words) -> float:
         """Share of the query's words the material never uses, in scripts it does use."""
@@ -200,15 +218,18 @@ class Bm25Index:
         return [alt for alt in word if alt and all(t in self._idf for t in alt)]
 
     def coverage(self, words: Words, chunk_ids: Sequence[str]) -> dict[str, float]:
-        """Each chunk's share of the query's IDF weight whose words occur in it (0 to 1). A
-        word's weight is that of its rarest token; a translated word is found by any sense."""
+        """Each chunk's share of the query's IDF weight whose words occur in it (0 to 1).
+
+        A word weighs as much as its most distinctive alternative the material uses (an
+        alternative, as much as its rarest token), or the most of all if the material uses none.
+        A chunk is credited with the weight of the best alternative it contains: a translated
+        word found only by a common sense counts for little."""
         # a word the material never uses is the most distinctive of all: its absence counts
         unseen = float(np.log(1 + (len(self.ids) + 0.5) / 0.5))
         weighed = []
         for word in words:
-            known = self._in_material(word)
-            weight = max(min(self._idf[t] for t in alt) for alt in known) if known else unseen
-            weighed.append((weight, known))
+            known = [(set(alt), max(self._idf[t] for t in alt)) for alt in self._in_material(word)]
+            weighed.append((max((w for _, w in known), default=unseen), known))
         total = sum(weight for weight, _ in weighed)
         result = {}
         for cid in chunk_ids:
@@ -217,8 +238,8 @@ class Bm25Index:
                 result[cid] = 0.0
                 continue
             have = self._tokens[position]
-            found = sum(weight for weight, known in weighed
-                        if any(have.issuperset(alt) for alt in known))
+            found = sum(max((w for alt, w in known if alt <= have), default=0.0)
+                        for _, known in weighed)
             result[cid] = found / total
         return result
 

@@ -37,24 +37,40 @@ def test_the_dictionary_translates_both_ways() -> None:
     chinese = lexicon.translate("Where did you buy that apron?", "zh")
     assert any("围裙" in senses for senses in chinese.words)
     assert lexicon.translate("the of and", "zh").words == []  # only stopwords: nothing to search
+    # terms of several words, and names already in the other script, are kept whole
+    assert any("法式滤压壶" in w or "法压壶" in w
+               for w in lexicon.translate("french press ratio", "zh").words)
+    assert ["v60"] in lexicon.translate("V60 的滤纸要先冲一下吗？", "en").words
+    assert ["桂花"] in lexicon.translate("How do I make the 桂花 syrup?", "zh").words
 
 
 def test_a_glossary_adds_the_words_of_the_trade_ahead_of_the_dictionary(tmp_path: Path) -> None:
     glossary = tmp_path / "glossary.csv"
-    glossary.write_text("zh,en\n手冲,pour-over\n\n深烘,dark roast\n", encoding="utf-8")
+    glossary.write_text('zh,en\n手冲,pour-over\n\n深烘,"dark roast; dark"\n'
+                        "中深烘,medium dark roast\n", encoding="utf-8")
     assert crosslingual.lexicon().translate("手冲", "en").words != [["pour-over"]]
     lexicon = crosslingual.lexicon(glossary)
     assert lexicon.translate("手冲", "en").words == [["pour-over"]]
+    assert lexicon.translate("pour-over", "zh").words[0][0] == "手冲"
+    assert lexicon.translate("a pour over", "zh").words[0][0] == "手冲"
     assert lexicon.translate("dark roast", "zh").words[0][0] == "深烘"
-    assert lexicon.translate("深烘", "en").text == "dark roast"
+    assert lexicon.translate("medium dark roast", "zh").words[0] == ["中深烘"]
+    assert lexicon.translate("深烘", "en").words == [["dark roast", "dark"]]
     glossary.write_text("zh,en\n手冲,hand pour\n", encoding="utf-8")  # edited: read again
     os.utime(glossary, (time.time() + 5, time.time() + 5))
+    assert crosslingual.lexicon(glossary).translate("手冲", "en").words == [["hand pour"]]
+    # saved half-way, then deleted: the last good glossary stays in use
+    glossary.write_text("zh,en\n下壶\n", encoding="utf-8")
+    os.utime(glossary, (time.time() + 10, time.time() + 10))
+    assert crosslingual.lexicon(glossary).translate("手冲", "en").words == [["hand pour"]]
+    glossary.unlink()
     assert crosslingual.lexicon(glossary).translate("手冲", "en").words == [["hand pour"]]
 
 
 @pytest.mark.parametrize(("content", "message"), [
     ("zh,en\n手冲,pour-over\npour-over,手冲\n", "glossary.csv:3"),
     ("手冲\n", "glossary.csv:1"),
+    ("zh,en\n手冲,pour-over,notes on our house style\n", "glossary.csv:2"),
 ])
 def test_a_bad_glossary_row_names_its_line(tmp_path: Path, content: str, message: str) -> None:
     glossary = tmp_path / "glossary.csv"
@@ -80,6 +96,9 @@ def test_a_translated_word_is_found_by_any_of_its_senses() -> None:
     # a word no text uses weighs the most
     assert 0.3 < index.coverage(words, ["kettle"])["kettle"] < 0.7
     assert index.coverage(words[:2], ["kettle", "n1"]) == {"kettle": 1.0, "n1": 0.0}
+    # found only by a common sense ("note", in every chunk), a rare word counts for little
+    rare = [[["boil"], ["note"]]]
+    assert index.coverage(rare, ["n1"])["n1"] < 0.1 < index.coverage(rare, ["kettle"])["kettle"]
     assert index.unseen_share(words) == pytest.approx(1 / 3)
     assert index.coverage(words_of("boil kettle"), ["kettle"])["kettle"] == 1.0
 
@@ -96,6 +115,12 @@ def test_a_question_is_searched_in_the_other_language_only_if_the_material_uses_
     assert chinese.other_language("How hot is the water for your AeroPress?") == "zh"
     assert chinese.other_language("蒸馏水可以冲咖啡吗") is None
     assert Bm25Index().other_language("蒸馏水") is None  # nothing in the material yet
+    # English material with one Chinese notice: English questions are not translated
+    lopsided = Bm25Index()
+    notice = "".join(chr(0x4E00 + i) for i in range(120))
+    lopsided.build(1, [f"n{n}" for n in range(201)],
+                   [f"word{n} coffee" for n in range(200)] + [notice])
+    assert lopsided.other_language("How long should I rest beans?") is None
 
 
 @pytest.mark.parametrize(("question", "answer"), [
@@ -145,7 +170,14 @@ def test_a_question_the_material_cannot_answer_still_gets_no_context(
 def test_a_question_in_the_materials_only_language_is_searched_as_before(
         tmp_path: Path) -> None:
     kb = KnowledgeBase(open_client(path=tmp_path), E5Embedder())
+    for n in range(12):
+        kb.add(Document(f"day{n}.md", f"Brew day {n}: the grinder at setting {n + 10}, water "
+                                      f"at {88 + n % 6}°C, a bloom of {30 + n} seconds."))
     kb.add(Document("water.md", "Distilled water makes coffee taste hollow and sour, so I add "
                                 "minerals back with a little Epsom salt and baking soda."))
-    hits = kb.search("Can I brew with distilled water?", k=3, min_score=-1)
-    assert hits and all(h.translation == "" and set(h.ranks) <= {"dense", "bm25"} for h in hits)
+    question = "Can I brew with distilled water?"
+    before = kb.search(question, k=3)
+    kb.cross_language = False
+    assert kb.search(question, k=3) == before
+    assert before and before[0].source == "water.md" and before[0].translation == ""
+    assert all(set(h.ranks) <= {"dense", "bm25"} for h in before)
