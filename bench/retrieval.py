@@ -118,8 +118,16 @@ def cross_language(q: dict[str, str | None]) -> bool:
 
 
 def pad(kb: KnowledgeBase, total: int, rng: random.Random) -> None:
-    """Fill the collection up to `total` chunks with random vectors and text."""
+    """Fill the collection up to `total` chunks with random vectors and text, two in five of
+    them Chinese (as in the corpus), so that questions in both languages are translated."""
     words = [f"w{n}" for n in range(20_000)] + ["coffee", "grinder", "water", "milk", "咖啡"]
+    characters = [chr(c) for c in range(0x4E00, 0x4E00 + 3_000)]
+
+    def text(i: int) -> str:
+        if i % 5 < 2:
+            return "".join(rng.choices(characters, k=120))
+        return " ".join(rng.choices(words, k=60))
+
     missing = total - kb.count()
     collection = kb._collection
     for start in range(0, missing, 5_000):
@@ -129,7 +137,7 @@ def pad(kb: KnowledgeBase, total: int, rng: random.Random) -> None:
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         collection.upsert(
             ids=[f"pad-{total}-{start + i}" for i in range(n)], embeddings=vectors,
-            documents=[" ".join(rng.choices(words, k=60)) for _ in range(n)],
+            documents=[text(i) for i in range(n)],
             metadatas=[{"source": "padding", "index": start + i} for i in range(n)])
     kb._bump()
 
