@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.errors import ModelError, NotFound, ReplybotError
+from bot.llm import openai_client
 from bot.store import ModelView, Store
 
 ACTIVE_MODEL = "active_model"
@@ -47,8 +48,7 @@ class FineTuner:
         self.store = store
         llm = settings.llm
         base_url, key = settings.endpoint(settings.finetune.base_url, settings.finetune.api_key)
-        self.client = openai.OpenAI(base_url=base_url, api_key=key or "not-needed",
-                                    timeout=llm.timeout_s, max_retries=llm.max_retries)
+        self.client = openai_client(base_url, key, llm.timeout_s, llm.max_retries)
         self._seen: dict[str, set[str]] = {}
 
     def _call(self, what: str, action: Callable[[], Any]) -> Any:

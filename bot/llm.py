@@ -37,6 +37,16 @@ class ChatModel(Protocol):
     def complete(self, messages: list[Message], max_tokens: int) -> Completion: ...
 
 
+def openai_client(base_url: str | None, api_key: str | None, timeout_s: float,
+                  max_retries: int) -> Any:
+    """An `openai.OpenAI` client. A local server (vLLM, Ollama) needs no key, but the client
+    insists on one."""
+    import openai
+
+    return openai.OpenAI(base_url=base_url, api_key=api_key or "not-needed", timeout=timeout_s,
+                         max_retries=max_retries)
+
+
 class OpenAIChat:
     """Any OpenAI-compatible chat endpoint through the official `openai` client."""
 
@@ -46,9 +56,8 @@ class OpenAIChat:
         self._openai = openai
         self.model_id = model or config.model
         self.temperature = config.temperature
-        key = config.api_key.get_secret_value() if config.api_key else "not-needed"
-        self.client = openai.OpenAI(base_url=config.base_url, api_key=key,
-                                    timeout=config.timeout_s, max_retries=config.max_retries)
+        key = config.api_key.get_secret_value() if config.api_key else None
+        self.client = openai_client(config.base_url, key, config.timeout_s, config.max_retries)
 
     def complete(self, messages: list[Message], max_tokens: int) -> Completion:
         try:
@@ -145,8 +154,7 @@ class OpenAIModeration:
 
         self._openai = openai
         self.model_id = model
-        self.client = openai.OpenAI(base_url=base_url, api_key=api_key or "not-needed",
-                                    timeout=timeout_s, max_retries=max_retries)
+        self.client = openai_client(base_url, api_key, timeout_s, max_retries)
 
     def moderate(self, text: str) -> Moderation:
         try:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.errors import ModelError
+from bot.llm import openai_client
 
 CLAIMS = {
     "name": "claims",
@@ -44,8 +45,7 @@ class Judge:
 
         self._openai = openai
         self.model = model
-        self.client = openai.OpenAI(base_url=base_url, api_key=api_key or "not-needed",
-                                    timeout=timeout_s, max_retries=max_retries)
+        self.client = openai_client(base_url, api_key, timeout_s, max_retries)
 
     def ask(self, schema: dict[str, Any], system: str, user: str) -> dict[str, Any]:
         request: dict[str, Any] = {
