@@ -168,7 +168,7 @@ def read_cedict(lexicon: Lexicon) -> None:
                         [s for s in senses.split("/") if s and not NOT_A_MEANING.match(s)])
 
 
-def read_glossary(lexicon: Lexicon, path: Path) -> int:
+def read_glossary(lexicon: Lexicon, path: Path) -> None:
     """Add a creator's glossary: a CSV of `zh,en` rows (a header row is allowed)."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -176,7 +176,6 @@ def read_glossary(lexicon: Lexicon, path: Path) -> int:
     except OSError as exc:
         raise KnowledgeError(f"cannot read the glossary {path}: {exc.strerror}; fix or unset "
                              "[knowledge] glossary") from exc
-    added = 0
     for number, row in enumerate(rows, start=1):
         cells = [c.strip() for c in row]
         if not any(cells) or (number == 1 and [c.lower() for c in cells[:2]] == ["zh", "en"]):
@@ -186,8 +185,6 @@ def read_glossary(lexicon: Lexicon, path: Path) -> int:
                                  f"and its English, like 手冲,pour-over (got {row!r}); put "
                                  "several English words in quotes, separated by ;")
         lexicon.add([cells[0]], [cells[1]])
-        added += 1
-    return added
 
 
 _loaded: dict[tuple[Path | None, tuple[int, int]], Lexicon] = {}

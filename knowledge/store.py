@@ -385,13 +385,15 @@ class KnowledgeBase:
         n = min(CANDIDATES, len(bm25.ids))
         vectors = {name: self.embedder.query(form.gist) for name, form in forms.items()}
         rankings: dict[str, list[tuple[str, float]]] = {}
+        ranked: dict[str, dict[str, float]] = {}  # each form's dense cosines, as ranked
         for name, form in forms.items():
             suffix = f"_{name}" if name else ""
             rankings[f"dense{suffix}"] = self._dense(vectors[name], n)
+            ranked[name] = dict(rankings[f"dense{suffix}"])
             if hybrid:
                 rankings[f"bm25{suffix}"] = bm25.search(form.text, CANDIDATES)
         candidates = list(dict.fromkeys(cid for r in rankings.values() for cid, _ in r))
-        cosines = self._cosines(vectors, candidates)
+        cosines = self._cosines(vectors, candidates, ranked)
         coverage = {name: bm25.coverage(form.words, candidates) for name, form in forms.items()}
         evidence = {cid: {name: Evidence(cosines[cid][name], coverage[name][cid])
                           for name in forms} for cid in candidates}
@@ -405,19 +407,25 @@ class KnowledgeBase:
         return [(cid, round(1.0 - float(dist), 4))
                 for cid, dist in zip(result["ids"][0], result["distances"][0], strict=True)]
 
-    def _cosines(self, vectors: dict[str, np.ndarray], ids: list[str]
-                 ) -> dict[str, dict[str, float]]:
-        """Each chunk's cosine similarity to each query vector, by name."""
-        if not ids:
-            return {}
-        stored = self._collection.get(ids=ids, include=["embeddings"])
+    def _cosines(self, vectors: dict[str, np.ndarray], ids: list[str],
+                 known: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        """Each chunk's cosine similarity to each query vector, by name. `known` holds those
+        the dense rankings already gave; only chunks missing one are fetched."""
+        result = {cid: {name: known[name][cid] for name in vectors if cid in known[name]}
+                  for cid in ids}
+        missing = [cid for cid in ids if len(result[cid]) < len(vectors)]
+        if not missing:
+            return result
+        stored = self._collection.get(ids=missing, include=["embeddings"])
         matrix = np.asarray(stored["embeddings"], dtype=np.float32)
         queries = np.stack(list(vectors.values()))
         norms = (np.linalg.norm(matrix, axis=1)[:, None]
                  * np.linalg.norm(queries, axis=1)[None, :])
         sims = matrix @ queries.T / np.where(norms == 0, 1, norms)
-        return {cid: {name: round(float(v), 4) for name, v in zip(vectors, row, strict=True)}
-                for cid, row in zip(stored["ids"], sims, strict=True)}
+        for cid, row in zip(stored["ids"], sims, strict=True):
+            for name, value in zip(vectors, row, strict=True):
+                result[cid].setdefault(name, round(float(value), 4))
+        return result
 
     def _hits(self, passing: list[Scored], video_id: str | None, k: int,
               translation: str) -> list[Hit]:
