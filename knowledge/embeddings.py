@@ -25,6 +25,10 @@ class Embedder(Protocol):
 
     def query(self, text: str) -> np.ndarray: ...
 
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Several queries at once: one model call (or request) rather than one each."""
+        ...
+
     def count_tokens(self, text: str) -> int: ...
 
 
@@ -138,6 +142,9 @@ class OpenAIEmbedder:
     def query(self, text: str) -> np.ndarray:
         return self._embed([text])[0]
 
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embed(texts)
+
     def count_tokens(self, text: str) -> int:
         return self._counter.count_tokens(text)
 
@@ -167,6 +174,9 @@ class SentenceTransformerEmbedder:
 
     def query(self, text: str) -> np.ndarray:
         return self.passages([text])[0]
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.passages(texts)
 
     def count_tokens(self, text: str) -> int:
         return len(self.model.tokenizer.tokenize(text))

@@ -383,13 +383,17 @@ class KnowledgeBase:
         """Every candidate of every form's rankings with its evidence, best fused first; and
         the forms the gate admits."""
         n = min(CANDIDATES, len(bm25.ids))
-        vectors = {name: self.embedder.query(form.gist) for name, form in forms.items()}
+        # every form in one model call and one nearest-neighbour query: a translated search
+        # then costs little more than one in a single language
+        vectors = dict(zip(forms, self.embedder.queries([f.gist for f in forms.values()]),
+                           strict=True))
+        dense = dict(zip(forms, self._dense(list(vectors.values()), n), strict=True))
         rankings: dict[str, list[tuple[str, float]]] = {}
         ranked: dict[str, dict[str, float]] = {}  # each form's dense cosines, as ranked
         for name, form in forms.items():
             suffix = f"_{name}" if name else ""
-            rankings[f"dense{suffix}"] = self._dense(vectors[name], n)
-            ranked[name] = dict(rankings[f"dense{suffix}"])
+            rankings[f"dense{suffix}"] = dense[name]
+            ranked[name] = dict(dense[name])
             if hybrid:
                 rankings[f"bm25{suffix}"] = bm25.search(form.text, CANDIDATES)
         candidates = list(dict.fromkeys(cid for r in rankings.values() for cid, _ in r))
@@ -401,11 +405,12 @@ class KnowledgeBase:
                     if self.gate.admits(bm25.unseen_share(form.words), translated=bool(name))]
         return fuse(rankings, evidence), admitted
 
-    def _dense(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
-        result = self._collection.query(query_embeddings=[vector], n_results=n, include=[
-            "distances"])
-        return [(cid, round(1.0 - float(dist), 4))
-                for cid, dist in zip(result["ids"][0], result["distances"][0], strict=True)]
+    def _dense(self, vectors: list[np.ndarray], n: int) -> list[list[tuple[str, float]]]:
+        """The `n` nearest chunks to each vector, with their cosine similarities."""
+        result = self._collection.query(query_embeddings=vectors, n_results=n,
+                                        include=["distances"])
+        return [[(cid, round(1.0 - float(dist), 4)) for cid, dist in zip(ids, dists, strict=True)]
+                for ids, dists in zip(result["ids"], result["distances"], strict=True)]
 
     def _cosines(self, vectors: dict[str, np.ndarray], ids: list[str],
                  known: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
