@@ -355,8 +355,9 @@ class KnowledgeBase:
         """The best `k` chunks that pass the gate; the commented video's come first.
 
         When the material is also in the query's other language, the query is searched
-        translated word by word too (knowledge.crosslingual), and the rankings of both forms
-        are fused. `min_score` overrides the gate with a plain dense floor (for exploring).
+        translated word by word too (knowledge.crosslingual, `translated`), and the rankings of
+        both forms are fused. `min_score` overrides the gate with a plain dense floor (for
+        exploring).
         """
         if not query.strip():
             return []
@@ -364,19 +365,32 @@ class KnowledgeBase:
         if not bm25.ids:
             return []
         forms = {"": Form(query, query, words_of(query))}
-        into = bm25.other_language(query) if self.cross_language else None
-        if into:
-            translation = crosslingual.lexicon(self.glossary).translate(query, into)
-            if translation.words:
-                forms["translated"] = Form(translation.text, translation.gist(),
-                                           translation.terms())
+        translated = self.translated(query, exploring=min_score is not None)
+        if translated is not None:
+            forms["translated"] = translated
         scored, admitted = self._score(bm25, forms, hybrid)
         if min_score is not None:
             passing = [s for s in scored if s.dense >= min_score]
         else:
             passing = [s for s in scored if self.gate.passes(s, admitted)]
-        translated = forms["translated"].text if "translated" in forms else ""
-        return self._hits(passing, video_id, k, translated)
+        return self._hits(passing, video_id, k, translated.text if translated else "")
+
+    def translated(self, query: str, exploring: bool = False) -> Form | None:
+        """The query in the material's other language, if it is to be searched so.
+
+        A translation the gate would not admit (its words mostly missing from the material:
+        the wrong senses) could bring no context, only reorder what the question as asked
+        brought, at the cost of a second embedding: it is searched only when `exploring`."""
+        bm25 = self._fresh_bm25()
+        into = bm25.other_language(query) if self.cross_language else None
+        if not into:
+            return None
+        translation = crosslingual.lexicon(self.glossary).translate(query, into)
+        terms = translation.terms()
+        if not terms or not (exploring or self.gate.admits(bm25.unseen_share(terms),
+                                                           translated=True)):
+            return None
+        return Form(translation.text, translation.gist(), terms)
 
     def _score(self, bm25: Bm25Index, forms: dict[str, Form], hybrid: bool
                ) -> tuple[list[Scored], list[str]]:

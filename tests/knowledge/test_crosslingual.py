@@ -167,6 +167,20 @@ def test_a_question_the_material_cannot_answer_still_gets_no_context(
         bilingual.gate = strict
 
 
+def test_a_translation_the_gate_would_not_admit_is_searched_only_when_exploring(
+        bilingual: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    question = "Can you share your espresso martini recipe?"
+    embedded: list[list[str]] = []
+    queries = bilingual.embedder.queries
+    monkeypatch.setattr(bilingual.embedder, "queries",
+                        lambda texts: embedded.append(list(texts)) or queries(texts))
+    assert bilingual.search(question, k=3) == []
+    assert embedded == [[question]]  # one embedding: the question as asked
+    explored = bilingual.search(question, k=3, min_score=-1)
+    assert len(embedded[-1]) == 2 and explored[0].translation
+    assert any(set(h.ranks) & {"dense_translated", "bm25_translated"} for h in explored)
+
+
 def test_a_question_in_the_materials_only_language_is_searched_as_before(
         tmp_path: Path) -> None:
     kb = KnowledgeBase(open_client(path=tmp_path), E5Embedder())
