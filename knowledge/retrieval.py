@@ -62,7 +62,7 @@ def words_of(query: str) -> Words:
 class Evidence:
     """How well a chunk matches one form of the query (as asked, or translated)."""
 
-    dense: float  # cosine similarity
+    dense: float | None  # cosine similarity; None when it could not reach the gate (not fetched)
     coverage: float  # share of the query's word weight the chunk contains
 
 
@@ -91,7 +91,7 @@ class Scored(Ranked):
 
     @property
     def dense(self) -> float:
-        return max(e.dense for e in self.evidence.values())
+        return max((e.dense for e in self.evidence.values() if e.dense is not None), default=0.0)
 
     @property
     def coverage(self) -> float:
@@ -127,8 +127,11 @@ class Gate:
 
     def passes(self, scored: Scored, forms: Sequence[str] = ("",)) -> bool:
         """Whether the chunk's evidence for any of the admitted `forms` reaches the floor."""
-        return any(e.dense + self.coverage_weight * e.coverage >= self.min_score
+        return any(e.dense is not None and self.reaches(e.dense, e.coverage)
                    for form, e in scored.evidence.items() if form in forms)
+
+    def reaches(self, dense: float, coverage: float) -> bool:
+        return dense + self.coverage_weight * coverage >= self.min_score
 
     def admits(self, unseen_share: float, translated: bool = False) -> bool:
         return unseen_share < (self.max_unseen_translated if translated else self.max_unseen)

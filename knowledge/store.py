@@ -11,7 +11,7 @@ import hashlib
 import os
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -365,23 +365,24 @@ class KnowledgeBase:
         if not bm25.ids:
             return []
         forms = {"": Form(query, query, words_of(query))}
-        translated = self.translated(query, exploring=min_score is not None)
+        translated = self.translated(query, exploring=min_score is not None, bm25=bm25)
         if translated is not None:
             forms["translated"] = translated
-        scored, admitted = self._score(bm25, forms, hybrid)
+        scored, admitted = self._score(bm25, forms, hybrid, exploring=min_score is not None)
         if min_score is not None:
             passing = [s for s in scored if s.dense >= min_score]
         else:
             passing = [s for s in scored if self.gate.passes(s, admitted)]
         return self._hits(passing, video_id, k, translated.text if translated else "")
 
-    def translated(self, query: str, exploring: bool = False) -> Form | None:
+    def translated(self, query: str, exploring: bool = False, bm25: Bm25Index | None = None
+                   ) -> Form | None:
         """The query in the material's other language, if it is to be searched so.
 
         A translation the gate would not admit (its words mostly missing from the material:
         the wrong senses) could bring no context, only reorder what the question as asked
         brought, at the cost of a second embedding: it is searched only when `exploring`."""
-        bm25 = self._fresh_bm25()
+        bm25 = bm25 or self._fresh_bm25()
         into = bm25.other_language(query) if self.cross_language else None
         if not into:
             return None
@@ -392,10 +393,16 @@ class KnowledgeBase:
             return None
         return Form(translation.text, translation.gist(), terms)
 
-    def _score(self, bm25: Bm25Index, forms: dict[str, Form], hybrid: bool
+    def _score(self, bm25: Bm25Index, forms: dict[str, Form], hybrid: bool, exploring: bool
                ) -> tuple[list[Scored], list[str]]:
         """Every candidate of every form's rankings with its evidence, best fused first; and
-        the forms the gate admits."""
+        the forms the gate admits.
+
+        A chunk outside a form's nearest `n` is no closer to it than the `n`th (as far as the
+        index's approximate search can tell): when even that cosine, with the chunk's share of
+        the words, could not reach the gate's floor, the chunk cannot pass by that form, and
+        its cosine is not fetched (unless `exploring`, which shows every cosine). Most searches
+        then fetch no stored embedding at all."""
         n = min(CANDIDATES, len(bm25.ids))
         # every form in one model call and one nearest-neighbour query: a translated search
         # then costs little more than one in a single language
@@ -411,12 +418,19 @@ class KnowledgeBase:
             if hybrid:
                 rankings[f"bm25{suffix}"] = bm25.search(form.text, CANDIDATES)
         candidates = list(dict.fromkeys(cid for r in rankings.values() for cid, _ in r))
-        cosines = self._cosines(vectors, candidates, ranked)
         coverage = {name: bm25.coverage(form.words, candidates) for name, form in forms.items()}
-        evidence = {cid: {name: Evidence(cosines[cid][name], coverage[name][cid])
-                          for name in forms} for cid in candidates}
         admitted = [name for name, form in forms.items()
                     if self.gate.admits(bm25.unseen_share(form.words), translated=bool(name))]
+        nearest = {name: min((cosine for _, cosine in dense[name]), default=-1.0)
+                   for name in forms}
+
+        def wanted(cid: str, name: str) -> bool:
+            return exploring or (name in admitted
+                                 and self.gate.reaches(nearest[name], coverage[name][cid]))
+
+        cosines = self._cosines(vectors, candidates, ranked, wanted)
+        evidence = {cid: {name: Evidence(cosines[cid].get(name), coverage[name][cid])
+                          for name in forms} for cid in candidates}
         return fuse(rankings, evidence), admitted
 
     def _dense(self, vectors: list[np.ndarray], n: int) -> list[list[tuple[str, float]]]:
@@ -427,12 +441,14 @@ class KnowledgeBase:
                 for ids, dists in zip(result["ids"], result["distances"], strict=True)]
 
     def _cosines(self, vectors: dict[str, np.ndarray], ids: list[str],
-                 known: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
-        """Each chunk's cosine similarity to each query vector, by name. `known` holds those
-        the dense rankings already gave; only chunks missing one are fetched."""
+                 known: dict[str, dict[str, float]], wanted: Callable[[str, str], bool]
+                 ) -> dict[str, dict[str, float]]:
+        """Each chunk's cosine similarity to the query vectors, by name: those the dense
+        rankings gave (`known`), and those `wanted`, from the stored embeddings."""
         result = {cid: {name: known[name][cid] for name in vectors if cid in known[name]}
                   for cid in ids}
-        missing = [cid for cid in ids if len(result[cid]) < len(vectors)]
+        missing = [cid for cid in ids
+                   if any(name not in result[cid] and wanted(cid, name) for name in vectors)]
         if not missing:
             return result
         stored = self._collection.get(ids=missing, include=["embeddings"])

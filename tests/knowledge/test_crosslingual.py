@@ -195,3 +195,29 @@ def test_a_question_in_the_materials_only_language_is_searched_as_before(
     assert kb.search(question, k=3) == before
     assert before and before[0].source == "water.md" and before[0].translation == ""
     assert all(set(h.ranks) <= {"dense", "bm25"} for h in before)
+
+
+def test_the_gate_gets_the_same_answers_without_fetching_cosines_that_cannot_pass(
+        bilingual: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    questions = ["摩卡壶下壶应该放冷水还是热水？", "How long should beans rest after roasting?",
+                 "Where did you buy the apron you wear in the videos?", "你有抖音账号吗？",
+                 "What grinder do you take when you travel?", "拿铁里的燕麦奶用哪个牌子？"]
+    pruned = [[h.chunk_id for h in bilingual.search(q, k=5)] for q in questions]
+    assert any(pruned) and not all(pruned)  # some get context, some none
+    fetched: list[int] = []
+    get = bilingual._collection.get
+
+    def counting_get(*args: object, **kwargs: object) -> object:
+        if "embeddings" in kwargs.get("include", ()):  # type: ignore[operator]
+            fetched.append(len(kwargs["ids"]))  # type: ignore[arg-type]
+        return get(*args, **kwargs)
+
+    monkeypatch.setattr(bilingual._collection, "get", counting_get)
+    assert [[h.chunk_id for h in bilingual.search(q, k=5)] for q in questions] == pruned
+    every = fetched.copy()
+    cosines = KnowledgeBase._cosines
+    monkeypatch.setattr(KnowledgeBase, "_cosines", lambda self, vectors, ids, known, wanted:
+                        cosines(self, vectors, ids, known, lambda cid, name: True))
+    fetched.clear()
+    assert [[h.chunk_id for h in bilingual.search(q, k=5)] for q in questions] == pruned
+    assert sum(every) < sum(fetched) / 2  # most cosines could not have passed: not fetched
