@@ -17,8 +17,8 @@ pushes a same-language answer out of the top 3 (bench/retrieval shows how often)
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
-import itertools
 import re
 import threading
 from collections import Counter
@@ -38,7 +38,7 @@ HEADWORDS = 10  # Chinese words taken per English term
 LONGEST = 8  # characters in the longest dictionary word tried when segmenting
 LONGEST_TERM = 3  # words in the longest English term looked up ("medium dark roast")
 OTHER_FORM_SHARE = 0.1  # how often a character is written so in the other script to count
-FORMS = 8  # forms of a glossary word, in both scripts
+FORMS = 4  # forms of a glossary word, in both scripts
 ENTRY = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
 # senses that are grammar notes or cross-references, not meanings
 NOT_A_MEANING = re.compile(
@@ -185,6 +185,7 @@ def _entries() -> Iterator[tuple[str, str, str]]:
                 yield traditional, simplified, senses
 
 
+@functools.cache
 def _other_script() -> dict[str, list[str]]:
     """Each character's forms in the other script, those that at least a tenth of the words
     writing it use: 冲 is 衝 in most words, 沖 in the one for brewing. (深 is 深 in both, though
@@ -205,9 +206,14 @@ def _other_script() -> dict[str, list[str]]:
 
 
 def _forms(word: str, other: dict[str, list[str]]) -> list[str]:
-    """The word and its forms in the other script (a few at most)."""
-    choices = [[char, *other.get(char, [])] for char in word]
-    return ["".join(chars) for chars in itertools.islice(itertools.product(*choices), FORMS)]
+    """The word, the word with every character in its commonest form in the other script, and
+    that with one character in another of its forms: 手冲, 手衝, 手沖."""
+    converted = [other[c][0] if c in other else c for c in word]
+    forms = [word, "".join(converted)]
+    for i, char in enumerate(word):
+        forms += ["".join([*converted[:i], alt, *converted[i + 1:]])
+                  for alt in other.get(char, [])[1:]]
+    return list(dict.fromkeys(forms))[:FORMS]
 
 
 def read_glossary(path: Path) -> list[tuple[str, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -70,9 +71,12 @@ class E5Embedder:
         """Several texts embedded as queries: the symmetric use, text against text.
 
         A comment is embedded for triage, retrieval and few-shot in turn: the most recent
-        texts are remembered, so each is embedded once."""
+        texts are remembered, so each is embedded once. Texts are folded with NFKC first
+        (full-width ？ and ， as ? and ,), as triage folds them, so that its text and the
+        comment as retrieval searches it are one."""
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
+        texts = [unicodedata.normalize("NFKC", t.strip()) for t in texts]
         model = self._get()
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self._recent))
@@ -143,7 +147,7 @@ class OpenAIEmbedder:
         return self._embed([text])[0]
 
     def queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._embed(texts)
+        return self._embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
 
     def count_tokens(self, text: str) -> int:
         return self._counter.count_tokens(text)
@@ -176,7 +180,7 @@ class SentenceTransformerEmbedder:
         return self.passages([text])[0]
 
     def queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self.passages(texts)
+        return self.passages(texts) if texts else np.zeros((0, 1), dtype=np.float32)
 
     def count_tokens(self, text: str) -> int:
         return len(self.model.tokenizer.tokenize(text))

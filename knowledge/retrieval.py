@@ -189,10 +189,12 @@ class Bm25Index:
         scores = self._retriever.get_scores(known)  # type: ignore[attr-defined]
         # only chunks with a query word can rank: selecting among them, not among every
         # chunk, keeps a search at 100k chunks quick
-        matching = np.flatnonzero(scores)
-        if len(matching) > k:
-            matching = matching[np.argpartition(-scores[matching], k - 1)[:k]]
-        best = matching[np.argsort(-scores[matching], kind="stable")]
+        matching = np.flatnonzero(scores)  # in index order
+        if len(matching) > k:  # the k best; of chunks tied with the k-th, the first indexed
+            kth = np.partition(scores[matching], len(matching) - k)[len(matching) - k]
+            above = matching[scores[matching] > kth]
+            matching = np.concatenate([above, matching[scores[matching] == kth][:k - len(above)]])
+        best = matching[np.lexsort((matching, -scores[matching]))]
         return [(self.ids[int(d)], float(scores[d])) for d in best]
 
     def other_language(self, query: str) -> str | None:

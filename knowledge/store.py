@@ -32,7 +32,9 @@ CANDIDATES = 20  # per ranking, before fusion
 
 @dataclass(frozen=True)
 class Hit(Ranked):
-    """A chunk that matched a query; `score` is its cosine similarity (1 is identical)."""
+    """A chunk that matched a query; `score` is its cosine similarity (1 is identical), the best
+    over the forms of the query. (A gated search skips a form's cosine that could not reach the
+    floor, so `score` may then be lower than that form's; `--min-score` shows every one.)"""
 
     source: str
     text: str
@@ -351,13 +353,15 @@ class KnowledgeBase:
         return self.bm25
 
     def search(self, query: str, k: int = 3, min_score: float | None = None,
-               video_id: str | None = None, hybrid: bool = True) -> list[Hit]:
+               video_id: str | None = None, hybrid: bool = True,
+               explore: bool | None = None) -> list[Hit]:
         """The best `k` chunks that pass the gate; the commented video's come first.
 
         When the material is also in the query's other language, the query is searched
         translated word by word too (knowledge.crosslingual, `translated`), and the rankings of
         both forms are fused. `min_score` overrides the gate with a plain dense floor (for
-        exploring).
+        exploring). `explore` searches every translation and fetches every cosine, as by
+        default when `min_score` is given.
         """
         if not query.strip():
             return []
@@ -365,10 +369,11 @@ class KnowledgeBase:
         if not bm25.ids:
             return []
         forms = {"": Form(query, query, words_of(query))}
-        translated = self.translated(query, exploring=min_score is not None, bm25=bm25)
+        exploring = min_score is not None if explore is None else explore
+        translated = self.translated(query, exploring=exploring, bm25=bm25)
         if translated is not None:
             forms["translated"] = translated
-        scored, admitted = self._score(bm25, forms, hybrid, exploring=min_score is not None)
+        scored, admitted = self._score(bm25, forms, hybrid, exploring=exploring)
         if min_score is not None:
             passing = [s for s in scored if s.dense >= min_score]
         else:
@@ -380,10 +385,13 @@ class KnowledgeBase:
         """The query in the material's other language, if it is to be searched so.
 
         A translation the gate would not admit (its words mostly missing from the material:
-        the wrong senses) could bring no context, only reorder what the question as asked
-        brought, at the cost of a second embedding: it is searched only when `exploring`."""
+        the wrong senses) brings no context by its own evidence: every chunk must then pass by
+        the question as asked. It would still change their order, and cost a second embedding:
+        it is searched only when `exploring`."""
+        if not self.cross_language:
+            return None
         bm25 = bm25 or self._fresh_bm25()
-        into = bm25.other_language(query) if self.cross_language else None
+        into = bm25.other_language(query)
         if not into:
             return None
         translation = crosslingual.lexicon(self.glossary).translate(query, into)

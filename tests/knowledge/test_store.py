@@ -167,3 +167,30 @@ def test_openai_embeddings_and_a_refused_switch_then_rebuild(tmp_path: Path,
     assert hit.source == "a.md" and hit.score > 0.5
     paths = [r["path"] for r in fake_openai.requests]  # type: ignore[attr-defined]
     assert paths and all(p.endswith("/embeddings") for p in paths)
+
+
+def test_bm25_ranks_the_best_chunks_and_breaks_ties_by_order() -> None:
+    from knowledge.retrieval import Bm25Index
+
+    index = Bm25Index()
+    texts = ["tea only"] * 5 + ["kettle descaling"] * 6 + ["kettle descaling citric acid"]
+    index.build(1, [f"c{n}" for n in range(len(texts))], texts)
+    assert index.search("milk", 3) == []  # no chunk has the word
+    top = index.search("citric kettle", 4)
+    assert [cid for cid, _ in top] == ["c11", "c5", "c6", "c7"]  # ties: first indexed first
+    assert top[0][1] > top[1][1] == top[2][1] == top[3][1] > 0
+    assert [cid for cid, _ in index.search("kettle", 20)] == [f"c{n}" for n in range(5, 12)]
+
+
+def test_a_comment_folded_by_triage_and_as_written_is_embedded_once() -> None:
+    embedder = E5Embedder()
+    model = embedder._get()
+    calls: list[list[str]] = []
+    query = model.query
+    model.query = lambda texts: calls.append(list(texts)) or query(texts)
+    try:
+        first = embedder.query("冷萃要泡多久？ ")  # as written: full-width ？
+        again = embedder.query("冷萃要泡多久?")  # as triage folds it (NFKC)
+    finally:
+        model.query = query
+    assert calls == [["冷萃要泡多久?"]] and (first == again).all()
