@@ -63,6 +63,7 @@ class Form:
     text: str  # for BM25
     gist: str  # for the embedder
     words: Words  # for coverage and the gate
+    admitted: bool  # whether the gate lets its evidence count (Gate.admits)
 
 
 @dataclass(frozen=True)
@@ -368,7 +369,8 @@ class KnowledgeBase:
         bm25 = self._fresh_bm25()
         if not bm25.ids:
             return []
-        forms = {"": Form(query, query, words_of(query))}
+        words = words_of(query)
+        forms = {"": Form(query, query, words, self.gate.admits(bm25.unseen_share(words)))}
         exploring = min_score is not None if explore is None else explore
         translated = self.translated(query, exploring=exploring, bm25=bm25)
         if translated is not None:
@@ -396,10 +398,12 @@ class KnowledgeBase:
             return None
         translation = crosslingual.lexicon(self.glossary).translate(query, into)
         terms = translation.terms()
-        if not terms or not (exploring or self.gate.admits(bm25.unseen_share(terms),
-                                                           translated=True)):
+        if not terms:
             return None
-        return Form(translation.text, translation.gist(), terms)
+        admitted = self.gate.admits(bm25.unseen_share(terms), translated=True)
+        if not (exploring or admitted):
+            return None
+        return Form(translation.text, translation.gist(), terms, admitted)
 
     def _score(self, bm25: Bm25Index, forms: dict[str, Form], hybrid: bool, exploring: bool
                ) -> tuple[list[Scored], list[str]]:
@@ -427,8 +431,7 @@ class KnowledgeBase:
                 rankings[f"bm25{suffix}"] = bm25.search(form.text, CANDIDATES)
         candidates = list(dict.fromkeys(cid for r in rankings.values() for cid, _ in r))
         coverage = {name: bm25.coverage(form.words, candidates) for name, form in forms.items()}
-        admitted = [name for name, form in forms.items()
-                    if self.gate.admits(bm25.unseen_share(form.words), translated=bool(name))]
+        admitted = [name for name, form in forms.items() if form.admitted]
         nearest = {name: min((cosine for _, cosine in dense[name]), default=-1.0)
                    for name in forms}
 
