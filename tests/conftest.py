@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.daemon import Daemon
 from bot.store import Store
 from knowledge.embeddings import E5Embedder
+from knowledge.loaders import expand, load
 from knowledge.store import KnowledgeBase, open_client
 from tests.fakes.connector import FakeConnector, RecordingModel
 from tests.fakes.openai_server import FakeOpenAI
@@ -73,6 +74,14 @@ def store(settings: Settings) -> Iterator[Store]:
 @pytest.fixture
 def kb(tmp_path: Path, embedder: E5Embedder) -> KnowledgeBase:
     return KnowledgeBase(open_client(path=tmp_path / "chroma"), embedder)
+
+
+def knowledge_base_of(folder: Path, chroma: Path) -> KnowledgeBase:
+    """A knowledge base in `chroma` holding every file under `folder`."""
+    kb = KnowledgeBase(open_client(path=chroma), E5Embedder())
+    for path in expand([folder]):
+        kb.add(load(path))
+    return kb
 
 
 @pytest.fixture

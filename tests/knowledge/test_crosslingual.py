@@ -13,9 +13,10 @@ from knowledge import crosslingual
 from knowledge.crosslingual import read_glossary
 from knowledge.embeddings import E5Embedder
 from knowledge.errors import KnowledgeError
-from knowledge.loaders import Document, expand, load
+from knowledge.loaders import Document
 from knowledge.retrieval import Bm25Index, words_of
 from knowledge.store import KnowledgeBase, open_client
+from tests.conftest import knowledge_base_of
 
 CORPUS = Path(__file__).parents[2] / "bench" / "retrieval" / "corpus"
 
@@ -23,10 +24,7 @@ CORPUS = Path(__file__).parents[2] / "bench" / "retrieval" / "corpus"
 @pytest.fixture(scope="module")
 def bilingual(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     """The benchmark's corpus: English and Chinese files about one creator."""
-    kb = KnowledgeBase(open_client(path=tmp_path_factory.mktemp("chroma")), E5Embedder())
-    for path in expand([CORPUS]):
-        kb.add(load(path))
-    return kb
+    return knowledge_base_of(CORPUS, tmp_path_factory.mktemp("chroma"))
 
 
 def test_the_dictionary_translates_both_ways() -> None:

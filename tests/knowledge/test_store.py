@@ -8,8 +8,9 @@ import pytest
 
 from knowledge.embeddings import E5Embedder
 from knowledge.errors import EmbedderMismatch, UnsupportedFile
-from knowledge.loaders import Document, expand, load
+from knowledge.loaders import Document, load
 from knowledge.store import KnowledgeBase, open_client
+from tests.conftest import knowledge_base_of
 
 DEMO = Path(__file__).parents[2] / "deploy" / "demo" / "knowledge"
 
@@ -26,10 +27,7 @@ class CountingEmbedder(E5Embedder):
 
 @pytest.fixture(scope="module")
 def demo_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    kb = KnowledgeBase(open_client(path=tmp_path_factory.mktemp("chroma")), E5Embedder())
-    for path in expand([DEMO]):
-        kb.add(load(path))
-    return kb
+    return knowledge_base_of(DEMO, tmp_path_factory.mktemp("chroma"))
 
 
 def test_adding_an_unchanged_document_embeds_nothing(tmp_path: Path) -> None:
