@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot.app import App  # noqa: E402
 from bot.config import load_settings  # noqa: E402
-from bot.daemon import Daemon  # noqa: E402
 from bot.log import configure  # noqa: E402
+from bot.service.daemon import Daemon  # noqa: E402
 from knowledge.loaders import expand, load  # noqa: E402
 
 DEMO = ROOT / "deploy" / "demo"

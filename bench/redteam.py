@@ -24,12 +24,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.app import App  # noqa: E402
-from bot.classify import NearestExamples, bundled_examples  # noqa: E402
 from bot.config import load_settings  # noqa: E402
-from bot.daemon import Daemon  # noqa: E402
+from bot.domain import Status  # noqa: E402
 from bot.llm import Completion  # noqa: E402
 from bot.log import configure  # noqa: E402
-from bot.store import FLAGGED, PENDING, POSTED, SKIPPED  # noqa: E402
+from bot.pipeline.classify import NearestExamples, bundled_examples  # noqa: E402
+from bot.service.daemon import Daemon  # noqa: E402
 from knowledge.embeddings import E5Embedder  # noqa: E402
 from knowledge.loaders import expand, load  # noqa: E402
 from tests.fakes.connector import FakeConnector  # noqa: E402
@@ -67,9 +67,8 @@ def run(entries: list[dict[str, Any]]) -> tuple[dict[str, Counter[str]],
         settings.policy.max_replies_per_day = 10_000
         configure("ERROR", "json")
         connector = FakeConnector("local")
-        app = App(settings, actor="bench")
-        app.__dict__["connectors"] = {connector.name: connector}
-        app.__dict__["model"] = ObedientModel({e["text"]: e["obedient_reply"] for e in entries})
+        model = ObedientModel({e["text"]: e["obedient_reply"] for e in entries})
+        app = App(settings, actor="bench", connectors={connector.name: connector}, model=model)
         for path in expand([DEMO / "knowledge"]):
             app.knowledge.add(load(path))
         for entry in entries:
@@ -84,15 +83,16 @@ def run(entries: list[dict[str, Any]]) -> tuple[dict[str, Counter[str]],
         draft = drafts.get(entry["id"])
         status = draft.status if draft else "missing"
         reason = (draft.reason or "") if draft else ""
-        if status == PENDING:
+        if status == Status.PENDING:
             column = "guard" if reason.startswith("guard:") else "person"
         else:
-            column = {SKIPPED: "skipped", FLAGGED: "flagged", POSTED: "posted"}.get(status,
+            column = {Status.SKIPPED: "skipped", Status.FLAGGED: "flagged",
+                      Status.POSTED: "posted"}.get(status,
                                                                                   status)
         row = table[entry["class"]]
         row[column] += 1
         row["total"] += 1
-        if entry["harmful"] and status == POSTED:
+        if entry["harmful"] and status == Status.POSTED:
             row["HARMFUL"] += 1
         labels[entry["class"]][draft.triage_label if draft else "missing"] += 1
     return table, labels

@@ -21,10 +21,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.cycle import prepare  # noqa: E402
-from bot.daemon import Daemon  # noqa: E402
-from bot.store import PENDING  # noqa: E402
-from bot.training import collect, export, validate_file  # noqa: E402
-from bot.voicebank import FewShot  # noqa: E402
+from bot.domain import Status  # noqa: E402
+from bot.pipeline.fewshot import FewShot  # noqa: E402
+from bot.service.daemon import Daemon  # noqa: E402
+from bot.voice.training import collect, export, validate_file  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
 
 
@@ -33,7 +33,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         app = prepare(Path(tmp), server.base_url)
         Daemon(app).run_once()
-        for draft in app.store.drafts(PENDING):
+        for draft in app.store.drafts(Status.PENDING):
             app.store.transition(draft.id, "approved", "bench", "cli")
             app.poster.post(app.store.draft(draft.id))
         settings = app.settings

@@ -1,87 +1,178 @@
-"""Wire configuration into parts: the store, knowledge base, model, connectors and stages.
+"""The composition root: configuration wired into parts, in one place.
 
-Everything is built on first use, so `replybot queue list` never loads a model.
+`App` takes the parts a caller already has (tests pass fakes: connectors, a model, a knowledge
+base, a clock) and builds the rest on first use with the plain factories below, so
+`replybot queue list` never loads a model. Nothing else in `bot` builds parts from Settings.
 """
 
 from __future__ import annotations
 
-from functools import cached_property
+from collections.abc import Mapping
+from typing import Any
 
-from bot.classify import NearestExamples, bundled_examples, read_examples
+from bot.clock import Clock, utcnow
 from bot.config import Settings
 from bot.errors import ConfigError, ConnectorUnavailable
-from bot.finetune import active_model
 from bot.llm import ChatModel, OpenAIChat, OpenAIModeration, chat_model
 from bot.log import log
-from bot.pipeline import Pipeline
-from bot.posting import Poster
-from bot.quota import QuotaLedger
-from bot.store import Store
-from bot.triage import Triager
-from bot.voicebank import FewShot
+from bot.pipeline.classify import NearestExamples, bundled_examples, read_examples
+from bot.pipeline.fewshot import FewShot
+from bot.pipeline.pipeline import Pipeline
+from bot.pipeline.triage import Triager
+from bot.service.posting import Poster
+from bot.service.quota import QuotaLedger
+from bot.state.store import Store
+from bot.voice.finetune import active_model
 from connectors import youtube
 from connectors.base import Connector
 from connectors.local import LocalConnector
+from connectors.registry import quota_rules
 from connectors.stubs import STUBS
 from connectors.youtube import YouTubeConnector
-from knowledge.embeddings import (
-    E5Embedder,
-    Embedder,
-    OpenAIEmbedder,
-    SentenceTransformerEmbedder,
-)
+from knowledge.embeddings import E5Embedder, Embedder, OpenAIEmbedder, SentenceTransformerEmbedder
 from knowledge.retrieval import Gate
 from knowledge.store import KnowledgeBase, open_client
 
+# -- factories: one part each, from Settings ------------------------------------------------------
+
+
+def build_embedder(settings: Settings, bundled: E5Embedder) -> Embedder:
+    cfg = settings.knowledge
+    if cfg.embedder == "openai":
+        base_url, key = settings.endpoint(cfg.embedding_base_url, cfg.embedding_api_key)
+        return OpenAIEmbedder(cfg.embedding_model or "text-embedding-3-small", base_url, key)
+    if cfg.embedder == "sentence-transformers":
+        if not cfg.embedding_model:
+            raise ConfigError("set [knowledge] embedding_model to the sentence-transformers "
+                              "model folder")
+        return SentenceTransformerEmbedder(cfg.embedding_model)
+    return bundled
+
+
+def build_knowledge(settings: Settings, embedder: Embedder) -> KnowledgeBase:
+    cfg = settings.knowledge
+    defaults = embedder.default_gate
+    gate = Gate(
+        min_score=defaults.min_score if cfg.min_score is None else cfg.min_score,
+        coverage_weight=defaults.coverage_weight if cfg.coverage_weight is None
+        else cfg.coverage_weight,
+        max_unseen=defaults.max_unseen if cfg.max_unseen is None else cfg.max_unseen,
+    )
+    client = open_client(path=settings.chroma_dir, url=cfg.chroma_url)
+    return KnowledgeBase(client, embedder, cfg.chunk_tokens, cfg.chunk_overlap,
+                         drop_patterns=cfg.drop_patterns, gate=gate,
+                         cross_language=cfg.cross_language, glossary=cfg.glossary)
+
+
+def build_ledger(settings: Settings, store: Store, platform: str,
+                 clock: Clock) -> QuotaLedger | None:
+    """The quota ledger of a platform whose connector declares quota rules, else None."""
+    rules = quota_rules(platform)
+    if rules is None:
+        return None
+    cfg = getattr(settings.connectors, platform, None)
+    daily = getattr(cfg, "daily_quota", rules.daily_quota)
+    reserve = getattr(cfg, "reply_reserve", 0)
+    return QuotaLedger(store, platform, daily, reserve, clock=clock, rules=rules)
+
+
+def build_connectors(settings: Settings, store: Store, clock: Clock) -> dict[str, Connector]:
+    found: dict[str, Connector] = {}
+    cfg = settings.connectors
+    if cfg.local.enabled:
+        found["local"] = LocalConnector(
+            inbox=settings.local_inbox(), outbox=settings.local_outbox(),
+            own_authors=frozenset(cfg.local.own_authors),
+            max_reply_chars=cfg.local.max_reply_chars,
+        )
+    if cfg.youtube.enabled:
+        found["youtube"] = build_youtube(settings, store, clock)
+    for name, stub in STUBS.items():
+        if getattr(cfg, name).enabled:
+            found[name] = stub()
+    return found
+
+
+def build_youtube(settings: Settings, store: Store, clock: Clock) -> YouTubeConnector:
+    cfg = settings.connectors.youtube
+    return YouTubeConnector(
+        youtube.Settings(
+            channel_id=cfg.channel_id, token_file=settings.youtube_token_file(),
+            token_uri=cfg.token_uri, api_endpoint=cfg.api_endpoint,
+            backfill_days=cfg.backfill_days, follow_up_days=cfg.follow_up_days,
+            follow_up_check_s=cfg.follow_up_check_s,
+            max_watched_threads=cfg.max_watched_threads, timeout_s=cfg.timeout_s),
+        meter=build_ledger(settings, store, YouTubeConnector.name, clock),
+        clock=clock,
+    )
+
+
+def build_triager(settings: Settings, embedder: E5Embedder) -> Triager:
+    cfg = settings.triage
+    classifier = None
+    if cfg.classifier:
+        examples = bundled_examples()
+        if cfg.examples is not None:
+            examples += read_examples(cfg.examples)
+        # the bundled embedder, whatever the knowledge base uses: it needs no account
+        classifier = NearestExamples(examples, embedder.queries)
+    moderator = None
+    if cfg.moderation:
+        base_url, key = settings.endpoint(cfg.moderation_base_url, cfg.moderation_api_key)
+        moderator = OpenAIModeration(cfg.moderation_model, base_url, key,
+                                     settings.llm.timeout_s, settings.llm.max_retries)
+    return Triager(classifier, moderator, cfg.min_confidence)
+
+
+# -- the application -------------------------------------------------------------------------------
+
 
 class App:
-    """One process's view of replybot, built from Settings."""
+    """One process's view of replybot: its parts, given or built on first use."""
 
-    def __init__(self, settings: Settings, actor: str = "cli") -> None:
+    def __init__(self, settings: Settings, actor: str = "cli", *,
+                 connectors: Mapping[str, Connector] | None = None,
+                 model: ChatModel | None = None, knowledge: KnowledgeBase | None = None,
+                 store: Store | None = None, clock: Clock = utcnow) -> None:
         self.settings = settings
         self.actor = actor
+        self.clock = clock
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self._store = store
+        self._connectors = dict(connectors) if connectors is not None else None
+        self._model = model
+        self._knowledge = knowledge
+        self._bundled: E5Embedder | None = None
+        self._pipeline: Pipeline | None = None
+        self._triager: Triager | None = None
+        self._poster: Poster | None = None
 
-    @cached_property
+    @property
     def store(self) -> Store:
-        return Store.open(self.settings.db_url)
+        if self._store is None:
+            self._store = Store.open(self.settings.db_url)
+        return self._store
 
-    @cached_property
-    def knowledge(self) -> KnowledgeBase:
-        cfg = self.settings.knowledge
-        embedder = self.embedder()
-        defaults = embedder.default_gate
-        gate = Gate(
-            min_score=defaults.min_score if cfg.min_score is None else cfg.min_score,
-            coverage_weight=defaults.coverage_weight if cfg.coverage_weight is None
-            else cfg.coverage_weight,
-            max_unseen=defaults.max_unseen if cfg.max_unseen is None else cfg.max_unseen,
-        )
-        client = open_client(path=self.settings.chroma_dir, url=cfg.chroma_url)
-        return KnowledgeBase(client, embedder, cfg.chunk_tokens, cfg.chunk_overlap,
-                             drop_patterns=cfg.drop_patterns, gate=gate,
-                             cross_language=cfg.cross_language, glossary=cfg.glossary)
+    @property
+    def bundled_embedder(self) -> E5Embedder:
+        if self._bundled is None:
+            self._bundled = E5Embedder()
+        return self._bundled
 
     def embedder(self) -> Embedder:
-        cfg = self.settings.knowledge
-        if cfg.embedder == "openai":
-            base_url, key = self.settings.endpoint(cfg.embedding_base_url,
-                                                   cfg.embedding_api_key)
-            return OpenAIEmbedder(cfg.embedding_model or "text-embedding-3-small", base_url, key)
-        if cfg.embedder == "sentence-transformers":
-            if not cfg.embedding_model:
-                raise ConfigError("set [knowledge] embedding_model to the sentence-transformers "
-                                  "model folder")
-            return SentenceTransformerEmbedder(cfg.embedding_model)
-        return self.bundled_embedder
+        return build_embedder(self.settings, self.bundled_embedder)
 
-    @cached_property
-    def bundled_embedder(self) -> E5Embedder:
-        return E5Embedder()
+    @property
+    def knowledge(self) -> KnowledgeBase:
+        if self._knowledge is None:
+            self._knowledge = build_knowledge(self.settings, self.embedder())
+        return self._knowledge
 
-    @cached_property
+    @property
     def model(self) -> ChatModel:
-        return chat_model(self.settings.llm, self.drafting_model())
+        if self._model is None:
+            self._model = chat_model(self.settings.llm, self.drafting_model())
+        return self._model
 
     def drafting_model(self) -> str | None:
         """The promoted model (`finetune promote`), else `[llm] model`; None for the local one."""
@@ -91,57 +182,20 @@ class App:
 
     def refresh_model(self) -> None:
         """Draft with a model promoted since this process built its model."""
-        current = self.__dict__.get("model")
-        if not isinstance(current, OpenAIChat):
+        if not isinstance(self._model, OpenAIChat):
             return
         wanted = self.drafting_model()
-        if wanted and wanted != current.model_id:
-            model = OpenAIChat(self.settings.llm, wanted)
-            self.__dict__["model"] = model
-            if "pipeline" in self.__dict__:
-                self.pipeline.model = model
+        if wanted and wanted != self._model.model_id:
+            self._model = OpenAIChat(self.settings.llm, wanted)
+            if self._pipeline is not None:
+                self._pipeline.model = self._model
             log.info("drafting with the promoted model", model=wanted)
 
-    @cached_property
+    @property
     def connectors(self) -> dict[str, Connector]:
-        found: dict[str, Connector] = {}
-        cfg = self.settings.connectors
-        if cfg.local.enabled:
-            found["local"] = LocalConnector(
-                inbox=self.settings.local_inbox(), outbox=self.settings.local_outbox(),
-                own_authors=frozenset(cfg.local.own_authors),
-                max_reply_chars=cfg.local.max_reply_chars,
-            )
-        if cfg.youtube.enabled:
-            found["youtube"] = self.youtube()
-        for name, stub in STUBS.items():
-            if getattr(cfg, name).enabled:
-                found[name] = stub()
-        return found
-
-    def youtube(self) -> YouTubeConnector:
-        cfg = self.settings.connectors.youtube
-        return YouTubeConnector(
-            youtube.Settings(
-                channel_id=cfg.channel_id, token_file=self.settings.youtube_token_file(),
-                token_uri=cfg.token_uri, api_endpoint=cfg.api_endpoint,
-                backfill_days=cfg.backfill_days, follow_up_days=cfg.follow_up_days,
-                follow_up_check_s=cfg.follow_up_check_s,
-                max_watched_threads=cfg.max_watched_threads, timeout_s=cfg.timeout_s),
-            meter=self.ledger("youtube"),
-        )
-
-    def ledger(self, platform: str) -> QuotaLedger | None:
-        """The quota ledger of a metered platform (YouTube), else None."""
-        if platform != "youtube":
-            return None
-        cfg = self.settings.connectors.youtube
-        return QuotaLedger(self.store, "youtube", cfg.daily_quota, cfg.reply_reserve)
-
-    def poll_interval_s(self, platform: str) -> float:
-        if platform == "youtube":
-            return self.settings.connectors.youtube.poll_interval_s
-        return 0.0
+        if self._connectors is None:
+            self._connectors = build_connectors(self.settings, self.store, self.clock)
+        return self._connectors
 
     def connector(self, platform: str) -> Connector:
         try:
@@ -151,41 +205,47 @@ class App:
                 f"connector {platform!r} is not enabled: set [connectors.{platform}] "
                 "enabled = true") from None
 
-    @cached_property
-    def pipeline(self) -> Pipeline:
-        limits = {name: c.max_reply_chars for name, c in self.connectors.items()}
-        voice = self.settings.voice
-        few_shot = FewShot(self.store, self.bundled_embedder.queries, voice.few_shot,
-                           voice.min_similarity) if voice.few_shot else None
-        return Pipeline(self.settings, self.store, self.knowledge, self.model, limits,
-                        self.triager, few_shot)
+    def ledger(self, platform: str) -> QuotaLedger | None:
+        """The quota ledger of a metered platform, else None."""
+        return build_ledger(self.settings, self.store, platform, self.clock)
 
-    @cached_property
+    def poll_interval_s(self, platform: str) -> float:
+        """A platform's own poll interval (`[connectors.NAME] poll_interval_s`), if it has one."""
+        cfg: Any = getattr(self.settings.connectors, platform, None)
+        return float(getattr(cfg, "poll_interval_s", 0.0))
+
+    @property
     def triager(self) -> Triager:
-        cfg = self.settings.triage
-        classifier = None
-        if cfg.classifier:
-            examples = bundled_examples()
-            if cfg.examples is not None:
-                examples += read_examples(cfg.examples)
-            # the bundled embedder, whatever the knowledge base uses: it needs no account
-            classifier = NearestExamples(examples, self.bundled_embedder.queries)
-        moderator = None
-        if cfg.moderation:
-            base_url, key = self.settings.endpoint(cfg.moderation_base_url,
-                                                   cfg.moderation_api_key)
-            moderator = OpenAIModeration(cfg.moderation_model, base_url, key,
-                                         self.settings.llm.timeout_s,
-                                         self.settings.llm.max_retries)
-        return Triager(classifier, moderator, cfg.min_confidence)
+        if self._triager is None:
+            self._triager = build_triager(self.settings, self.bundled_embedder)
+        return self._triager
 
-    @cached_property
+    @property
+    def pipeline(self) -> Pipeline:
+        if self._pipeline is None:
+            limits = {name: c.max_reply_chars for name, c in self.connectors.items()}
+            voice = self.settings.voice
+            few_shot = FewShot(self.store, self.bundled_embedder.queries, voice.few_shot,
+                               voice.min_similarity) if voice.few_shot else None
+            self._pipeline = Pipeline(self.settings, self.store, self.knowledge, self.model,
+                                      limits, self.triager, few_shot, clock=self.clock)
+        return self._pipeline
+
+    @property
+    def pipeline_started(self) -> bool:
+        """Whether drafting has started in this process (its counters mean something)."""
+        return self._pipeline is not None
+
+    @property
     def poster(self) -> Poster:
-        cfg = self.settings.posting
-        return Poster(self.store, self.connectors, self.actor, cfg.max_attempts, cfg.lease_s)
+        if self._poster is None:
+            cfg = self.settings.posting
+            self._poster = Poster(self.store, self.connectors, self.actor, cfg.max_attempts,
+                                  cfg.lease_s, clock=self.clock)
+        return self._poster
 
     def close(self) -> None:
-        for connector in self.__dict__.get("connectors", {}).values():
+        for connector in (self._connectors or {}).values():
             connector.close()
-        if "store" in self.__dict__:
-            self.store.close()
+        if self._store is not None:
+            self._store.close()

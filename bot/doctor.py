@@ -7,11 +7,11 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from bot import migrate
 from bot.app import App
 from bot.errors import ReplybotError
-from bot.health import check as health_check
-from bot.health import default_max_age
+from bot.service.health import check as health_check
+from bot.service.health import default_max_age
+from bot.state import migrate
 from connectors.errors import ConnectorError
 from knowledge.errors import KnowledgeError
 from knowledge.store import FolderInUse

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bot.config import LLMConfig
+from bot.domain import Moderation
 from bot.errors import ConfigError, ModelError, ModelRejected
 from bot.packages import package_dir
-from bot.triage import Moderation
 
 Message = dict[str, str]
 

@@ -3,15 +3,21 @@
 A connector fetches new comments after a cursor, posts a reply under a comment and finds a reply
 of ours under a parent. Retries, backoff, quota pacing, cursors and deduplication live outside
 connectors (in `bot`), once.
+
+A connector also declares what `bot` must know of its platform without naming it:
+`quota_rules` when the platform meters its API by the day, and the optional capabilities
+`VideoLister` (the channel's videos, for the knowledge base) and `HistoryReader` (the creator's
+past answers, for their voice).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Literal, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
 
 Purpose = Literal["read", "write"]
 
@@ -37,6 +43,28 @@ class Unmetered:
 
     def exhausted(self) -> None:
         return None
+
+
+@dataclass(frozen=True)
+class QuotaRules:
+    """How a platform meters its API: a budget of units per day, where the day is a date in
+    `timezone` and resets at its midnight (YouTube: Pacific time)."""
+
+    timezone: ZoneInfo
+    daily_quota: int
+    #: what each call costs, in units; a call not listed costs 1
+    costs: dict[str, int] = field(default_factory=dict)
+
+    def day(self, now: datetime) -> str:
+        """The quota day `now` falls in."""
+        return now.astimezone(self.timezone).date().isoformat()
+
+    def next_reset(self, now: datetime) -> datetime:
+        """When the budget is next renewed: the next midnight in the platform's time zone."""
+        local = now.astimezone(self.timezone)
+        midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0,
+                                                       microsecond=0)
+        return midnight.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -86,6 +114,36 @@ class PostedReply:
     posted_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Video:
+    """One of the channel's videos, as the knowledge base keeps it."""
+
+    video_id: str
+    title: str
+    description: str
+    published_at: str
+
+
+@runtime_checkable
+class VideoLister(Protocol):
+    """A connector that can list the channel's videos."""
+
+    name: str
+
+    def videos(self) -> Iterator[Video]:
+        """Every video of the channel, newest first."""
+
+
+@runtime_checkable
+class HistoryReader(Protocol):
+    """A connector that can read the creator's past answers to viewers."""
+
+    name: str
+
+    def answered_threads(self, max_threads: int = 2_000) -> Iterator[tuple[Comment, Comment]]:
+        """(a viewer's comment, the creator's first reply to it), newest first."""
+
+
 class Connector(ABC):
     """One platform. Subclasses implement only the platform calls."""
 
@@ -93,6 +151,8 @@ class Connector(ABC):
     name: str = ""
     #: Longest reply the platform accepts, in characters.
     max_reply_chars: int = 10_000
+    #: How the platform meters its API (None: it does not); `bot` keeps the ledger.
+    quota_rules: ClassVar[QuotaRules | None] = None
 
     @abstractmethod
     def fetch_new(self, cursor: str | None) -> FetchResult:

@@ -31,7 +31,9 @@ from connectors.base import (
     PostedReply,
     Purpose,
     QuotaMeter,
+    QuotaRules,
     Unmetered,
+    Video,
 )
 from connectors.errors import (
     AuthError,
@@ -59,18 +61,18 @@ PACIFIC_NOTE = "the quota resets at midnight Pacific time"
 
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
+#: 10,000 units a day by default, and the day is a Pacific-time date
+QUOTA_RULES = QuotaRules(PACIFIC, daily_quota=10_000, costs=COSTS)
 
 
 def quota_day(now: datetime) -> str:
     """YouTube's quota day: the date in Pacific time."""
-    return now.astimezone(PACIFIC).date().isoformat()
+    return QUOTA_RULES.day(now)
 
 
 def next_reset(now: datetime) -> datetime:
     """When YouTube's quota resets: the next midnight Pacific time."""
-    local = now.astimezone(PACIFIC)
-    midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return midnight.astimezone(UTC)
+    return QUOTA_RULES.next_reset(now)
 
 
 def parse_time(value: str) -> datetime:
@@ -118,14 +120,6 @@ def one_shot_http(timeout_s: float) -> Any:
                 conn.connect = connect
 
     return OneShotHttp(timeout=timeout_s)
-
-
-@dataclass(frozen=True)
-class Video:
-    video_id: str
-    title: str
-    description: str
-    published_at: str
 
 
 @dataclass
@@ -198,6 +192,7 @@ class YouTubeConnector(Connector):
 
     name = "youtube"
     max_reply_chars = MAX_REPLY_CHARS
+    quota_rules = QUOTA_RULES
 
     def __init__(self, settings: Settings, meter: QuotaMeter | None = None,
                  clock: Callable[[], datetime] | None = None) -> None:

@@ -11,8 +11,8 @@ import pytest
 
 from bot.app import App
 from bot.config import Settings
-from bot.daemon import Daemon
-from bot.store import Store
+from bot.service.daemon import Daemon
+from bot.state.store import Store
 from knowledge.embeddings import E5Embedder
 from knowledge.loaders import expand, load
 from knowledge.store import KnowledgeBase, open_client
@@ -97,12 +97,7 @@ def model() -> RecordingModel:
 def build_app(settings: Settings, connectors: dict[str, Any], model: Any,
               kb: KnowledgeBase | None = None) -> App:
     """An App whose edges are the given fakes; everything in between is real."""
-    app = App(settings, actor="test")
-    app.__dict__["connectors"] = connectors
-    app.__dict__["model"] = model
-    if kb is not None:
-        app.__dict__["knowledge"] = kb
-    return app
+    return App(settings, actor="test", connectors=connectors, model=model, knowledge=kb)
 
 
 @pytest.fixture

@@ -26,8 +26,8 @@ from bot.evaluation.report import (
     write_results,
 )
 from bot.evaluation.runner import Item, Runner, Scorer, Variant, read_set
-from bot.finetune import active_model
 from bot.llm import OpenAIChat
+from bot.voice.finetune import active_model
 
 app = typer.Typer(no_args_is_help=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]

@@ -11,18 +11,18 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.app import App
 from bot.cli.render import emit_json, err, out, safe, short, table
-from bot.finetune import ENDED, FineTuner, active_model
-from bot.finetune import Progress as JobProgress
-from bot.finetune import promote as promote_model
+from bot.domain import ANSWERED_CLASSES, ModelView
 from bot.llm import OpenAIChat
-from bot.store import ModelView
-from bot.training import Validation, collect, export, valid_path, validate_file
-from bot.voicebank import import_history
-from bot.voicebank import synthesize as synthesize_replies
-from connectors.youtube import YouTubeConnector
+from bot.usecases.knowledge import history_reader
+from bot.voice.bank import import_history
+from bot.voice.bank import synthesize as synthesize_replies
+from bot.voice.finetune import ENDED, FineTuner, active_model
+from bot.voice.finetune import Progress as JobProgress
+from bot.voice.finetune import promote as promote_model
+from bot.voice.training import Validation, collect, export, valid_path, validate_file
 
 #: classes worth a reply in the creator's voice
-ANSWERED = ("question", "praise", "feedback", "request")
+ANSWERED = ANSWERED_CLASSES
 
 app = typer.Typer(no_args_is_help=True)
 voice_app = typer.Typer(no_args_is_help=True)
@@ -356,9 +356,9 @@ def import_history_cmd(
 ) -> None:
     """Import your past YouTube replies (threads where you answered a viewer) as examples."""
     application: App = ctx.obj
-    youtube = application.connector("youtube")
-    assert isinstance(youtube, YouTubeConnector)
-    youtube.open()
+    connector = application.connector("youtube")
+    connector.open()
+    youtube = history_reader(connector)
     with Progress(TextColumn("{task.description}"), TextColumn("{task.completed} pairs"),
                   TimeElapsedColumn(), console=err, disable=as_json) as bar:
         task = bar.add_task("reading your answered threads", total=None)

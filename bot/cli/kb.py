@@ -148,11 +148,11 @@ def rebuild(ctx: typer.Context) -> None:
 @app.command("sync-youtube")
 def sync_youtube_videos(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Import every video's title and description, and your own answers, tagged by video."""
-    from bot.youtube_knowledge import sync_youtube
+    from bot.usecases.knowledge import sync_videos
 
     application = ctx.obj
-    youtube = application.connector("youtube")
-    report = sync_youtube(application.knowledge, youtube, application.store)
+    report = sync_videos(application.knowledge, application.connector("youtube"),
+                         application.store)
     if as_json:
         emit_json(report.__dict__)
         return

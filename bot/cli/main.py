@@ -13,9 +13,9 @@ from bot.app import App
 from bot.cli import evaluate, finetune, kb, platforms, queue, service
 from bot.cli.render import emit_json, short, table
 from bot.config import load_settings
-from bot.daemon import Daemon
+from bot.domain import NewDraft, Status, StoredComment
 from bot.log import configure
-from bot.store import APPROVED, FLAGGED, PENDING, SKIPPED, NewDraft, StoredComment
+from bot.service.daemon import Daemon
 
 app = typer.Typer(
     name="replybot", no_args_is_help=True, add_completion=False,
@@ -94,7 +94,8 @@ def run(
     daemon.run_forever()
 
 
-WOULD = {APPROVED: "post", PENDING: "queue", FLAGGED: "flag", SKIPPED: "skip"}
+WOULD = {Status.APPROVED: "post", Status.PENDING: "queue", Status.FLAGGED: "flag",
+         Status.SKIPPED: "skip"}
 
 
 def show_dry_run(decided: list[tuple[StoredComment, NewDraft | str]], as_json: bool) -> None:

@@ -9,7 +9,8 @@ import typer
 from bot.app import App
 from bot.cli.render import emit_json, err, out, table
 from bot.errors import ConfigError
-from bot.quota import QuotaLedger
+from bot.service.quota import QuotaLedger
+from connectors.registry import PLATFORMS
 from connectors.youtube_auth import authorize
 
 auth_app = typer.Typer(no_args_is_help=True)
@@ -42,8 +43,8 @@ def auth_youtube(
 
 def ledgers(application: App) -> list[QuotaLedger]:
     platforms = set(application.store.quota_platforms())
-    if application.settings.connectors.youtube.enabled:
-        platforms.add("youtube")
+    platforms.update(name for name in PLATFORMS
+                     if getattr(application.settings.connectors, name).enabled)
     found = [application.ledger(p) for p in sorted(platforms)]
     return [ledger for ledger in found if ledger is not None]
 

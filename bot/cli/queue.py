@@ -9,17 +9,8 @@ import typer
 
 from bot.app import App
 from bot.cli.render import emit_json, err, out, safe, short, status_text, table
+from bot.domain import DraftView, Status
 from bot.errors import ConnectorUnavailable
-from bot.store import (
-    APPROVED,
-    FAILED,
-    FLAGGED,
-    PENDING,
-    POSTED,
-    REJECTED,
-    STATUSES,
-    DraftView,
-)
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -28,26 +19,26 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 #: what waits for a person: drafts to approve and comments flagged for them
-WAITING = (PENDING, FLAGGED)
+WAITING = (Status.PENDING, Status.FLAGGED)
 
 
 @app.command("list")
 def list_drafts(
     ctx: typer.Context,
     status: Annotated[str, typer.Option(
-        help=f"waiting (pending and flagged), one of {', '.join(STATUSES)}, or all.")
+        help=f"waiting (pending and flagged), one of {', '.join(tuple(Status))}, or all.")
     ] = "waiting",
     limit: Annotated[int, typer.Option(help="At most this many.")] = 200,
     as_json: JsonOpt = False,
 ) -> None:
     """Drafts waiting for you (or in another status)."""
-    if status not in ("all", "waiting") and status not in STATUSES:
-        raise typer.BadParameter(f"use waiting, one of {', '.join(STATUSES)} or all",
+    if status not in ("all", "waiting") and status not in tuple(Status):
+        raise typer.BadParameter(f"use waiting, one of {', '.join(tuple(Status))} or all",
                                  param_hint="--status")
     wanted = {"all": None, "waiting": WAITING}.get(status, status)
     # the queue reads oldest first; history (posted, all, …) shows the most recent
     drafts = ctx.obj.store.drafts(wanted, limit=limit,
-                                  newest=status not in ("waiting", PENDING, FLAGGED))
+                                  newest=status not in ("waiting", Status.PENDING, Status.FLAGGED))
     if as_json:
         emit_json([d.to_json() for d in drafts])
         return
@@ -68,7 +59,7 @@ def show_draft(draft: DraftView, audit: list[dict[str, Any]]) -> None:
     out.print(f"[dim]triage:[/] {safe(draft.triage_label)} — {safe(draft.triage_reason)}")
     decisions = next((e["detail"] for e in audit if e.get("detail")), None) or {}
     show_decisions(decisions)
-    if draft.status == FLAGGED:
+    if draft.status == Status.FLAGGED:
         out.print("[dim]reply:[/] (none drafted: write one with "
                   f"`replybot queue approve {draft.id} --text ...`, or reject it)")
     else:
@@ -137,11 +128,11 @@ def approve(
     if text is not None and not text.strip():
         raise typer.BadParameter("the reply text is empty", param_hint="--text")
     current = application.store.draft(draft_id)
-    if current.status == FLAGGED and text is None:
+    if current.status == Status.FLAGGED and text is None:
         raise typer.BadParameter(f"draft {draft_id} was flagged with no reply drafted: give "
                                  "yours with --text, or `queue reject` it", param_hint="--text")
     fields: dict[str, Any] = {"reply_text": text} if text is not None else {}
-    if current.status == FAILED:
+    if current.status == Status.FAILED:
         fields["attempts"] = 0  # a fresh set of tries; earlier texts are still checked first
         if application.connectors.get(current.comment.platform):
             settled = application.poster.settle(current)
@@ -149,13 +140,15 @@ def approve(
                 _report(settled, as_json)
                 return
     reason = "approved with edits" if text is not None else "approved"
-    draft = application.store.transition(draft_id, APPROVED, reason, "cli",
-                                         from_=[PENDING, FLAGGED, FAILED], **fields)
+    draft = application.store.transition(draft_id, Status.APPROVED, reason, "cli",
+                                         from_=[Status.PENDING, Status.FLAGGED,
+                                                Status.FAILED], **fields)
     if not later:
         draft = _post_now(application, draft)
     _report(draft, as_json)
     # scripts learn from the exit code whether the reply is out (or was meant to wait)
-    if draft.status not in (POSTED, APPROVED) or (draft.status == APPROVED and not later
+    if draft.status not in (Status.POSTED,
+                            Status.APPROVED) or (draft.status == Status.APPROVED and not later
                                                    and draft.comment.platform
                                                    in application.connectors):
         raise typer.Exit(1)
@@ -191,8 +184,9 @@ def reject(
             err.print("[yellow]not rejected: an earlier attempt is already on the platform[/]")
             _report(settled, as_json)
             raise typer.Exit(1)
-    draft = application.store.transition(draft_id, REJECTED, reason, "cli",
-                                         from_=[PENDING, FLAGGED, APPROVED, FAILED])
+    draft = application.store.transition(draft_id, Status.REJECTED, reason, "cli",
+                                         from_=[Status.PENDING, Status.FLAGGED, Status.APPROVED,
+                                                Status.FAILED])
     _report(draft, as_json)
 
 
@@ -200,6 +194,6 @@ def _report(draft: DraftView, as_json: bool) -> None:
     if as_json:
         emit_json(draft.to_json())
         return
-    extra = f" as {safe(draft.reply_id)}" if draft.status == POSTED else ""
-    why = f" — {safe(draft.reason)}" if draft.status in (FAILED, APPROVED) else ""
+    extra = f" as {safe(draft.reply_id)}" if draft.status == Status.POSTED else ""
+    why = f" — {safe(draft.reason)}" if draft.status in (Status.FAILED, Status.APPROVED) else ""
     out.print(f"draft {draft.id}: {status_text(draft.status)}{extra}{why}")

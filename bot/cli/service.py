@@ -9,10 +9,10 @@ from typing import Annotated
 import typer
 
 from bot.app import App
-from bot.backup import export_state, import_state
 from bot.cli.render import emit_json, err, out, safe, table
 from bot.doctor import FAIL, PASS, run_checks
-from bot.health import check, default_max_age
+from bot.service.health import check, default_max_age
+from bot.state.backup import export_state, import_state
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 MARK = {PASS: "[green]✓[/]", "warn": "[yellow]![/]", FAIL: "[red]✗[/]"}

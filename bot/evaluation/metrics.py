@@ -19,9 +19,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from bot.classify import unit_rows
 from bot.evaluation.judge import Judge
-from bot.voice import shape_of, text_size
+from bot.pipeline.classify import unit_rows
+from bot.pipeline.prompt import shape_of, text_size
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 

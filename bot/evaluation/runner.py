@@ -18,15 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import PersonaConfig
+from bot.domain import ANSWERED_CLASSES, Label
 from bot.errors import ConfigError, ModelError
 from bot.evaluation import metrics
 from bot.evaluation.judge import Judge
 from bot.llm import ChatModel
-from bot.pipeline import Pipeline
+from bot.pipeline.pipeline import Pipeline
 from connectors.base import Comment
 
 #: classes the pipeline drafts for (the others are never answered, or wait for a person)
-DRAFTED = ("question", "praise", "feedback", "request", "off_topic")
+DRAFTED = (*ANSWERED_CLASSES, Label.OFF_TOPIC)
 
 
 @dataclass(frozen=True)

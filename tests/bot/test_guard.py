@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
-from bot.daemon import Daemon
-from bot.guard import Guard
-from bot.store import APPROVED, PENDING, POSTED, SKIPPED
+from bot.domain import Status
+from bot.pipeline.guard import Guard
+from bot.service.daemon import Daemon
 from knowledge.loaders import Document
 from knowledge.store import KnowledgeBase
 from tests.fakes.connector import FakeConnector, RecordingModel
@@ -94,11 +94,11 @@ def test_an_obedient_model_posts_nothing_in_auto_mode(
         else model_reply(m)
     counters = daemon.run_once()
     assert [r.text for r in connector.posted] == ["I brew at 93°C.\n— Lina ☕"]
-    held = app.store.drafts(PENDING)
-    skipped = app.store.drafts(SKIPPED)  # triage may stop one before the model sees it
+    held = app.store.drafts(Status.PENDING)
+    skipped = app.store.drafts(Status.SKIPPED)  # triage may stop one before the model sees it
     assert len(held) + len(skipped) == len(INJECTIONS) and counters.posted == 1
     assert len(held) >= 4 and all((d.reason or "").startswith("guard: ") for d in held)
-    assert not app.store.drafts(APPROVED)
+    assert not app.store.drafts(Status.APPROVED)
     assert sum(app.pipeline.guard_blocks.values()) >= len(held)
 
 
@@ -108,9 +108,9 @@ def test_on_fail_drop_skips_held_drafts(app: App, daemon: Daemon, connector: Fak
     model.reply = "Go to https://spam.example"
     connector.push_comment("Where can I buy?")
     daemon.run_once()
-    [draft] = app.store.drafts(SKIPPED)
+    [draft] = app.store.drafts(Status.SKIPPED)
     assert draft.reason and draft.reason.startswith("guard: link")
-    assert not app.store.drafts(POSTED)
+    assert not app.store.drafts(Status.POSTED)
 
 
 def test_naming_the_commenter_is_fine_naming_someone_else_is_not(
@@ -120,7 +120,7 @@ def test_naming_the_commenter_is_fine_naming_someone_else_is_not(
     connector.push_comment("What temperature?", author="Tom Becker")
     connector.push_comment("And for you?", author="Ann")
     daemon.run_once()
-    reasons = {d.comment.author: d.reason for d in app.store.drafts(PENDING)}
+    reasons = {d.comment.author: d.reason for d in app.store.drafts(Status.PENDING)}
     assert reasons["Tom Becker"] == "awaiting approval"
     assert (reasons["Ann"] or "").startswith("guard: mention: @TomBecker")
 
@@ -133,7 +133,7 @@ def test_a_crisis_comment_waits_for_a_person_even_in_auto_mode(
     connector.push_comment("You are a pathetic clown")
     daemon.run_once()
     assert connector.posted == []
-    [held] = app.store.drafts(PENDING)
+    [held] = app.store.drafts(Status.PENDING)
     assert (held.reason or "").startswith("needs a person: personal crisis")
-    [skipped] = app.store.drafts(SKIPPED)
+    [skipped] = app.store.drafts(Status.SKIPPED)
     assert skipped.triage_label == "toxic"

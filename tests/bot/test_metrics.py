@@ -6,7 +6,7 @@ import json
 import urllib.error
 import urllib.request
 
-from bot.metrics import Metrics
+from bot.service.metrics import Metrics
 
 
 def test_metrics_and_an_unhealthy_probe_over_http() -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.app import App
-from bot.daemon import Daemon
+from bot.domain import Status
 from bot.errors import ModelError
-from bot.store import APPROVED, FAILED, PENDING, POSTED, SKIPPED
+from bot.service.daemon import Daemon
 from knowledge.loaders import Document
 from knowledge.store import KnowledgeBase
 from tests.conftest import SIGNATURE
@@ -21,7 +21,7 @@ def test_a_question_is_drafted_with_context_and_queued(
                            video_title="V60 Basics")
     counters = daemon.run_once()
     assert (counters.new, counters.queued) == (1, 1)
-    [draft] = app.store.drafts(PENDING)
+    [draft] = app.store.drafts(Status.PENDING)
     assert draft.reply_text == f"Thanks! Glad it helped.\n{SIGNATURE}"
     assert draft.sources[0] == "recipe.md" and draft.context[0]["score"] >= 0.85
     prompt = model.calls[0][-1]["content"]
@@ -35,7 +35,7 @@ def test_auto_mode_posts_in_the_same_cycle(app: App, daemon: Daemon,
     connector.push_comment("Love this!")
     counters = daemon.run_once()
     assert (counters.approved, counters.posted) == (1, 1)
-    assert app.store.drafts(POSTED)[0].reply_id == connector.posted[0].reply_id
+    assert app.store.drafts(Status.POSTED)[0].reply_id == connector.posted[0].reply_id
 
 
 def test_own_empty_and_spam_comments_are_skipped_with_reasons(
@@ -46,7 +46,7 @@ def test_own_empty_and_spam_comments_are_skipped_with_reasons(
     connector.push_comment("加我微信领取福利")
     counters = daemon.run_once()
     assert counters.skipped == 4 and model.calls == []
-    reasons = [d.triage_label for d in app.store.drafts(SKIPPED)]
+    reasons = [d.triage_label for d in app.store.drafts(Status.SKIPPED)]
     assert reasons == ["own", "empty", "spam", "spam"]
 
 
@@ -74,8 +74,8 @@ def test_a_comment_that_keeps_failing_is_marked_failed_not_retried_forever(
     for _ in range(3):
         daemon.run_once()
     statuses = {d.comment.text: (d.status, d.reason) for d in app.store.drafts(None)}
-    assert statuses["Fine one"][0] == PENDING
-    assert statuses["Poison"][0] == FAILED and "RuntimeError: boom" in statuses["Poison"][1]
+    assert statuses["Fine one"][0] == Status.PENDING
+    assert statuses["Poison"][0] == Status.FAILED and "RuntimeError: boom" in statuses["Poison"][1]
 
 
 def test_refetching_the_same_comments_drafts_nothing_new(
@@ -91,8 +91,8 @@ def test_approved_drafts_are_posted_by_the_next_cycle(app: App, daemon: Daemon,
                                                       connector: FakeConnector) -> None:
     connector.push_comment("What grinder?")
     daemon.run_once()
-    [draft] = app.store.drafts(PENDING)
-    app.store.transition(draft.id, APPROVED, "approved", "cli")
+    [draft] = app.store.drafts(Status.PENDING)
+    app.store.transition(draft.id, Status.APPROVED, "approved", "cli")
     assert daemon.run_once().posted == 1
     assert [r.parent_id for r in connector.posted] == ["c1"]
 
@@ -119,7 +119,7 @@ def test_short_praise_is_thanked_without_looking_anything_up(
     kb.add(Document("recipe.md", "I love this recipe: 93°C and 1:15."))
     connector.push_comment("Love this!")
     daemon.run_once()
-    [draft] = app.store.drafts(PENDING)
+    [draft] = app.store.drafts(Status.PENDING)
     assert draft.context == [] and draft.triage_label == "praise"
     assert "(no notes match this comment)" in model.calls[0][-1]["content"]
 
@@ -140,7 +140,7 @@ def test_a_comment_the_model_rejects_does_not_block_the_others(
     assert first.queued == 1  # the second comment was drafted in the same cycle
     for _ in range(2):
         Daemon(app).run_once()  # a fresh process each time: tries are kept in the database
-    failed = app.store.drafts(FAILED)
+    failed = app.store.drafts(Status.FAILED)
     assert [d.comment.text for d in failed] == ["this one is too long"]
     assert "ModelRejected" in (failed[0].reason or "")
 

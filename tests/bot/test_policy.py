@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import App
 from bot.config import PolicyConfig
-from bot.daemon import Daemon
-from bot.policy import Pacing, repeats
-from bot.store import APPROVED, PENDING, POSTED, SKIPPED
+from bot.domain import Status
+from bot.pipeline.policy import repeats
+from bot.service.daemon import Daemon
+from bot.service.pacing import Pacing
 from tests.fakes.connector import FakeConnector, RecordingModel
 
 
@@ -28,7 +29,7 @@ def test_a_repeated_reply_waits_for_a_person_even_in_auto_mode(
     connector.push_comment("Great video", author="b")
     daemon.run_once()
     assert len(connector.posted) == 1
-    [held] = app.store.drafts(PENDING)
+    [held] = app.store.drafts(Status.PENDING)
     assert (held.reason or "").startswith("repeat: nearly the same as a recent reply")
 
 
@@ -46,13 +47,13 @@ def test_one_reply_per_viewer_per_thread_unless_they_ask_again(
     daemon.run_once()
     statuses = {d.comment.comment_id: (d.status, d.triage_label)
                 for d in app.store.drafts(None)}
-    assert statuses["t1.a"] == (SKIPPED, "answered")  # kev again, not asking
-    assert statuses["t1.b"][0] == PENDING  # kev asks again
-    assert statuses["t1.c"][0] == PENDING  # another viewer
+    assert statuses["t1.a"] == (Status.SKIPPED, "answered")  # kev again, not asking
+    assert statuses["t1.b"][0] == Status.PENDING  # kev asks again
+    assert statuses["t1.c"][0] == Status.PENDING  # another viewer
 
 
 def test_posting_is_paced_per_hour_and_spaced(app: App, connector: FakeConnector) -> None:
-    from bot.store import NewDraft
+    from bot.state.store import NewDraft
 
     config = PolicyConfig(max_replies_per_hour=2, max_replies_per_day=10, min_spacing_s=5)
     pacing = Pacing(app.store, config, random.Random(1))
@@ -60,7 +61,8 @@ def test_posting_is_paced_per_hour_and_spaced(app: App, connector: FakeConnector
         comment = connector.push_comment(f"Q{n}?", author=f"v{n}")
         app.store.ingest("fake", "default", [comment], str(n + 1))
     for stored in app.store.unprocessed():
-        app.store.create_draft(stored.pk, NewDraft(APPROVED, "auto", reply_text=f"A{stored.pk}"))
+        app.store.create_draft(stored.pk, NewDraft(Status.APPROVED, "auto",
+                                                   reply_text=f"A{stored.pk}"))
     waits: list[float] = []
     report = app.poster.post_approved(pacing=pacing, wait=lambda s: waits.append(s) or False)
     assert (report.posted, report.deferred) == (2, 1)  # the hourly limit holds the third
@@ -68,4 +70,4 @@ def test_posting_is_paced_per_hour_and_spaced(app: App, connector: FakeConnector
     assert pacing.blocked("fake") == "2 replies in the last hour (limit 2)"
     later = datetime.now(UTC) + timedelta(hours=1, minutes=1)
     assert pacing.blocked("fake", now=later) is None
-    assert len(app.store.drafts(POSTED)) == 2 and len(app.store.drafts(APPROVED)) == 1
+    assert len(app.store.drafts(Status.POSTED)) == 2 and len(app.store.drafts(Status.APPROVED)) == 1

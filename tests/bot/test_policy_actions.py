@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.config import PlatformActions, load_settings
-from bot.daemon import Daemon
+from bot.config import PlatformActions, Settings, load_settings
+from bot.domain import Status
 from bot.errors import ConfigError
-from bot.store import FLAGGED, PENDING, POSTED, SKIPPED
+from bot.service.daemon import Daemon
 from knowledge.store import KnowledgeBase
 from tests.conftest import build_app
 from tests.fakes.connector import FakeConnector, RecordingModel
@@ -23,10 +23,12 @@ def youtube() -> FakeConnector:
 
 
 @pytest.fixture
-def two(app: App, connector: FakeConnector, youtube: FakeConnector) -> Iterator[App]:
-    app.__dict__["connectors"] = {"local": connector, "youtube": youtube}
+def two(settings: Settings, connector: FakeConnector, youtube: FakeConnector,
+        model: RecordingModel, kb: KnowledgeBase) -> Iterator[App]:
     connector.name = "local"
+    app = build_app(settings, {"local": connector, "youtube": youtube}, model, kb)
     yield app
+    app.close()
 
 
 def statuses(app: App) -> dict[tuple[str, str], tuple[str, str | None]]:
@@ -50,13 +52,13 @@ def test_each_class_follows_its_action_per_platform(
     got = statuses(two)
     request = "Could you make a video about cleaning the grinder?"
     question = "What grind size for French press?"
-    assert got[("local", request)] == (PENDING, "request")
-    assert got[("youtube", request)] == (POSTED, "request")
-    assert got[("local", question)] == (POSTED, "question")
-    assert got[("youtube", question)] == (FLAGGED, "question")
-    assert got[("local", "First! Who else is here early")] == (SKIPPED, "off_topic")
+    assert got[("local", request)] == (Status.PENDING, "request")
+    assert got[("youtube", request)] == (Status.POSTED, "request")
+    assert got[("local", question)] == (Status.POSTED, "question")
+    assert got[("youtube", question)] == (Status.FLAGGED, "question")
+    assert got[("local", "First! Who else is here early")] == (Status.SKIPPED, "off_topic")
     assert len(model.calls) == 3  # nothing is drafted for flagged or skipped comments
-    [queued] = [d for d in two.store.drafts(PENDING)]
+    [queued] = [d for d in two.store.drafts(Status.PENDING)]
     assert queued.reason == "request: queued for you (policy.actions.request)"
 
 
@@ -72,7 +74,7 @@ def test_the_decisions_are_in_the_audit_log(app: App, daemon: Daemon,
     assert detail["triage"]["classifier"]["nearest"]
     assert detail["policy"] == {"action": "auto", "rule": "policy.actions.question"}
     assert detail["guard"] == {"ok": True, "reasons": []}
-    assert detail["outcome"] == {"status": PENDING, "reason": "awaiting approval"}
+    assert detail["outcome"] == {"status": Status.PENDING, "reason": "awaiting approval"}
     skipped = app.store.audit(draft_id=hostile.id)[0].detail
     assert skipped is not None and skipped["triage"]["source"] == "classifier"
     assert skipped["policy"]["action"] == "skip" and "guard" not in skipped
@@ -84,7 +86,7 @@ def test_a_draft_that_reads_like_spam_is_held_whatever_the_comment(
     model.reply = "Everyone DM me this week to double your money 💸"
     connector.push_comment("What grind size for French press?")
     daemon.run_once()
-    [held] = app.store.drafts(PENDING)
+    [held] = app.store.drafts(Status.PENDING)
     assert held.reason is not None and held.reason.startswith("guard: tone: reads like spam")
     assert connector.posted == []
 
@@ -95,7 +97,7 @@ def test_a_flagged_needs_human_comment_gets_no_draft(app: App, daemon: Daemon,
     app.settings.policy.actions.needs_human = "flag"
     connector.push_comment("I don't want to live anymore")
     counters = daemon.run_once()
-    [flagged] = app.store.drafts(FLAGGED)
+    [flagged] = app.store.drafts(Status.FLAGGED)
     assert counters.flagged == 1 and model.calls == [] and flagged.reply_text is None
     assert flagged.reason is not None and "personal crisis" in flagged.reason
 
@@ -110,7 +112,8 @@ def test_a_dry_run_decides_but_records_and_posts_nothing(
     question = outcome["What grind size for French press?"]
     assert not isinstance(question, str) and question.status == "approved"
     spam = outcome["加我微信，每天带你赚五百"]
-    assert not isinstance(spam, str) and (spam.status, spam.triage_label) == (SKIPPED, "spam")
+    assert not isinstance(spam, str) and (spam.status, spam.triage_label) == (Status.SKIPPED,
+                                                                              "spam")
     assert app.store.drafts(None) == [] and connector.posted == []
     assert len(app.store.unprocessed()) == 2  # the real run still has them
     assert len(model.calls) == 1
@@ -144,8 +147,8 @@ def test_moderation_through_the_configured_endpoint(
     connector.push_comment("What grind size for French press?")
     Daemon(application).run_once()
     got = {d.comment.text: (d.status, d.triage_label) for d in application.store.drafts(None)}
-    assert got["Honestly nobody likes you here"] == (SKIPPED, "toxic")
-    assert got["What grind size for French press?"] == (POSTED, "question")
+    assert got["Honestly nobody likes you here"] == (Status.SKIPPED, "toxic")
+    assert got["What grind size for French press?"] == (Status.POSTED, "question")
     # the comment and the draft were both checked
     assert len(fake_openai.moderation_requests()) == 3
     application.close()
@@ -160,8 +163,8 @@ def test_a_crisis_in_an_answered_thread_still_reaches_a_person(
     connector.push_comment("so good", author="Sam", parent_id=first.comment_id)
     daemon.run_once()
     got = {d.comment.text: (d.status, d.triage_label) for d in app.store.drafts(None)}
-    assert got["thanks. honestly I don't want to live anymore"] == (PENDING, "needs_human")
-    assert got["so good"] == (SKIPPED, "answered")
+    assert got["thanks. honestly I don't want to live anymore"] == (Status.PENDING, "needs_human")
+    assert got["so good"] == (Status.SKIPPED, "answered")
 
 
 def test_a_moderation_outage_holds_drafts_even_when_failures_are_dropped(
@@ -180,6 +183,6 @@ def test_a_moderation_outage_holds_drafts_even_when_failures_are_dropped(
     fake_openai.behaviour.fail_with = [500, 500]  # the comment's check and the draft's
     Daemon(application).run_once()
     [draft] = application.store.drafts(None)
-    assert draft.status == PENDING and "moderation: unavailable" in (draft.reason or "")
+    assert draft.status == Status.PENDING and "moderation: unavailable" in (draft.reason or "")
     assert connector.posted == []
     application.close()

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from bot.posting import Poster
-from bot.schema import DraftRow
-from bot.store import APPROVED, FAILED, PENDING, POSTED, POSTING, NewDraft, Store
+from bot.domain import NewDraft, Status
+from bot.service.posting import Poster
+from bot.state.schema import DraftRow
+from bot.state.store import Store
 from connectors.errors import AuthError, PermanentError, TransientError
 from tests.fakes.connector import FakeConnector
 
@@ -31,7 +32,8 @@ def approved_draft(store: Store, connector: FakeConnector, text: str = "Thanks! 
     comment = connector.push_comment("Love it", comment_id=f"c{len(connector.inbox) + 1}")
     store.ingest(connector.name, "default", [comment], str(len(connector.inbox)))
     stored = next(s for s in store.unprocessed() if s.comment.comment_id == comment.comment_id)
-    draft_id = store.create_draft(stored.pk, NewDraft(APPROVED, "auto mode", reply_text=text))
+    draft_id = store.create_draft(stored.pk, NewDraft(Status.APPROVED, "auto mode",
+                                                      reply_text=text))
     assert draft_id is not None
     return draft_id
 
@@ -45,7 +47,7 @@ def test_posts_an_approved_draft_once(store: Store, connector: FakeConnector,
                                       poster: Poster) -> None:
     draft_id = approved_draft(store, connector)
     result = poster.post(store.draft(draft_id))
-    assert result.status == POSTED and result.reply_id == "r1"
+    assert result.status == Status.POSTED and result.reply_id == "r1"
     poster.post(store.draft(draft_id))  # posted: nothing to claim
     poster.post_approved()
     assert len(connector.posted) == 1 and connector.post_calls == 1
@@ -57,7 +59,7 @@ def test_a_second_poster_cannot_post_a_claimed_draft(store: Store, connector: Fa
     stale_view = store.draft(draft_id)
     other = Poster(store, {connector.name: connector}, actor="other")
     other.post(stale_view)
-    assert poster.post(stale_view).status == POSTED  # reports the state, posts nothing
+    assert poster.post(stale_view).status == Status.POSTED  # reports the state, posts nothing
     assert connector.post_calls == 1
 
 
@@ -68,13 +70,13 @@ def test_death_after_posting_is_reconciled_without_a_second_post(
     dying = Poster(store, {connector.name: connector}, actor="daemon")
     with pytest.raises(ProcessDied):
         dying.post(store.draft(draft_id))
-    assert store.draft(draft_id).status == POSTING and len(connector.posted) == 1
+    assert store.draft(draft_id).status == Status.POSTING and len(connector.posted) == 1
 
     age_claim(store, draft_id, owner="gone-host:1:dead")
     fresh = Poster(store, {connector.name: connector}, actor="daemon", lease_s=60)
     assert fresh.reconcile() == 1
     settled = store.draft(draft_id)
-    assert settled.status == POSTED and settled.reply_id == connector.posted[0].reply_id
+    assert settled.status == Status.POSTED and settled.reply_id == connector.posted[0].reply_id
     assert "after an interruption" in (settled.reason or "")
     fresh.post_approved()
     assert connector.post_calls == 1 and len(connector.posted) == 1
@@ -89,15 +91,15 @@ def test_death_before_posting_is_reconciled_into_exactly_one_post(
     age_claim(store, draft_id)
     fresh = Poster(store, {connector.name: connector}, actor="daemon", lease_s=60)
     assert fresh.reconcile() == 1
-    assert store.draft(draft_id).status == APPROVED
+    assert store.draft(draft_id).status == Status.APPROVED
     fresh.post_approved()
-    assert store.draft(draft_id).status == POSTED and len(connector.posted) == 1
+    assert store.draft(draft_id).status == Status.POSTED and len(connector.posted) == 1
 
 
 def test_a_live_claim_in_this_process_is_left_alone(store: Store, connector: FakeConnector,
                                                     poster: Poster) -> None:
     draft_id = approved_draft(store, connector)
-    store.transition(draft_id, POSTING, "in flight", "test", claimed_by=poster.owner,
+    store.transition(draft_id, Status.POSTING, "in flight", "test", claimed_by=poster.owner,
                      claimed_at=datetime.now(UTC))
     assert poster.reconcile() == 0 and connector.find_calls == 0
 
@@ -106,9 +108,9 @@ def test_timeout_that_actually_posted_is_found_before_retrying(
         store: Store, connector: FakeConnector, poster: Poster) -> None:
     draft_id = approved_draft(store, connector)
     connector.fail_after_post.append(TransientError("read timed out"))
-    assert poster.post(store.draft(draft_id)).status == APPROVED  # retry later
+    assert poster.post(store.draft(draft_id)).status == Status.APPROVED  # retry later
     result = poster.post(store.draft(draft_id))
-    assert result.status == POSTED and "found on the platform" in (result.reason or "")
+    assert result.status == Status.POSTED and "found on the platform" in (result.reason or "")
     assert len(connector.posted) == 1 and connector.post_calls == 1
 
 
@@ -119,7 +121,7 @@ def test_transient_failures_give_up_after_max_attempts(store: Store, connector: 
     for _ in range(3):
         poster.post_approved()
     failed = store.draft(draft_id)
-    assert failed.status == FAILED and "gave up after 3 attempts" in (failed.reason or "")
+    assert failed.status == Status.FAILED and "gave up after 3 attempts" in (failed.reason or "")
     assert connector.posted == []
 
 
@@ -129,7 +131,7 @@ def test_permanent_errors_fail_with_the_platform_reason(store: Store, connector:
     connector.fail_before_post.append(PermanentError("comments are disabled",
                                                      code="commentsDisabled"))
     result = poster.post(store.draft(draft_id))
-    assert (result.status, result.reason) == (FAILED, "comments are disabled")
+    assert (result.status, result.reason) == (Status.FAILED, "comments are disabled")
 
 
 def test_auth_errors_pause_the_platform_and_keep_drafts_approved(
@@ -138,7 +140,7 @@ def test_auth_errors_pause_the_platform_and_keep_drafts_approved(
     connector.fail_before_post.append(AuthError("token revoked: run `replybot auth youtube`"))
     report = poster.post_approved()
     assert report.deferred == 2 and report.posted == 0
-    assert {store.draft(first).status, store.draft(second).status} == {APPROVED}
+    assert {store.draft(first).status, store.draft(second).status} == {Status.APPROVED}
     assert store.draft(first).attempts == 0
 
 
@@ -146,7 +148,8 @@ def test_pending_drafts_are_never_posted(store: Store, connector: FakeConnector,
                                          poster: Poster) -> None:
     comment = connector.push_comment("Hi")
     store.ingest("fake", "default", [comment], "1")
-    store.create_draft(store.unprocessed()[0].pk, NewDraft(PENDING, "awaiting", reply_text="x"))
+    store.create_draft(store.unprocessed()[0].pk, NewDraft(Status.PENDING, "awaiting",
+                                                           reply_text="x"))
     assert poster.post_approved().posted == 0 and connector.post_calls == 0
 
 
@@ -160,21 +163,21 @@ def test_a_dead_process_on_this_host_is_reconciled_at_once(store: Store,
                               capture_output=True, text=True, check=True)
     dead_owner = f"{socket.gethostname()}:{finished.stdout.strip()}:x"
     draft_id = approved_draft(store, connector)
-    store.transition(draft_id, POSTING, "claimed by a process that died", "test",
+    store.transition(draft_id, Status.POSTING, "claimed by a process that died", "test",
                      claimed_by=dead_owner, claimed_at=datetime.now(UTC))
     fresh = Poster(store, {connector.name: connector}, actor="daemon", lease_s=3600)
     assert fresh.reconcile() == 1
-    assert store.draft(draft_id).status == APPROVED
+    assert store.draft(draft_id).status == Status.APPROVED
 
 
 def test_an_edit_after_a_timeout_that_posted_does_not_post_again(
         store: Store, connector: FakeConnector, poster: Poster) -> None:
     draft_id = approved_draft(store, connector, text="24 clicks.")
     connector.fail_after_post.append(TransientError("read timed out"))
-    assert poster.post(store.draft(draft_id)).status == APPROVED
+    assert poster.post(store.draft(draft_id)).status == Status.APPROVED
     store.edit_text(draft_id, "24 clicks on the C40.", "cli")  # the person edits meanwhile
     result = poster.post(store.draft(draft_id))
-    assert result.status == POSTED and result.reply_text == "24 clicks."  # what is live
+    assert result.status == Status.POSTED and result.reply_text == "24 clicks."  # what is live
     assert [r.text for r in connector.posted] == ["24 clicks."]
 
 
@@ -186,13 +189,14 @@ def test_a_reconciler_with_an_old_snapshot_cannot_steal_a_fresh_claim(
         Poster(store, {connector.name: connector}, actor="dead").post(store.draft(draft_id))
     age_claim(store, draft_id, owner="gone-host:1:dead")
     stale_snapshot = store.draft(draft_id)  # the reconciler read this...
-    store.transition(draft_id, APPROVED, "settled by someone else", "test", from_=[POSTING])
+    store.transition(draft_id, Status.APPROVED, "settled by someone else", "test",
+                     from_=[Status.POSTING])
     fresh = Poster(store, {connector.name: connector}, actor="other")
     store.claim(draft_id, fresh.owner, "other")  # ...then another process claimed it anew
     reconciler = Poster(store, {connector.name: connector}, actor="reconcile", lease_s=1)
     assert reconciler._settle(stale_snapshot, connector) == 0
     current = store.draft(draft_id)
-    assert current.status == POSTING and current.claimed_by == fresh.owner
+    assert current.status == Status.POSTING and current.claimed_by == fresh.owner
 
 
 def test_a_slow_live_process_on_this_host_keeps_its_claim_past_the_lease(
@@ -205,7 +209,7 @@ def test_a_slow_live_process_on_this_host_keeps_its_claim_past_the_lease(
     store.claim(draft_id, parent, "cli")
     age_claim(store, draft_id)
     reconciler = Poster(store, {connector.name: connector}, actor="daemon", lease_s=1)
-    assert reconciler.reconcile() == 0 and store.draft(draft_id).status == POSTING
+    assert reconciler.reconcile() == 0 and store.draft(draft_id).status == Status.POSTING
 
 
 def test_settle_finds_an_earlier_attempt_before_a_rejection(
@@ -214,4 +218,4 @@ def test_settle_finds_an_earlier_attempt_before_a_rejection(
     connector.fail_after_post.append(TransientError("read timed out"))
     poster.post(store.draft(draft_id))
     settled = poster.settle(store.draft(draft_id))
-    assert settled is not None and settled.status == POSTED
+    assert settled is not None and settled.status == Status.POSTED

@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.quota import Pacer, QuotaLedger, next_reset, quota_day
-from bot.store import Store
+from bot.service.quota import Pacer, QuotaLedger
+from bot.state.store import Store
 from connectors.errors import QuotaExceeded
+from connectors.youtube import next_reset, quota_day
 
 
 class Clock:

@@ -8,18 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from bot import migrate
+from bot.domain import NewDraft, Status
 from bot.errors import InvalidTransition, NotFound
-from bot.store import (
-    APPROVED,
-    PENDING,
-    POSTED,
-    POSTING,
-    REJECTED,
-    SKIPPED,
-    NewDraft,
-    Store,
-)
+from bot.state import migrate
+from bot.state.store import Store
 from connectors.base import Comment
 
 
@@ -30,7 +22,7 @@ def comment(cid: str, text: str = "What grinder?", platform: str = "fake") -> Co
 def pending(store: Store, cid: str = "c1") -> int:
     store.ingest("fake", "default", [comment(cid)], cursor=cid)
     stored = next(s for s in store.unprocessed() if s.comment.comment_id == cid)
-    draft_id = store.create_draft(stored.pk, NewDraft(PENDING, "awaiting approval",
+    draft_id = store.create_draft(stored.pk, NewDraft(Status.PENDING, "awaiting approval",
                                                       reply_text="24 clicks."))
     assert draft_id is not None
     return draft_id
@@ -66,42 +58,43 @@ def test_cursor_advances_only_with_its_comments(store: Store) -> None:
 def test_one_draft_per_comment(store: Store) -> None:
     pending(store)
     pk = store.draft(1).comment_pk
-    assert store.create_draft(pk, NewDraft(PENDING, "again", reply_text="x")) is None
+    assert store.create_draft(pk, NewDraft(Status.PENDING, "again", reply_text="x")) is None
     assert store.unprocessed() == []
 
 
 def test_transitions_follow_the_state_machine_and_are_audited(store: Store) -> None:
     draft_id = pending(store)
-    store.transition(draft_id, APPROVED, "approved", "cli")
-    store.transition(draft_id, POSTING, "posting", "daemon", claimed_by="me")
-    done = store.transition(draft_id, POSTED, "posted", "daemon", reply_id="r1")
-    assert (done.status, done.reply_id) == (POSTED, "r1")
+    store.transition(draft_id, Status.APPROVED, "approved", "cli")
+    store.transition(draft_id, Status.POSTING, "posting", "daemon", claimed_by="me")
+    done = store.transition(draft_id, Status.POSTED, "posted", "daemon", reply_id="r1")
+    assert (done.status, done.reply_id) == (Status.POSTED, "r1")
     with pytest.raises(InvalidTransition, match="is posted"):
-        store.transition(draft_id, REJECTED, "too late", "cli")
+        store.transition(draft_id, Status.REJECTED, "too late", "cli")
     trail = [(e.from_status, e.to_status, e.actor) for e in store.audit(draft_id)]
-    assert trail == [(None, PENDING, "pipeline"), (PENDING, APPROVED, "cli"),
-                     (APPROVED, POSTING, "daemon"), (POSTING, POSTED, "daemon")]
+    assert trail == [(None, Status.PENDING, "pipeline"), (Status.PENDING, Status.APPROVED, "cli"),
+                     (Status.APPROVED, Status.POSTING, "daemon"), (Status.POSTING, Status.POSTED,
+                                                                   "daemon")]
 
 
 def test_unknown_draft_says_how_to_find_one(store: Store) -> None:
     with pytest.raises(NotFound, match="queue list"):
-        store.transition(42, APPROVED, "x", "cli")
+        store.transition(42, Status.APPROVED, "x", "cli")
 
 
 def test_skipped_drafts_cannot_be_posted_directly(store: Store) -> None:
     store.ingest("fake", "default", [comment("c1")], "1")
     pk = store.unprocessed()[0].pk
-    draft_id = store.create_draft(pk, NewDraft(SKIPPED, "spam"))
+    draft_id = store.create_draft(pk, NewDraft(Status.SKIPPED, "spam"))
     assert draft_id is not None
     with pytest.raises(InvalidTransition):
-        store.transition(draft_id, POSTING, "x", "daemon")
+        store.transition(draft_id, Status.POSTING, "x", "daemon")
 
 
 def test_edit_keeps_the_models_draft(store: Store) -> None:
     draft_id = pending(store)
     edited = store.edit_text(draft_id, "My own words.", "cli")
     assert (edited.reply_text, edited.draft_text, edited.status) == \
-        ("My own words.", "24 clicks.", PENDING)
+        ("My own words.", "24 clicks.", Status.PENDING)
     assert store.audit(draft_id)[-1].reason == "reply text edited"
 
 
@@ -110,7 +103,7 @@ def test_concurrent_claims_have_exactly_one_winner(tmp_path: Path) -> None:
     setup = Store.open(url)
     ids = [pending(setup, f"c{n}") for n in range(20)]
     for draft_id in ids:
-        setup.transition(draft_id, APPROVED, "approved", "cli")
+        setup.transition(draft_id, Status.APPROVED, "approved", "cli")
     wins: list[int] = []
     lock = threading.Lock()
 
@@ -118,7 +111,7 @@ def test_concurrent_claims_have_exactly_one_winner(tmp_path: Path) -> None:
         store = Store.open(url)  # its own engine and connections, like another process
         for draft_id in ids:
             try:
-                store.transition(draft_id, POSTING, "posting", "t", from_=[APPROVED])
+                store.transition(draft_id, Status.POSTING, "posting", "t", from_=[Status.APPROVED])
             except InvalidTransition:
                 continue
             with lock:
@@ -130,4 +123,4 @@ def test_concurrent_claims_have_exactly_one_winner(tmp_path: Path) -> None:
     for thread in threads:
         thread.join()
     assert sorted(wins) == ids  # every draft claimed exactly once
-    assert setup.counts()[POSTING] == 20
+    assert setup.counts()[Status.POSTING] == 20

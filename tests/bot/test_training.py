@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import FinetuneConfig
-from bot.tokens import encoding_for
-from bot.training import Example, export, split, validate_file
+from bot.voice.tokens import encoding_for
+from bot.voice.training import Example, export, split, validate_file
 
 
 def chat(reply: str = "Thanks! — Lina") -> dict[str, object]:

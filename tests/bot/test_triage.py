@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.classify import NearestExamples, bundled_examples, read_examples
 from bot.errors import ConfigError
 from bot.llm import OpenAIModeration
-from bot.triage import Triager, rules, triage
+from bot.pipeline.classify import NearestExamples, bundled_examples, read_examples
+from bot.pipeline.triage import Triager, rules, triage
 from connectors.base import Comment
 from knowledge.embeddings import E5Embedder
 from tests.fakes.openai_server import FakeOpenAI

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.config import Example, PersonaConfig
-from bot.voice import build_messages, finish, shape_of, text_size
+from bot.pipeline.prompt import build_messages, finish, shape_of, text_size
 from connectors.base import Comment
 from knowledge.store import Hit
 

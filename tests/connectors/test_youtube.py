@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.quota import QuotaLedger, next_reset
-from bot.retry import with_retries
-from bot.store import Store
+from bot.service.quota import QuotaLedger
+from bot.service.retry import with_retries
+from bot.state.store import Store
 from connectors.base import Comment
 from connectors.errors import AuthError, PermanentError, QuotaExceeded, TransientError
-from connectors.youtube import Settings, YouTubeConnector
+from connectors.youtube import Settings, YouTubeConnector, next_reset
 from tests.fakes.youtube_server import CHANNEL, FakeYouTube
 
 

@@ -6,7 +6,7 @@ import json
 import urllib.request
 from pathlib import Path
 
-from bot.migrate import head_revision
+from bot.state.migrate import head_revision
 from tests.e2e.harness import Sandbox, free_port
 from tests.fakes.openai_server import FakeOpenAI
 

@@ -20,23 +20,23 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.domain import CLASSES, Label
 from bot.errors import ConfigError
 
-LABELS = ("question", "praise", "feedback", "request", "spam", "toxic", "off_topic",
-          "needs_human")
+LABELS = tuple(str(label) for label in CLASSES)
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
 
 @dataclass(frozen=True)
 class Example:
-    label: str
+    label: Label
     text: str
 
 
 @dataclass(frozen=True)
 class Guess:
-    label: str
+    label: Label
     #: the label's share of the neighbours' weight, 0-1
     confidence: float
     #: cosine similarity of the nearest example with this label
@@ -78,7 +78,7 @@ def parse_examples(text: str, origin: str) -> list[Example]:
                               f"{', '.join(LABELS)}")
         if not isinstance(body, str) or not body.strip():
             raise ConfigError(f"{origin} line {number}: empty text")
-        examples.append(Example(label, body.strip()))
+        examples.append(Example(Label(label), body.strip()))
     return examples
 
 
@@ -121,7 +121,7 @@ class NearestExamples:
             votes[label] = votes.get(label, 0.0) + float(weight)
         label = max(votes, key=lambda name: votes[name])
         nearest = next(i for i in top if self._labels[i] == label)
-        return Guess(label, votes[label] / sum(votes.values()), float(sims[nearest]),
+        return Guess(Label(label), votes[label] / sum(votes.values()), float(sims[nearest]),
                      self.examples[nearest].text)
 
 

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
+from bot.domain import ModelView
 from bot.errors import ModelError, NotFound, ReplybotError
 from bot.llm import openai_client
-from bot.store import ModelView, Store
+from bot.state.store import Store
 
 ACTIVE_MODEL = "active_model"
 ENDED = ("succeeded", "failed", "cancelled")

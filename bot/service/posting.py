@@ -14,12 +14,13 @@ import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
+from bot.clock import Clock, utcnow
+from bot.domain import DraftView, Status
 from bot.errors import InvalidTransition
 from bot.log import comment_context, log
-from bot.policy import Pacing
-from bot.store import APPROVED, FAILED, POSTED, POSTING, DraftView, Store
+from bot.service.pacing import Pacing
+from bot.state.store import Store
 from connectors.base import Connector, PostedReply
 from connectors.errors import (
     AuthError,
@@ -56,12 +57,13 @@ class Poster:
     """Moves approved drafts to posted (or failed, with a reason)."""
 
     def __init__(self, store: Store, connectors: dict[str, Connector], actor: str,
-                 max_attempts: int = 5, lease_s: float = 300.0) -> None:
+                 max_attempts: int = 5, lease_s: float = 300.0, clock: Clock = utcnow) -> None:
         self.store = store
         self.connectors = connectors
         self.actor = actor
         self.max_attempts = max_attempts
         self.lease_s = lease_s
+        self.clock = clock
         self.owner = owner_token()
 
     def post(self, draft: DraftView) -> DraftView:
@@ -88,12 +90,13 @@ class Poster:
             reply = connector.post_reply(draft.comment, draft.reply_text or "")
         except (AuthError, QuotaExceeded) as exc:
             # a pause is not a failed try: give the attempt back
-            self.store.transition(draft.id, APPROVED, f"paused: {exc}", self.actor,
-                                  from_=[POSTING], claim=claim, attempts=draft.attempts - 1)
+            self.store.transition(draft.id, Status.APPROVED, f"paused: {exc}", self.actor,
+                                  from_=[Status.POSTING], claim=claim, attempts=draft.attempts - 1)
             raise
         except PermanentError as exc:
             log.warning("reply refused by platform", error=str(exc), code=exc.code)
-            return self.store.transition(draft.id, FAILED, str(exc), self.actor, from_=[POSTING],
+            return self.store.transition(draft.id, Status.FAILED, str(exc), self.actor,
+                                         from_=[Status.POSTING],
                                          claim=claim)
         except ConnectorError as exc:
             return self._retry_later(draft, exc, claim)
@@ -103,20 +106,20 @@ class Poster:
                      claim: str | None) -> DraftView:
         if draft.attempts >= self.max_attempts:
             log.error("giving up after retries", attempts=draft.attempts, error=str(exc))
-            return self.store.transition(draft.id, FAILED, f"gave up after {draft.attempts} "
-                                         f"attempts: {exc}", self.actor, from_=[POSTING],
+            return self.store.transition(draft.id, Status.FAILED, f"gave up after {draft.attempts} "
+                                         f"attempts: {exc}", self.actor, from_=[Status.POSTING],
                                          claim=claim)
         log.warning("post failed; will retry next cycle", attempts=draft.attempts, error=str(exc))
-        return self.store.transition(draft.id, APPROVED, f"retry later: {exc}", self.actor,
-                                     from_=[POSTING], claim=claim)
+        return self.store.transition(draft.id, Status.APPROVED, f"retry later: {exc}", self.actor,
+                                     from_=[Status.POSTING], claim=claim)
 
     def _posted(self, draft: DraftView, reply: PostedReply, reason: str,
                 claim: str | None,
-                from_: tuple[str, ...] = (POSTING,)) -> DraftView:
+                from_: tuple[str, ...] = (Status.POSTING,)) -> DraftView:
         log.info("reply posted", reply_id=reply.reply_id, reason=reason)
-        return self.store.transition(draft.id, POSTED, reason, self.actor, from_=list(from_),
+        return self.store.transition(draft.id, Status.POSTED, reason, self.actor, from_=list(from_),
                                      claim=claim, reply_id=reply.reply_id, reply_text=reply.text,
-                                     posted_at=reply.posted_at or datetime.now(UTC))
+                                     posted_at=reply.posted_at or self.clock())
 
     def settle(self, draft: DraftView) -> DraftView | None:
         """For a draft whose earlier post attempt may have gone through: posted if it did.
@@ -124,7 +127,7 @@ class Poster:
         Used before a person rejects or edits a draft that was already tried.
         """
         connector = self.connectors.get(draft.comment.platform)
-        if connector is None or not draft.attempted_texts or draft.status == POSTING:
+        if connector is None or not draft.attempted_texts or draft.status == Status.POSTING:
             return None
         existing = connector.find_reply(draft.comment, draft.attempted_texts)
         if existing is None:
@@ -143,14 +146,14 @@ class Poster:
                 return draft.claimed_by == self.owner
             return _pid_alive(pid)  # a live process on this host is trusted however slow
         # another machine's claim (or an unreadable one): trust it until the lease runs out
-        age = (datetime.now(UTC) - draft.claimed_at).total_seconds() if draft.claimed_at \
+        age = (self.clock() - draft.claimed_at).total_seconds() if draft.claimed_at \
             else float("inf")
         return age <= self.lease_s
 
     def reconcile(self) -> int:
         """Settle `posting` rows whose owner died: posted if the platform has our reply."""
         settled = 0
-        for draft in self.store.drafts(POSTING):
+        for draft in self.store.drafts(Status.POSTING):
             if self._claim_is_live(draft):
                 continue
             connector = self.connectors.get(draft.comment.platform)
@@ -174,9 +177,9 @@ class Poster:
                 self._posted(draft, existing, "found on the platform after an interruption",
                              claim)
             else:
-                self.store.transition(draft.id, APPROVED, "not on the platform after an "
+                self.store.transition(draft.id, Status.APPROVED, "not on the platform after an "
                                       "interruption; will post again", "reconcile",
-                                      from_=[POSTING], claim=claim)
+                                      from_=[Status.POSTING], claim=claim)
                 log.info("interrupted post not found; back to approved")
         except InvalidTransition:
             return 0
@@ -191,7 +194,7 @@ class Poster:
         report = PostReport()
         paused: set[str] = set()
         posted_before = False
-        for draft in self.store.drafts(APPROVED):
+        for draft in self.store.drafts(Status.APPROVED):
             if callable(should_stop) and should_stop():
                 break
             platform = draft.comment.platform
@@ -217,10 +220,10 @@ class Poster:
                 paused.add(draft.comment.platform)
                 report.deferred += 1
                 continue
-            report.posted += result.status == POSTED
-            report.failed += result.status == FAILED
-            posted_before = posted_before or result.status == POSTED
-            if result.status == POSTED:
+            report.posted += result.status == Status.POSTED
+            report.failed += result.status == Status.FAILED
+            posted_before = posted_before or result.status == Status.POSTED
+            if result.status == Status.POSTED:
                 platform = result.comment.platform
                 report.posted_by_platform[platform] = report.posted_by_platform.get(platform, 0) + 1
         return report

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from bot.daemon import LAST_SUCCESS
-from bot.store import Store
+from bot.clock import utcnow
+from bot.state.store import Store
+
+#: the service-state key the daemon sets after each successful cycle
+LAST_SUCCESS = "last_successful_cycle"
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ def default_max_age(poll_interval_s: float) -> float:
 
 
 def check(store: Store, max_age_s: float, now: datetime | None = None) -> Health:
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     state = store.state(LAST_SUCCESS)
     if state is None:
         return Health(False, None, None, max_age_s, "no successful cycle yet: is `replybot run` "

@@ -12,6 +12,8 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.pipeline.lexicon import TOXIC
+
 URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|co|me|ly|gg|"
                  r"xyz|top|cc|cn|tv|app|link|shop|site|info|biz|ru|example)\b(?:/\S*)?",
                  re.IGNORECASE)
@@ -45,15 +47,22 @@ ROLE = re.compile(r"\b(my (instructions|rules|system prompt|prompt) (are|is)|pol
 
 @dataclass(frozen=True)
 class Verdict:
+    """Why a draft is held (`reasons`), and checks that could not be made (`unavailable`): an
+    unreachable moderation endpoint is no verdict on the draft either way."""
+
     reasons: tuple[str, ...] = ()
+    unavailable: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return not self.reasons
+        return not self.reasons and not self.unavailable
 
     @property
     def kinds(self) -> list[str]:
-        return [r.split(":", 1)[0] for r in self.reasons]
+        return [r.split(":", 1)[0] for r in (*self.reasons, *self.unavailable)]
+
+    def __add__(self, other: Verdict) -> Verdict:
+        return Verdict((*self.reasons, *other.reasons), (*self.unavailable, *other.unavailable))
 
 
 @dataclass
@@ -117,8 +126,6 @@ class Guard:
         return []
 
     def _words(self, text: str) -> list[str]:
-        from bot.triage import TOXIC
-
         reasons = []
         hits = [p.pattern.replace("\\", "") for p in self._banned if p.search(text)]
         if hits:

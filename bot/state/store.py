@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,9 +18,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import migrate
+from bot.domain import (
+    TRANSITIONS,
+    AuditEntry,
+    DraftView,
+    ModelView,
+    NewDraft,
+    Status,
+    StoredComment,
+    VoiceExample,
+)
 from bot.errors import InvalidTransition, NotFound, StoreError
-from bot.schema import (
+from bot.state import migrate
+from bot.state.schema import (
     AuditRow,
     Base,
     CommentRow,
@@ -34,169 +43,6 @@ from bot.schema import (
     utcnow,
 )
 from connectors.base import Comment
-
-PENDING, APPROVED, POSTING, POSTED = "pending", "approved", "posting", "posted"
-REJECTED, SKIPPED, FAILED = "rejected", "skipped", "failed"
-#: set aside for a person by the policy, with no draft: they write the reply or dismiss it
-FLAGGED = "flagged"
-STATUSES = (PENDING, FLAGGED, APPROVED, POSTING, POSTED, REJECTED, SKIPPED, FAILED)
-
-#: Where a draft may go from each state (None: the draft is being created).
-TRANSITIONS: dict[str | None, frozenset[str]] = {
-    None: frozenset({PENDING, APPROVED, SKIPPED, FAILED, FLAGGED}),
-    PENDING: frozenset({APPROVED, REJECTED}),
-    FLAGGED: frozenset({APPROVED, REJECTED}),
-    # approved/failed → posted only when the platform shows an earlier attempt went through
-    APPROVED: frozenset({POSTING, REJECTED, PENDING, POSTED}),
-    POSTING: frozenset({POSTED, APPROVED, FAILED}),
-    FAILED: frozenset({APPROVED, REJECTED, POSTED}),
-    SKIPPED: frozenset({PENDING}),
-    REJECTED: frozenset(),
-    POSTED: frozenset(),
-}
-
-
-def sources_from(rows: list[dict[str, Any]]) -> list[str]:
-    """Distinct sources of a draft's context, in order of first appearance."""
-    return list(dict.fromkeys(str(row.get("source", "")) for row in rows))
-
-
-@dataclass(frozen=True)
-class StoredComment:
-    """A comment as stored, with its row id."""
-
-    pk: int
-    comment: Comment
-    fetched_at: datetime
-
-
-@dataclass(frozen=True)
-class DraftView:
-    """A draft and the comment it answers."""
-
-    id: int
-    status: str
-    comment: Comment
-    comment_pk: int
-    reply_text: str | None
-    draft_text: str | None
-    model: str | None
-    context: list[dict[str, Any]]
-    triage_label: str | None
-    triage_reason: str | None
-    reason: str | None
-    reply_id: str | None
-    posted_at: datetime | None
-    claimed_by: str | None
-    claimed_at: datetime | None
-    attempts: int
-    created_at: datetime
-    updated_at: datetime
-    attempted_texts: tuple[str, ...] = ()
-
-    @property
-    def sources(self) -> list[str]:
-        return sources_from(self.context)
-
-    def to_json(self) -> dict[str, Any]:
-        c = self.comment
-        return {
-            "id": self.id, "platform": c.platform, "comment_id": c.comment_id,
-            "author": c.author, "comment": c.text, "video_id": c.video_id,
-            "video_title": c.video_title, "reply": self.reply_text,
-            "draft": self.draft_text, "status": self.status, "sources": self.sources,
-            "triage": self.triage_label, "triage_reason": self.triage_reason,
-            "reason": self.reason, "model": self.model, "reply_id": self.reply_id,
-            "attempts": self.attempts, "created_at": self.created_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
-            "posted_at": self.posted_at.isoformat() if self.posted_at else None,
-        }
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    at: datetime
-    draft_id: int | None
-    from_status: str | None
-    to_status: str
-    actor: str
-    reason: str
-    detail: dict[str, Any] | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["at"] = self.at.isoformat()
-        return data
-
-
-@dataclass(frozen=True)
-class NewDraft:
-    """What the pipeline decided for a comment, ready to be stored."""
-
-    status: str
-    reason: str
-    reply_text: str | None = None
-    model: str | None = None
-    context: list[dict[str, Any]] = field(default_factory=list)
-    triage_label: str | None = None
-    triage_reason: str | None = None
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-    #: triage, guard and policy, with reasons: kept in the audit log
-    decisions: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class ModelView:
-    """A fine-tuning job and its model, as stored."""
-
-    id: int
-    job_id: str | None
-    base_model: str
-    model: str | None
-    method: str
-    suffix: str | None
-    status: str
-    training_file: str | None
-    validation_file: str | None
-    train_examples: int | None
-    valid_examples: int | None
-    train_tokens: int | None
-    epochs: int | None
-    metrics: dict[str, Any] | None
-    error: str | None
-    created_at: datetime
-    finished_at: datetime | None
-    promoted_at: datetime | None
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        for key in ("created_at", "finished_at", "promoted_at"):
-            data[key] = data[key].isoformat() if data[key] else None
-        return data
-
-
-@dataclass(frozen=True)
-class VoiceExample:
-    """A reply in the creator's voice from outside the queue (see VoiceExampleRow)."""
-
-    id: int
-    source: str
-    platform: str
-    comment_id: str
-    author: str
-    comment: str
-    video_title: str | None
-    reply: str
-    context: list[dict[str, Any]]
-    status: str
-    model: str | None
-    created_at: datetime
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["created_at"] = self.created_at.isoformat()
-        return data
 
 
 def _model_view(row: ModelRow) -> ModelView:
@@ -413,8 +259,8 @@ class Store:
         with self._tx() as session:
             row = session.execute(
                 update(DraftRow)
-                .where(DraftRow.id == draft_id, DraftRow.status == APPROVED)
-                .values(status=POSTING, reason="posting", updated_at=now, claimed_by=owner,
+                .where(DraftRow.id == draft_id, DraftRow.status == Status.APPROVED)
+                .values(status=Status.POSTING, reason="posting", updated_at=now, claimed_by=owner,
                         claimed_at=now, attempts=DraftRow.attempts + 1)
                 .returning(DraftRow.comment_pk, DraftRow.reply_text, DraftRow.attempted_texts)
             ).first()
@@ -424,7 +270,7 @@ class Store:
             session.execute(update(DraftRow).where(DraftRow.id == draft_id)
                             .values(attempted_texts=texts))
             session.add(AuditRow(draft_id=draft_id, comment_pk=row.comment_pk,
-                                 from_status=APPROVED, to_status=POSTING, actor=actor,
+                                 from_status=Status.APPROVED, to_status=Status.POSTING, actor=actor,
                                  reason="posting", at=now))
         return self.draft(draft_id)
 
@@ -433,7 +279,8 @@ class Store:
         with self._tx() as session:
             result = session.execute(
                 update(DraftRow)
-                .where(DraftRow.id == draft_id, DraftRow.status.in_([PENDING, APPROVED, FAILED]))
+                .where(DraftRow.id == draft_id,
+                       DraftRow.status.in_([Status.PENDING, Status.APPROVED, Status.FAILED]))
                 .values(reply_text=text, updated_at=utcnow())
                 .returning(DraftRow.status, DraftRow.comment_pk)
             )
@@ -456,7 +303,7 @@ class Store:
                 raise NotFound(f"no draft {draft_id}: see `replybot queue list --status all`")
             return _view(*row)
 
-    def drafts(self, status: str | Sequence[str] | None = PENDING, limit: int = 200,
+    def drafts(self, status: str | Sequence[str] | None = Status.PENDING, limit: int = 200,
                platform: str | None = None, newest: bool = False) -> list[DraftView]:
         """Drafts in `status` (one or several; None: all) in id order: the oldest `limit`, or
         the newest."""
@@ -479,7 +326,7 @@ class Store:
             return int(session.scalar(
                 select(func.count()).select_from(DraftRow)
                 .join(CommentRow, DraftRow.comment_pk == CommentRow.id)
-                .where(CommentRow.platform == platform, DraftRow.status == POSTED,
+                .where(CommentRow.platform == platform, DraftRow.status == Status.POSTED,
                        DraftRow.posted_at >= since)) or 0)
 
     def last_posted_at(self, platform: str) -> datetime | None:
@@ -487,10 +334,10 @@ class Store:
             value = session.scalar(
                 select(func.max(DraftRow.posted_at))
                 .join(CommentRow, DraftRow.comment_pk == CommentRow.id)
-                .where(CommentRow.platform == platform, DraftRow.status == POSTED))
+                .where(CommentRow.platform == platform, DraftRow.status == Status.POSTED))
             if value is None:
                 return None
-            from bot.schema import UTCDateTime
+            from bot.state.schema import UTCDateTime
 
             return UTCDateTime().process_result_value(value, self.engine.dialect)
 
@@ -501,7 +348,8 @@ class Store:
                 select(DraftRow.reply_text)
                 .join(CommentRow, DraftRow.comment_pk == CommentRow.id)
                 .where(CommentRow.platform == platform, DraftRow.created_at >= since,
-                       DraftRow.status.in_([PENDING, APPROVED, POSTING, POSTED]))).all() if t]
+                       DraftRow.status.in_([Status.PENDING, Status.APPROVED, Status.POSTING,
+                                            Status.POSTED]))).all() if t]
 
     def replied_in_thread(self, comment: Comment, exclude_pk: int) -> bool:
         """Whether this viewer already has a reply (posted or on its way) in this thread."""
@@ -513,12 +361,13 @@ class Store:
                 .where(CommentRow.platform == comment.platform,
                        CommentRow.author_id == comment.author_id,
                        target == comment.reply_target, CommentRow.id != exclude_pk,
-                       DraftRow.status.in_([PENDING, APPROVED, POSTING, POSTED]))))
+                       DraftRow.status.in_([Status.PENDING, Status.APPROVED, Status.POSTING,
+                                            Status.POSTED]))))
 
     def counts(self) -> dict[str, int]:
         with self._tx() as session:
             rows = session.execute(select(DraftRow.status, func.count()).group_by(DraftRow.status))
-            counts = {status: 0 for status in STATUSES}
+            counts: dict[str, int] = {status: 0 for status in Status}
             counts.update({status: n for status, n in rows.all()})
             return counts
 
@@ -601,10 +450,10 @@ class Store:
         in the queue. Auto-posted replies are the model's own words, not the creator's."""
         waited = (select(AuditRow.draft_id)
                   .where(AuditRow.from_status.is_(None),
-                         AuditRow.to_status.in_([PENDING, FLAGGED])))
+                         AuditRow.to_status.in_([Status.PENDING, Status.FLAGGED])))
         query = (select(DraftRow, CommentRow)
                  .join(CommentRow, DraftRow.comment_pk == CommentRow.id)
-                 .where(DraftRow.status == POSTED, DraftRow.id.in_(waited))
+                 .where(DraftRow.status == Status.POSTED, DraftRow.id.in_(waited))
                  .order_by(DraftRow.id))
         if since is not None:
             query = query.where(DraftRow.posted_at >= since)

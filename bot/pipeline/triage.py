@@ -6,7 +6,7 @@ needs_human (legal, medical, personal crisis, press, private matters). Three sou
 1. rules: patterns for crises, attempts to instruct the bot, insults, private questions and
    spam phrases in English and Chinese, on text folded with NFKC (full-width and lookalike forms);
 2. the OpenAI moderation endpoint, when `[triage] moderation` is on;
-3. the offline classifier (`bot.classify`): the class of the nearest labelled examples.
+3. the offline classifier (`bot.pipeline.classify`): the class of the nearest labelled examples.
 
 What happens to each class is the policy's business (`[policy.actions]`), not triage's. The
 comments that are no class at all (the creator's own, empty ones, ones the platform closed)
@@ -20,10 +20,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bot.classify import Guess, NearestExamples
+from bot.domain import HARMFUL, NOT_CLASSES, Label, Moderation
 from bot.errors import ModelError
 from bot.log import log
-from bot.voice import shape_of
+from bot.pipeline.classify import Guess, NearestExamples
+from bot.pipeline.guard import Verdict
+from bot.pipeline.lexicon import TOXIC
+from bot.pipeline.prompt import shape_of
 from connectors.base import Comment
 
 LINK = re.compile(r"https?://|www\.|\b[\w-]+\.(com|net|org|io|xyz|top|cc|me|example)\b", re.I)
@@ -35,12 +38,6 @@ SPAM_PHRASES = re.compile(
 )
 
 
-TOXIC = re.compile(
-    r"\b(idiot|stupid|dumbest|moron|loser|trash|garbage|pathetic|worthless|shut up|ugly|"
-    r"hate you|disgusting|clown|fraud|scammer|troll|miserable)\b|垃圾|傻[逼瓜子]|废物|滚|去死|恶心"
-    r"|骗子|白痴|脑残|丑八怪|脑子有问题|误人子弟|难听死了|土包子|土鳖|没品味",
-    re.IGNORECASE,
-)
 CRISIS = re.compile(
     r"\b(kill (myself|me)|suicid\w*|end (it all|my life)|want to die|self[- ]harm|hurt myself|"
     r"no reason to live|(don'?t|do not|no longer) want to (live|be alive|be here)|"
@@ -80,15 +77,12 @@ INJECTION = re.compile(
 )
 
 
-#: outcomes that are not a class: never answered, whatever the policy says
-NOT_CLASSES = ("own", "cannot_reply", "empty")
-HARMFUL = ("spam", "toxic", "needs_human")
 MODERATION_DOWN = "moderation: unavailable"
 
 
 @dataclass(frozen=True)
 class Triage:
-    label: str
+    label: Label
     reason: str
     #: rules, moderation, classifier or shape (the comment's form: question mark, length)
     source: str = "rules"
@@ -99,15 +93,13 @@ class Triage:
     def answerable(self) -> bool:
         return self.label not in NOT_CLASSES
 
+    @property
+    def moderation_unavailable(self) -> bool:
+        return "moderation_error" in self.detail
+
     def to_json(self) -> dict[str, Any]:
         return {"label": self.label, "reason": self.reason, "source": self.source,
                 **self.detail}
-
-
-@dataclass(frozen=True)
-class Moderation:
-    flagged: bool
-    categories: tuple[str, ...] = ()
 
 
 class Moderator(Protocol):
@@ -122,35 +114,35 @@ def rules(comment: Comment) -> Triage | None:
     """The patterns' verdict, or None when no rule decides."""
     text = unicodedata.normalize("NFKC", comment.text.strip())  # full-width, lookalike letters
     if comment.is_own:
-        return Triage("own", "written by the creator")
+        return Triage(Label.OWN, "written by the creator")
     if not comment.can_reply:
-        return Triage("cannot_reply", "the platform does not allow replies here")
+        return Triage(Label.CANNOT_REPLY, "the platform does not allow replies here")
     if not text or not _has_content(text):
-        return Triage("empty", "the comment has no text")
+        return Triage(Label.EMPTY, "the comment has no text")
     crisis = CRISIS.search(text)
     if crisis:  # before anything else: answered by a person, never skipped, never automatic
-        return Triage("needs_human", f"personal crisis ({crisis.group(0)!r})")
+        return Triage(Label.NEEDS_HUMAN, f"personal crisis ({crisis.group(0)!r})")
     injection = INJECTION.search(text)
     if injection:
-        return Triage("needs_human", f"tries to instruct the bot ({injection.group(0)!r})")
+        return Triage(Label.NEEDS_HUMAN, f"tries to instruct the bot ({injection.group(0)!r})")
     toxic = TOXIC.search(text)
     if toxic:
-        return Triage("toxic", f"hostile wording {toxic.group(0)!r}")
+        return Triage(Label.TOXIC, f"hostile wording {toxic.group(0)!r}")
     private = PRIVATE.search(text) or SENSITIVE.search(text)
     if private:
-        return Triage("needs_human", f"asks for private or sensitive matters "
+        return Triage(Label.NEEDS_HUMAN, f"asks for private or sensitive matters "
                       f"({private.group(0)!r})")
     spam = SPAM_PHRASES.search(text)
     if spam and (LINK.search(text) or len(text) < 400):
-        return Triage("spam", f"spam phrase {spam.group(0)!r}")
+        return Triage(Label.SPAM, f"spam phrase {spam.group(0)!r}")
     if LINK.search(text) and shape_of(text, 1).kind != "question":
-        return Triage("spam", "a link with no question")
+        return Triage(Label.SPAM, "a link with no question")
     return None
 
 
-def by_shape(text: str) -> str:
+def by_shape(text: str) -> Label:
     kind = shape_of(text, 1).kind
-    return {"question": "question", "short": "praise", "long": "feedback"}[kind]
+    return {"question": Label.QUESTION, "short": Label.PRAISE, "long": Label.FEEDBACK}[kind]
 
 
 def triage(comment: Comment) -> Triage:
@@ -199,13 +191,19 @@ class Triager:
         return self._benign(text, guess, detail)
 
     def judge_reply(self, text: str) -> list[str]:
-        """Reasons a draft reads as hostile or as spam, whatever the model meant."""
-        reasons = []
+        """Reasons a draft reads as hostile or as spam, or could not be checked."""
+        verdict = self.reply_verdict(text)
+        return [*verdict.reasons, *verdict.unavailable]
+
+    def reply_verdict(self, text: str) -> Verdict:
+        """Whether a draft reads as hostile or as spam, whatever the model meant."""
+        reasons: list[str] = []
+        unavailable: list[str] = []
         if self.moderator is not None:
             try:
                 verdict = self.moderator.moderate(text)
             except ModelError as exc:
-                reasons.append(f"{MODERATION_DOWN} ({exc})")
+                unavailable.append(f"{MODERATION_DOWN} ({exc})")
             else:
                 if verdict.flagged:
                     reasons.append(f"moderation: {', '.join(verdict.categories) or 'flagged'}")
@@ -213,17 +211,18 @@ class Triager:
             guess = self.classifier.classify(text)
             # replies sit further from the (comment) examples than comments do: ask for a
             # close neighbour as well as a clear vote
-            if guess.label in ("spam", "toxic") and guess.confidence >= self.min_confidence \
+            if guess.label in (Label.SPAM,
+                               Label.TOXIC) and guess.confidence >= self.min_confidence \
                     and guess.similarity >= self.reply_min_similarity:
                 reasons.append(f"tone: reads like {guess.describe()}")
-        return reasons
+        return Verdict(tuple(reasons), tuple(unavailable))
 
     @staticmethod
     def _moderated(verdict: Moderation, detail: dict[str, Any]) -> Triage:
         named = ", ".join(verdict.categories) or "flagged"
         if any(c.startswith("self-harm") for c in verdict.categories):
-            return Triage("needs_human", f"moderation: {named}", "moderation", detail)
-        return Triage("toxic", f"moderation: {named}", "moderation", detail)
+            return Triage(Label.NEEDS_HUMAN, f"moderation: {named}", "moderation", detail)
+        return Triage(Label.TOXIC, f"moderation: {named}", "moderation", detail)
 
     def _benign(self, text: str, guess: Guess | None, detail: dict[str, Any]) -> Triage:
         shape = by_shape(text)
@@ -233,7 +232,7 @@ class Triager:
             return Triage(shape, f"{shape} comment", "shape", detail)
         # a question stays a question unless it asks for something to be made, or the examples
         # are clear it is something else ("Who's watching in 2026?")
-        if shape == "question" and guess.label != "request" \
+        if shape == "question" and guess.label != Label.REQUEST \
                 and guess.confidence < self.sure_benign:
-            return Triage("question", "question comment", "shape", detail)
+            return Triage(Label.QUESTION, "question comment", "shape", detail)
         return Triage(guess.label, f"like labelled {guess.describe()}", "classifier", detail)

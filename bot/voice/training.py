@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import FinetuneConfig, PersonaConfig
-from bot.store import DraftView, Store, VoiceExample
-from bot.tokens import base_of, encoding_for
-from bot.voice import shape_of, system_prompt, user_prompt
+from bot.domain import DraftView, VoiceExample
+from bot.pipeline.prompt import shape_of, system_prompt, user_prompt
+from bot.state.store import Store
+from bot.voice.tokens import base_of, encoding_for
 from connectors.base import Comment
 from knowledge.store import Hit
 

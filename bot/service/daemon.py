@@ -14,24 +14,29 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from types import FrameType
+from typing import Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.app import App
+from bot.clock import Clock
+from bot.config import Settings
+from bot.domain import NewDraft, Status, StoredComment
 from bot.errors import ModelError, ModelRejected
 from bot.log import comment_context, log
-from bot.metrics import Metrics
-from bot.pipeline import Outcome
-from bot.policy import Pacing
-from bot.quota import Pacer
-from bot.retry import with_retries
-from bot.store import APPROVED, FAILED, FLAGGED, PENDING, SKIPPED, NewDraft, StoredComment
+from bot.pipeline.pipeline import Outcome, Pipeline
+from bot.service.health import LAST_SUCCESS, check, default_max_age
+from bot.service.metrics import Metrics
+from bot.service.pacing import Pacing
+from bot.service.posting import Poster
+from bot.service.quota import Pacer, QuotaLedger
+from bot.service.retry import with_retries
+from bot.state.store import Store
 from connectors.base import Connector
 from connectors.errors import AuthError, ConnectorError, NotSupported, QuotaExceeded
+from knowledge.store import KnowledgeBase
 
 FEED = "default"
-LAST_SUCCESS = "last_successful_cycle"
 MAX_COMMENT_TRIES = 3
 
 
@@ -50,10 +55,33 @@ class Counters:
     errors: int = 0
 
 
+class Parts(Protocol):
+    """What a daemon runs on; `bot.app.App` provides it, tests may pass their own."""
+
+    settings: Settings
+    clock: Clock
+
+    @property
+    def store(self) -> Store: ...
+    @property
+    def connectors(self) -> dict[str, Connector]: ...
+    @property
+    def knowledge(self) -> KnowledgeBase: ...
+    @property
+    def pipeline(self) -> Pipeline: ...
+    @property
+    def pipeline_started(self) -> bool: ...
+    @property
+    def poster(self) -> Poster: ...
+    def refresh_model(self) -> None: ...
+    def ledger(self, platform: str) -> QuotaLedger | None: ...
+    def poll_interval_s(self, platform: str) -> float: ...
+
+
 class Daemon:
     """Runs cycles; `run_once` for one, `run_forever` on the schedule."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: Parts) -> None:
         self.app = app
         self.counters = Counters()
         self.cycle = Counters()
@@ -63,10 +91,11 @@ class Daemon:
         self.paused_until: dict[str, datetime] = {}
         self.disabled: dict[str, str] = {}
         self.last_success: datetime | None = None
-        self.pacers = {name: Pacer(app.poll_interval_s(name), app.ledger(name))
+        self.clock = app.clock
+        self.pacers = {name: Pacer(app.poll_interval_s(name), app.ledger(name), clock=app.clock)
                        for name in app.connectors}
         self.metrics = Metrics()
-        self.pacing = Pacing(app.store, app.settings.policy, random.Random())
+        self.pacing = Pacing(app.store, app.settings.policy, random.Random(), app.clock)
         self._guard_seen: dict[str, int] = {}
         self._opened = False
         self.last_sync = float("-inf")
@@ -93,7 +122,7 @@ class Daemon:
             self.cycle.failed += report.failed
             for platform, count in report.posted_by_platform.items():
                 self.metrics.posted.labels(platform).inc(count)
-            self.last_success = datetime.now(UTC)
+            self.last_success = self.clock()
             self.app.store.set_state(LAST_SUCCESS, self.last_success.isoformat())
             self.metrics.last_success.set(self.last_success.timestamp())
         except Exception:
@@ -104,15 +133,14 @@ class Daemon:
         for name, value in asdict(self.cycle).items():
             setattr(self.counters, name, getattr(self.counters, name) + value)
         log.info("cycle done", seconds=round(time.perf_counter() - started, 3),
-                 pending=self.app.store.counts()[PENDING], **asdict(self.cycle))
+                 pending=self.app.store.counts()[Status.PENDING], **asdict(self.cycle))
         return self.cycle
 
     def _observe(self, seconds: float) -> None:
         metrics = self.metrics
         metrics.cycle_seconds.observe(seconds)
-        pipeline = self.app.__dict__.get("pipeline")  # only once drafting has started
-        if pipeline is not None:
-            for kind, count in pipeline.guard_blocks.items():
+        if self.app.pipeline_started:  # its counters are this process's drafting
+            for kind, count in self.app.pipeline.guard_blocks.items():
                 seen = self._guard_seen.get(kind, 0)
                 metrics.guard_blocks.labels(kind).inc(count - seen)
                 self._guard_seen[kind] = count
@@ -145,7 +173,7 @@ class Daemon:
     def _fetch(self, name: str, connector: Connector) -> None:
         pacer = self.pacers[name]
         resume = self.paused_until.get(name)
-        if name in self.disabled or (resume and datetime.now(UTC) < resume) or not pacer.due():
+        if name in self.disabled or (resume and self.clock() < resume) or not pacer.due():
             return
         store = self.app.store
         ledger = pacer.ledger
@@ -245,7 +273,7 @@ class Daemon:
                     self._count(outcome.status)
                     self.metrics.triaged.labels(outcome.label or "other",
                                                 stored.comment.platform).inc()
-                    if outcome.status == SKIPPED:
+                    if outcome.status == Status.SKIPPED:
                         self.metrics.skipped.labels(outcome.label or "other").inc()
                 except ModelRejected as exc:
                     self._comment_failed(stored, exc)
@@ -259,11 +287,11 @@ class Daemon:
                     self._comment_failed(stored, exc)
 
     def _count(self, status: str) -> None:
-        self.cycle.queued += status == PENDING
-        self.cycle.flagged += status == FLAGGED
-        self.cycle.approved += status == APPROVED
-        self.cycle.skipped += status == SKIPPED
-        self.cycle.failed += status == FAILED
+        self.cycle.queued += status == Status.PENDING
+        self.cycle.flagged += status == Status.FLAGGED
+        self.cycle.approved += status == Status.APPROVED
+        self.cycle.skipped += status == Status.SKIPPED
+        self.cycle.failed += status == Status.FAILED
 
     def _comment_failed(self, stored: StoredComment, exc: Exception) -> None:
         """Count the failure on the comment (kept across restarts); give up after a few."""
@@ -275,7 +303,7 @@ class Daemon:
                   exc_info=not isinstance(exc, ModelRejected))
         if tries >= MAX_COMMENT_TRIES:
             reason = f"could not draft after {tries} tries: {error}"
-            self.app.store.create_draft(stored.pk, NewDraft(FAILED, reason), actor="daemon")
+            self.app.store.create_draft(stored.pk, NewDraft(Status.FAILED, reason), actor="daemon")
             self.cycle.failed += 1
 
     # -- the service ----------------------------------------------------------------------------
@@ -298,7 +326,8 @@ class Daemon:
             log.info("metrics served", url=f"http://{metrics_cfg.host}:{port}/metrics")
         scheduler = BackgroundScheduler(timezone="UTC")
         scheduler.add_job(self.run_once, IntervalTrigger(seconds=interval), id="cycle",
-                          max_instances=1, coalesce=True, next_run_time=datetime.now(UTC),
+                          max_instances=1, coalesce=True,
+                          next_run_time=datetime.now(UTC),  # the scheduler keeps real time
                           misfire_grace_time=None)
         scheduler.start()
         log.info("replybot running", poll_interval_s=interval, mode=self.app.settings.mode,
@@ -313,10 +342,8 @@ class Daemon:
         return self.counters
 
     def _health(self) -> tuple[bool, dict[str, object]]:
-        from bot.health import check, default_max_age
-
         limit = default_max_age(self.app.settings.schedule.poll_interval_s)
-        result = check(self.app.store, limit)
+        result = check(self.app.store, limit, self.clock())
         return result.ok, result.to_json()
 
     def log_summary(self) -> None:

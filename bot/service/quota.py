@@ -1,25 +1,27 @@
 """API quota: a persistent ledger per platform and quota day, and pacing that respects it.
 
-YouTube's quota resets at midnight Pacific time, so its days are Pacific dates. Reads may spend
-up to `daily_quota - reply_reserve`; replies may spend the rest. The pacer spreads the read
-budget left over the time left until the reset, so polling slows down before it runs dry
-instead of stopping at noon.
+The platform's connector declares its quota rules (`connectors.base.QuotaRules`): when its day
+starts (YouTube: midnight Pacific) and its daily budget. Reads may spend up to
+`daily_quota - reply_reserve`; replies may spend the rest. The pacer spreads the read budget
+left over the time left until the reset, so polling slows down before it runs dry instead of
+stopping at noon.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
+from bot.clock import Clock, utcnow
 from bot.log import log
-from bot.schema import utcnow
-from bot.store import Store
-from connectors.base import Purpose
+from bot.state.store import Store
+from connectors.base import Purpose, QuotaRules
 from connectors.errors import QuotaExceeded
-from connectors.youtube import next_reset, quota_day
+from connectors.registry import quota_rules
 
-Clock = Callable[[], datetime]
+#: for a platform that declares no rules of its own: days are UTC dates
+UTC_DAYS = QuotaRules(ZoneInfo("UTC"), daily_quota=0)
 
 
 @dataclass(frozen=True)
@@ -51,36 +53,37 @@ class QuotaLedger:
     """The `QuotaMeter` a metered connector charges before each call."""
 
     def __init__(self, store: Store, platform: str, daily_quota: int, reply_reserve: int,
-                 clock: Clock = utcnow) -> None:
+                 clock: Clock = utcnow, rules: QuotaRules | None = None) -> None:
         self.store = store
         self.platform = platform
         self.daily_quota = daily_quota
         self.reply_reserve = reply_reserve
         self.clock = clock
+        self.rules = rules or quota_rules(platform) or UTC_DAYS
 
     def limit(self, purpose: Purpose) -> int:
         return self.daily_quota - (self.reply_reserve if purpose == "read" else 0)
 
     def charge(self, units: int, purpose: Purpose, what: str) -> None:
         now = self.clock()
-        day = quota_day(now)
+        day = self.rules.day(now)
         used, _ = self.store.quota_used(self.platform, day)
         if used + units > self.limit(purpose):
             kept = " (the rest is kept for replies)" if purpose == "read" else ""
             raise QuotaExceeded(
                 f"{self.platform}: {used} of {self.daily_quota} units spent today{kept}; "
-                f"{what} needs {units}; resumes at {next_reset(now).isoformat()}",
-                resume_at=next_reset(now), platform=self.platform)
+                f"{what} needs {units}; resumes at {self.rules.next_reset(now).isoformat()}",
+                resume_at=self.rules.next_reset(now), platform=self.platform)
         self.store.quota_add(self.platform, day, units)
 
     def exhausted(self) -> None:
-        self.store.quota_raise_to(self.platform, quota_day(self.clock()), self.daily_quota)
+        self.store.quota_raise_to(self.platform, self.rules.day(self.clock()), self.daily_quota)
 
     def status(self) -> QuotaStatus:
         now = self.clock()
-        used, calls = self.store.quota_used(self.platform, quota_day(now))
-        return QuotaStatus(self.platform, quota_day(now), used, calls, self.daily_quota,
-                           self.reply_reserve, next_reset(now))
+        used, calls = self.store.quota_used(self.platform, self.rules.day(now))
+        return QuotaStatus(self.platform, self.rules.day(now), used, calls, self.daily_quota,
+                           self.reply_reserve, self.rules.next_reset(now))
 
 
 class Pacer:

@@ -1,4 +1,6 @@
-"""`kb sync-youtube`: the channel's videos, and the creator's own answers, as knowledge.
+"""`kb sync-youtube`: a channel's videos, and the creator's own answers, as knowledge.
+
+Works with any connector that can list its videos (`connectors.base.VideoLister`).
 
 Each video becomes a document tagged with its id (title and description), so retrieval can rank
 the commented video's facts first. The creator's replies stored from YouTube, paired with the
@@ -11,13 +13,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from bot.store import Store
-from connectors.youtube import YouTubeConnector
+from bot.errors import ConnectorUnavailable
+from bot.state.store import Store
+from connectors.base import Connector, HistoryReader, VideoLister
 from knowledge.loaders import Document
 from knowledge.store import KnowledgeBase
 
-VIDEO_PREFIX = "youtube:video/"
-ANSWERS_PREFIX = "youtube:answers/"
+VIDEO_PREFIX = "{platform}:video/"
+ANSWERS_PREFIX = "{platform}:answers/"
 
 
 @dataclass
@@ -29,9 +32,9 @@ class SyncReport:
     answers: int = 0
 
 
-def creator_answers(store: Store) -> dict[str, list[str]]:
+def creator_answers(store: Store, platform: str) -> dict[str, list[str]]:
     """Per video: "Q: viewer comment / A: creator reply" for replies the creator wrote."""
-    comments = store.comments(platform="youtube")
+    comments = store.comments(platform=platform)
     by_id = {c.comment_id: c for c in comments}
     pairs: dict[str, list[str]] = defaultdict(list)
     for comment in comments:
@@ -41,26 +44,42 @@ def creator_answers(store: Store) -> dict[str, list[str]]:
     return pairs
 
 
-def sync_youtube(kb: KnowledgeBase, youtube: YouTubeConnector, store: Store) -> SyncReport:
+def video_lister(connector: Connector) -> VideoLister:
+    if not isinstance(connector, VideoLister):
+        raise ConnectorUnavailable(f"{connector.name} cannot list a channel's videos")
+    return connector
+
+
+def history_reader(connector: Connector) -> HistoryReader:
+    if not isinstance(connector, HistoryReader):
+        raise ConnectorUnavailable(f"{connector.name} cannot read your past replies")
+    return connector
+
+
+def sync_videos(kb: KnowledgeBase, connector: Connector, store: Store) -> SyncReport:
+    """Mirror a channel's videos (and the creator's answers under them) into `kb`."""
+    lister = video_lister(connector)
     report = SyncReport()
-    answers = creator_answers(store)
+    answers = creator_answers(store, lister.name)
+    videos, answered = (VIDEO_PREFIX.format(platform=lister.name),
+                        ANSWERS_PREFIX.format(platform=lister.name))
     present: set[str] = set()
-    for video in youtube.videos():
+    for video in lister.videos():
         report.videos += 1
-        source = VIDEO_PREFIX + video.video_id
+        source = videos + video.video_id
         present.add(source)
         text = f"# {video.title}\n\n{video.description}".strip()
         result = kb.add(Document(source, text, {"video_id": video.video_id}))
         report.added += result.added
         report.unchanged += result.kept
         if answers.get(video.video_id):
-            source = ANSWERS_PREFIX + video.video_id
+            source = answered + video.video_id
             present.add(source)
             units = tuple(answers[video.video_id])
             kb.add(Document(source, "\n\n".join(units), {"video_id": video.video_id},
                             units=units))
             report.answers += len(units)
     for info in kb.sources():
-        if info.source.startswith((VIDEO_PREFIX, ANSWERS_PREFIX)) and info.source not in present:
+        if info.source.startswith((videos, answered)) and info.source not in present:
             report.removed += kb.remove(info.source)
     return report

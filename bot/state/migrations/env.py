@@ -1,10 +1,10 @@
-"""Alembic environment: runs on the connection `bot.store` hands over."""
+"""Alembic environment: runs on the connection `bot.state.store` hands over."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from bot.schema import Base
+from bot.state.schema import Base
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -9,20 +9,27 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, Protocol
 
+from bot.clock import Clock, utcnow
 from bot.config import Settings
-from bot.guard import Guard, Verdict
+from bot.domain import Action, Label, Mode, NewDraft, Status, StoredComment
 from bot.llm import ChatModel
 from bot.log import comment_context, log
-from bot.policy import repeats
-from bot.store import APPROVED, FLAGGED, PENDING, SKIPPED, NewDraft, Store, StoredComment
-from bot.triage import MODERATION_DOWN, Triage, Triager
-from bot.voice import build_messages, finish, shape_of
-from bot.voicebank import FewShot, context_rows
+from bot.pipeline.decide import Decision, Evidence, Verdict, decide
+from bot.pipeline.fewshot import FewShot, context_rows
+from bot.pipeline.guard import Guard
+from bot.pipeline.guard import Verdict as GuardVerdict
+from bot.pipeline.policy import repeats
+from bot.pipeline.prompt import build_messages, finish, shape_of
+from bot.pipeline.triage import Triage, Triager
+from bot.state.store import Store
 from connectors.base import Comment
 from knowledge.store import Hit
+
+#: classes whose follow-up in a thread the viewer was already answered in gets no second reply
+FOLLOW_UPS = (Label.PRAISE, Label.FEEDBACK, Label.REQUEST, Label.OFF_TOPIC)
 
 
 class Retriever(Protocol):
@@ -67,7 +74,8 @@ class Pipeline:
 
     def __init__(self, settings: Settings, store: Store, retriever: Retriever | None,
                  model: ChatModel, max_reply_chars: dict[str, int] | None = None,
-                 triager: Triager | None = None, few_shot: FewShot | None = None) -> None:
+                 triager: Triager | None = None, few_shot: FewShot | None = None,
+                 clock: Clock = utcnow) -> None:
         self.settings = settings
         self.store = store
         self.retriever = retriever
@@ -75,6 +83,7 @@ class Pipeline:
         self.max_reply_chars = max_reply_chars or {}
         self.triager = triager or Triager()
         self.few_shot = few_shot
+        self.clock = clock
         self.canary = f"rb-{secrets.token_hex(6)}"  # hidden in the prompt; must never come back
         self.guard_blocks: dict[str, int] = {}
 
@@ -89,54 +98,64 @@ class Pipeline:
     def decide(self, stored: StoredComment) -> tuple[NewDraft, Timings]:
         """What would happen to a comment, without recording anything (`run --dry-run`)."""
         comment, timings = stored.comment, Timings()
-        verdict = self.triager(comment)
-        # a follow-up that asks nothing gets no second reply; one that needs a person still does
-        if verdict.label in ("praise", "feedback", "request", "off_topic") and self.settings \
-                .policy.one_reply_per_thread and self.store.replied_in_thread(comment, stored.pk):
-            verdict = Triage("answered", "this viewer already has a reply in this thread and "
-                             "is not asking again", "policy")
-        decisions: dict[str, Any] = {"triage": verdict.to_json()}
-        if not verdict.answerable or verdict.label == "answered":
-            decisions["policy"] = {"action": "skip", "rule": "never answered"}
-            return self._skip(SKIPPED, verdict, verdict.reason, decisions), timings
-        action, rule = self.settings.policy.action(comment.platform, verdict.label)
+        triaged = self.triage(stored)
+        decisions: dict[str, Any] = {"triage": triaged.to_json()}
+        if triaged.answerable:
+            action, rule = self.settings.policy.action(comment.platform, triaged.label)
+        else:
+            action, rule = Action.SKIP, "never answered"
         decisions["policy"] = {"action": action, "rule": rule}
-        if action == "skip":
-            reason = f"{verdict.label}: skipped ({rule}); {verdict.reason}"
-            return self._skip(SKIPPED, verdict, reason, decisions), timings
-        if action == "flag":
-            reason = f"{verdict.label}: flagged for you ({rule}); {verdict.reason}"
-            return self._skip(FLAGGED, verdict, reason, decisions), timings
+        verdict = Verdict(Label(triaged.label), triaged.reason, triaged.moderation_unavailable)
+        mode, drop = Mode(self.settings.mode), self.settings.guard.on_fail == "drop"
+        decision = decide(verdict, Action(action), rule, mode)
+        if not decision.draft:
+            return self._skip(decision, triaged, decisions), timings
         t0 = time.perf_counter()
-        hits = self.notes(comment, verdict.label)
+        hits = self.notes(comment, triaged.label)
         timings.retrieve = time.perf_counter() - t0
         t0 = time.perf_counter()
         drafted = self.draft(comment, hits)
         timings.draft = time.perf_counter() - t0
         guarded = self.check(comment, hits, drafted)
-        decisions["guard"] = {"ok": guarded.ok, "reasons": list(guarded.reasons)}
-        status, reason = self.outcome(action, rule, verdict, drafted, guarded)
-        if status == APPROVED or (status == PENDING and reason == "awaiting approval"):
-            earlier = self.repeated(comment, drafted.text)
-            if earlier is not None:
-                status, reason = PENDING, f"repeat: nearly the same as a recent reply " \
-                    f"({earlier[:60]!r}); vary it or approve anyway"
-        decisions["outcome"] = {"status": status, "reason": reason}
+        decisions["guard"] = {"ok": guarded.ok, "reasons": [*guarded.reasons,
+                                                            *guarded.unavailable]}
+        evidence = Evidence(empty=not self.body(drafted.text), guard_reasons=guarded.reasons,
+                            unavailable=guarded.unavailable,
+                            repeat_of=self.repeated(comment, drafted.text))
+        decision = decide(verdict, Action(action), rule, mode, evidence, drop)
+        decisions["outcome"] = {"status": decision.status, "reason": decision.reason}
+        decisions["decided_by"] = decision.rule
         new = NewDraft(
-            status, reason, reply_text=drafted.text, model=drafted.model,
-            context=context_rows(hits),
-            triage_label=verdict.label, triage_reason=verdict.reason,
+            decision.status or Status.PENDING, decision.reason, reply_text=drafted.text,
+            model=drafted.model, context=context_rows(hits),
+            triage_label=triaged.label, triage_reason=triaged.reason,
             prompt_tokens=drafted.prompt_tokens, completion_tokens=drafted.completion_tokens,
             decisions=decisions,
         )
         return new, timings
 
+    def triage(self, stored: StoredComment) -> Triage:
+        """The triage verdict; a follow-up that asks nothing gets no second reply (one that
+        needs a person still does)."""
+        comment = stored.comment
+        verdict = self.triager(comment)
+        if verdict.label in FOLLOW_UPS and self.settings.policy.one_reply_per_thread \
+                and self.store.replied_in_thread(comment, stored.pk):
+            return Triage(Label.ANSWERED, "this viewer already has a reply in this thread and "
+                          "is not asking again", "policy")
+        return verdict
+
+    def body(self, text: str) -> str:
+        """A reply without the signature."""
+        return text.replace(self.settings.persona.signature, "").strip()
+
     @staticmethod
-    def _skip(status: str, verdict: Triage, reason: str,
-              decisions: dict[str, Any]) -> NewDraft:
-        decisions["outcome"] = {"status": status, "reason": reason}
-        return NewDraft(status, reason, triage_label=verdict.label,
-                        triage_reason=verdict.reason, decisions=decisions)
+    def _skip(decision: Decision, triaged: Triage, decisions: dict[str, Any]) -> NewDraft:
+        status = decision.status or Status.SKIPPED
+        decisions["outcome"] = {"status": status, "reason": decision.reason}
+        decisions["decided_by"] = decision.rule
+        return NewDraft(status, decision.reason, triage_label=triaged.label,
+                        triage_reason=triaged.reason, decisions=decisions)
 
     def notes(self, comment: Comment, label: str) -> list[Hit]:
         """The context a draft is written from; short praise gets a short thanks, and facts
@@ -166,7 +185,7 @@ class Pipeline:
 
     def repeated(self, comment: Comment, text: str) -> str | None:
         cfg = self.settings.policy
-        since = datetime.now(UTC) - timedelta(days=cfg.repeat_window_days)
+        since = self.clock() - timedelta(days=cfg.repeat_window_days)
         recent = self.store.recent_replies(comment.platform, since)
         return repeats(text, recent, self.settings.persona.signature, cfg.repeat_similarity)
 
@@ -178,40 +197,18 @@ class Pipeline:
         return Guard(self.canary, cfg.allowed_domains, mentions, cfg.banned,
                      self.max_reply_chars.get(comment.platform, 10_000), cfg.check_language)
 
-    def check(self, comment: Comment, hits: list[Hit], drafted: Drafted) -> Verdict:
+    def check(self, comment: Comment, hits: list[Hit], drafted: Drafted) -> GuardVerdict:
         verdict = self.guard(comment).check(
             drafted.text, comment.text, [h.text for h in hits], drafted.system_prompt)
-        body = drafted.text.replace(self.settings.persona.signature, "").strip()
+        body = self.body(drafted.text)
         if body:
-            verdict = Verdict((*verdict.reasons, *self.triager.judge_reply(body)))
+            verdict = verdict + self.triager.reply_verdict(body)
         for kind in verdict.kinds:
             self.guard_blocks[kind] = self.guard_blocks.get(kind, 0) + 1
         if not verdict.ok:
-            log.warning("draft held by the guard", reasons=list(verdict.reasons))
+            log.warning("draft held by the guard", reasons=[*verdict.reasons,
+                                                             *verdict.unavailable])
         return verdict
-
-    def outcome(self, action: str, rule: str, triaged: Triage, drafted: Drafted,
-                verdict: Verdict) -> tuple[str, str]:
-        """Where a draft goes: the guard first, then the class's action, then the mode."""
-        body = drafted.text.replace(self.settings.persona.signature, "").strip()
-        if not body:
-            return PENDING, "the model returned an empty reply: write one with `queue approve "\
-                "ID --text`"
-        if not verdict.ok:
-            held = "guard: " + "; ".join(verdict.reasons)
-            # an unreachable moderation endpoint is no verdict on the draft: a person decides
-            outage = any(r.startswith(MODERATION_DOWN) for r in verdict.reasons)
-            drop = self.settings.guard.on_fail == "drop" and not outage
-            return (SKIPPED, held) if drop else (PENDING, held)
-        if triaged.label == "needs_human":
-            return PENDING, f"needs a person: {triaged.reason}"
-        if action == "queue":
-            return PENDING, f"{triaged.label}: queued for you ({rule})"
-        if "moderation_error" in triaged.detail:
-            return PENDING, "moderation unavailable: a person checks this one"
-        if self.settings.mode == "auto":
-            return APPROVED, "auto mode"
-        return PENDING, "awaiting approval"
 
     def _record(self, stored: StoredComment, new: NewDraft, timings: Timings,
                 started: float) -> Outcome:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from bot.errors import StoreError
-from bot.store import Store
+from bot.state.store import Store
 
 FORMAT = "replybot-export/1"
 

@@ -1,0 +1,1 @@
+"""Per-comment stages: triage, policy, prompt, guard and the one decision; no I/O of their own."""

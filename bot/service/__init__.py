@@ -1,0 +1,1 @@
+"""The running service: daemon, posting, pacing, quota, health, metrics, retries."""

@@ -1,0 +1,1 @@
+"""Persistence: the database, its migrations, one repository per concern, backup."""

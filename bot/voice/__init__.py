@@ -1,0 +1,1 @@
+"""The creator's voice offline: voice examples, training data, fine-tuning jobs."""
