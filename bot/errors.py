@@ -7,7 +7,8 @@
     │   └── InvalidTransition         a draft is not in a state that allows the action
     ├── ModelError                    the model endpoint failed: drafting pauses until next cycle
     │   └── ModelRejected             the model refused this one prompt (too long, invalid)
-    └── ConnectorUnavailable          a connector is not enabled or not configured
+    ├── ConnectorUnavailable          a connector is not enabled or not configured
+    └── InvalidRequest                asked for something that cannot be done as asked
 
     connectors.errors.ConnectorError  platform failures (transient, auth, quota, permanent)
     knowledge.errors.KnowledgeError   knowledge-base failures (unsupported file, embedder mismatch)
@@ -53,3 +54,9 @@ class ModelRejected(ModelError):
 
 class ConnectorUnavailable(ReplybotError):
     """The platform's connector is not enabled or configured."""
+
+
+class InvalidRequest(ReplybotError):
+    """A person asked for something that cannot be done as asked (an empty reply, …)."""
+
+    exit_code = 2

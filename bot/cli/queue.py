@@ -7,19 +7,14 @@ from typing import Annotated, Any
 import click
 import typer
 
-from bot.app import App
 from bot.cli.render import emit_json, err, out, safe, short, status_text, table
 from bot.domain import DraftView, Status
-from bot.errors import ConnectorUnavailable
+from bot.usecases import queue
 
 app = typer.Typer(no_args_is_help=True)
 
 IdArg = Annotated[int, typer.Argument(help="Draft id (see `replybot queue list`).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-#: what waits for a person: drafts to approve and comments flagged for them
-WAITING = (Status.PENDING, Status.FLAGGED)
 
 
 @app.command("list")
@@ -32,13 +27,7 @@ def list_drafts(
     as_json: JsonOpt = False,
 ) -> None:
     """Drafts waiting for you (or in another status)."""
-    if status not in ("all", "waiting") and status not in tuple(Status):
-        raise typer.BadParameter(f"use waiting, one of {', '.join(tuple(Status))} or all",
-                                 param_hint="--status")
-    wanted = {"all": None, "waiting": WAITING}.get(status, status)
-    # the queue reads oldest first; history (posted, all, …) shows the most recent
-    drafts = ctx.obj.store.drafts(wanted, limit=limit,
-                                  newest=status not in ("waiting", Status.PENDING, Status.FLAGGED))
+    drafts = queue.listing(ctx.obj.store, status, limit)
     if as_json:
         emit_json([d.to_json() for d in drafts])
         return
@@ -106,15 +95,6 @@ def show(ctx: typer.Context, draft_id: IdArg, as_json: JsonOpt = False) -> None:
     show_draft(draft, audit)
 
 
-def _post_now(application: App, draft: DraftView) -> DraftView:
-    try:
-        application.connector(draft.comment.platform)
-    except ConnectorUnavailable as exc:
-        err.print(f"[yellow]approved; not posted now: {exc}[/]")
-        return draft
-    return application.poster.post(draft)
-
-
 @app.command()
 def approve(
     ctx: typer.Context,
@@ -124,48 +104,19 @@ def approve(
     as_json: JsonOpt = False,
 ) -> None:
     """Approve a draft (optionally with your text) and post it now unless --later."""
-    application: App = ctx.obj
-    if text is not None and not text.strip():
-        raise typer.BadParameter("the reply text is empty", param_hint="--text")
-    current = application.store.draft(draft_id)
-    if current.status == Status.FLAGGED and text is None:
-        raise typer.BadParameter(f"draft {draft_id} was flagged with no reply drafted: give "
-                                 "yours with --text, or `queue reject` it", param_hint="--text")
-    fields: dict[str, Any] = {"reply_text": text} if text is not None else {}
-    if current.status == Status.FAILED:
-        fields["attempts"] = 0  # a fresh set of tries; earlier texts are still checked first
-        if application.connectors.get(current.comment.platform):
-            settled = application.poster.settle(current)
-            if settled is not None:
-                _report(settled, as_json)
-                return
-    reason = "approved with edits" if text is not None else "approved"
-    draft = application.store.transition(draft_id, Status.APPROVED, reason, "cli",
-                                         from_=[Status.PENDING, Status.FLAGGED,
-                                                Status.FAILED], **fields)
-    if not later:
-        draft = _post_now(application, draft)
-    _report(draft, as_json)
-    # scripts learn from the exit code whether the reply is out (or was meant to wait)
-    if draft.status not in (Status.POSTED,
-                            Status.APPROVED) or (draft.status == Status.APPROVED and not later
-                                                   and draft.comment.platform
-                                                   in application.connectors):
-        raise typer.Exit(1)
+    result = queue.approve(ctx.obj, draft_id, "cli", text=text, later=later)
+    _finish(result, as_json)
 
 
 @app.command()
 def edit(ctx: typer.Context, draft_id: IdArg, as_json: JsonOpt = False) -> None:
     """Edit a draft's reply in $EDITOR; it stays in the queue until approved."""
-    store = ctx.obj.store
-    draft = store.draft(draft_id)
+    draft = ctx.obj.store.draft(draft_id)
     edited = click.edit(draft.reply_text or "", extension=".txt", require_save=True)
     if edited is None or edited.strip() == (draft.reply_text or "").strip():
         err.print("no change")
         raise typer.Exit(0)
-    if not edited.strip():
-        raise typer.BadParameter("the edited reply is empty; use `queue reject` to drop it")
-    _report(store.edit_text(draft_id, edited.strip(), "cli"), as_json)
+    _report(queue.edit(ctx.obj, draft_id, edited, "cli"), as_json)
 
 
 @app.command()
@@ -176,18 +127,16 @@ def reject(
     as_json: JsonOpt = False,
 ) -> None:
     """Reject a draft: it is never posted."""
-    application: App = ctx.obj
-    current = application.store.draft(draft_id)
-    if current.attempted_texts and current.comment.platform in application.connectors:
-        settled = application.poster.settle(current)  # an earlier try may be live already
-        if settled is not None:
-            err.print("[yellow]not rejected: an earlier attempt is already on the platform[/]")
-            _report(settled, as_json)
-            raise typer.Exit(1)
-    draft = application.store.transition(draft_id, Status.REJECTED, reason, "cli",
-                                         from_=[Status.PENDING, Status.FLAGGED, Status.APPROVED,
-                                                Status.FAILED])
-    _report(draft, as_json)
+    _finish(queue.reject(ctx.obj, draft_id, "cli", reason), as_json)
+
+
+def _finish(result: queue.Result, as_json: bool) -> None:
+    """Show the draft; scripts learn from the exit code whether the action did what it said."""
+    if result.note:
+        err.print(f"[yellow]{safe(result.note)}[/]")
+    _report(result.draft, as_json)
+    if not result.done:
+        raise typer.Exit(1)
 
 
 def _report(draft: DraftView, as_json: bool) -> None:
