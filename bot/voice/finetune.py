@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.clock import Clock, utcnow
 from bot.config import Settings
 from bot.domain import ModelView
 from bot.errors import ModelError, NotFound, ReplybotError
@@ -166,7 +167,8 @@ class FineTuner:
         return self.look(record.job_id).record
 
 
-def promote(store: Store, model: str, force_unknown: bool = False) -> ModelView:
+def promote(store: Store, model: str, force_unknown: bool = False,
+            clock: Clock = utcnow) -> ModelView:
     """Make `model` the one drafts are written with, and note when in its record."""
     record = store.model_record(model)
     if record is None:
@@ -179,7 +181,7 @@ def promote(store: Store, model: str, force_unknown: bool = False) -> ModelView:
         raise ReplybotError(f"{model} has not finished training (status {record.status}): "
                             "see `replybot finetune status`")
     store.set_state(ACTIVE_MODEL, str(record.model))  # the model, even when named by its job
-    return store.update_model(record.id, promoted_at=datetime.now(UTC))
+    return store.update_model(record.id, promoted_at=clock())
 
 
 def _epochs(job: Any) -> int | None:
