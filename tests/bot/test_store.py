@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import inspect
@@ -13,6 +14,9 @@ from bot.errors import InvalidTransition, NotFound
 from bot.state import migrate
 from bot.state.store import Store
 from connectors.base import Comment
+from tests.conftest import ON_EVERY_ENGINE
+
+pytestmark = ON_EVERY_ENGINE
 
 
 def comment(cid: str, text: str = "What grinder?", platform: str = "fake") -> Comment:
@@ -98,8 +102,61 @@ def test_edit_keeps_the_models_draft(store: Store) -> None:
     assert store.audit(draft_id)[-1].reason == "reply text edited"
 
 
-def test_concurrent_claims_have_exactly_one_winner(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'race.db'}"
+def race(url: str, workers: int, work: Callable[[Store, threading.Barrier], Any]) -> list[Any]:
+    """Run `work` at once in `workers` threads, each with its own Store (like processes)."""
+    stores = [Store.open(url) for _ in range(workers)]
+    barrier = threading.Barrier(workers)
+    results: list[Any] = [None] * workers
+
+    def run(n: int) -> None:
+        results[n] = work(stores[n], barrier)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for store in stores:
+        store.close()
+    return results
+
+
+def test_racing_create_draft_has_one_winner_and_one_creation_entry(store: Store,
+                                                                   database_url: str) -> None:
+    store.ingest("fake", "default", [comment(f"c{n}") for n in range(10)], "10")
+    pks = [s.pk for s in store.unprocessed()]
+
+    def create_all(mine: Store, barrier: threading.Barrier) -> list[int | None]:
+        won = []
+        for pk in pks:
+            barrier.wait()  # both connections insert the same comment's draft together
+            won.append(mine.create_draft(pk, NewDraft(Status.PENDING, "awaiting approval",
+                                                      reply_text="24 clicks.")))
+        return won
+
+    first, second = race(database_url, 2, create_all)
+    for pk, mine, theirs in zip(pks, first, second, strict=True):
+        assert (mine is None) != (theirs is None), f"comment {pk}: {mine=} {theirs=}"
+    creations = [e for e in store.audit() if e.from_status is None]
+    assert sorted(e.draft_id for e in creations) == sorted(d for d in first + second if d)
+    assert store.counts()[Status.PENDING] == len(pks) == len(creations)
+
+
+def test_voice_examples_count_what_was_new_and_what_moved(store: Store) -> None:
+    def example(cid: str) -> dict[str, Any]:
+        return {"source": "history", "platform": "fake", "comment_id": cid, "author": "Ann",
+                "comment": "What grinder?", "reply": "A burr one.", "status": "candidate"}
+
+    assert store.add_voice_examples([example("c1"), example("c2")]) == 2
+    assert store.add_voice_examples([example("c2"), example("c3")]) == 1
+    ids = [e.id for e in store.voice_examples()]
+    assert store.set_voice_status(ids[:2], "ready", from_="candidate") == 2
+    assert store.set_voice_status(ids, "ready", from_="candidate") == 1
+    assert [e.status for e in store.voice_examples()] == ["ready"] * 3
+
+
+def test_concurrent_claims_have_exactly_one_winner(database_url: str) -> None:
+    url = database_url
     setup = Store.open(url)
     ids = [pending(setup, f"c{n}") for n in range(20)]
     for draft_id in ids:
