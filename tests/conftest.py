@@ -95,6 +95,7 @@ def database_url(engine: str, settings: Settings, request: pytest.FixtureRequest
     if engine == "postgresql":
         server: PostgresServer = request.getfixturevalue("postgres")
         return server.create_database()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     return settings.db_url
 
 
