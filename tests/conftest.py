@@ -100,6 +100,15 @@ def database_url(engine: str, settings: Settings, request: pytest.FixtureRequest
 
 
 @pytest.fixture
+def another_database(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A second empty database of this test's engine, e.g. to restore a backup into."""
+    if engine == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres")
+        return server.create_database()
+    return f"sqlite:///{tmp_path / 'another.db'}"
+
+
+@pytest.fixture
 def store(database_url: str) -> Iterator[Store]:
     store = Store.open(database_url)
     yield store

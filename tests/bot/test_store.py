@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +14,7 @@ from sqlalchemy import inspect
 from bot.domain import NewDraft, Status
 from bot.errors import InvalidTransition, NotFound
 from bot.state import migrate
+from bot.state.backup import export_state, import_state
 from bot.state.store import Store
 from connectors.base import Comment
 from tests.conftest import ON_EVERY_ENGINE
@@ -181,3 +184,57 @@ def test_concurrent_claims_have_exactly_one_winner(database_url: str) -> None:
         thread.join()
     assert sorted(wins) == ids  # every draft claimed exactly once
     assert setup.counts()[Status.POSTING] == 20
+
+
+def test_every_time_written_comes_from_the_injected_clock(database_url: str) -> None:
+    now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    store = Store.open(database_url, clock=lambda: now)
+    draft_id = pending(store)
+    store.set_state("heartbeat", "ok")
+    store.ingest("fake", "default", [comment("c2")], cursor="c2")
+    assert [s.fetched_at for s in store.unprocessed()] == [now]
+    assert store.draft(draft_id).created_at == now
+    assert [e.at for e in store.audit(draft_id)] == [now]
+    assert store.state("heartbeat") == ("ok", now)
+    store.close()
+
+
+def test_quota_rows_add_up_in_one_statement_and_only_rise_when_spent(store: Store) -> None:
+    assert store.quota_add("youtube", "2026-11-21", 30) == 30
+    assert store.quota_add("youtube", "2026-11-21", 20) == 50
+    store.quota_raise_to("youtube", "2026-11-21", 40)  # never lowers what was spent
+    assert store.quota_used("youtube", "2026-11-21") == (50, 2)
+    store.quota_raise_to("youtube", "2026-11-21", 10_000)
+    store.quota_raise_to("youtube", "2026-11-22", 10_000)
+    assert store.quota_used("youtube", "2026-11-21") == (10_000, 2)
+    assert store.quota_used("youtube", "2026-11-22") == (10_000, 0)
+    assert store.quota_platforms() == ["youtube"]
+
+
+def test_reply_history_sees_posted_replies_by_time_and_thread(store: Store) -> None:
+    posted_at = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
+    draft_id = pending(store)
+    store.transition(draft_id, Status.APPROVED, "approved", "cli")
+    store.transition(draft_id, Status.POSTING, "posting", "daemon")
+    store.transition(draft_id, Status.POSTED, "posted", "daemon", posted_at=posted_at)
+    assert store.last_posted_at("fake") == posted_at and store.last_posted_at("other") is None
+    assert store.posted_since("fake", posted_at) == 1
+    assert store.posted_since("fake", posted_at + timedelta(seconds=1)) == 0
+    assert store.recent_replies("fake", posted_at - timedelta(days=3650)) == ["24 clicks."]
+    again = Comment(platform="fake", comment_id="c2", author="Ann", text="And the beans?",
+                    parent_id="c1")
+    assert store.replied_in_thread(again, exclude_pk=0)
+    assert not store.replied_in_thread(comment("c3"), exclude_pk=0)
+
+
+def test_a_backup_restores_ids_and_new_rows_follow_them(store: Store,
+                                                        another_database: str) -> None:
+    first, second = pending(store, "c1"), pending(store, "c2")
+    out = io.StringIO()
+    export_state(store, out)
+    restored = Store.open(another_database)
+    counts = import_state(restored, out.getvalue().splitlines())
+    assert counts["drafts"] == 2 and counts["comments"] == 2
+    assert [d.id for d in restored.drafts()] == [first, second]
+    assert pending(restored, "c3") == second + 1  # id sequences moved past the restored rows
+    restored.close()
