@@ -3,6 +3,8 @@ so processes sharing the database never lose each other's spending."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from bot.state.database import Repository
@@ -15,26 +17,28 @@ class QuotaRepository(Repository):
     def quota_add(self, platform: str, day: str, units: int) -> int:
         """Add units to a platform's day in one statement; returns the day's new total."""
         table = QuotaRow.__table__
-        now = self.clock()
-        statement = self.db.upsert(
-            table, ["platform", "day"],
-            {"platform": platform, "day": day, "units": units, "calls": 1, "updated_at": now},
-            {"units": table.c.units + units, "calls": table.c.calls + 1, "updated_at": now},
-        ).returning(table.c.units)
+        statement = self._upsert_day(platform, day, units, 1, {
+            "units": table.c.units + units, "calls": table.c.calls + 1,
+        }).returning(table.c.units)
         with self.db.transaction() as session:
             return int(session.execute(statement).scalar_one())
 
     def quota_raise_to(self, platform: str, day: str, units: int) -> None:
         """Make the day's total at least `units` (the platform said the quota is spent)."""
         table = QuotaRow.__table__
-        now = self.clock()
-        statement = self.db.upsert(
-            table, ["platform", "day"],
-            {"platform": platform, "day": day, "units": units, "calls": 0, "updated_at": now},
-            {"units": self.db.greatest(table.c.units, units), "updated_at": now},
-        )
+        statement = self._upsert_day(platform, day, units, 0, {
+            "units": self.db.greatest(table.c.units, units)})
         with self.db.transaction() as session:
             session.execute(statement)
+
+    def _upsert_day(self, platform: str, day: str, units: int, calls: int,
+                    update: dict[str, Any]) -> Any:
+        """The day's row as (units, calls) if new, else with `update` applied; stamped now."""
+        now = self.clock()
+        return self.db.upsert(
+            QuotaRow.__table__, ["platform", "day"],
+            {"platform": platform, "day": day, "units": units, "calls": calls, "updated_at": now},
+            {**update, "updated_at": now})
 
     def quota_used(self, platform: str, day: str) -> tuple[int, int]:
         """Units and calls spent by a platform on a day."""
