@@ -1,4 +1,4 @@
-"""Shared fixtures: a tmp data dir per test, real SQLite and Chroma files, fakes for the edges."""
+"""Shared fixtures: a tmp data dir per test, real SQLite, PostgreSQL and Chroma, fakes at edges."""
 
 from __future__ import annotations
 
