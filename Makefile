@@ -31,12 +31,15 @@ demo-reset:
 
 test: $(STAMP)
 	@command -v systemd-analyze >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends systemd >/dev/null; }
+	@# the store's tests start their own PostgreSQL server from Debian's binaries
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql >/dev/null; }
 	$(BIN)/ruff check bot connectors knowledge tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/cycle.py
+	$(BIN)/python bench/store.py
 	$(BIN)/python bench/youtube_quota.py
 	$(BIN)/python bench/retrieval.py
 	$(BIN)/python bench/redteam.py

@@ -150,7 +150,7 @@ class App:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store.open(self.settings.db_url)
+            self._store = Store.open(self.settings.db_url, clock=self.clock)
         return self._store
 
     @property

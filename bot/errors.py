@@ -36,6 +36,10 @@ class StoreError(ReplybotError):
     """The database is unreachable or its schema could not be brought up to date."""
 
 
+class MissingDriver(StoreError):
+    """database_url names an engine whose Python driver is not installed."""
+
+
 class NotFound(StoreError):
     """No row with the id asked for."""
 

@@ -1,8 +1,10 @@
-"""Shared fixtures: a tmp data dir per test, real SQLite and Chroma files, fakes for the edges."""
+"""Shared fixtures: a tmp data dir per test, real SQLite, PostgreSQL and Chroma, fakes at edges."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from knowledge.loaders import expand, load
 from knowledge.store import KnowledgeBase, open_client
 from tests.fakes.connector import FakeConnector, RecordingModel
 from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.postgres import PostgresServer
 
 SIGNATURE = "— Lina ☕"
 
@@ -64,9 +67,50 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "data")
 
 
+# Modules that run on both engines say so with `pytestmark = ON_EVERY_ENGINE`.
+ENGINES = ("sqlite", "postgresql")
+ON_EVERY_ENGINE = pytest.mark.parametrize("engine", ENGINES, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the whole run, started only if a test asks for it."""
+    root = Path(tempfile.mkdtemp(prefix="replybot-pg-"))  # not under pytest's root-only tmp
+    server = PostgresServer(root).start()
+    yield server
+    server.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
 @pytest.fixture
-def store(settings: Settings) -> Iterator[Store]:
-    store = Store.open(settings.db_url)
+def engine(request: pytest.FixtureRequest) -> str:
+    """The database engine under test: SQLite unless the module runs ON_EVERY_ENGINE."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def database_url(engine: str, settings: Settings, request: pytest.FixtureRequest) -> str:
+    """An empty database of this test's engine: the data dir's SQLite file, or a fresh
+    PostgreSQL database."""
+    if engine == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres")
+        return server.create_database()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return settings.db_url
+
+
+@pytest.fixture
+def another_database(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A second empty database of this test's engine, e.g. to restore a backup into."""
+    if engine == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres")
+        return server.create_database()
+    return f"sqlite:///{tmp_path / 'another.db'}"
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    store = Store.open(database_url)
     yield store
     store.close()
 

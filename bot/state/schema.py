@@ -20,9 +20,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from bot.clock import utcnow  # column defaults only: the repositories stamp rows with their clock
 
 
 class UTCDateTime(TypeDecorator[datetime]):

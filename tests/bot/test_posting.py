@@ -12,7 +12,10 @@ from bot.service.posting import Poster
 from bot.state.schema import DraftRow
 from bot.state.store import Store
 from connectors.errors import AuthError, PermanentError, TransientError
+from tests.conftest import ON_EVERY_ENGINE
 from tests.fakes.connector import FakeConnector
+
+pytestmark = ON_EVERY_ENGINE
 
 
 def age_claim(store: Store, draft_id: int, owner: str | None = None) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import threading
-from pathlib import Path
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import inspect
@@ -11,8 +14,12 @@ from sqlalchemy import inspect
 from bot.domain import NewDraft, Status
 from bot.errors import InvalidTransition, NotFound
 from bot.state import migrate
+from bot.state.backup import export_state, import_state
 from bot.state.store import Store
 from connectors.base import Comment
+from tests.conftest import ON_EVERY_ENGINE
+
+pytestmark = ON_EVERY_ENGINE
 
 
 def comment(cid: str, text: str = "What grinder?", platform: str = "fake") -> Comment:
@@ -98,8 +105,61 @@ def test_edit_keeps_the_models_draft(store: Store) -> None:
     assert store.audit(draft_id)[-1].reason == "reply text edited"
 
 
-def test_concurrent_claims_have_exactly_one_winner(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'race.db'}"
+def race(url: str, workers: int, work: Callable[[Store, threading.Barrier], Any]) -> list[Any]:
+    """Run `work` at once in `workers` threads, each with its own Store (like processes)."""
+    stores = [Store.open(url) for _ in range(workers)]
+    barrier = threading.Barrier(workers)
+    results: list[Any] = [None] * workers
+
+    def run(n: int) -> None:
+        results[n] = work(stores[n], barrier)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for store in stores:
+        store.close()
+    return results
+
+
+def test_racing_create_draft_has_one_winner_and_one_creation_entry(store: Store,
+                                                                   database_url: str) -> None:
+    store.ingest("fake", "default", [comment(f"c{n}") for n in range(10)], "10")
+    pks = [s.pk for s in store.unprocessed()]
+
+    def create_all(mine: Store, barrier: threading.Barrier) -> list[int | None]:
+        won = []
+        for pk in pks:
+            barrier.wait()  # both connections insert the same comment's draft together
+            won.append(mine.create_draft(pk, NewDraft(Status.PENDING, "awaiting approval",
+                                                      reply_text="24 clicks.")))
+        return won
+
+    first, second = race(database_url, 2, create_all)
+    for pk, mine, theirs in zip(pks, first, second, strict=True):
+        assert (mine is None) != (theirs is None), f"comment {pk}: {mine=} {theirs=}"
+    creations = [e for e in store.audit() if e.from_status is None]
+    assert sorted(e.draft_id for e in creations) == sorted(d for d in first + second if d)
+    assert store.counts()[Status.PENDING] == len(pks) == len(creations)
+
+
+def test_voice_examples_count_what_was_new_and_what_moved(store: Store) -> None:
+    def example(cid: str) -> dict[str, Any]:
+        return {"source": "history", "platform": "fake", "comment_id": cid, "author": "Ann",
+                "comment": "What grinder?", "reply": "A burr one.", "status": "candidate"}
+
+    assert store.add_voice_examples([example("c1"), example("c2")]) == 2
+    assert store.add_voice_examples([example("c2"), example("c3")]) == 1
+    ids = [e.id for e in store.voice_examples()]
+    assert store.set_voice_status(ids[:2], "ready", from_="candidate") == 2
+    assert store.set_voice_status(ids, "ready", from_="candidate") == 1
+    assert [e.status for e in store.voice_examples()] == ["ready"] * 3
+
+
+def test_concurrent_claims_have_exactly_one_winner(database_url: str) -> None:
+    url = database_url
     setup = Store.open(url)
     ids = [pending(setup, f"c{n}") for n in range(20)]
     for draft_id in ids:
@@ -124,3 +184,57 @@ def test_concurrent_claims_have_exactly_one_winner(tmp_path: Path) -> None:
         thread.join()
     assert sorted(wins) == ids  # every draft claimed exactly once
     assert setup.counts()[Status.POSTING] == 20
+
+
+def test_every_time_written_comes_from_the_injected_clock(database_url: str) -> None:
+    now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    store = Store.open(database_url, clock=lambda: now)
+    draft_id = pending(store)
+    store.set_state("heartbeat", "ok")
+    store.ingest("fake", "default", [comment("c2")], cursor="c2")
+    assert [s.fetched_at for s in store.unprocessed()] == [now]
+    assert store.draft(draft_id).created_at == now
+    assert [e.at for e in store.audit(draft_id)] == [now]
+    assert store.state("heartbeat") == ("ok", now)
+    store.close()
+
+
+def test_quota_rows_add_up_in_one_statement_and_only_rise_when_spent(store: Store) -> None:
+    assert store.quota_add("youtube", "2026-11-21", 30) == 30
+    assert store.quota_add("youtube", "2026-11-21", 20) == 50
+    store.quota_raise_to("youtube", "2026-11-21", 40)  # never lowers what was spent
+    assert store.quota_used("youtube", "2026-11-21") == (50, 2)
+    store.quota_raise_to("youtube", "2026-11-21", 10_000)
+    store.quota_raise_to("youtube", "2026-11-22", 10_000)
+    assert store.quota_used("youtube", "2026-11-21") == (10_000, 2)
+    assert store.quota_used("youtube", "2026-11-22") == (10_000, 0)
+    assert store.quota_platforms() == ["youtube"]
+
+
+def test_reply_history_sees_posted_replies_by_time_and_thread(store: Store) -> None:
+    posted_at = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
+    draft_id = pending(store)
+    store.transition(draft_id, Status.APPROVED, "approved", "cli")
+    store.transition(draft_id, Status.POSTING, "posting", "daemon")
+    store.transition(draft_id, Status.POSTED, "posted", "daemon", posted_at=posted_at)
+    assert store.last_posted_at("fake") == posted_at and store.last_posted_at("other") is None
+    assert store.posted_since("fake", posted_at) == 1
+    assert store.posted_since("fake", posted_at + timedelta(seconds=1)) == 0
+    assert store.recent_replies("fake", posted_at - timedelta(days=3650)) == ["24 clicks."]
+    again = Comment(platform="fake", comment_id="c2", author="Ann", text="And the beans?",
+                    parent_id="c1")
+    assert store.replied_in_thread(again, exclude_pk=0)
+    assert not store.replied_in_thread(comment("c3"), exclude_pk=0)
+
+
+def test_a_backup_restores_ids_and_new_rows_follow_them(store: Store,
+                                                        another_database: str) -> None:
+    first, second = pending(store, "c1"), pending(store, "c2")
+    out = io.StringIO()
+    export_state(store, out)
+    restored = Store.open(another_database)
+    counts = import_state(restored, out.getvalue().splitlines())
+    assert counts["drafts"] == 2 and counts["comments"] == 2
+    assert [d.id for d in restored.drafts()] == [first, second]
+    assert pending(restored, "c3") == second + 1  # id sequences moved past the restored rows
+    restored.close()

@@ -1,0 +1,110 @@
+"""The database itself: the engine, transactions, dialect-aware inserts, opening and migrating.
+
+Every repository is handed one `Database` and one clock. Only SQLite and PostgreSQL are
+supported; the few statements that differ between them (upserts) are built here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock, utcnow
+from bot.errors import MissingDriver, StoreError
+from bot.state import migrate
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the CLI read while the daemon writes; the timeout makes writers wait, not fail.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; a PostgreSQL URL without its driver installed is one line of advice."""
+    try:
+        engine = create_engine(url, future=True)
+    except ImportError as exc:
+        if make_url(url).get_backend_name() != "postgresql":
+            raise
+        raise MissingDriver(f"database_url is PostgreSQL but {exc.name or 'its driver'} is not "
+                            "installed: pip install 'replybot[postgres]'") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+class Database:
+    """One engine and its sessions; each `transaction()` commits or rolls back as a whole."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str) -> Database:
+        """Open the database at `url` and apply any migrations it lacks."""
+        engine = make_engine(url)
+        database = engine.url.database
+        if engine.dialect.name == "sqlite" and database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            migrate.upgrade(engine)
+        except OperationalError as exc:
+            raise StoreError(f"cannot open database {engine.url!r}: {exc.orig}; check "
+                             "database_url and that the data dir is writable") from None
+        return cls(engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    def insert(self, table: Any) -> Any:
+        """An INSERT that understands ON CONFLICT on this dialect."""
+        if self.dialect == "sqlite":
+            return sqlite.insert(table)
+        if self.dialect == "postgresql":
+            return postgresql.insert(table)
+        raise StoreError(f"unsupported database {self.dialect!r}: use SQLite or PostgreSQL")
+
+    def insert_ignore(self, table: Any) -> Any:
+        """INSERT … ON CONFLICT DO NOTHING: add `.returning(...)` to learn whether it inserted."""
+        return self.insert(table).on_conflict_do_nothing()
+
+    def upsert(self, table: Any, keys: list[str], values: dict[str, Any],
+               update: dict[str, Any]) -> Any:
+        """INSERT `values`, or apply `update` to the row already holding these `keys`."""
+        return self.insert(table).values(**values).on_conflict_do_update(
+            index_elements=keys, set_=update)
+
+    def greatest(self, *values: Any) -> Any:
+        """The larger of SQL values (SQLite's two-argument max, PostgreSQL's greatest)."""
+        return func.max(*values) if self.dialect == "sqlite" else func.greatest(*values)
+
+
+class Repository:
+    """Base of the repositories: one database, one clock."""
+
+    def __init__(self, db: Database, clock: Clock = utcnow) -> None:
+        self.db = db
+        self.clock = clock

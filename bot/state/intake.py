@@ -1,0 +1,87 @@
+"""Intake: comments as fetched, each feed's cursor, and which comments still await a draft."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.domain import StoredComment
+from bot.state.database import Repository
+from bot.state.records import comment_of
+from bot.state.schema import CommentRow, CursorRow, DraftRow
+from connectors.base import Comment
+
+
+class IntakeRepository(Repository):
+    """Stored comments (one per platform and id) and the per-feed cursors."""
+
+    def ingest(self, platform: str, feed: str, comments: Sequence[Comment],
+               cursor: str | None) -> int:
+        """Store new comments and advance the feed's cursor in one transaction.
+
+        Comments already stored are left as they are. Returns how many were new.
+        """
+        new = 0
+        with self.db.transaction() as session:
+            for comment in comments:
+                statement = (self.db.insert_ignore(CommentRow.__table__)
+                             .values(self._comment_values(comment)).returning(CommentRow.id))
+                # RETURNING, not rowcount: a row comes back only if this insert made it
+                new += session.execute(statement).first() is not None
+            self._set_cursor(session, platform, feed, cursor)
+        return new
+
+    def _comment_values(self, c: Comment) -> dict[str, Any]:
+        return {
+            "platform": c.platform, "comment_id": c.comment_id, "parent_id": c.parent_id,
+            "reply_to": c.reply_to, "author": c.author, "author_id": c.author_id,
+            "text": c.text, "video_id": c.video_id, "video_title": c.video_title,
+            "published_at": c.published_at, "fetched_at": self.clock(), "is_own": c.is_own,
+            "can_reply": c.can_reply, "raw": c.raw,
+        }
+
+    def _set_cursor(self, session: Session, platform: str, feed: str, value: str | None) -> None:
+        now = self.clock()
+        session.execute(self.db.upsert(
+            CursorRow.__table__, ["platform", "feed"],
+            {"platform": platform, "feed": feed, "value": value, "updated_at": now},
+            {"value": value, "updated_at": now}))
+
+    def cursor(self, platform: str, feed: str = "default") -> str | None:
+        with self.db.transaction() as session:
+            row = session.get(CursorRow, (platform, feed))
+            return row.value if row else None
+
+    def unprocessed(self, limit: int = 100, platforms: Iterable[str] | None = None,
+                    after_pk: int = 0) -> list[StoredComment]:
+        """Comments with no draft yet, oldest first, after row `after_pk`."""
+        query = (select(CommentRow).outerjoin(DraftRow, DraftRow.comment_pk == CommentRow.id)
+                 .where(DraftRow.id.is_(None), CommentRow.id > after_pk)
+                 .order_by(CommentRow.id).limit(limit))
+        if platforms is not None:
+            query = query.where(CommentRow.platform.in_(list(platforms)))
+        with self.db.transaction() as session:
+            rows = session.scalars(query).all()
+            return [StoredComment(r.id, comment_of(r), r.fetched_at) for r in rows]
+
+    def comment_failed(self, comment_pk: int, error: str) -> int:
+        """Count a failed drafting attempt for a comment; returns the attempts so far."""
+        with self.db.transaction() as session:
+            return int(session.execute(
+                update(CommentRow).where(CommentRow.id == comment_pk)
+                .values(tries=CommentRow.tries + 1, last_error=error)
+                .returning(CommentRow.tries)).scalar_one())
+
+    def comments(self, platform: str | None = None) -> list[Comment]:
+        query = select(CommentRow).order_by(CommentRow.id)
+        if platform is not None:
+            query = query.where(CommentRow.platform == platform)
+        with self.db.transaction() as session:
+            return [comment_of(row) for row in session.scalars(query).all()]
+
+    def comment_count(self) -> int:
+        with self.db.transaction() as session:
+            return int(session.scalar(select(func.count()).select_from(CommentRow)) or 0)

@@ -1,0 +1,76 @@
+"""Opening the database: migrations are atomic and safe to race, and a missing driver is one
+line of advice."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+from bot.state import migrate
+from bot.state.store import Store
+from tests.conftest import ON_EVERY_ENGINE
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Waits for the go-file so that every process migrates at the same moment, not as each is ready.
+OPEN_ON_GO = """
+import sys, time
+from pathlib import Path
+from bot.state.store import Store
+print("ready", flush=True)
+while not Path(sys.argv[2]).exists():
+    time.sleep(0.005)
+Store.open(sys.argv[1]).close()
+"""
+
+
+def python(*args: str, **env: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, *args], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": str(ROOT), **env})
+
+
+@ON_EVERY_ENGINE
+def test_processes_migrating_one_empty_database_at_once_all_succeed(
+        database_url: str, tmp_path: Path) -> None:
+    go = tmp_path / "go"
+    processes = [python("-c", OPEN_ON_GO, database_url, str(go)) for _ in range(3)]
+    for process in processes:
+        assert process.stdout is not None and process.stdout.readline() == "ready\n"
+    go.touch()
+    outcomes = [(process.wait(timeout=120), process.stderr.read()) for process in processes
+                if process.stderr is not None]
+    assert outcomes == [(0, "")] * 3
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    engine.dispose()
+    assert [v for (v,) in versions] == [migrate.head_revision()]
+
+
+@ON_EVERY_ENGINE
+def test_a_failed_migration_leaves_the_schema_as_it_was(database_url: str) -> None:
+    engine = create_engine(database_url)
+    with engine.begin() as connection:  # the last migration will find its table taken
+        connection.execute(text("CREATE TABLE voice_examples (id INTEGER PRIMARY KEY)"))
+    with pytest.raises(Exception, match="voice_examples"):  # noqa: B017 - either engine's error
+        Store.open(database_url)
+    assert inspect(engine).get_table_names() == ["voice_examples"]  # no half-migrated schema
+    engine.dispose()
+
+
+def test_postgresql_without_its_driver_is_one_line_naming_the_extra(tmp_path: Path) -> None:
+    without_psycopg = ("import sys; sys.modules['psycopg'] = None; "
+                       "sys.argv = ['replybot', 'queue', 'list']; "
+                       "from bot.cli import main; main()")
+    process = python("-c", without_psycopg, REPLYBOT_DATA_DIR=str(tmp_path),
+                     REPLYBOT_DATABASE_URL="postgresql://replybot@127.0.0.1:9/replybot")
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode != 0
+    assert stderr == ("error: database_url is PostgreSQL but psycopg is not installed: "
+                      "pip install 'replybot[postgres]'\n")
