@@ -12,6 +12,7 @@ The layers of `bot`, lowest first (README, Development):
     use cases    bot.usecases.*     the queue, training, knowledge sync, for every front end
     composition  bot.app            the one place parts are built from Settings
     diagnosis    bot.doctor         checks of a composed App
+    web page     bot.web.*          the approval page (`replybot serve` starts it)
     front ends   bot.cli.*, bot.__main__
 """
 
@@ -36,6 +37,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("bot.usecases",),
     ("bot.app",),
     ("bot.doctor",),
+    ("bot.web",),
     ("bot.cli", "bot.__main__"),
 ]
 

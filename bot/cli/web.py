@@ -1,0 +1,48 @@
+"""`replybot serve`: the approval page; `--init` makes its password."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+
+from bot.app import App
+from bot.web import server
+from bot.web.auth import init_password, password_file, stored_hash
+
+
+def serve(
+    ctx: typer.Context,
+    init: Annotated[bool, typer.Option(
+        "--init", help="Make a password, print it once and keep only its hash.")] = False,
+    host: Annotated[str | None, typer.Option(help="Address to bind ([web] host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port ([web] port).")] = None,
+) -> None:
+    """Serve the approval queue as a web page (127.0.0.1 unless told otherwise)."""
+    application: App = ctx.obj
+    settings = application.settings
+    if init:
+        password = init_password(settings)
+        typer.echo(f"web password for {settings.web.user} (shown once; only its hash is kept "
+                   f"in {password_file(settings)}):\n{password}")
+        return
+    stored_hash(settings)  # no password, no page: say so before binding
+    application.actor = f"web:{settings.web.user}"
+    server.serve(application, host or settings.web.host,
+                 settings.web.port if port is None else port)
+
+
+@contextmanager
+def beside_daemon(application: App) -> Iterator[None]:
+    """With `[web] enabled`, `replybot run` serves the page on a thread of its own."""
+    cfg = application.settings.web
+    if not cfg.enabled:
+        yield
+        return
+    running = server.start(application, cfg.host, cfg.port)
+    try:
+        yield
+    finally:
+        running.stop()
