@@ -189,6 +189,7 @@ def test_the_cycle_finder_finds_cycles(graph: dict[str, set[str]],
 
 def test_the_layer_rules_catch_a_violation() -> None:
     assert rank("bot.state.store") == 1
-    assert rank("bot.cli.queue") == 8
+    assert rank("bot.web.app") == 8
+    assert rank("bot.cli.queue") == 9
     assert rank("bot.errors") == 0
     assert rank("bot.pipeline.pipeline") == 2
