@@ -102,7 +102,7 @@ class Courier:
         self.channel = channel
         self.max_tries = max_tries
         self.retry_base_s = retry_base_s
-        self.queue: queue.Queue[Message | None] = queue.Queue(maxsize=size)
+        self.queue: queue.Queue[Message] = queue.Queue(maxsize=size)
         self.stopping = threading.Event()
         self.delivered = 0
         self.given_up = 0
@@ -128,9 +128,12 @@ class Courier:
 
     def _run(self) -> None:
         while True:
-            message = self.queue.get()
-            if message is None:
-                return
+            try:
+                message = self.queue.get(timeout=0.1)
+            except queue.Empty:
+                if self.stopping.is_set():
+                    return
+                continue
             self._deliver(message)
 
     def _deliver(self, message: Message) -> None:
@@ -148,8 +151,8 @@ class Courier:
         log.error("notification given up", channel=self.channel.name, kind=message.kind)
 
     def close(self, timeout: float) -> None:
+        """Deliver what is queued (one try each from now on) and stop."""
         self.stopping.set()
-        self.put(None)  # type: ignore[arg-type]  # the end marker, after what is queued
         self.thread.join(timeout)
 
 
