@@ -14,6 +14,7 @@ from pydantic import SecretStr
 from bot.app import App
 from bot.config import Settings
 from bot.domain import NewDraft, Status
+from bot.state.store import Store
 from bot.web import server
 from bot.web.auth import hash_password
 from connectors.base import Comment
@@ -30,10 +31,11 @@ DECISIONS: dict[str, Any] = {
 }
 
 
-def add_draft(app: App, cid: str, text: str, author: str = "Tom", platform: str = "fake",
-              status: Status = Status.PENDING, label: str = "question",
+def add_draft(app: App | Store, cid: str, text: str, author: str = "Tom",
+              platform: str = "fake", status: Status = Status.PENDING, label: str = "question",
               reply: str | None = "Around 93 °C. — Lina", video: str = "V60 Basics") -> int:
-    store = app.store
+    """A draft stored as the pipeline stores one (to the App's store, or any store)."""
+    store = app.store if isinstance(app, App) else app
     comment = Comment(platform=platform, comment_id=cid, author=author, text=text,
                       video_id="v60", video_title=video)
     store.ingest(platform, "default", [comment], cursor=cid)
