@@ -31,6 +31,8 @@ demo-reset:
 
 test: $(STAMP)
 	@command -v systemd-analyze >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends systemd >/dev/null; }
+	@# the web page's browser tests drive Debian's chromium (Playwright never downloads one)
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	$(BIN)/ruff check bot connectors knowledge tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
@@ -41,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/retrieval.py
 	$(BIN)/python bench/redteam.py
 	$(BIN)/python bench/voice.py
+	$(BIN)/python bench/web.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot connectors knowledge tests bench

@@ -13,15 +13,15 @@ import pytest
 
 from bot.app import App
 from bot.config import Settings
-from bot.domain import NewDraft, Status
+from bot.domain import Status
 from bot.service.daemon import Daemon
 from bot.service.health import LAST_SUCCESS
 from bot.service.notify import Dispatcher, Message, Notifier, NtfyChannel, WebhookChannel
 from bot.state.store import Store
-from connectors.base import Comment
 from knowledge.store import KnowledgeBase
 from tests.conftest import build_app, make_settings
 from tests.fakes.connector import FakeConnector, RecordingModel
+from tests.fakes.drafts import add_draft
 from tests.fakes.notify_server import FakeNotifyServer
 
 PUBLIC = "https://bot.example.net"
@@ -126,14 +126,9 @@ def test_a_hung_channel_never_blocks_the_sender_and_keeps_the_newest(
 
 def waiting(store: Store, cid: str, status: Status = Status.PENDING, author: str = "Tom",
             label: str = "question") -> int:
-    store.ingest("fake", "default", [Comment(platform="fake", comment_id=cid, author=author,
-                                             text=f"comment {cid}")], cursor=cid)
-    stored = next(s for s in store.unprocessed() if s.comment.comment_id == cid)
     reply = None if status == Status.FLAGGED else "24 clicks."
-    draft_id = store.create_draft(stored.pk, NewDraft(status, f"{status} for a test",
-                                                      reply_text=reply, triage_label=label))
-    assert draft_id is not None
-    return draft_id
+    return add_draft(store, cid, f"comment {cid}", author=author, status=status, label=label,
+                     reply=reply)
 
 
 @pytest.fixture
@@ -181,7 +176,7 @@ def test_a_flagged_comment_is_told_at_once_within_the_batch_interval(
     notifier.after_cycle(store, {})
     _, got = fake_server.wait_for(2)
     assert got.json() == {"kind": "flagged", "title": "Flagged on fake: Sam",
-                          "body": "comment h\n\nWhy: flagged for a test",
+                          "body": "comment h\n\nWhy: flagged: needs a person",
                           "url": f"{PUBLIC}/drafts/{flagged}", "priority": 4}
 
 
@@ -198,7 +193,7 @@ def test_in_auto_mode_a_held_reply_is_told_at_once(
     kinds = {r.json()["kind"]: r.json() for r in fake_server.received}
     assert set(kinds) == {"held", "drafts_waiting"}
     assert kinds["held"]["url"] == f"{PUBLIC}/drafts/{held}"
-    assert "Held: pending for a test" in kinds["held"]["body"]
+    assert "Held: awaiting approval" in kinds["held"]["body"]
     assert kinds["drafts_waiting"]["title"] == "1 draft waiting for you"
 
 

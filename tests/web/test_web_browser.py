@@ -17,8 +17,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from bot.domain import Status
 from bot.state.store import Store
 from tests.e2e.harness import REPLYBOT, Sandbox, free_port
+from tests.fakes.drafts import add_draft
 from tests.fakes.openai_server import FakeOpenAI
-from tests.web.conftest import add_draft
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"

@@ -14,7 +14,8 @@ from bot.domain import Status
 from bot.web.auth import verify_password
 from tests.e2e.harness import Sandbox
 from tests.fakes.connector import FakeConnector
-from tests.web.conftest import PASSWORD, add_draft, csrf_of, log_in
+from tests.fakes.drafts import add_draft
+from tests.web.conftest import PASSWORD, csrf_of, log_in
 
 HOSTILE = '<script>alert("x")</script>'
 BREAKOUT = '"><img src=x onerror=alert(1)>'
