@@ -41,9 +41,9 @@ HEADERS = {
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def checks(entries: list[AuditEntry]) -> list[tuple[str, str, bool | None]]:
-    """Every check the pipeline made, from the first audit entry's detail: (name, result, ok)."""
-    detail = next((e.detail for e in entries if e.detail), None) or {}
+def checks(detail: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
+    """Every check the pipeline made, from a draft's first audit entry's detail (its decisions):
+    (name, result, ok)."""
     found: list[tuple[str, str, bool | None]] = []
     triage = detail.get("triage") or {}
     if triage.get("label"):
@@ -179,8 +179,8 @@ class Web:
         drafts = queue.listing(store, status, limit, platform=platform)
         if label:  # the class is a presentation filter over the listing the CLI also uses
             drafts = [d for d in drafts if d.triage_label == label]
-        rows = [{"draft": d, "checks": checks(store.audit(draft_id=d.id, limit=20))}
-                for d in drafts]
+        decided = store.decisions([d.id for d in drafts])
+        rows = [{"draft": d, "checks": checks(decided.get(d.id, {}))} for d in drafts]
         return rows, store.counts()
 
     async def draft_page(self, request: Request, session: Session) -> Response:
@@ -190,11 +190,12 @@ class Web:
         except NotFound as exc:
             return self.render("error.html", session, code=404, message=str(exc))
         return self.render("draft.html", session, draft=draft, audit=audit,
-                           checks=checks(audit), here=f"/drafts/{draft_id}")
+                           checks=checks(next((e.detail for e in audit if e.detail), {})),
+                           here=f"/drafts/{draft_id}")
 
     def _draft(self, draft_id: int) -> tuple[DraftView, list[AuditEntry]]:
         store = self.parts.store
-        return store.draft(draft_id), list(reversed(store.audit(draft_id=draft_id)))
+        return store.draft(draft_id), store.audit(draft_id=draft_id)
 
     # -- actions --------------------------------------------------------------------------------
 

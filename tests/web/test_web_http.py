@@ -146,10 +146,13 @@ def test_filters_by_platform_class_and_status(site: str, web_app: App) -> None:
     assert shown("status=all&class=praise") == [False, False, True]
 
 
-def test_the_draft_page_shows_every_check_and_the_audit_trail(site: str, web_app: App) -> None:
+def test_the_queue_and_draft_pages_show_every_check_and_the_audit_trail(
+        site: str, web_app: App) -> None:
     draft_id = add_draft(web_app, "q1", "What water temperature?")
     web_app.store.edit_text(draft_id, "Between 92 and 94 °C. — Lina", "cli")
     client = log_in(site)
+    listed = client.get("/").text
+    assert "question 91%, nearest 0.88" in listed and "<b>guard</b>" in listed
     page = client.get(f"/drafts/{draft_id}").text
     for text in ("question 91%, nearest 0.88", "policy.actions.question", "<b>guard</b>",
                  "<b>moderation</b>", "clear", "brewing.md", "V60 Basics", "Audit trail",
