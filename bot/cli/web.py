@@ -36,13 +36,21 @@ def serve(
 
 @contextmanager
 def beside_daemon(application: App) -> Iterator[None]:
-    """With `[web] enabled`, `replybot run` serves the page on a thread of its own."""
-    cfg = application.settings.web
-    if not cfg.enabled:
+    """With `[web] enabled`, `replybot run` serves the page on a thread of its own.
+
+    The page gets parts of its own, as `replybot serve` would: platform clients are not shared
+    between threads (the YouTube client is not thread-safe), and the database's
+    compare-and-set transitions keep the page and the daemon from posting a draft twice.
+    """
+    settings = application.settings
+    if not settings.web.enabled:
         yield
         return
-    running = server.start(application, cfg.host, cfg.port)
+    stored_hash(settings)
+    page = App(settings, actor=f"web:{settings.web.user}", clock=application.clock)
+    running = server.start(page, settings.web.host, settings.web.port)
     try:
         yield
     finally:
         running.stop()
+        page.close()

@@ -201,13 +201,14 @@ class Web:
 
     async def approve(self, request: Request, session: Session, form: Any) -> str:
         draft_id = int(request.path_params["draft_id"])
-        text = (_field(form, "text") or "").replace("\r\n", "\n")
-        current = await run_in_threadpool(self.parts.store.draft, draft_id)
+        text = _field(form, "text")
+        text = None if text is None else text.replace("\r\n", "\n").strip()
         if _field(form, "action") == "save":
-            await run_in_threadpool(queue.edit, self.parts, draft_id, text, self.actor)
+            await run_in_threadpool(queue.edit, self.parts, draft_id, text or "", self.actor)
             return f"draft {draft_id}: edit saved; it waits for approval"
-        # the text as shown unchanged is a plain approval; anything else is the person's edit
-        given = None if text.strip() == (current.reply_text or "").strip() else text.strip()
+        current = await run_in_threadpool(self.parts.store.draft, draft_id)
+        # the text as shown, unchanged, is a plain approval; anything else is the person's edit
+        given = None if text is None or text == (current.reply_text or "").strip() else text
         result = await run_in_threadpool(
             lambda: queue.approve(self.parts, draft_id, self.actor, text=given))
         return _outcome(result)

@@ -4,6 +4,7 @@ login limit, cookies, escaping, and the actions reaching the same use cases as t
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -12,9 +13,10 @@ import httpx
 from bot.app import App
 from bot.domain import Status
 from bot.web.auth import verify_password
-from tests.e2e.harness import Sandbox
+from tests.e2e.harness import Sandbox, free_port
 from tests.fakes.connector import FakeConnector
 from tests.fakes.drafts import add_draft
+from tests.fakes.openai_server import FakeOpenAI
 from tests.web.conftest import PASSWORD, csrf_of, log_in
 
 HOSTILE = '<script>alert("x")</script>'
@@ -188,3 +190,25 @@ def test_serve_init_prints_a_password_once_and_keeps_only_its_hash(tmp_path: Pat
     again = box.cli("serve", "--init", check=False)
     assert again.returncode == 2 and "already holds a web password" in again.stderr
     assert password not in again.stdout + again.stderr
+
+
+def test_the_daemon_serves_the_page_itself_when_enabled(tmp_path: Path,
+                                                        fake_openai: FakeOpenAI) -> None:
+    box = Sandbox(tmp_path, fake_openai.base_url)
+    port = free_port()
+    box.write_config(f"[web]\nenabled = true\nport = {port}\n")
+    password = box.cli("serve", "--init").stdout.strip().splitlines()[-1]
+    box.add_comments([{"id": "q1", "author": "Tom", "text": "What grind size for a V60?"}])
+    daemon = box.daemon()
+    try:
+        daemon.wait_for(lambda: daemon.count("web page served") == 1
+                        and daemon.count("cycle done") >= 1)
+        client = log_in(f"http://127.0.0.1:{port}", password)
+        page = client.get("/")
+        [draft_id] = [int(x) for x in re.findall(r'id="draft-(\d+)"', page.text)]
+        client.post(f"/drafts/{draft_id}/approve", data={"csrf": csrf_of(page.text)})
+        daemon.wait_for(lambda: daemon.count("cycle done") >= 2)  # it keeps cycling
+    finally:
+        assert daemon.stop() == 0
+    assert [r["comment_id"] for r in box.outbox_records()] == ["q1"]
+    assert box.json("queue", "show", str(draft_id))["status"] == "posted"
