@@ -49,6 +49,11 @@ def client() -> Iterator[httpx.Client]:
         yield c
 
 
+def to_webhook(server: FakeNotifyServer, client: httpx.Client, **options: int) -> Dispatcher:
+    """A dispatcher to the fake webhook that retries quickly."""
+    return Dispatcher([WebhookChannel(server.url, client)], retry_base_s=0.01, **options)
+
+
 def message(title: str = "2 drafts waiting for you") -> Message:
     return Message("drafts_waiting", title, "Tom: What grind?", f"{PUBLIC}/drafts/7", 3)
 
@@ -85,8 +90,7 @@ def test_ntfy_gets_the_body_with_title_priority_click_and_token(
 def test_a_failing_server_is_retried_with_backoff_until_it_answers(
         fake_server: FakeNotifyServer, client: httpx.Client) -> None:
     fake_server.fail_next = 2
-    dispatcher = Dispatcher([WebhookChannel(fake_server.url, client)], max_tries=5,
-                            retry_base_s=0.01)
+    dispatcher = to_webhook(fake_server, client, max_tries=5)
     dispatcher.send(message())
     [got] = fake_server.wait_for(1)
     dispatcher.close()
@@ -97,8 +101,7 @@ def test_a_failing_server_is_retried_with_backoff_until_it_answers(
 def test_a_server_that_keeps_failing_is_given_up_after_max_tries(
         fake_server: FakeNotifyServer, client: httpx.Client) -> None:
     fake_server.fail_next = 100
-    dispatcher = Dispatcher([WebhookChannel(fake_server.url, client)], max_tries=3,
-                            retry_base_s=0.01)
+    dispatcher = to_webhook(fake_server, client, max_tries=3)
     dispatcher.send(message())
     dispatcher.send(message("the next one"))
     dispatcher.close(timeout=10)
@@ -110,7 +113,7 @@ def test_a_server_that_keeps_failing_is_given_up_after_max_tries(
 def test_a_hung_channel_never_blocks_the_sender_and_keeps_the_newest(
         fake_server: FakeNotifyServer, client: httpx.Client) -> None:
     fake_server.hold.clear()  # the server takes requests and does not answer
-    dispatcher = Dispatcher([WebhookChannel(fake_server.url, client)], size=2)
+    dispatcher = to_webhook(fake_server, client, size=2)
     for n in range(6):
         dispatcher.send(message(f"message {n}"))  # returns at once although nothing is sent
     courier = dispatcher.couriers[0]
