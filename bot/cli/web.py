@@ -17,8 +17,10 @@ def serve(
     ctx: typer.Context,
     init: Annotated[bool, typer.Option(
         "--init", help="Make a password, print it once and keep only its hash.")] = False,
-    host: Annotated[str | None, typer.Option(help="Address to bind (default: web.host in the config).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default: web.port in the config).")] = None,
+    host: Annotated[str | None, typer.Option(
+        help="Address to bind (default: web.host in the config).")] = None,
+    port: Annotated[int | None, typer.Option(
+        help="Port (default: web.port in the config).")] = None,
 ) -> None:
     """Serve the approval queue as a web page (127.0.0.1 unless told otherwise)."""
     application: App = ctx.obj
