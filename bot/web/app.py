@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader
 from starlette.applications import Starlette
@@ -80,7 +79,6 @@ class Web:
         self.limiter = LoginLimiter(cfg.login_attempts, cfg.login_window_s)
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"),
                                      autoescape=True, trim_blocks=True, lstrip_blocks=True)
-        self.templates.globals["query"] = query
 
     # -- plumbing -------------------------------------------------------------------------------
 
@@ -285,7 +283,3 @@ def _outcome(result: queue.Result) -> str:
 def create_app(parts: App) -> Starlette:
     """The ASGI app over a composed App (`replybot serve`, or the daemon's own page)."""
     return Starlette(routes=Web(parts).routes())
-
-
-def query(**params: str | None) -> str:
-    return urlencode({k: v for k, v in params.items() if v})
