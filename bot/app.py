@@ -24,6 +24,7 @@ from bot.pipeline.triage import Triager
 from bot.service.notify import Channel, Dispatcher, Notifier, NtfyChannel, WebhookChannel
 from bot.service.posting import Poster
 from bot.service.quota import QuotaLedger
+from bot.service.telegram import TelegramApi, TelegramChannel
 from bot.state.store import Store
 from bot.voice.finetune import active_model
 from connectors import youtube
@@ -127,10 +128,23 @@ def build_triager(settings: Settings, embedder: E5Embedder) -> Triager:
     return Triager(classifier, moderator, cfg.min_confidence)
 
 
+def build_telegram(settings: Settings) -> TelegramApi | None:
+    """The Bot API client of `[notify.telegram]`, if set."""
+    cfg = settings.notify.telegram
+    if cfg is None:
+        return None
+    return TelegramApi(cfg.api_url, cfg.token.get_secret_value(),
+                       httpx.Client(timeout=settings.notify.timeout_s))
+
+
 def build_notifier(settings: Settings, clock: Clock) -> Notifier:
-    """The channels of `[notify.webhook]` and `[notify.ntfy]` behind one notifier."""
+    """The channels of `[notify.webhook]`, `[notify.ntfy]` and `[notify.telegram]` behind one
+    notifier."""
     cfg = settings.notify
     channels: list[Channel] = []
+    telegram = build_telegram(settings)
+    if telegram is not None and cfg.telegram is not None:
+        channels.append(TelegramChannel(telegram, cfg.telegram.chat_ids))
     if cfg.webhook is not None:
         channels.append(WebhookChannel(cfg.webhook.url, httpx.Client(timeout=cfg.timeout_s)))
     if cfg.ntfy is not None:

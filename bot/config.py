@@ -324,6 +324,13 @@ class NtfyConfig(Section):
     token: SecretStr | None = None  # for a protected topic (Authorization: Bearer)
 
 
+class TelegramConfig(Section):
+    token: SecretStr  # from @BotFather
+    # the only chats messages go to, and the only ones whose buttons act
+    chat_ids: list[int] = Field(min_length=1)
+    api_url: str = "https://api.telegram.org"
+
+
 class NotifyConfig(Section):
     """Messages when something needs the creator, through one or more channels."""
 
@@ -331,6 +338,8 @@ class NotifyConfig(Section):
     batch_interval_s: float = Field(900, ge=0)
     webhook: WebhookConfig | None = None
     ntfy: NtfyConfig | None = None
+    # approve and reject buttons act in the process that serves the page
+    telegram: TelegramConfig | None = None
     timeout_s: float = Field(10, gt=0)
     max_tries: int = Field(5, ge=1)
     retry_base_s: float = Field(2, gt=0)  # backoff doubles from this after each failure

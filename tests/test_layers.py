@@ -12,7 +12,7 @@ The layers of `bot`, lowest first (README, Development):
     use cases    bot.usecases.*     the queue, training, knowledge sync, for every front end
     composition  bot.app            the one place parts are built from Settings
     diagnosis    bot.doctor         checks of a composed App
-    web page     bot.web.*          the approval page (`replybot serve` starts it)
+    web and chat bot.web.*, bot.chat.*   the approval page and chat buttons (the CLI starts them)
     front ends   bot.cli.*, bot.__main__
 """
 
@@ -37,7 +37,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("bot.usecases",),
     ("bot.app",),
     ("bot.doctor",),
-    ("bot.web",),
+    ("bot.web", "bot.chat"),
     ("bot.cli", "bot.__main__"),
 ]
 

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from bot.app import App
+from bot.app import App, build_telegram
+from bot.chat.telegram import TelegramButtons
 from bot.web import server
 from bot.web.auth import init_password, password_file, stored_hash
 
@@ -32,8 +33,25 @@ def serve(
         return
     stored_hash(settings)  # no password, no page: say so before binding
     application.actor = f"web:{settings.web.user}"
-    server.serve(application, host or settings.web.host,
-                 settings.web.port if port is None else port)
+    with telegram_buttons(application):
+        server.serve(application, host or settings.web.host,
+                     settings.web.port if port is None else port)
+
+
+@contextmanager
+def telegram_buttons(application: App) -> Iterator[None]:
+    """With `[notify.telegram]`, the process that serves the page also acts on its buttons
+    (one reader of a bot's updates at a time: Telegram refuses a second)."""
+    api = build_telegram(application.settings)
+    cfg = application.settings.notify.telegram
+    if api is None or cfg is None:
+        yield
+        return
+    buttons = TelegramButtons(application, api, cfg.chat_ids).start()
+    try:
+        yield
+    finally:
+        buttons.stop()
 
 
 @contextmanager
@@ -52,7 +70,8 @@ def beside_daemon(application: App) -> Iterator[None]:
     page = App(settings, actor=f"web:{settings.web.user}", clock=application.clock)
     running = server.start(page, settings.web.host, settings.web.port)
     try:
-        yield
+        with telegram_buttons(page):
+            yield
     finally:
         running.stop()
         page.close()

@@ -41,6 +41,7 @@ class Message:
     body: str
     url: str
     priority: int = 3  # 1 (min) to 5 (urgent), as ntfy counts
+    draft_id: int | None = None  # the one draft it is about, if one
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -239,9 +240,10 @@ class Notifier:
         url = self.link(f"/drafts/{draft.id}")
         if draft.status == Status.FLAGGED:
             return Message("flagged", f"Flagged on {c.platform}: {c.author}",
-                           f"{c.text}\n\nWhy: {draft.reason}", url, 4)
+                           f"{c.text}\n\nWhy: {draft.reason}", url, 4, draft.id)
         return Message("held", f"Held on {c.platform}: reply to {c.author}",
-                       f"{c.text}\n\nReply: {draft.reply_text}\nHeld: {draft.reason}", url, 4)
+                       f"{c.text}\n\nReply: {draft.reply_text}\nHeld: {draft.reason}", url, 4,
+                       draft.id)
 
     def _send_batch(self) -> None:
         now = self.clock()
@@ -251,11 +253,12 @@ class Notifier:
             return
         count = len(self.batch)
         first = self.batch[0]
-        url = self.link(f"/drafts/{first.id}") if count == 1 else self.link("/")
+        one = first.id if count == 1 else None
+        url = self.link(f"/drafts/{one}") if one else self.link("/")
         lines = [f"{d.comment.author}: {d.comment.text[:80]}" for d in self.batch[:5]]
         self.dispatcher.send(Message(
             "drafts_waiting", f"{count} draft{'s' if count > 1 else ''} waiting for you",
-            "\n".join(lines) + ("\n…" if count > 5 else ""), url, 3))
+            "\n".join(lines) + ("\n…" if count > 5 else ""), url, 3, one))
         self.batch = []
         self.last_batch = now
 

@@ -209,14 +209,14 @@ class Web:
         given = None if text is None or text == (current.reply_text or "").strip() else text
         result = await run_in_threadpool(
             lambda: queue.approve(self.parts, draft_id, self.actor, text=given))
-        return _outcome(result)
+        return result.summary
 
     async def reject(self, request: Request, session: Session, form: Any) -> str:
         draft_id = int(request.path_params["draft_id"])
         reason = (_field(form, "reason") or "").strip() or "rejected"
         result = await run_in_threadpool(queue.reject, self.parts, draft_id, self.actor,
                                          f"rejected on the web: {reason}")
-        return _outcome(result)
+        return result.summary
 
     # -- guards ---------------------------------------------------------------------------------
 
@@ -271,13 +271,6 @@ def _back(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/"
-
-
-def _outcome(result: queue.Result) -> str:
-    said = f"draft {result.draft.id}: {result.draft.status}"
-    if result.draft.status == Status.POSTED and result.draft.reply_id:
-        said += f" as {result.draft.reply_id}"
-    return f"{said} — {result.note}" if result.note else said
 
 
 def create_app(parts: App) -> Starlette:

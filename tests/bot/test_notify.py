@@ -67,7 +67,7 @@ def test_the_webhook_gets_the_message_as_json(fake_server: FakeNotifyServer,
     assert got.path == "/hook" and got.headers["Content-Type"] == "application/json"
     assert got.json() == {"kind": "drafts_waiting", "title": "2 drafts waiting for you",
                           "body": "Tom: What grind?", "url": f"{PUBLIC}/drafts/7",
-                          "priority": 3}
+                          "priority": 3, "draft_id": None}
 
 
 def test_ntfy_gets_the_body_with_title_priority_click_and_token(
@@ -180,7 +180,8 @@ def test_a_flagged_comment_is_told_at_once_within_the_batch_interval(
     _, got = fake_server.wait_for(2)
     assert got.json() == {"kind": "flagged", "title": "Flagged on fake: Sam",
                           "body": "comment h\n\nWhy: flagged: needs a person",
-                          "url": f"{PUBLIC}/drafts/{flagged}", "priority": 4}
+                          "url": f"{PUBLIC}/drafts/{flagged}", "priority": 4,
+                          "draft_id": flagged}
 
 
 def test_in_auto_mode_a_held_reply_is_told_at_once(
