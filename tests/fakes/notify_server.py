@@ -11,8 +11,10 @@ import json
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes.local_server import LocalServer
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class Received:
         return json.loads(self.body)
 
 
-class FakeNotifyServer:
+class FakeNotifyServer(LocalServer):
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.attempts = 0
@@ -34,22 +36,11 @@ class FakeNotifyServer:
         self.hold = threading.Event()
         self.hold.set()  # set: answer at once
         self.arrived = threading.Condition()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def start(self) -> FakeNotifyServer:
-        self._thread.start()
-        return self
+        super().__init__(self._handler())
 
     def stop(self) -> None:
-        self.hold.set()
-        self._server.shutdown()
-        self._server.server_close()
+        self.hold.set()  # no request is left waiting
+        super().stop()
 
     def wait_for(self, count: int, timeout: float = 10) -> list[Received]:
         """The first `count` deliveries, waiting for them to arrive."""
