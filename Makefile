@@ -33,6 +33,8 @@ test: $(STAMP)
 	@command -v systemd-analyze >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends systemd >/dev/null; }
 	@# the store's tests start their own PostgreSQL server from Debian's binaries
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql >/dev/null; }
+	@# the web page's browser tests drive Debian's chromium (Playwright never downloads one)
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	$(BIN)/ruff check bot connectors knowledge tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
@@ -44,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/retrieval.py
 	$(BIN)/python bench/redteam.py
 	$(BIN)/python bench/voice.py
+	$(BIN)/python bench/web.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot connectors knowledge tests bench

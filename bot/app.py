@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import httpx
+
 from bot.clock import Clock, utcnow
 from bot.config import Settings
 from bot.errors import ConfigError, ConnectorUnavailable
@@ -19,8 +21,10 @@ from bot.pipeline.classify import NearestExamples, bundled_examples, read_exampl
 from bot.pipeline.fewshot import FewShot
 from bot.pipeline.pipeline import Pipeline
 from bot.pipeline.triage import Triager
+from bot.service.notify import Channel, Dispatcher, Notifier, NtfyChannel, WebhookChannel
 from bot.service.posting import Poster
 from bot.service.quota import QuotaLedger
+from bot.service.telegram import TelegramApi, TelegramChannel
 from bot.state.store import Store
 from bot.voice.finetune import active_model
 from connectors import youtube
@@ -124,6 +128,33 @@ def build_triager(settings: Settings, embedder: E5Embedder) -> Triager:
     return Triager(classifier, moderator, cfg.min_confidence)
 
 
+def build_telegram(settings: Settings) -> TelegramApi | None:
+    """The Bot API client of `[notify.telegram]`, if set."""
+    cfg = settings.notify.telegram
+    if cfg is None:
+        return None
+    return TelegramApi(cfg.api_url, cfg.token.get_secret_value(),
+                       httpx.Client(timeout=settings.notify.timeout_s))
+
+
+def build_notifier(settings: Settings, clock: Clock) -> Notifier:
+    """The channels of `[notify.webhook]`, `[notify.ntfy]` and `[notify.telegram]` behind one
+    notifier."""
+    cfg = settings.notify
+    channels: list[Channel] = []
+    telegram = build_telegram(settings)
+    if telegram is not None and cfg.telegram is not None:
+        channels.append(TelegramChannel(telegram, cfg.telegram.chat_ids))
+    if cfg.webhook is not None:
+        channels.append(WebhookChannel(cfg.webhook.url, httpx.Client(timeout=cfg.timeout_s)))
+    if cfg.ntfy is not None:
+        token = cfg.ntfy.token.get_secret_value() if cfg.ntfy.token else None
+        channels.append(NtfyChannel(cfg.ntfy.server, cfg.ntfy.topic,
+                                    httpx.Client(timeout=cfg.timeout_s), token))
+    dispatcher = Dispatcher(channels, cfg.max_tries, cfg.retry_base_s, cfg.queue_size)
+    return Notifier(dispatcher, settings, clock)
+
+
 # -- the application -------------------------------------------------------------------------------
 
 
@@ -146,6 +177,7 @@ class App:
         self._pipeline: Pipeline | None = None
         self._triager: Triager | None = None
         self._poster: Poster | None = None
+        self._notifier: Notifier | None = None
 
     @property
     def store(self) -> Store:
@@ -244,7 +276,15 @@ class App:
                                   cfg.lease_s, clock=self.clock)
         return self._poster
 
+    @property
+    def notifier(self) -> Notifier:
+        if self._notifier is None:
+            self._notifier = build_notifier(self.settings, self.clock)
+        return self._notifier
+
     def close(self) -> None:
+        if self._notifier is not None:
+            self._notifier.close()
         for connector in (self._connectors or {}).values():
             connector.close()
         if self._store is not None:

@@ -293,6 +293,59 @@ class MetricsConfig(Section):
     host: str = "127.0.0.1"  # 0.0.0.0 in a container, so Prometheus can reach it
 
 
+class WebConfig(Section):
+    """`replybot serve`, or the daemon's own page with `enabled = true`."""
+
+    enabled: bool = False  # `replybot run` serves the page too
+    # 127.0.0.1: reach it through a TLS reverse proxy or a private network (README)
+    host: str = "127.0.0.1"
+    port: int = Field(8765, ge=0, le=65535)
+    user: str = "creator"  # the name actions are audited under, as web:<user>
+    # `replybot serve --init` stores one in DATA_DIR/web-password instead (scrypt$salt$hash)
+    password_hash: SecretStr | None = None
+    # Secure cookies: always, or only when a trusted proxy says the request came over HTTPS
+    secure_cookies: bool = False
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
+    # where the page is reached from a phone: notifications link to drafts under it
+    public_url: str = "http://127.0.0.1:8765"
+    session_hours: float = Field(12, gt=0)
+    # failed logins from one client within the window before it is refused (429)
+    login_attempts: int = Field(5, ge=1)
+    login_window_s: float = Field(900, gt=0)
+
+
+class WebhookConfig(Section):
+    url: str  # receives a JSON POST per message
+
+
+class NtfyConfig(Section):
+    server: str = "https://ntfy.sh"
+    topic: str
+    token: SecretStr | None = None  # for a protected topic (Authorization: Bearer)
+
+
+class TelegramConfig(Section):
+    token: SecretStr  # from @BotFather
+    # the only chats messages go to, and the only ones whose buttons act
+    chat_ids: list[int] = Field(min_length=1)
+    api_url: str = "https://api.telegram.org"
+
+
+class NotifyConfig(Section):
+    """Messages when something needs the creator, through one or more channels."""
+
+    # new drafts waiting are batched: at most one message per this many seconds
+    batch_interval_s: float = Field(900, ge=0)
+    webhook: WebhookConfig | None = None
+    ntfy: NtfyConfig | None = None
+    # approve and reject buttons act in the process that serves the page
+    telegram: TelegramConfig | None = None
+    timeout_s: float = Field(10, gt=0)
+    max_tries: int = Field(5, ge=1)
+    retry_base_s: float = Field(2, gt=0)  # backoff doubles from this after each failure
+    queue_size: int = Field(100, ge=1)  # per channel; the oldest message goes when it is full
+
+
 class LogConfig(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # auto: readable on a terminal, JSON lines otherwise
@@ -327,6 +380,8 @@ class Settings(BaseSettings):
     finetune: FinetuneConfig = Field(default_factory=FinetuneConfig)
     voice: VoiceConfig = Field(default_factory=VoiceConfig)
     eval: EvalConfig = Field(default_factory=EvalConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
 
     @classmethod
     def settings_customise_sources(

@@ -12,6 +12,7 @@ The layers of `bot`, lowest first (README, Development):
     use cases    bot.usecases.*     the queue, training, knowledge sync, for every front end
     composition  bot.app            the one place parts are built from Settings
     diagnosis    bot.doctor         checks of a composed App
+    web and chat bot.web.*, bot.chat.*   the approval page and chat buttons (the CLI starts them)
     front ends   bot.cli.*, bot.__main__
 """
 
@@ -36,6 +37,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("bot.usecases",),
     ("bot.app",),
     ("bot.doctor",),
+    ("bot.web", "bot.chat"),
     ("bot.cli", "bot.__main__"),
 ]
 
@@ -187,6 +189,7 @@ def test_the_cycle_finder_finds_cycles(graph: dict[str, set[str]],
 
 def test_the_layer_rules_catch_a_violation() -> None:
     assert rank("bot.state.store") == 1
-    assert rank("bot.cli.queue") == 8
+    assert rank("bot.web.app") == 8
+    assert rank("bot.cli.queue") == 9
     assert rank("bot.errors") == 0
     assert rank("bot.pipeline.pipeline") == 2

@@ -10,7 +10,7 @@ import typer
 
 from bot import __version__
 from bot.app import App
-from bot.cli import evaluate, finetune, kb, platforms, queue, service
+from bot.cli import evaluate, finetune, kb, platforms, queue, service, web
 from bot.cli.render import emit_json, short, table
 from bot.config import load_settings
 from bot.domain import NewDraft, Status, StoredComment
@@ -33,6 +33,7 @@ app.command("health")(service.health)
 app.command("doctor")(service.doctor)
 app.command("export")(service.export)
 app.command("import")(service.import_)
+app.command("serve")(web.serve)
 
 ConfigOption = Annotated[
     Path | None,
@@ -91,7 +92,8 @@ def run(
         counters = daemon.run_once()
         daemon.log_summary()
         raise typer.Exit(1 if counters.errors else 0)
-    daemon.run_forever()
+    with web.beside_daemon(application):
+        daemon.run_forever()
 
 
 WOULD = {Status.APPROVED: "post", Status.PENDING: "queue", Status.FLAGGED: "flag",

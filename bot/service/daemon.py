@@ -27,6 +27,7 @@ from bot.log import comment_context, log
 from bot.pipeline.pipeline import Outcome, Pipeline
 from bot.service.health import LAST_SUCCESS, check, default_max_age
 from bot.service.metrics import Metrics
+from bot.service.notify import Notifier
 from bot.service.pacing import Pacing
 from bot.service.posting import Poster
 from bot.service.quota import Pacer, QuotaLedger
@@ -76,6 +77,8 @@ class Parts(Protocol):
     def refresh_model(self) -> None: ...
     def ledger(self, platform: str) -> QuotaLedger | None: ...
     def poll_interval_s(self, platform: str) -> float: ...
+    @property
+    def notifier(self) -> Notifier: ...
 
 
 class Daemon:
@@ -130,6 +133,7 @@ class Daemon:
             self.metrics.errors.labels("cycle").inc()
             log.exception("cycle failed; the next cycle starts from the stored state")
         self._observe(time.perf_counter() - started)
+        self._notify()
         for name, value in asdict(self.cycle).items():
             setattr(self.counters, name, getattr(self.counters, name) + value)
         log.info("cycle done", seconds=round(time.perf_counter() - started, 3),
@@ -149,6 +153,15 @@ class Daemon:
         for name, pacer in self.pacers.items():
             if pacer.ledger is not None:
                 metrics.quota_used.labels(name).set(pacer.ledger.status().used)
+
+    def _notify(self) -> None:
+        """Tell the creator what needs them: the notifier reads the store, sends in the
+        background and never raises."""
+        now = self.clock()
+        stopped = dict(self.disabled) | {
+            name: f"quota spent; resumes at {at:%Y-%m-%d %H:%M} UTC"
+            for name, at in self.paused_until.items() if now < at}
+        self.app.notifier.after_cycle(self.app.store, stopped)
 
     def open_connectors(self) -> None:
         """Start each connector once; one that cannot work is stopped, the others carry on."""

@@ -173,3 +173,15 @@ class DraftRepository(Repository):
             rows = list(reversed(session.scalars(query).all()))
             return [AuditEntry(r.at, r.draft_id, r.from_status, r.to_status, r.actor, r.reason,
                                r.detail) for r in rows]
+
+    def decisions(self, draft_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Each draft's decisions (triage, policy, guard): its first audit entry's detail, for
+        many drafts in one query."""
+        query = (select(AuditRow.draft_id, AuditRow.detail)
+                 .where(AuditRow.draft_id.in_(list(draft_ids))).order_by(AuditRow.id))
+        found: dict[int, dict[str, Any]] = {}
+        with self.db.transaction() as session:
+            for draft_id, detail in session.execute(query):
+                if detail and draft_id is not None:
+                    found.setdefault(draft_id, detail)
+        return found

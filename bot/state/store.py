@@ -68,6 +68,7 @@ class Store:
         self.drafts = repo.drafts
         self.counts = repo.counts
         self.audit = repo.audit
+        self.decisions = repo.decisions
 
     def _history(self, repo: ReplyHistory) -> None:
         self.history_repo = repo

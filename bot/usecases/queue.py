@@ -40,6 +40,14 @@ class Result:
     #: what a person should know beyond the draft's status
     note: str | None = None
 
+    @property
+    def summary(self) -> str:
+        """One line for a person: the draft's status (and reply id), and the note."""
+        said = f"draft {self.draft.id}: {self.draft.status}"
+        if self.draft.status == Status.POSTED and self.draft.reply_id:
+            said += f" as {self.draft.reply_id}"
+        return f"{said} — {self.note}" if self.note else said
+
 
 def listing(store: Store, status: str = "waiting", limit: int = 200,
             platform: str | None = None) -> list[DraftView]:
