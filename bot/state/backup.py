@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import IO, Any
 
+from bot import jsonl
 from bot.errors import StoreError
 from bot.state.store import Store
 
@@ -41,15 +42,9 @@ def export_state(store: Store, out: IO[str]) -> dict[str, int]:
 
 
 def _rows(lines: Iterable[str]) -> Iterator[tuple[str, dict[str, Any]]]:
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise StoreError(f"backup line {number}: not valid JSON ({exc.msg})") from None
+    for number, data in jsonl.rows(lines, "backup", StoreError):
         if number == 1:
-            if data.get("format") != FORMAT:
+            if not isinstance(data, dict) or data.get("format") != FORMAT:
                 raise StoreError(f"not a replybot export (expected {FORMAT!r} on line 1)")
             continue
         yield data["table"], {k: _decode(v) for k, v in data["row"].items()}
