@@ -10,7 +10,7 @@ import typer
 
 from bot import __version__
 from bot.app import App
-from bot.cli import evaluate, finetune, kb, platforms, queue, service
+from bot.cli import evaluate, finetune, kb, platforms, queue, service, voice
 from bot.cli.render import emit_json, short, table
 from bot.config import load_settings
 from bot.domain import NewDraft, Status, StoredComment
@@ -25,7 +25,8 @@ app = typer.Typer(
 app.add_typer(queue.app, name="queue", help="Work the approval queue.")
 app.add_typer(kb.app, name="kb", help="Manage the knowledge base.")
 app.add_typer(finetune.app, name="finetune", help="Train your voice into a model.")
-app.add_typer(finetune.voice_app, name="voice", help="Your voice: examples and models.")
+finetune.app.command()(voice.synthesize)
+app.add_typer(voice.app, name="voice", help="Your voice: examples and models.")
 app.add_typer(evaluate.app, name="eval", help="Measure replies before they reach viewers.")
 app.add_typer(platforms.auth_app, name="auth", help="Connect replybot to a platform account.")
 app.command("quota")(platforms.quota)
