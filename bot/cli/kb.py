@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from bot.cli.render import JsonOpt, err, out, safe, short, show, table
-from knowledge.errors import KnowledgeError
+from bot.usecases.knowledge import remove_source, sync_videos
 from knowledge.loaders import expand
 from knowledge.store import AddResult, Hit, KnowledgeBase
 
@@ -129,16 +129,7 @@ def sync(
 @app.command()
 def rebuild(ctx: typer.Context) -> None:
     """Re-embed every chunk with the configured embedder (after changing [knowledge] embedder)."""
-    from knowledge.errors import EmbedderMismatch
-    from knowledge.store import COLLECTION, open_client
-
-    application = ctx.obj
-    try:
-        kb = application.knowledge
-    except EmbedderMismatch:
-        cfg = application.settings.knowledge
-        client = open_client(path=application.settings.chroma_dir, url=cfg.chroma_url)
-        kb = KnowledgeBase.reopen_for_rebuild(client, application.embedder(), COLLECTION)
+    kb = ctx.obj.knowledge_for_rebuild()
     count = kb.rebuild()
     err.print(f"re-embedded {count} chunks with {kb.embedder.name}")
 
@@ -146,8 +137,6 @@ def rebuild(ctx: typer.Context) -> None:
 @app.command("sync-youtube")
 def sync_youtube_videos(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Import every video's title and description, and your own answers, tagged by video."""
-    from bot.usecases.knowledge import sync_videos
-
     application = ctx.obj
     report = sync_videos(application.knowledge, application.connector("youtube"),
                          application.store)
@@ -172,8 +161,5 @@ def remove(
     source: Annotated[str, typer.Argument(help="A source as `kb list` shows it.")],
 ) -> None:
     """Remove a document's chunks."""
-    key = str(Path(source).resolve()) if not Path(source).is_absolute() else source
-    removed = ctx.obj.knowledge.remove(key) or ctx.obj.knowledge.remove(source)
-    if not removed:
-        raise KnowledgeError(f"no source {source!r} in the knowledge base: see `replybot kb list`")
+    removed = remove_source(ctx.obj.knowledge, source)
     err.print(f"removed {removed} chunks of {source}")
