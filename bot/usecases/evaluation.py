@@ -19,22 +19,14 @@ from bot.evaluation.report import (
 )
 from bot.evaluation.runner import Item, Runner, Scorer, Variant, read_set
 from bot.llm import OpenAIChat
-from bot.pipeline.pipeline import Pipeline
-from bot.state.store import Store
-from bot.usecases import OnProgress, counter, no_progress
+from bot.usecases import OnProgress, PipelineParts, counter, no_progress
 from bot.voice.finetune import active_model
 from knowledge.embeddings import E5Embedder
 
 
-class EvaluationParts(Protocol):
-    """What an evaluation needs: settings, the store, the pipeline and the bundled embedder."""
+class EvaluationParts(PipelineParts, Protocol):
+    """What an evaluation needs: the pipeline's parts and the bundled embedder."""
 
-    @property
-    def settings(self) -> Settings: ...
-    @property
-    def store(self) -> Store: ...
-    @property
-    def pipeline(self) -> Pipeline: ...
     @property
     def bundled_embedder(self) -> E5Embedder: ...
 

@@ -10,9 +10,8 @@ from typing import Any, Protocol
 from bot.config import Settings
 from bot.domain import ANSWERED_CLASSES, ExampleStatus, ModelView
 from bot.llm import OpenAIChat
-from bot.pipeline.pipeline import Pipeline
 from bot.state.store import Store
-from bot.usecases import OnProgress, counter, no_progress
+from bot.usecases import OnProgress, PipelineParts, counter, no_progress
 from bot.usecases.knowledge import history_reader
 from bot.voice import bank
 from bot.voice.finetune import active_model
@@ -20,18 +19,12 @@ from connectors.base import Comment, Connector
 from knowledge.store import KnowledgeBase
 
 
-class VoiceParts(Protocol):
-    """What writing examples needs: settings, the store, the knowledge base and the pipeline
-    (whose guard checks every written reply)."""
+class VoiceParts(PipelineParts, Protocol):
+    """What writing examples needs: the pipeline's parts (its guard checks every written
+    reply) and the knowledge base."""
 
     @property
-    def settings(self) -> Settings: ...
-    @property
-    def store(self) -> Store: ...
-    @property
     def knowledge(self) -> KnowledgeBase: ...
-    @property
-    def pipeline(self) -> Pipeline: ...
 
 
 @dataclass(frozen=True)

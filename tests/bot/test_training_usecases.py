@@ -7,7 +7,6 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,23 +17,15 @@ from bot.usecases import evaluation, queue, training, voice
 from bot.voice.finetune import FineTuner
 from knowledge.store import KnowledgeBase
 from tests.conftest import build_app, make_settings
+from tests.e2e.test_eval_flow import NOTES, replier
 from tests.fakes.connector import FakeConnector
-from tests.fakes.openai_server import FakeOpenAI, default_reply
+from tests.fakes.openai_server import FakeOpenAI
 
 QUESTIONS = ["What water temperature for a V60?", "How long should cold brew steep?",
              "Which grinder do you use?", "Do you rinse paper filters?",
              "What ratio for French press?", "How fine for espresso?", "Is tap water okay?",
              "How do you store beans?", "Oat milk or whole milk?", "How long do beans rest?",
              "What kettle is that?", "Do you weigh every brew?"]
-NOTES = "# Cold brew\n\nI steep cold brew for 14 hours in the fridge. The ratio is 1:10.\n"
-REPLIES = {"good": "I steep cold brew for 14 hours in the fridge. The ratio is 1:10.\n— Lina",
-           "bad": "I steep it for 48 hours on the counter. Then I add vanilla syrup.\n— Lina"}
-
-
-def replier(request: dict[str, Any]) -> str:
-    if "response_format" in request or request["model"] not in REPLIES:
-        return default_reply(request)
-    return REPLIES[request["model"]]
 
 
 @pytest.fixture
