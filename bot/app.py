@@ -34,8 +34,9 @@ from connectors.registry import quota_rules
 from connectors.stubs import STUBS
 from connectors.youtube import YouTubeConnector
 from knowledge.embeddings import E5Embedder, Embedder, OpenAIEmbedder, SentenceTransformerEmbedder
+from knowledge.errors import EmbedderMismatch
 from knowledge.retrieval import Gate
-from knowledge.store import KnowledgeBase, open_client
+from knowledge.store import COLLECTION, KnowledgeBase, open_client
 
 # -- factories: one part each, from Settings ------------------------------------------------------
 
@@ -199,6 +200,16 @@ class App:
         if self._knowledge is None:
             self._knowledge = build_knowledge(self.settings, self.embedder())
         return self._knowledge
+
+    def knowledge_for_rebuild(self) -> KnowledgeBase:
+        """The knowledge base, opened even when its vectors came from another embedder, so
+        `kb rebuild` can re-embed them with the configured one."""
+        try:
+            return self.knowledge
+        except EmbedderMismatch:
+            cfg = self.settings.knowledge
+            client = open_client(path=self.settings.chroma_dir, url=cfg.chroma_url)
+            return KnowledgeBase.reopen_for_rebuild(client, self.embedder(), COLLECTION)
 
     @property
     def model(self) -> ChatModel:

@@ -1,44 +1,29 @@
-"""`replybot eval run` and `eval compare`: measure replies before they reach viewers."""
+"""`replybot eval run` and `eval compare`: measure replies before they reach viewers
+(bot.usecases.evaluation)."""
 
 from __future__ import annotations
 
 import tomllib
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
 from bot.app import App
-from bot.cli.render import emit_json, err, out, safe, table
+from bot.cli.render import JsonOpt, out, progress_bar, safe, show, table
 from bot.config import PersonaConfig
-from bot.evaluation.judge import Judge
-from bot.evaluation.report import (
-    compare,
-    fmt,
-    read_results,
-    summarize,
-    write_charts,
-    write_html,
-    write_markdown,
-    write_results,
-)
-from bot.evaluation.runner import Item, Runner, Scorer, Variant, read_set
-from bot.llm import OpenAIChat
-from bot.voice.finetune import active_model
+from bot.evaluation.report import Delta, compare, fmt, read_results
+from bot.usecases import evaluation
 
 app = typer.Typer(no_args_is_help=True)
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
-
-def judge_of(application: App) -> Judge:
-    settings = application.settings
-    cfg = settings.eval
-    base_url, key = settings.endpoint(cfg.base_url, cfg.api_key)
-    return Judge(cfg.judge_model, base_url, key, settings.llm.timeout_s,
-                 settings.llm.max_retries)
+#: the evaluation bar, shared with `finetune promote`'s gate
+COLUMNS = (TextColumn("{task.description}"), BarColumn(),
+           TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())
+METRICS = ("drafted", "faithfulness", "answer_relevancy", "voice_similarity", "signature",
+           "length_fit", "facts", "guard_pass", "latency_ms", "cost_usd")
 
 
 def read_prompt(spec: str) -> tuple[str, PersonaConfig]:
@@ -51,29 +36,6 @@ def read_prompt(spec: str) -> tuple[str, PersonaConfig]:
         return name, PersonaConfig(**data.get("persona", data))
     except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
         raise typer.BadParameter(f"{file}: {exc}", param_hint="--prompt") from None
-
-
-def evaluate(application: App, items: list[Item], models: list[str],
-             show_progress: bool = True,
-             prompts: list[tuple[str, PersonaConfig]] | None = None) -> list[dict[str, Any]]:
-    """Every item through triage, retrieval, drafting and the guard, once per model, and once
-    per prompt variant (with the first model)."""
-    settings = application.settings
-    variants = [Variant(m, OpenAIChat(settings.llm, m), settings.eval.price(m)) for m in models]
-    variants += [Variant(name, variants[0].model, variants[0].prices, persona)
-                 for name, persona in prompts or []]
-    scorer = Scorer(judge_of(application), application.bundled_embedder.queries,
-                    settings.persona.signature, settings.eval.questions)
-    pipeline = application.pipeline
-    original = pipeline.model
-    with Progress(TextColumn("{task.description}"), BarColumn(),
-                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                  console=err, disable=not show_progress) as bar:
-        task = bar.add_task("evaluating", total=len(items) * len(variants))
-        try:
-            return Runner(pipeline, scorer, lambda: bar.advance(task)).run(items, variants)
-        finally:
-            pipeline.model = original
 
 
 @app.command("run")
@@ -93,28 +55,21 @@ def run_cmd(
 ) -> None:
     """Run an evaluation set through the real pipeline and write results and reports."""
     application: App = ctx.obj
-    settings = application.settings
-    if settings.llm.resolved_backend() != "openai":
+    if application.settings.llm.resolved_backend() != "openai":
         raise typer.BadParameter("evaluation drafts through an OpenAI-compatible endpoint: set "
                                  "[llm] base_url", param_hint="--model")
-    items = read_set(set_path)
-    chosen = models or [active_model(application.store, settings)]
     variants = [read_prompt(spec) for spec in prompts or []]
-    rows = evaluate(application, items, chosen, not as_json, variants)
-    folder = out_dir or settings.data_dir / "eval" / f"{datetime.now(UTC):%Y%m%d-%H%M%S}"
-    write_results(folder, rows)
-    write_markdown(folder, rows, set_path.name)
-    write_html(folder, rows, set_path.name, write_charts(folder, rows))
-    summary = summarize(rows)
-    if as_json:
-        emit_json({"out": str(folder), "summary": summary})
-        return
-    names = ["drafted", "faithfulness", "answer_relevancy", "voice_similarity", "signature",
-             "length_fit", "facts", "guard_pass", "latency_ms", "cost_usd"]
-    table(f"evaluation of {set_path.name} ({len(items)} comments)", ["variant", *names],
+    with progress_bar("evaluating", *COLUMNS, disable=as_json) as moved:
+        done = evaluation.run(application, set_path, models, variants, out_dir, moved)
+    show({"out": str(done.folder), "summary": done.summary}, as_json,
+         lambda: _show_run(done, set_path.name))
+
+
+def _show_run(done: evaluation.Run, set_name: str) -> None:
+    table(f"evaluation of {set_name} ({done.items} comments)", ["variant", *METRICS],
           [(v, *(fmt(e[n], 6 if n == "cost_usd" else 1 if n == "latency_ms" else 3)
-                 for n in names)) for v, e in summary.items()])
-    out.print(f"reports in {safe(str(folder))}: report.md, report.html, results.jsonl")
+                 for n in METRICS)) for v, e in done.summary.items()])
+    out.print(f"reports in {safe(str(done.folder))}: report.md, report.html, results.jsonl")
 
 
 @app.command("compare")
@@ -126,9 +81,10 @@ def compare_cmd(
 ) -> None:
     """What changed between two runs, per metric, with a 95% paired bootstrap interval."""
     deltas = compare(read_results(old), read_results(new))
-    if as_json:
-        emit_json([d.to_json() for d in deltas])
-        return
+    show([d.to_json() for d in deltas], as_json, lambda: _show_deltas(deltas, old, new))
+
+
+def _show_deltas(deltas: list[Delta], old: Path, new: Path) -> None:
     table(f"{old.name} → {new.name}", ["metric", "old", "new", "change", "95% interval",
                                         "n", "significant"],
           [(d.metric, fmt(d.old, 2), fmt(d.new, 2), f"{d.new - d.old:+.2f}",

@@ -9,13 +9,12 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from bot.cli.render import emit_json, err, out, safe, short, table
-from knowledge.errors import KnowledgeError
+from bot.cli.render import JsonOpt, err, out, safe, short, show, table
+from bot.usecases.knowledge import remove_source, sync_videos
 from knowledge.loaders import expand
 from knowledge.store import AddResult, Hit, KnowledgeBase
 
 app = typer.Typer(no_args_is_help=True)
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def display(source: str) -> str:
@@ -45,12 +44,15 @@ def add(
 ) -> None:
     """Add or update documents; unchanged ones cost nothing."""
     results, problems = _ingest(ctx.obj.knowledge, expand(paths))
-    if as_json:
-        emit_json({"results": [r.__dict__ for r in results], "problems": problems})
-    else:
-        table("knowledge added", ["source", "added", "unchanged", "removed"],
-              [(display(r.source), r.added, r.kept, r.removed) for r in results],
-              empty="no files added")
+    show({"results": [r.__dict__ for r in results], "problems": problems}, as_json,
+         lambda: table("knowledge added", ["source", "added", "unchanged", "removed"],
+                       [(display(r.source), r.added, r.kept, r.removed) for r in results],
+                       empty="no files added"))
+    _skipped(problems)
+
+
+def _skipped(problems: list[str]) -> None:
+    """Files that could not be read: named on stderr, and exit 1."""
     for problem in problems:
         err.print(f"[yellow]skipped:[/] {safe(problem)}")
     if problems:
@@ -74,11 +76,12 @@ def search(
     hybrid = ctx.obj.settings.knowledge.hybrid and not dense_only
     hits = ctx.obj.knowledge.search(query, k=k, min_score=min_score, video_id=video,
                                     hybrid=hybrid)
-    if as_json:
-        emit_json([{"source": h.source, "text": h.text, "score": h.score,
-                    "video_id": h.video_id, **({"explain": h.explain()} if explain else {})}
-                   for h in hits])
-        return
+    show([{"source": h.source, "text": h.text, "score": h.score, "video_id": h.video_id,
+           **({"explain": h.explain()} if explain else {})} for h in hits], as_json,
+         lambda: _show_hits(query, hits, explain))
+
+
+def _show_hits(query: str, hits: list[Hit], explain: bool) -> None:
     empty = "no chunk passes the floor: the bot would answer without context"
     if explain:
         translated = bool(hits and hits[0].translation)
@@ -112,35 +115,21 @@ def sync(
     """Mirror a folder: add new files, update changed ones, remove deleted ones."""
     kb: KnowledgeBase = ctx.obj.knowledge
     result = kb.sync_folder(folder)
-    results, removed, problems = result.results, result.removed, result.problems
-    if as_json:
-        emit_json({"results": [r.__dict__ for r in results], "removed": removed,
-                   "problems": problems})
-    else:
-        changed = [r for r in results if r.added or r.removed]
-        table("knowledge synced", ["source", "added", "unchanged", "removed"],
-              [(display(r.source), r.added, r.kept, r.removed) for r in changed]
-              + [(display(s), 0, 0, n) for s, n in removed.items()],
-              empty=f"{len(results)} files, all unchanged")
-    for problem in problems:
-        err.print(f"[yellow]skipped:[/] {safe(problem)}")
-    if problems:
-        raise typer.Exit(1)
+    results, removed = result.results, result.removed
+    changed = [r for r in results if r.added or r.removed]
+    show({"results": [r.__dict__ for r in results], "removed": removed,
+          "problems": result.problems}, as_json,
+         lambda: table("knowledge synced", ["source", "added", "unchanged", "removed"],
+                       [(display(r.source), r.added, r.kept, r.removed) for r in changed]
+                       + [(display(s), 0, 0, n) for s, n in removed.items()],
+                       empty=f"{len(results)} files, all unchanged"))
+    _skipped(result.problems)
 
 
 @app.command()
 def rebuild(ctx: typer.Context) -> None:
     """Re-embed every chunk with the configured embedder (after changing [knowledge] embedder)."""
-    from knowledge.errors import EmbedderMismatch
-    from knowledge.store import COLLECTION, open_client
-
-    application = ctx.obj
-    try:
-        kb = application.knowledge
-    except EmbedderMismatch:
-        cfg = application.settings.knowledge
-        client = open_client(path=application.settings.chroma_dir, url=cfg.chroma_url)
-        kb = KnowledgeBase.reopen_for_rebuild(client, application.embedder(), COLLECTION)
+    kb = ctx.obj.knowledge_for_rebuild()
     count = kb.rebuild()
     err.print(f"re-embedded {count} chunks with {kb.embedder.name}")
 
@@ -148,28 +137,22 @@ def rebuild(ctx: typer.Context) -> None:
 @app.command("sync-youtube")
 def sync_youtube_videos(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Import every video's title and description, and your own answers, tagged by video."""
-    from bot.usecases.knowledge import sync_videos
-
     application = ctx.obj
     report = sync_videos(application.knowledge, application.connector("youtube"),
                          application.store)
-    if as_json:
-        emit_json(report.__dict__)
-        return
-    err.print(f"{report.videos} videos: {report.added} chunks added, {report.unchanged} "
-              f"unchanged, {report.removed} removed; {report.answers} of your answers")
+    show(report.__dict__, as_json, lambda: err.print(
+        f"{report.videos} videos: {report.added} chunks added, {report.unchanged} "
+        f"unchanged, {report.removed} removed; {report.answers} of your answers"))
 
 
 @app.command("list")
 def list_sources(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Documents in the knowledge base with their chunk counts."""
     sources = ctx.obj.knowledge.sources()
-    if as_json:
-        emit_json([s.__dict__ for s in sources])
-        return
-    table("knowledge", ["source", "chunks", "ingested (UTC)"],
-          [(display(s.source), s.chunks, s.ingested_at) for s in sources],
-          empty="the knowledge base is empty: add files with `replybot kb add PATH`")
+    show([s.__dict__ for s in sources], as_json, lambda: table(
+        "knowledge", ["source", "chunks", "ingested (UTC)"],
+        [(display(s.source), s.chunks, s.ingested_at) for s in sources],
+        empty="the knowledge base is empty: add files with `replybot kb add PATH`"))
 
 
 @app.command()
@@ -178,8 +161,5 @@ def remove(
     source: Annotated[str, typer.Argument(help="A source as `kb list` shows it.")],
 ) -> None:
     """Remove a document's chunks."""
-    key = str(Path(source).resolve()) if not Path(source).is_absolute() else source
-    removed = ctx.obj.knowledge.remove(key) or ctx.obj.knowledge.remove(source)
-    if not removed:
-        raise KnowledgeError(f"no source {source!r} in the knowledge base: see `replybot kb list`")
+    removed = remove_source(ctx.obj.knowledge, source)
     err.print(f"removed {removed} chunks of {source}")

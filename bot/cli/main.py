@@ -10,8 +10,8 @@ import typer
 
 from bot import __version__
 from bot.app import App
-from bot.cli import evaluate, finetune, kb, platforms, queue, service, web
-from bot.cli.render import emit_json, short, table
+from bot.cli import evaluate, finetune, kb, platforms, queue, service, voice, web
+from bot.cli.render import JsonOpt, json_option, short, show, table
 from bot.config import load_settings
 from bot.domain import NewDraft, Status, StoredComment
 from bot.log import configure
@@ -25,7 +25,8 @@ app = typer.Typer(
 app.add_typer(queue.app, name="queue", help="Work the approval queue.")
 app.add_typer(kb.app, name="kb", help="Manage the knowledge base.")
 app.add_typer(finetune.app, name="finetune", help="Train your voice into a model.")
-app.add_typer(finetune.voice_app, name="voice", help="Your voice: examples and models.")
+finetune.app.command()(voice.synthesize)
+app.add_typer(voice.app, name="voice", help="Your voice: examples and models.")
 app.add_typer(evaluate.app, name="eval", help="Measure replies before they reach viewers.")
 app.add_typer(platforms.auth_app, name="auth", help="Connect replybot to a platform account.")
 app.command("quota")(platforms.quota)
@@ -74,7 +75,7 @@ def run(
         help="approve or auto: overrides the configured mode for this run.")] = None,
     limit: Annotated[int, typer.Option(help="With --dry-run: at most this many "
                                        "comments.")] = 100,
-    as_json: Annotated[bool, typer.Option("--json", help="With --dry-run: print JSON.")] = False,
+    as_json: Annotated[bool, json_option("With --dry-run: print JSON.")] = False,
 ) -> None:
     """Fetch, draft and post: one cycle with --once, otherwise on the schedule until stopped."""
     application: App = ctx.obj
@@ -115,14 +116,12 @@ def show_dry_run(decided: list[tuple[StoredComment, NewDraft | str]], as_json: b
                        action=policy.get("action"), rule=policy.get("rule"),
                        reply=new.reply_text, decisions=new.decisions)
         rows.append(row)
-    if as_json:
-        emit_json(rows)
-        return
-    table("dry run: nothing was drafted into the queue or posted",
-          ["platform", "author", "comment", "class", "would", "reply / reason"],
-          [(r["platform"], short(r["author"], 14), short(r["comment"], 36),
-            r.get("triage") or "—", r["would"], short(r.get("reply") or r["reason"], 60))
-           for r in rows], empty="no new comments")
+    show(rows, as_json, lambda: table(
+        "dry run: nothing was drafted into the queue or posted",
+        ["platform", "author", "comment", "class", "would", "reply / reason"],
+        [(r["platform"], short(r["author"], 14), short(r["comment"], 36),
+          r.get("triage") or "—", r["would"], short(r.get("reply") or r["reason"], 60))
+         for r in rows], empty="no new comments"))
 
 
 @app.command()
@@ -130,13 +129,11 @@ def audit(
     ctx: typer.Context,
     draft: Annotated[int | None, typer.Option("--draft", help="Only this draft.")] = None,
     limit: Annotated[int, typer.Option(help="Most recent entries to show.")] = 100,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Every decision and transition, with its reason."""
     entries = ctx.obj.store.audit(draft_id=draft, limit=limit)
-    if as_json:
-        emit_json([e.to_json() for e in entries])
-        return
-    rows = [(e.at.strftime("%Y-%m-%d %H:%M:%S"), e.draft_id, e.from_status or "—",
-             e.to_status, e.actor, short(e.reason, 70)) for e in entries]
-    table("audit", ["at (UTC)", "draft", "from", "to", "by", "reason"], rows)
+    show([e.to_json() for e in entries], as_json, lambda: table(
+        "audit", ["at (UTC)", "draft", "from", "to", "by", "reason"],
+        [(e.at.strftime("%Y-%m-%d %H:%M:%S"), e.draft_id, e.from_status or "—", e.to_status,
+          e.actor, short(e.reason, 70)) for e in entries]))

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from bot.app import App
-from bot.cli.render import emit_json, err, out, table
+from bot.cli.render import JsonOpt, err, out, show, table
 from bot.errors import ConfigError
 from bot.service.quota import QuotaLedger
 from connectors.registry import PLATFORMS
@@ -49,17 +49,12 @@ def ledgers(application: App) -> list[QuotaLedger]:
     return [ledger for ledger in found if ledger is not None]
 
 
-def quota(
-    ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
+def quota(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """API units used today, left, and kept for replies, per platform."""
     statuses = [ledger.status() for ledger in ledgers(ctx.obj)]
-    if as_json:
-        emit_json([s.to_json() for s in statuses])
-        return
-    table("API quota (today)", ["platform", "day", "used", "remaining", "kept for replies",
-                                "calls", "resets (UTC)"],
-          [(s.platform, s.day, s.used, s.remaining, s.reply_reserve, s.calls,
-            s.resets_at.strftime("%Y-%m-%d %H:%M")) for s in statuses],
-          empty="no metered platform is enabled")
+    show([s.to_json() for s in statuses], as_json, lambda: table(
+        "API quota (today)", ["platform", "day", "used", "remaining", "kept for replies",
+                              "calls", "resets (UTC)"],
+        [(s.platform, s.day, s.used, s.remaining, s.reply_reserve, s.calls,
+          s.resets_at.strftime("%Y-%m-%d %H:%M")) for s in statuses],
+        empty="no metered platform is enabled"))

@@ -7,14 +7,13 @@ from typing import Annotated, Any
 import click
 import typer
 
-from bot.cli.render import emit_json, err, out, safe, short, status_text, table
+from bot.cli.render import JsonOpt, err, out, safe, short, show, status_text, table
 from bot.domain import DraftView, Status
 from bot.usecases import queue
 
 app = typer.Typer(no_args_is_help=True)
 
 IdArg = Annotated[int, typer.Argument(help="Draft id (see `replybot queue list`).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 @app.command("list")
@@ -28,13 +27,11 @@ def list_drafts(
 ) -> None:
     """Drafts waiting for you (or in another status)."""
     drafts = queue.listing(ctx.obj.store, status, limit)
-    if as_json:
-        emit_json([d.to_json() for d in drafts])
-        return
-    rows = [(d.id, status_text(d.status), d.comment.platform, short(d.comment.author, 16),
-             short(d.comment.text, 40), short(d.reply_text or d.reason, 50)) for d in drafts]
-    table(f"drafts: {status}", ["id", "status", "platform", "author", "comment", "reply"], rows,
-          empty=f"no {status} drafts")
+    show([d.to_json() for d in drafts], as_json, lambda: table(
+        f"drafts: {status}", ["id", "status", "platform", "author", "comment", "reply"],
+        [(d.id, status_text(d.status), d.comment.platform, short(d.comment.author, 16),
+          short(d.comment.text, 40), short(d.reply_text or d.reason, 50)) for d in drafts],
+        empty=f"no {status} drafts"))
 
 
 def show_draft(draft: DraftView, audit: list[dict[str, Any]]) -> None:
@@ -84,15 +81,13 @@ def show_decisions(decisions: dict[str, Any]) -> None:
         out.print(f"[dim]guard:[/] {safe(verdict)}")
 
 
-@app.command()
-def show(ctx: typer.Context, draft_id: IdArg, as_json: JsonOpt = False) -> None:
+@app.command("show")
+def show_cmd(ctx: typer.Context, draft_id: IdArg, as_json: JsonOpt = False) -> None:
     """One draft: the comment, the reply, its sources and its history."""
     draft = ctx.obj.store.draft(draft_id)
     audit = [e.to_json() for e in ctx.obj.store.audit(draft_id=draft_id)]
-    if as_json:
-        emit_json({**draft.to_json(), "context": draft.context, "audit": audit})
-        return
-    show_draft(draft, audit)
+    show({**draft.to_json(), "context": draft.context, "audit": audit}, as_json,
+         lambda: show_draft(draft, audit))
 
 
 @app.command()
@@ -140,9 +135,10 @@ def _finish(result: queue.Result, as_json: bool) -> None:
 
 
 def _report(draft: DraftView, as_json: bool) -> None:
-    if as_json:
-        emit_json(draft.to_json())
-        return
+    show(draft.to_json(), as_json, lambda: _say(draft))
+
+
+def _say(draft: DraftView) -> None:
     extra = f" as {safe(draft.reply_id)}" if draft.status == Status.POSTED else ""
     why = f" — {safe(draft.reason)}" if draft.status in (Status.FAILED, Status.APPROVED) else ""
     out.print(f"draft {draft.id}: {status_text(draft.status)}{extra}{why}")

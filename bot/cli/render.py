@@ -1,14 +1,21 @@
-"""How the CLI shows things: JSON for scripts, rich tables for people."""
+"""How the CLI shows things: JSON for scripts, rich tables and progress bars for people.
+
+Every command with `--json` declares it as `JsonOpt` and prints through `show`, so a command
+says once what its data is and how a person sees it.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import Progress, ProgressColumn, TaskID
 from rich.table import Table
 
 out = Console(soft_wrap=False)
@@ -20,8 +27,48 @@ STATUS_STYLE = {
 }
 
 
+
+
+def json_option(help: str = "Print JSON.") -> Any:
+    return typer.Option("--json", help=help)
+
+
+#: the `--json` flag of every command that has one
+JsonOpt = Annotated[bool, json_option()]
+
+
 def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def show(data: Any, as_json: bool, human: Callable[[], None]) -> None:
+    """`data` as JSON on stdout for scripts, or `human()` renders it for people."""
+    if as_json:
+        emit_json(data)
+    else:
+        human()
+
+
+@contextmanager
+def progress_bar(description: str, *columns: ProgressColumn | str, console: Console = err,
+                 disable: bool = False) -> Iterator[Callable[[int, int | None], None]]:
+    """A bar that a use case moves through its `progress(done, total)` callback. It is drawn
+    from the first report on, so a use case with nothing to do draws none."""
+    bar = Progress(*columns, console=console, disable=disable)
+    task: TaskID | None = None
+
+    def moved(done: int, total: int | None) -> None:
+        nonlocal task
+        if task is None:
+            bar.start()
+            task = bar.add_task(description, total=total)
+        bar.update(task, completed=done, total=total)
+
+    try:
+        yield moved
+    finally:
+        if task is not None:
+            bar.stop()
 
 
 def safe(text: object) -> str:
@@ -32,6 +79,13 @@ def safe(text: object) -> str:
 def short(text: str | None, width: int = 60) -> str:
     flat = " ".join((text or "").split())
     return safe(flat if len(flat) <= width else flat[: width - 1] + "…")
+
+
+def losses(metrics: dict[str, Any]) -> str:
+    """A fine-tuning job's latest losses, for people."""
+    parts = [f"{name.replace('_', ' ')} {metrics[name]:.3f}"
+             for name in ("train_loss", "valid_loss", "full_valid_loss") if name in metrics]
+    return ", ".join(parts)
 
 
 def status_text(status: str) -> str:

@@ -9,12 +9,11 @@ from typing import Annotated
 import typer
 
 from bot.app import App
-from bot.cli.render import emit_json, err, out, safe, table
+from bot.cli.render import JsonOpt, err, out, safe, show, table
 from bot.doctor import FAIL, PASS, run_checks
 from bot.service.health import check, default_max_age
 from bot.state.backup import export_state, import_state
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 MARK = {PASS: "[green]✓[/]", "warn": "[yellow]![/]", FAIL: "[red]✗[/]"}
 
 
@@ -29,22 +28,17 @@ def health(
     application: App = ctx.obj
     limit = max_age or default_max_age(application.settings.schedule.poll_interval_s)
     result = check(application.store, limit)
-    if as_json:
-        emit_json(result.to_json())
-    else:
-        (out if result.ok else err).print(("healthy: " if result.ok else "unhealthy: ")
-                                          + result.message)
+    show(result.to_json(), as_json, lambda: (out if result.ok else err).print(
+        ("healthy: " if result.ok else "unhealthy: ") + result.message))
     raise typer.Exit(0 if result.ok else 1)
 
 
 def doctor(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Check configuration, storage, knowledge, model, connectors and quota."""
     checks = run_checks(ctx.obj)
-    if as_json:
-        emit_json([c.to_json() for c in checks])
-    else:
-        table("replybot doctor", ["", "check", "detail", "how to fix"],
-              [(MARK[c.status], c.name, safe(c.detail), safe(c.fix)) for c in checks])
+    show([c.to_json() for c in checks], as_json, lambda: table(
+        "replybot doctor", ["", "check", "detail", "how to fix"],
+        [(MARK[c.status], c.name, safe(c.detail), safe(c.fix)) for c in checks]))
     raise typer.Exit(1 if any(c.status == FAIL for c in checks) else 0)
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from bot import jsonl
+
 #: metrics averaged per variant; higher is better except for latency, tokens and cost
 QUALITY = ("faithfulness", "answer_relevancy", "voice_similarity", "signature", "length_fit",
            "facts", "guard_pass")
@@ -70,8 +72,7 @@ def write_results(out: Path, rows: Sequence[dict[str, Any]]) -> Path:
 def read_results(path: Path) -> list[dict[str, Any]]:
     if path.is_dir():
         path = path / "results.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    return [row for _, row in jsonl.read(path, "the evaluation results")]
 
 
 def differing(rows: Sequence[dict[str, Any]], n: int = 5) -> list[list[dict[str, Any]]]:

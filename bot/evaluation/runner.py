@@ -10,13 +10,13 @@ Only `comment` is required; `reference` is the creator's own reply, `facts` must
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot import jsonl
 from bot.config import PersonaConfig
 from bot.domain import ANSWERED_CLASSES, Label
 from bot.errors import ConfigError, ModelError
@@ -42,20 +42,12 @@ class Item:
 
 
 def read_set(path: Path) -> list[Item]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise ConfigError(f"cannot read the evaluation set {path}: {exc.strerror}") from None
     items, seen = [], set()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            text = row["comment"]
-        except (ValueError, KeyError, TypeError):
+    for number, row in jsonl.read(path, "the evaluation set"):
+        text = row.get("comment") if isinstance(row, dict) else None
+        if text is None:
             raise ConfigError(f"{path} line {number}: expected a JSON object with at least "
-                              '"comment"') from None
+                              '"comment"')
         if not isinstance(text, str) or not text.strip():
             raise ConfigError(f"{path} line {number}: empty comment")
         item_id = str(row.get("id") or f"line{number}")

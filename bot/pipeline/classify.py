@@ -11,7 +11,6 @@ is what lets the nearest examples decide.
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot import jsonl
 from bot.domain import CLASSES, Label
 from bot.errors import ConfigError
 
@@ -64,13 +64,10 @@ def read_examples(path: Path) -> list[Example]:
 
 def parse_examples(text: str, origin: str) -> list[Example]:
     examples = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
+    for number, row in jsonl.rows(text.splitlines(), origin):
         try:
-            row = json.loads(line)
             label, body = row["label"], row["text"]
-        except (ValueError, KeyError, TypeError):
+        except (KeyError, TypeError):
             raise ConfigError(f"{origin} line {number}: expected "
                               '{"label": "...", "text": "..."}') from None
         if label not in LABELS:

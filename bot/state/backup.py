@@ -14,6 +14,7 @@ from typing import IO, Any, Protocol
 
 from sqlalchemy import Integer, func, select
 
+from bot import jsonl
 from bot.errors import StoreError
 from bot.state.database import Repository
 from bot.state.schema import Base
@@ -93,15 +94,9 @@ def export_state(store: Backupable, out: IO[str]) -> dict[str, int]:
 
 
 def _rows(lines: Iterable[str]) -> Iterator[tuple[str, dict[str, Any]]]:
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise StoreError(f"backup line {number}: not valid JSON ({exc.msg})") from None
+    for number, data in jsonl.rows(lines, "backup", StoreError):
         if number == 1:
-            if data.get("format") != FORMAT:
+            if not isinstance(data, dict) or data.get("format") != FORMAT:
                 raise StoreError(f"not a replybot export (expected {FORMAT!r} on line 1)")
             continue
         yield data["table"], {k: _decode(v) for k, v in data["row"].items()}

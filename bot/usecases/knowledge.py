@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.errors import ConnectorUnavailable
 from bot.state.store import Store
 from connectors.base import Connector, HistoryReader, VideoLister
+from knowledge.errors import KnowledgeError
 from knowledge.loaders import Document
 from knowledge.store import KnowledgeBase
 
@@ -83,3 +85,13 @@ def sync_videos(kb: KnowledgeBase, connector: Connector, store: Store) -> SyncRe
         if info.source.startswith((videos, answered)) and info.source not in present:
             report.removed += kb.remove(info.source)
     return report
+
+
+def remove_source(kb: KnowledgeBase, source: str) -> int:
+    """Remove a document's chunks, named as `kb list` shows it (relative paths resolve from
+    the working directory); how many chunks went."""
+    key = str(Path(source).resolve()) if not Path(source).is_absolute() else source
+    removed = kb.remove(key) or kb.remove(source)
+    if not removed:
+        raise KnowledgeError(f"no source {source!r} in the knowledge base: see `replybot kb list`")
+    return removed

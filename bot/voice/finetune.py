@@ -32,6 +32,12 @@ def active_model(store: Store, settings: Settings) -> str:
     return state[0] if state else settings.llm.model
 
 
+def default_base(store: Store, settings: Settings) -> str:
+    """Continue from the active fine-tuned model; else start from `[finetune] base_model`."""
+    active = active_model(store, settings)
+    return active if active.startswith("ft:") else settings.finetune.base_model
+
+
 @dataclass(frozen=True)
 class Progress:
     """What a look at a job found: the job, events not seen before, the latest metrics."""
@@ -68,9 +74,7 @@ class FineTuner:
             raise ModelError(f"{what}: {exc}") from None
 
     def default_base(self) -> str:
-        """Continue from the active fine-tuned model; else start from `[finetune] base_model`."""
-        active = active_model(self.store, self.settings)
-        return active if active.startswith("ft:") else self.settings.finetune.base_model
+        return default_base(self.store, self.settings)
 
     def upload(self, path: Path) -> str:
         with path.open("rb") as handle:

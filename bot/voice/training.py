@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot import jsonl
 from bot.config import FinetuneConfig, PersonaConfig
 from bot.domain import DraftView, VoiceExample
 from bot.pipeline.prompt import shape_of, system_prompt, user_prompt
@@ -203,9 +204,9 @@ def validate_file(path: Path, base_model: str, config: FinetuneConfig, cache: Pa
     except (OSError, UnicodeDecodeError) as exc:
         report.errors.append((0, f"cannot read the file: {exc}"))
         return report
-    for number, line in enumerate(lines, start=1):
-        if line.strip():
-            _check_line(report, number, line, encoding, config.max_example_tokens)
+    for number, row in jsonl.rows(lines, str(path),
+                                  on_bad_line=lambda n, why: report.errors.append((n, why))):
+        _check_row(report, number, row, encoding, config.max_example_tokens)
     if report.examples < minimum and not report.errors:
         report.errors.append((0, f"{report.examples} examples; at least {minimum} are "
                               "required"))
@@ -229,13 +230,8 @@ def _new_report(path: Path, base_model: str, config: FinetuneConfig,
     return report
 
 
-def _check_line(report: Validation, number: int, line: str, encoding: Any,
-                limit: int) -> None:
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as exc:
-        report.errors.append((number, f"not JSON ({exc.msg})"))
-        return
+def _check_row(report: Validation, number: int, row: Any, encoding: Any,
+               limit: int) -> None:
     if not isinstance(row, dict):
         report.errors.append((number, "not a JSON object"))
         return
