@@ -304,10 +304,10 @@ def fit(rows: list[dict[str, Any]]) -> None:
 
 def main() -> None:
     if "--train" in sys.argv:
-        model = spam.train(*training_set())
+        model = spam.fitted(*training_set())
         path = ROOT / "bot" / "data" / "spam_model.json"
         path.write_text(json.dumps(model.to_json(), ensure_ascii=False, separators=(",", ":")))
-        print(f"spam model: {len(model.spam)} n-grams -> {path}")
+        print(f"spam model: {len(model.spam)} n-grams, threshold {model.threshold:.1f} -> {path}")
         return
     if "--fit" in sys.argv:
         fit(read("dev.jsonl"))

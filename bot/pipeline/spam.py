@@ -20,8 +20,10 @@ from importlib import resources
 from typing import Any
 
 ORDERS = (1, 2, 3, 4)
-#: the log-odds above which a comment is called spam, fitted on the development part
+#: the log-odds above which a comment is called spam when no fitted one is stored
 THRESHOLD = 0.0
+#: the share of other comments the fitted threshold may call spam (out of fold, on development)
+FALSE_ALARMS = 0.03
 
 
 def grams(text: str) -> list[str]:
@@ -43,12 +45,9 @@ class SpamModel:
         return grams(text)
 
     def log_odds(self, text: str) -> float:
-        """How much more likely the comment is spam than not (0 is even); length-normalised
-        so that a long comment is not called spam for its length alone."""
-        found = self.features(text)
-        score = sum(self.spam.get(g, self.unseen[0]) - self.ham.get(g, self.unseen[1])
-                    for g in found)
-        return self.prior + score / max(1, len(found)) * 10
+        """How much more likely the comment is spam than not, in nats (0 is even)."""
+        return self.prior + sum(self.spam.get(g, self.unseen[0]) - self.ham.get(g, self.unseen[1])
+                                for g in self.features(text))
 
     def is_spam(self, text: str) -> bool:
         return self.log_odds(text) > self.threshold
@@ -58,7 +57,7 @@ class SpamModel:
                 "prior": self.prior, "threshold": self.threshold}
 
 
-def train(texts: Sequence[str], spam: Sequence[bool], min_count: int = 2, alpha: float = 0.5,
+def train(texts: Sequence[str], spam: Sequence[bool], min_count: int = 1, alpha: float = 0.1,
           features: Callable[[str], list[str]] = grams) -> SpamModel:
     """Multinomial naive Bayes with additive smoothing; rare features are left out."""
     counts = (Counter[str](), Counter[str]())
@@ -78,6 +77,21 @@ def _log_probs(counts: Counter[str], vocabulary: Iterable[str],
     words = list(vocabulary)
     total = sum(counts[g] for g in words) + alpha * len(words)
     return {g: round(math.log((counts[g] + alpha) / total), 4) for g in words}, total
+
+
+def fitted(texts: Sequence[str], spam: Sequence[bool], folds: int = 5) -> SpamModel:
+    """Trained on everything, with the threshold that calls at most `FALSE_ALARMS` of the other
+    comments spam when each is scored by a model trained without it (k-fold)."""
+    scores = [0.0] * len(texts)
+    for fold in range(folds):
+        keep = [i for i in range(len(texts)) if i % folds != fold]
+        model = train([texts[i] for i in keep], [spam[i] for i in keep])
+        for i in range(fold, len(texts), folds):
+            scores[i] = model.log_odds(texts[i])
+    ham = sorted(s for s, is_spam in zip(scores, spam, strict=True) if not is_spam)
+    threshold = ham[min(len(ham) - 1, int(len(ham) * (1 - FALSE_ALARMS)))] if ham else THRESHOLD
+    whole = train(texts, spam)
+    return SpamModel(whole.spam, whole.ham, whole.unseen, whole.prior, threshold)
 
 
 def from_json(data: dict[str, Any]) -> SpamModel:
