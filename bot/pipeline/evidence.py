@@ -138,7 +138,7 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str],
     """Every number and name in the reply occurs in the notes, persona or comment."""
     known = " ".join([*notes, persona.description, *persona.replies, comment]).lower()
     claims = [c for c in [*NUMBER.findall(body), *NAME.findall(body)] if c not in PLAIN]
-    unsupported = [c for c in claims if c.lower() not in known]
+    unsupported = [c for c in claims if not _mentions(known, c.lower())]
     if unsupported:
         return Check("grounding", False, 1 - len(unsupported) / len(claims),
                      f"not in the notes or persona: {', '.join(unsupported[:3])}")
@@ -152,6 +152,11 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str],
                      "the notes")
     return Check("grounding", True, support, f"{len(claims)} facts supported; {support:.0%} of "
                  "its words in the notes")
+
+
+def _mentions(text: str, claim: str) -> bool:
+    """The claim as a whole word or number ("40" is not in "C40"; "18" is in "粉18克")."""
+    return re.search(rf"(?<![0-9a-z]){re.escape(claim)}(?![0-9a-z])", text) is not None
 
 
 def _note_support(body: str, notes: Sequence[str]) -> float:
