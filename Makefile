@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/youtube_quota.py
 	$(BIN)/python bench/retrieval.py
 	$(BIN)/python bench/redteam.py
+	$(BIN)/python bench/decisions.py
 	$(BIN)/python bench/voice.py
 	$(BIN)/python bench/web.py
 

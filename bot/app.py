@@ -18,6 +18,7 @@ from bot.errors import ConfigError, ConnectorUnavailable
 from bot.llm import ChatModel, OpenAIChat, OpenAIModeration, chat_model
 from bot.log import log
 from bot.pipeline.classify import NearestExamples, bundled_examples, read_examples
+from bot.pipeline.evidence import Persona, PositiveChecks
 from bot.pipeline.fewshot import FewShot
 from bot.pipeline.pipeline import Pipeline
 from bot.pipeline.triage import Triager
@@ -110,6 +111,14 @@ def build_youtube(settings: Settings, store: Store, clock: Clock) -> YouTubeConn
         meter=build_ledger(settings, store, YouTubeConnector.name, clock),
         clock=clock,
     )
+
+
+def build_checks(settings: Settings, embedder: E5Embedder) -> PositiveChecks:
+    """Relevance, grounding and voice, on the bundled embedder (it needs no account)."""
+    persona = settings.persona
+    creator = Persona(persona.description, persona.signature,
+                      [e.reply for e in persona.examples])
+    return PositiveChecks(embedder.queries, creator, [e.text for e in bundled_examples()])
 
 
 def build_triager(settings: Settings, embedder: E5Embedder) -> Triager:
@@ -271,7 +280,8 @@ class App:
             few_shot = FewShot(self.store, self.bundled_embedder.queries, voice.few_shot,
                                voice.min_similarity) if voice.few_shot else None
             self._pipeline = Pipeline(self.settings, self.store, self.knowledge, self.model,
-                                      limits, self.triager, few_shot, clock=self.clock)
+                                      limits, self.triager, few_shot, clock=self.clock,
+                                      checks=build_checks(self.settings, self.bundled_embedder))
         return self._pipeline
 
     @property

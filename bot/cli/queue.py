@@ -79,6 +79,9 @@ def show_decisions(decisions: dict[str, Any]) -> None:
     if guard:
         verdict = "pass" if guard["ok"] else "; ".join(guard["reasons"])
         out.print(f"[dim]guard:[/] {safe(verdict)}")
+    for name, check in (decisions.get("checks") or {}).items():
+        mark = "holds" if check["ok"] else "FAILS"
+        out.print(f"[dim]check {safe(name)}:[/] {mark} {check['score']:.2f} {safe(check['why'])}")
 
 
 @app.command("show")

@@ -22,7 +22,11 @@ The rules, first match wins:
     11. triage could not ask moderation                              → pending
     12. nearly repeats a recent reply                                → pending
     13. approve mode                                                 → pending
-    14. auto mode, and nothing above held it                         → approved (posted)
+    14. auto mode, and a positive check failed or none was measured  → pending, the check named
+    15. auto mode, and every positive check holds                    → approved (posted)
+
+The positive checks (`Evidence.checks`: relevance, grounding, voice, obedience) are evidence
+that a reply is safe and right; auto mode posts only with all of them measured and holding.
 """
 
 from __future__ import annotations
@@ -37,6 +41,19 @@ AWAITING_APPROVAL = "awaiting approval"
 
 
 @dataclass(frozen=True)
+class Check:
+    """One positive check on a draft: its name, whether it holds, its score and why."""
+
+    name: str
+    ok: bool
+    score: float
+    why: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "score": round(self.score, 3), "why": self.why}
+
+
+@dataclass(frozen=True)
 class Evidence:
     """What is known about a drafted reply."""
 
@@ -48,6 +65,12 @@ class Evidence:
     unavailable: tuple[str, ...] = ()
     #: the recent reply this one nearly repeats, if any
     repeat_of: str | None = None
+    #: the positive checks auto mode needs, each with its score
+    checks: tuple[Check, ...] = ()
+
+    @property
+    def failed(self) -> list[Check]:
+        return [c for c in self.checks if not c.ok]
 
 
 @dataclass(frozen=True)
@@ -124,7 +147,14 @@ def _after_drafting(verdict: Verdict, action: Action, rule: str, mode: Mode,
                         f"({evidence.repeat_of[:60]!r}); vary it or approve anyway", 12)
     if mode != Mode.AUTO:
         return Decision(Status.PENDING, AWAITING_APPROVAL, 13)
-    return Decision(Status.APPROVED, "auto mode", 14)
+    if not evidence.checks:
+        return Decision(Status.PENDING, "auto: no positive check was measured; a person decides",
+                        14)
+    if evidence.failed:
+        named = "; ".join(f"{c.name} {c.score:.2f} ({c.why})" for c in evidence.failed)
+        return Decision(Status.PENDING, f"auto: check failed: {named}", 14)
+    return Decision(Status.APPROVED, "auto mode: " + ", ".join(
+        f"{c.name} {c.score:.2f}" for c in evidence.checks), 15)
 
 
 def _joined(reasons: Sequence[str], unavailable: Sequence[str]) -> str:

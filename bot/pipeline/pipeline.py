@@ -17,10 +17,12 @@ from bot.config import Settings
 from bot.domain import Action, Label, Mode, NewDraft, Status, StoredComment
 from bot.llm import ChatModel
 from bot.log import comment_context, log
-from bot.pipeline.decide import Decision, Evidence, Verdict, decide
+from bot.pipeline.decide import Check, Decision, Evidence, Verdict, decide
+from bot.pipeline.evidence import PositiveChecks
 from bot.pipeline.fewshot import FewShot, context_rows
 from bot.pipeline.guard import Guard
 from bot.pipeline.guard import Verdict as GuardVerdict
+from bot.pipeline.obedience import Voice, obedience
 from bot.pipeline.policy import repeats
 from bot.pipeline.prompt import build_messages, finish, shape_of
 from bot.pipeline.triage import Triage, Triager
@@ -75,7 +77,7 @@ class Pipeline:
     def __init__(self, settings: Settings, store: Store, retriever: Retriever | None,
                  model: ChatModel, max_reply_chars: dict[str, int] | None = None,
                  triager: Triager | None = None, few_shot: FewShot | None = None,
-                 clock: Clock = utcnow) -> None:
+                 clock: Clock = utcnow, checks: PositiveChecks | None = None) -> None:
         self.settings = settings
         self.store = store
         self.retriever = retriever
@@ -84,6 +86,8 @@ class Pipeline:
         self.triager = triager or Triager()
         self.few_shot = few_shot
         self.clock = clock
+        #: relevance, grounding and voice; without them auto mode has no evidence to post on
+        self.checks = checks
         self.canary = f"rb-{secrets.token_hex(6)}"  # hidden in the prompt; must never come back
         self.guard_blocks: dict[str, int] = {}
 
@@ -119,9 +123,11 @@ class Pipeline:
         guarded = self.check(comment, hits, drafted)
         decisions["guard"] = {"ok": guarded.ok, "reasons": [*guarded.reasons,
                                                             *guarded.unavailable]}
+        checks = self.positive(comment, triaged.label, hits, drafted)
+        decisions["checks"] = {c.name: c.to_json() for c in checks}
         evidence = Evidence(empty=not self.body(drafted.text), guard_reasons=guarded.reasons,
                             unavailable=guarded.unavailable,
-                            repeat_of=self.repeated(comment, drafted.text))
+                            repeat_of=self.repeated(comment, drafted.text), checks=checks)
         decision = decide(verdict, Action(action), rule, mode, evidence, drop)
         decisions["outcome"] = {"status": decision.status, "reason": decision.reason}
         decisions["decided_by"] = decision.rule
@@ -209,6 +215,18 @@ class Pipeline:
             log.warning("draft held by the guard", reasons=[*verdict.reasons,
                                                              *verdict.unavailable])
         return verdict
+
+    def positive(self, comment: Comment, label: str, hits: list[Hit],
+                 drafted: Drafted) -> tuple[Check, ...]:
+        """The evidence auto mode needs: the reply carries out nothing the comment asked, and
+        is relevant, grounded and in the creator's voice."""
+        notes = [h.text for h in hits]
+        persona = self.settings.persona
+        obeyed = obedience(comment.text, drafted.text,
+                           Voice(drafted.system_prompt, notes, persona.name))
+        if self.checks is None:
+            return (obeyed, Check("relevance", False, 0.0, "not measured: no embedder"))
+        return (*self.checks(comment.text, drafted.text, label, notes), obeyed)
 
     def _record(self, stored: StoredComment, new: NewDraft, timings: Timings,
                 started: float) -> Outcome:

@@ -3,8 +3,10 @@
 Classes: question, praise, feedback (including criticism), request, spam, toxic, off_topic and
 needs_human (legal, medical, personal crisis, press, private matters). Three sources, in order:
 
-1. rules: patterns for crises, attempts to instruct the bot, insults, private questions and
-   spam phrases in English and Chinese, on text folded with NFKC (full-width and lookalike forms);
+1. rules: patterns for crises, attempts to instruct the bot (phrases, and
+   `bot.pipeline.injection` for any order of words and disguises), insults, private questions,
+   spam phrases in English and Chinese and the spam classifier (`bot.pipeline.spam`), on text
+   folded with NFKC (full-width and lookalike forms);
 2. the OpenAI moderation endpoint, when `[triage] moderation` is on;
 3. the offline classifier (`bot.pipeline.classify`): the class of the nearest labelled examples.
 
@@ -25,8 +27,10 @@ from bot.errors import ModelError
 from bot.log import log
 from bot.pipeline.classify import Guess, NearestExamples
 from bot.pipeline.guard import Verdict
+from bot.pipeline.injection import instructs
 from bot.pipeline.lexicon import TOXIC
 from bot.pipeline.prompt import shape_of
+from bot.pipeline.spam import bundled as spam_model
 from connectors.base import Comment
 
 LINK = re.compile(r"https?://|www\.|\b[\w-]+\.(com|net|org|io|xyz|top|cc|me|example)\b", re.I)
@@ -110,8 +114,9 @@ def _has_content(text: str) -> bool:
     return any(unicodedata.category(ch)[0] in "LNS" for ch in text)
 
 
-def rules(comment: Comment) -> Triage | None:
-    """The patterns' verdict, or None when no rule decides."""
+def rules(comment: Comment, widened: bool = True) -> Triage | None:
+    """The patterns' verdict, or None when no rule decides; `widened` adds the instruction
+    finder and the spam classifier to the phrase lists (off only to measure the lists alone)."""
     text = unicodedata.normalize("NFKC", comment.text.strip())  # full-width, lookalike letters
     if comment.is_own:
         return Triage(Label.OWN, "written by the creator")
@@ -123,8 +128,9 @@ def rules(comment: Comment) -> Triage | None:
     if crisis:  # before anything else: answered by a person, never skipped, never automatic
         return Triage(Label.NEEDS_HUMAN, f"personal crisis ({crisis.group(0)!r})")
     injection = INJECTION.search(text)
-    if injection:
-        return Triage(Label.NEEDS_HUMAN, f"tries to instruct the bot ({injection.group(0)!r})")
+    hint = injection.group(0) if injection else instructs(text) if widened else None
+    if hint:
+        return Triage(Label.NEEDS_HUMAN, f"tries to instruct the bot ({hint!r})")
     toxic = TOXIC.search(text)
     if toxic:
         return Triage(Label.TOXIC, f"hostile wording {toxic.group(0)!r}")
@@ -137,6 +143,8 @@ def rules(comment: Comment) -> Triage | None:
         return Triage(Label.SPAM, f"spam phrase {spam.group(0)!r}")
     if LINK.search(text) and shape_of(text, 1).kind != "question":
         return Triage(Label.SPAM, "a link with no question")
+    if widened and spam_model().is_spam(text):
+        return Triage(Label.SPAM, f"reads like spam (log-odds {spam_model().log_odds(text):.1f})")
     return None
 
 
@@ -162,9 +170,10 @@ class Triager:
     min_benign_confidence: float = 0.5
     sure_benign: float = 0.8
     reply_min_similarity: float = 0.85
+    widened: bool = True
 
     def __call__(self, comment: Comment) -> Triage:
-        decided = rules(comment)
+        decided = rules(comment, self.widened)
         if decided is not None:
             return decided
         text = unicodedata.normalize("NFKC", comment.text.strip())

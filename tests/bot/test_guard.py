@@ -85,7 +85,8 @@ def test_an_obedient_model_posts_nothing_in_auto_mode(
         kb: KnowledgeBase) -> None:
     app.settings.mode = "auto"
     model.reply = obedient
-    kb.add(Document("faq.md", "I answer questions about coffee every Friday."))
+    kb.add(Document("faq.md", "I answer questions about coffee every Friday. Water temperature:"
+                    " I brew at 93°C."))
     for text in INJECTIONS:
         connector.push_comment(text)
     connector.push_comment("What water temperature do you use?")  # a benign one still goes

@@ -12,6 +12,7 @@ from bot.config import PlatformActions, Settings, load_settings
 from bot.domain import Status
 from bot.errors import ConfigError
 from bot.service.daemon import Daemon
+from knowledge.loaders import Document
 from knowledge.store import KnowledgeBase
 from tests.conftest import build_app
 from tests.fakes.connector import FakeConnector, RecordingModel
@@ -31,6 +32,11 @@ def two(settings: Settings, connector: FakeConnector, youtube: FakeConnector,
     app.close()
 
 
+#: auto mode posts an answer only when the notes support it
+FRENCH_PRESS = Document("grind.md", "French press: grind coarse, like sea salt, and steep it for "
+                        "four minutes. A coarse grind keeps the cup clean.")
+
+
 def statuses(app: App) -> dict[tuple[str, str], tuple[str, str | None]]:
     return {(d.comment.platform, d.comment.text): (d.status, d.triage_label)
             for d in app.store.drafts(None)}
@@ -38,8 +44,11 @@ def statuses(app: App) -> dict[tuple[str, str], tuple[str, str | None]]:
 
 def test_each_class_follows_its_action_per_platform(
         two: App, connector: FakeConnector, youtube: FakeConnector,
-        model: RecordingModel) -> None:
-    replies = iter(["Good idea, noted!", "Go coarse, like sea salt.", "Happy to help!"])
+        model: RecordingModel, kb: KnowledgeBase) -> None:
+    kb.add(FRENCH_PRESS)
+    replies = iter(["Good idea, a grinder cleaning video is on my list!",
+                    "For French press, grind coarse, like sea salt.",
+                    "Good idea, a grinder cleaning video is on my list!"])
     model.reply = lambda _messages: next(replies)
     two.settings.mode = "auto"
     two.settings.policy.actions.request = "queue"
@@ -103,8 +112,10 @@ def test_a_flagged_needs_human_comment_gets_no_draft(app: App, daemon: Daemon,
 
 
 def test_a_dry_run_decides_but_records_and_posts_nothing(
-        app: App, connector: FakeConnector, model: RecordingModel) -> None:
+        app: App, connector: FakeConnector, model: RecordingModel, kb: KnowledgeBase) -> None:
     app.settings.mode = "auto"
+    kb.add(FRENCH_PRESS)
+    model.reply = "For French press, grind coarse, like sea salt."
     connector.push_comment("What grind size for French press?")
     connector.push_comment("加我微信，每天带你赚五百")
     decided = Daemon(app).dry_run()
@@ -143,6 +154,8 @@ def test_moderation_through_the_configured_endpoint(
                              llm={"base_url": fake_openai.base_url, "api_key": "sk-test"},
                              triage={"moderation": True})
     application = build_app(settings, {connector.name: connector}, model, kb)
+    kb.add(FRENCH_PRESS)
+    model.reply = "For French press, grind coarse, like sea salt."
     connector.push_comment("Honestly nobody likes you here")
     connector.push_comment("What grind size for French press?")
     Daemon(application).run_once()

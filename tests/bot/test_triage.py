@@ -65,7 +65,7 @@ def classifier() -> NearestExamples:
 
 
 @pytest.mark.parametrize(("text", "label"), [
-    # none of these trips a rule: the classifier decides
+    # none of these trips a phrase rule: the nearest-examples classifier decides
     ("Could you do a video comparing the two kettles side by side?", "request"),
     ("能不能出一期磨豆机清洁的教程", "request"),
     ("The sound was really quiet in the second half, I could barely hear you.", "feedback"),
@@ -77,8 +77,8 @@ def classifier() -> NearestExamples:
 ])
 def test_the_classifier_sorts_what_no_rule_catches(classifier: NearestExamples, text: str,
                                                    label: str) -> None:
-    assert rules(c(text)) is None
-    verdict = Triager(classifier)(c(text))
+    assert rules(c(text), widened=False) is None
+    verdict = Triager(classifier, widened=False)(c(text))
     assert verdict.label == label, verdict.detail
     assert verdict.source == "classifier"
     assert verdict.detail["classifier"]["nearest"]

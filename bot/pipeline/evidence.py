@@ -1,0 +1,167 @@
+"""Positive evidence that a draft is right, which auto mode needs before it posts on its own.
+
+Three checks, each with a score recorded in the draft's audit detail (obedience is in
+`bot.pipeline.obedience`):
+
+- relevance: the reply is closer, in the bundled embedding space, to this comment than to most
+  other comments (a reply that would fit any comment fits this one no better than the rest);
+- grounding: every number, name and product in the reply occurs in the retrieved notes, the
+  persona or the comment; an answer to a question must draw on the notes; a reply with no
+  factual claim is natural only for praise, feedback and requests;
+- voice: length, language, signature and shape like the creator's own replies, and close to
+  one of them in the embedding space.
+
+The thresholds are fitted on the development part of `bench/decisions` (`bench/decisions.py`).
+One embedding call a draft (comment and reply together); the references are embedded once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.pipeline.classify import unit_rows
+from bot.pipeline.decide import Check
+
+Embed = Callable[[Sequence[str]], np.ndarray]
+
+#: fitted on bench/decisions/dev.jsonl (see bench/decisions.py --fit)
+MIN_SIMILARITY = 0.79
+MIN_RANK = 0.50
+MIN_NOTE_SUPPORT = 0.30
+MIN_VOICE_SIMILARITY = 0.78
+#: classes whose reply may hold no fact at all ("Thank you!", "Good idea, noted!")
+NO_FACT_NEEDED = ("praise", "feedback", "request")
+
+NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+NAME = re.compile(r"(?<![.!?。！？]\s)(?<!^)\b[A-Z][\w-]*[a-z0-9][\w-]*\b|\b[A-Z]{2,}\d*\b")
+WORD = re.compile(r"[a-z]{4,}|[\u3400-\u9fff]{2}")
+CJK = re.compile(r"[\u3400-\u9fff]")
+#: capitalised words that are no claim of fact
+PLAIN = {"Thank", "Thanks", "Happy", "Love", "Yes", "Sure", "Welcome", "Good", "Great", "Hope",
+         "Enjoy", "Congratulations", "Wow", "Glad", "Cheers", "Fair", "Friday", "Lina"}
+STOP = {"that", "this", "with", "your", "from", "have", "just", "what", "when", "will", "about",
+        "there", "they", "them", "then", "than", "like", "more", "much", "very", "really",
+        "thanks", "thank", "make", "sure", "into", "also", "some", "it's", "don't"}
+
+_CACHE: dict[str, np.ndarray] = {}
+_LOCK = threading.Lock()
+
+
+@dataclass
+class Persona:
+    """The creator's side: who they are, how they sign and what they have written."""
+
+    description: str
+    signature: str = ""
+    replies: Sequence[str] = ()
+
+
+class PositiveChecks:
+    """Relevance, grounding and voice for one draft at a time."""
+
+    def __init__(self, embed: Embed, persona: Persona, references: Sequence[str]) -> None:
+        self.embed = embed
+        self.persona = persona
+        self.references = list(references)
+        self.replies = [self.body(r) for r in persona.replies if self.body(r)]
+
+    def body(self, text: str) -> str:
+        sig = self.persona.signature
+        return (text.replace(sig, "") if sig else text).strip()
+
+    def __call__(self, comment: str, reply: str, label: str,
+                 notes: Sequence[str]) -> tuple[Check, ...]:
+        body = self.body(reply)
+        vectors = unit_rows(self.embed([comment, body]))
+        return (self.relevance(vectors[0], vectors[1]),
+                grounding(body, comment, label, notes, self.persona),
+                self.voice(comment, reply, vectors[1]))
+
+    def relevance(self, comment: np.ndarray, reply: np.ndarray) -> Check:
+        similarity = float(comment @ reply)
+        others = self._vectors(self.references) @ reply
+        rank = float(np.mean(others < similarity)) if len(others) else 1.0
+        ok = similarity >= MIN_SIMILARITY and rank >= MIN_RANK
+        why = (f"similarity {similarity:.3f}; closer to this comment than to {rank:.0%} of "
+               f"{len(others)} other comments")
+        return Check("relevance", ok, rank, why)
+
+    def voice(self, comment: str, reply: str, vector: np.ndarray) -> Check:
+        body = self.body(reply)
+        faults = shape_faults(comment, reply, body, self.persona.signature, self._longest())
+        nearest = float(np.max(self._vectors(self.replies) @ vector)) if self.replies else 1.0
+        if nearest < MIN_VOICE_SIMILARITY:
+            faults.append(f"unlike the creator's replies ({nearest:.3f})")
+        why = "; ".join(faults) or f"like the creator's replies ({nearest:.3f})"
+        return Check("voice", not faults, nearest, why)
+
+    def _longest(self) -> int:
+        return max((len(r) for r in self.replies), default=200)
+
+    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 1), dtype=np.float32)
+        key = hashlib.sha256("\n".join(texts).encode()).hexdigest()
+        with _LOCK:  # every pipeline in a process shares one embedding of the references
+            if key not in _CACHE:
+                _CACHE[key] = unit_rows(self.embed(list(texts)))
+            return _CACHE[key]
+
+
+def shape_faults(comment: str, reply: str, body: str, signature: str, longest: int) -> list[str]:
+    """What in the reply's form the creator would not write."""
+    faults = []
+    if len(body) > max(2 * longest, 280):
+        faults.append(f"{len(body)} characters, longer than the creator writes")
+    if bool(CJK.search(comment)) != bool(CJK.search(body)) and len(body) > 3:
+        faults.append("not in the comment's language")
+    if signature and not reply.rstrip().endswith(signature):
+        faults.append("unsigned")
+    if len([line for line in body.splitlines() if line.strip()]) > 2:
+        faults.append("several lines")
+    letters = [c for c in body if c.isascii() and c.isalpha()]
+    if len(letters) >= 8 and sum(c.isupper() for c in letters) / len(letters) > 0.5:
+        faults.append("shouted in capitals")
+    if re.search(r"```|^\s*[{\[]|[{}<>]", body):
+        faults.append("code or markup")
+    return faults
+
+
+def grounding(body: str, comment: str, label: str, notes: Sequence[str],
+              persona: Persona) -> Check:
+    """Every number and name in the reply occurs in the notes, persona or comment."""
+    known = " ".join([*notes, persona.description, *persona.replies, comment]).lower()
+    claims = [c for c in [*NUMBER.findall(body), *NAME.findall(body)] if c not in PLAIN]
+    unsupported = [c for c in claims if not _mentions(known, c.lower())]
+    if unsupported:
+        return Check("grounding", False, 1 - len(unsupported) / len(claims),
+                     f"not in the notes or persona: {', '.join(unsupported[:3])}")
+    support = _note_support(body, notes)
+    if label in NO_FACT_NEEDED:
+        return Check("grounding", True, 1.0, f"{len(claims)} facts, all supported")
+    if not notes:
+        return Check("grounding", False, 0.0, "no notes were found to answer from")
+    if support < MIN_NOTE_SUPPORT:
+        return Check("grounding", False, support, f"only {support:.0%} of its words are in "
+                     "the notes")
+    return Check("grounding", True, support, f"{len(claims)} facts supported; {support:.0%} of "
+                 "its words in the notes")
+
+
+def _mentions(text: str, claim: str) -> bool:
+    """The claim as a whole word or number ("40" is not in "C40"; "18" is in "粉18克")."""
+    return re.search(rf"(?<![0-9a-z]){re.escape(claim)}(?![0-9a-z])", text) is not None
+
+
+def _note_support(body: str, notes: Sequence[str]) -> float:
+    words = [w for w in WORD.findall(body.lower()) if w not in STOP]
+    if not words:
+        return 0.0
+    known = " ".join(notes).lower()
+    return sum(w in known for w in words) / len(words)

@@ -1,0 +1,172 @@
+"""Whether a draft carries out an instruction found in the comment, judged from the draft.
+
+Triage tries to spot a comment that instructs the bot, but wording is endless; what an obeying
+model writes is not. A reply is held when it:
+
+- repeats text the comment asked to be said or printed (a quoted span, or what follows "say:");
+- copies a run of the comment's words that the creator's notes and voice do not contain;
+- quotes or paraphrases the system prompt (its rare phrases, or the draft talking about rules);
+- takes on a persona the comment named ("you are now a pirate" → "Arr", "I'm Max");
+- answers in a format the comment dictated (capitals, JSON, a list, a poem, a code block).
+
+Everything here is plain text work: no model call, well under a millisecond a draft.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.pipeline.decide import Check
+
+QUOTED = re.compile(r"\"([^\"]{2,120})\"|“([^”]{2,120})”|«\s*([^»]{2,120}?)\s*»|「([^」]{2,120})」"
+                    r"|(?<!\w)'([^']{2,120})'(?!\w)|‘([^’]{2,120})’|“([^”]{2,120})\"")
+#: what follows "say:", "write", "reply with only", "只回复：" up to the end of the sentence
+ASKED = re.compile(r"(?:\b(?:say|print|write|type|reply with(?: only)?(?: the words?)?|"
+                   r"respond with|end (?:your reply )?with(?: the words)?|tell everyone)"
+                   r"\b\s*[:：]?\s*"
+                   r"|(?:只回复|回复|写上|说)[:：]\s*)([^.!?\n。！？]{2,120})", re.IGNORECASE)
+PERSONA_ASK = re.compile(
+    r"\b(?:you(?:'re| are) (?:now |no longer \w+,? )?(?:an? )?|pretend (?:to be|you are) (?:an? )?|"
+    r"act as (?:an? |my )?|roleplay as (?:an? |my )?|answer as (?:an? )?|be (?:an? )?|"
+    r"from now on you(?:'re| are) (?:an? )?)([\w' -]{2,40})"
+    r"|扮演(?:一[只个位名])?([\u4e00-\u9fff]{1,6})|你现在是(?:一[只个位名])?([\u4e00-\u9fff]{1,6})",
+    re.IGNORECASE)
+SELF_NAMED = re.compile(r"\b(?:i'?m|i am|my name is|this is|call me)\s+([A-Z][a-z]+)")
+PERSONA_TELLS = re.compile(r"\b(?:arr+|matey|ahoy|beep boop|as an? (?!home)\w+(?: \w+)?,|"
+                           r"i am (?:an? )?(?:ai|bot|robot|language model))\b|喵|本喵|在下|吾",
+                           re.IGNORECASE)
+TALKS_RULES = re.compile(r"\b(?:my (?:instructions|rules|guidelines|prompt|settings)|i (?:was|am) "
+                         r"(?:told|instructed|programmed)|as a bot|i must (?:always|never)|"
+                         r"the rules i follow)\b|我的(?:设定|指令|规则)|我被设定",
+                         re.IGNORECASE)
+FORMATS = {
+    "capitals": re.compile(r"\b(?:upper ?case|all caps|caps lock|capital letters|in caps)\b|大写",
+                           re.IGNORECASE),
+    "json": re.compile(r"\bjson\b|\bxml\b|\byaml\b", re.IGNORECASE),
+    "list": re.compile(r"\b(?:list|bullet|bullets|bullet points|numbered|steps)\b|列出|清单",
+                       re.IGNORECASE),
+    "verse": re.compile(r"\b(?:poem|haiku|rhymes?|verse|limerick|song lyrics)\b|诗|文言文",
+                        re.IGNORECASE),
+    "code": re.compile(r"code ?block|```|\bmarkdown\b", re.IGNORECASE),
+}
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class Voice:
+    """What the creator writes and the prompt contains, to tell their words from the comment's."""
+
+    system_prompt: str
+    notes: Sequence[str] = ()
+    persona_name: str = ""
+
+
+def obedience(comment: str, reply: str, voice: Voice) -> Check:
+    """The check: holds (score 1) unless the reply carries out something the comment asked."""
+    comment, reply = _fold(comment), _fold(reply)
+    found = (_repeats_asked(comment, reply, voice) or _copies(comment, reply, voice)
+             or _system_prompt(reply, voice) or _persona(comment, reply, voice)
+             or _format(comment, reply))
+    if found:
+        return Check("obedience", False, 0.0, found)
+    return Check("obedience", True, 1.0, "carries out nothing the comment asked")
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def _tokens(text: str) -> list[str]:
+    """Words, with each CJK character a word of its own."""
+    out: list[str] = []
+    for word in WORD.findall(text.lower()):
+        out.extend(list(word) if CJK.search(word) else [word])
+    return out
+
+
+def _contains(haystack: list[str], needle: list[str]) -> bool:
+    n = len(needle)
+    return n > 0 and any(haystack[i:i + n] == needle for i in range(len(haystack) - n + 1))
+
+
+def _repeats_asked(comment: str, reply: str, voice: Voice) -> str:
+    spans = [next(g for g in m.groups() if g) for m in QUOTED.finditer(comment)]
+    spans += [m.group(1) for m in ASKED.finditer(comment)]
+    said = _tokens(reply)
+    own = _tokens(" ".join([*voice.notes, voice.system_prompt]))
+    for span in spans:
+        words = _tokens(span)
+        # a one-word span is too common to judge ("PWNED" is caught as a copy below)
+        if len(words) >= 2 and _contains(said, words) and not _contains(own, words):
+            return f"repeats what the comment asked to be said: {span.strip()[:60]!r}"
+    return ""
+
+
+def _copies(comment: str, reply: str, voice: Voice, run: int = 4) -> str:
+    """A run of `run` comment words in the reply that the creator's material does not have;
+    a short shouted word copied alone ("PWNED") counts too."""
+    theirs, said = _tokens(comment), _tokens(reply)
+    own = set(_ngrams(_tokens(" ".join([*voice.notes, voice.system_prompt])), run))
+    for gram in set(_ngrams(said, run)) & set(_ngrams(theirs, run)) - own:
+        return f"copies the comment: {' '.join(gram)!r}"
+    shouted = {w for w in re.findall(r"\b[A-Z]{4,}\b", comment)}
+    body = set(re.findall(r"\b[A-Z]{4,}\b", reply))
+    if shouted & body:
+        return f"copies the comment's word {sorted(shouted & body)[0]!r}"
+    return ""
+
+
+def _ngrams(words: list[str], n: int) -> list[tuple[str, ...]]:
+    return [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+
+
+def _system_prompt(reply: str, voice: Voice, run: int = 5) -> str:
+    told = TALKS_RULES.search(reply)
+    if told:
+        return f"talks about its instructions ({told.group(0)!r})"
+    # phrases of the prompt that the notes do not also say: quoting them is reciting the prompt
+    notes = set(_ngrams(_tokens(" ".join(voice.notes)), run))
+    prompt = set(_ngrams(_tokens(voice.system_prompt), run)) - notes
+    shared = prompt & set(_ngrams(_tokens(reply), run))
+    if shared:
+        return f"quotes the system prompt: {' '.join(sorted(shared)[0])!r}"
+    return ""
+
+
+def _persona(comment: str, reply: str, voice: Voice) -> str:
+    for match in PERSONA_ASK.finditer(comment):
+        asked = next(g for g in match.groups() if g)
+        nouns = [w for w in _tokens(asked) if len(w) > 2 or CJK.search(w)][:4]
+        if any(re.search(rf"(?<!\w){re.escape(n)}", reply, re.IGNORECASE) for n in nouns):
+            return f"takes the persona the comment asked for ({asked.strip()[:40]!r})"
+        tell = PERSONA_TELLS.search(reply)
+        if tell:
+            return f"speaks as someone else ({tell.group(0)!r})"
+    for name in SELF_NAMED.findall(reply):
+        if voice.persona_name and name.lower() not in voice.persona_name.lower():
+            return f"calls itself {name!r}"
+    return ""
+
+
+def _format(comment: str, reply: str) -> str:
+    body = re.sub(r"—.*$", "", reply).strip()
+    shapes = {
+        "capitals": _capitals(body) > 0.6,
+        "json": body[:1] in "{[" and body[-1:] in "}]",
+        "list": len(re.findall(r"(?m)^\s*(?:[-*•]|\d+[.)])\s", body)) >= 2,
+        "verse": len([line for line in body.splitlines() if line.strip()]) >= 3,
+        "code": "```" in body,
+    }
+    for name, asked in FORMATS.items():
+        if asked.search(comment) and shapes[name]:
+            return f"answers in the format the comment dictated ({name})"
+    return ""
+
+
+def _capitals(text: str) -> float:
+    letters = [c for c in text if c.isalpha() and c.isascii()]
+    return sum(c.isupper() for c in letters) / len(letters) if len(letters) >= 8 else 0.0

@@ -1,0 +1,55 @@
+"""Positive evidence for auto mode: relevance, grounding and voice, each with its score."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.pipeline.classify import bundled_examples
+from bot.pipeline.evidence import Persona, PositiveChecks, grounding, shape_faults
+from knowledge.embeddings import E5Embedder
+
+SIGN = "— Lina ☕"
+PERSONA = Persona("You are Lina, a home-coffee creator in Hangzhou.", SIGN,
+                  ["Thank you, that makes my day! — Lina ☕",
+                   "24 clicks on my Comandante C40 MK4. If it's sour, go 2 clicks finer. "
+                   "— Lina ☕"])
+NOTES = ["Espresso: 18 g in, 36 g out, 27–32 seconds, about 93°C on the Gaggia Classic Pro."]
+
+
+def test_numbers_and_names_must_be_in_the_notes() -> None:
+    held = grounding("18 g in, 40 g out on my Breville.", "espresso ratio?", "question", NOTES,
+                     PERSONA)
+    assert not held.ok and "40" in held.why and "Breville" in held.why
+    assert held.score == pytest.approx(1 / 3)  # 18 is in the notes; 40 and Breville are not
+    ok = grounding("18 g in, 36 g out, 27–32 seconds on the Gaggia.", "espresso ratio?",
+                   "question", NOTES, PERSONA)
+    assert ok.ok and ok.score > 0.3
+
+
+def test_an_answer_needs_notes_but_thanks_does_not() -> None:
+    assert not grounding("Try a finer grind.", "why sour?", "question", [], PERSONA).ok
+    assert grounding("Thank you so much!", "Love this!", "praise", [], PERSONA).ok
+    assert not grounding("Thanks! I use 20 g.", "Love this!", "praise", [], PERSONA).ok
+
+
+def test_the_shape_of_a_reply_the_creator_would_not_write() -> None:
+    def faults(comment: str, reply: str) -> list[str]:
+        return shape_faults(comment, reply, reply.replace(SIGN, "").strip(), SIGN, 80)
+
+    assert faults("Love it", f"Thank you! {SIGN}") == []
+    assert faults("Love it", "Thank you!") == ["unsigned"]
+    assert "not in the comment's language" in faults("太棒了", f"Thank you so much! {SIGN}")
+    assert "shouted in capitals" in faults("hi", f"THANK YOU SO MUCH FRIEND {SIGN}")
+    assert "several lines" in faults("hi", f"one\ntwo\nthree {SIGN}")
+    assert "code or markup" in faults("hi", f'{{"a": 1}} {SIGN}')
+
+
+def test_relevance_tells_an_answer_from_a_reply_that_fits_any_comment() -> None:
+    checks = PositiveChecks(E5Embedder().queries, PERSONA,
+                            [e.text for e in bundled_examples()])
+    comment = "What grind do you use for espresso on the Gaggia?"
+    answer, grounded, voice = checks(comment, f"18 g in, 36 g out on the Gaggia. {SIGN}",
+                                     "question", NOTES)
+    generic, _, _ = checks(comment, f"Thanks for watching! {SIGN}", "question", NOTES)
+    assert answer.ok and answer.score > generic.score and not generic.ok
+    assert grounded.ok and voice.name == "voice" and 0 < voice.score <= 1
