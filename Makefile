@@ -7,7 +7,7 @@ DEMO := deploy/demo
 DATA ?= $(CURDIR)/.replybot
 DEMO_ENV := REPLYBOT_DATA_DIR="$(DATA)" REPLYBOT_CONFIG=$(DEMO)/replybot.toml
 
-.PHONY: run test bench lint typecheck install clean demo-reset
+.PHONY: run test bench lint typecheck install clean demo-reset triage-vectors
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +50,7 @@ typecheck: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# After editing bot/data/triage_examples.jsonl: ship their vectors, so a start need not embed them.
+triage-vectors: $(STAMP)
+	$(BIN)/python -c "from bot.pipeline.classify import ship_bundled; from knowledge.embeddings import E5Embedder; e = E5Embedder(); print(ship_bundled(e.queries, e.name))"

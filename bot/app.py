@@ -15,7 +15,12 @@ from bot.config import Settings
 from bot.errors import ConfigError, ConnectorUnavailable
 from bot.llm import ChatModel, OpenAIChat, OpenAIModeration, chat_model
 from bot.log import log
-from bot.pipeline.classify import NearestExamples, bundled_examples, read_examples
+from bot.pipeline.classify import (
+    ExampleVectors,
+    NearestExamples,
+    bundled_examples,
+    read_examples,
+)
 from bot.pipeline.fewshot import FewShot
 from bot.pipeline.pipeline import Pipeline
 from bot.pipeline.triage import Triager
@@ -114,8 +119,10 @@ def build_triager(settings: Settings, embedder: E5Embedder) -> Triager:
         examples = bundled_examples()
         if cfg.examples is not None:
             examples += read_examples(cfg.examples)
-        # the bundled embedder, whatever the knowledge base uses: it needs no account
-        classifier = NearestExamples(examples, embedder.queries)
+        # the bundled embedder, whatever the knowledge base uses: it needs no account; the
+        # examples' vectors are kept, so a start does not spend seconds embedding them again
+        kept = ExampleVectors(embedder.name, settings.data_dir / "cache")
+        classifier = NearestExamples(examples, embedder.queries, store=kept)
     moderator = None
     if cfg.moderation:
         base_url, key = settings.endpoint(cfg.moderation_base_url, cfg.moderation_api_key)
