@@ -7,6 +7,7 @@ base, a clock) and builds the rest on first use with the plain factories below, 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,11 +24,13 @@ from bot.pipeline.classify import (
 )
 from bot.pipeline.fewshot import FewShot
 from bot.pipeline.pipeline import Pipeline
+from bot.pipeline.prompt import Count
 from bot.pipeline.triage import Triager
 from bot.service.posting import Poster
 from bot.service.quota import QuotaLedger
 from bot.state.store import Store
 from bot.voice.finetune import active_model
+from bot.voice.tokens import encoding_for
 from connectors import youtube
 from connectors.base import Connector
 from connectors.local import LocalConnector
@@ -129,6 +132,14 @@ def build_triager(settings: Settings, embedder: E5Embedder) -> Triager:
         moderator = OpenAIModeration(cfg.moderation_model, base_url, key,
                                      settings.llm.timeout_s, settings.llm.max_retries)
     return Triager(classifier, moderator, cfg.min_confidence)
+
+
+def build_token_counter(settings: Settings) -> Count:
+    """Tokens of `[llm] model`'s tiktoken encoding (offline), for the prompt budget; the
+    vocabulary loads on the first count."""
+    cache = settings.data_dir / "cache" / "tiktoken"
+    encoding = functools.cache(lambda: encoding_for(settings.llm.model, cache))
+    return lambda text: len(encoding().encode(text, disallowed_special=()))
 
 
 # -- the application -------------------------------------------------------------------------------
@@ -235,7 +246,8 @@ class App:
             few_shot = FewShot(self.store, self.bundled_embedder.queries, voice.few_shot,
                                voice.min_similarity) if voice.few_shot else None
             self._pipeline = Pipeline(self.settings, self.store, self.knowledge, self.model,
-                                      limits, self.triager, few_shot, clock=self.clock)
+                                      limits, self.triager, few_shot, clock=self.clock,
+                                      count_tokens=build_token_counter(self.settings))
         return self._pipeline
 
     @property
