@@ -29,13 +29,16 @@ run: $(STAMP)
 demo-reset:
 	rm -rf "$(DATA)"
 
+# One worker per core; a test file stays on one worker, so its module fixtures load once.
 test: $(STAMP)
 	@command -v systemd-analyze >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends systemd >/dev/null; }
 	$(BIN)/ruff check bot connectors knowledge tests bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 bench: $(STAMP)
+	$(BIN)/python bench/speed.py
+	$(BIN)/python bench/prompt.py
 	$(BIN)/python bench/cycle.py
 	$(BIN)/python bench/youtube_quota.py
 	$(BIN)/python bench/retrieval.py
