@@ -7,7 +7,7 @@ DEMO := deploy/demo
 DATA ?= $(CURDIR)/.replybot
 DEMO_ENV := REPLYBOT_DATA_DIR="$(DATA)" REPLYBOT_CONFIG=$(DEMO)/replybot.toml
 
-.PHONY: run test bench lint typecheck install clean demo-reset
+.PHONY: run test bench lint typecheck install clean demo-reset triage-vectors
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,7 @@ run: $(STAMP)
 demo-reset:
 	rm -rf "$(DATA)"
 
+# One worker per core; a test file stays on one worker, so its module fixtures load once.
 test: $(STAMP)
 	@command -v systemd-analyze >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends systemd >/dev/null; }
 	@# the store's tests start their own PostgreSQL server from Debian's binaries
@@ -37,9 +38,11 @@ test: $(STAMP)
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	$(BIN)/ruff check bot connectors knowledge tests bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 bench: $(STAMP)
+	$(BIN)/python bench/speed.py
+	$(BIN)/python bench/prompt.py
 	$(BIN)/python bench/cycle.py
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/youtube_quota.py
@@ -57,3 +60,7 @@ typecheck: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# After editing bot/data/triage_examples.jsonl: ship their vectors, so a start need not embed them.
+triage-vectors: $(STAMP)
+	$(BIN)/python -c "from bot.pipeline.classify import ship_bundled; from knowledge.embeddings import E5Embedder; e = E5Embedder(); print(ship_bundled(e.queries, e.name))"

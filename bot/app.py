@@ -7,6 +7,7 @@ base, a clock) and builds the rest on first use with the plain factories below, 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,10 +18,16 @@ from bot.config import Settings
 from bot.errors import ConfigError, ConnectorUnavailable
 from bot.llm import ChatModel, OpenAIChat, OpenAIModeration, chat_model
 from bot.log import log
-from bot.pipeline.classify import NearestExamples, bundled_examples, read_examples
+from bot.pipeline.classify import (
+    ExampleVectors,
+    NearestExamples,
+    bundled_examples,
+    read_examples,
+)
 from bot.pipeline.evidence import Persona, PositiveChecks
 from bot.pipeline.fewshot import FewShot
 from bot.pipeline.pipeline import Pipeline
+from bot.pipeline.prompt import Count
 from bot.pipeline.triage import Triager
 from bot.service.notify import Channel, Dispatcher, Notifier, NtfyChannel, WebhookChannel
 from bot.service.posting import Poster
@@ -28,6 +35,7 @@ from bot.service.quota import QuotaLedger
 from bot.service.telegram import TelegramApi, TelegramChannel
 from bot.state.store import Store
 from bot.voice.finetune import active_model
+from bot.voice.tokens import encoding_for
 from connectors import youtube
 from connectors.base import Connector
 from connectors.local import LocalConnector
@@ -128,8 +136,10 @@ def build_triager(settings: Settings, embedder: E5Embedder) -> Triager:
         examples = bundled_examples()
         if cfg.examples is not None:
             examples += read_examples(cfg.examples)
-        # the bundled embedder, whatever the knowledge base uses: it needs no account
-        classifier = NearestExamples(examples, embedder.queries)
+        # the bundled embedder, whatever the knowledge base uses: it needs no account; the
+        # examples' vectors are kept, so a start does not spend seconds embedding them again
+        kept = ExampleVectors(embedder.name, settings.data_dir / "cache")
+        classifier = NearestExamples(examples, embedder.queries, store=kept)
     moderator = None
     if cfg.moderation:
         base_url, key = settings.endpoint(cfg.moderation_base_url, cfg.moderation_api_key)
@@ -163,6 +173,14 @@ def build_notifier(settings: Settings, clock: Clock) -> Notifier:
                                     httpx.Client(timeout=cfg.timeout_s), token))
     dispatcher = Dispatcher(channels, cfg.max_tries, cfg.retry_base_s, cfg.queue_size)
     return Notifier(dispatcher, settings, clock)
+
+
+def build_token_counter(settings: Settings) -> Count:
+    """Tokens of `[llm] model`'s tiktoken encoding (offline), for the prompt budget; the
+    vocabulary loads on the first count."""
+    cache = settings.data_dir / "cache" / "tiktoken"
+    encoding = functools.cache(lambda: encoding_for(settings.llm.model, cache))
+    return lambda text: len(encoding().encode(text, disallowed_special=()))
 
 
 # -- the application -------------------------------------------------------------------------------
@@ -281,7 +299,8 @@ class App:
                                voice.min_similarity) if voice.few_shot else None
             self._pipeline = Pipeline(self.settings, self.store, self.knowledge, self.model,
                                       limits, self.triager, few_shot, clock=self.clock,
-                                      checks=build_checks(self.settings, self.bundled_embedder))
+                                      checks=build_checks(self.settings, self.bundled_embedder),
+                                      count_tokens=build_token_counter(self.settings))
         return self._pipeline
 
     @property

@@ -60,6 +60,9 @@ class LLMConfig(Section):
     local_model_path: Path | None = None
     local_threads: int | None = Field(None, ge=1)
     local_context_tokens: int = Field(4096, ge=512)
+    # the most tokens a draft's prompt may have (counted with tiktoken for `model`): examples,
+    # notes and the persona's description are cut to fit; none = no limit
+    prompt_budget: int | None = Field(1000, ge=100)
 
     def resolved_backend(self) -> str:
         if self.backend != "auto":

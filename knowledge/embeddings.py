@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import unicodedata
 from collections import OrderedDict
@@ -44,7 +45,7 @@ class E5Embedder:
     REMEMBERED = 256  # query embeddings kept
 
     def __init__(self, threads: int | None = None) -> None:
-        self._threads = threads
+        self._threads = threads or machine_threads()
         self._model: Any = None
         self._lock = threading.Lock()
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -101,6 +102,14 @@ class E5Embedder:
         with self._lock:
             # minus [CLS], [SEP] and the "passage: " prefix the engine adds
             return max(0, int(model.token_count(text)) - 5)
+
+
+def machine_threads() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 class OpenAIEmbedder:

@@ -279,17 +279,21 @@ class KnowledgeBase:
 
     def add_files(self, files: Sequence[Path], progress: Any = None
                   ) -> tuple[list[AddResult], list[str]]:
-        """Add each file; one that cannot be read is a problem reported, not a stop."""
+        """Add each file; one that cannot be read is a problem reported, not a stop.
+
+        `progress(path, result)` is called after each file (result None for a problem)."""
         from knowledge.loaders import load
 
         results, problems = [], []
         for path in files:
-            if progress is not None:
-                progress(path)
+            result = None
             try:
-                results.append(self.add(load(path)))
+                result = self.add(load(path))
+                results.append(result)
             except KnowledgeError as exc:
                 problems.append(str(exc))
+            if progress is not None:
+                progress(path, result)
         return results, problems
 
     def sync_folder(self, folder: Path, progress: Any = None) -> SyncResult:

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from bot.cli.render import JsonOpt, err, out, safe, short, show, table
 from bot.usecases.knowledge import remove_source, sync_videos
@@ -25,15 +34,30 @@ def display(source: str) -> str:
         return source
 
 
+def _progress(files: int, console: Console = err) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[chunks]} chunks, {task.fields[rate]} chunks/s"),
+                    TimeRemainingColumn(), console=console, transient=True,
+                    disable=not console.is_terminal or not files)
+
+
+def _stepper(progress: Progress, files: int) -> Callable[[Path, AddResult | None], None]:
+    """Advance the bar after each file; the rate counts the chunks embedded so far."""
+    task = progress.add_task("ingesting", total=files, chunks=0, rate="—")
+    started, chunks = time.monotonic(), 0
+
+    def step(path: Path, result: AddResult | None) -> None:
+        nonlocal chunks
+        chunks += result.added if result else 0
+        rate = chunks / max(time.monotonic() - started, 1e-6)
+        progress.update(task, description=short(str(path), 40), advance=1, chunks=chunks,
+                        rate=f"{rate:.1f}")
+    return step
+
+
 def _ingest(kb: KnowledgeBase, files: list[Path]) -> tuple[list[AddResult], list[str]]:
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=err, transient=True, disable=not err.is_terminal) as progress:
-        task = progress.add_task("ingesting", total=len(files))
-
-        def step(path: Path) -> None:
-            progress.update(task, description=short(str(path), 40), advance=1)
-
-        return kb.add_files(files, step)
+    with _progress(len(files)) as progress:
+        return kb.add_files(files, _stepper(progress, len(files)))
 
 
 @app.command()
@@ -114,7 +138,9 @@ def sync(
 ) -> None:
     """Mirror a folder: add new files, update changed ones, remove deleted ones."""
     kb: KnowledgeBase = ctx.obj.knowledge
-    result = kb.sync_folder(folder)
+    files = len(expand([folder]))
+    with _progress(files) as progress:
+        result = kb.sync_folder(folder, _stepper(progress, files))
     results, removed = result.results, result.removed
     changed = [r for r in results if r.added or r.removed]
     show({"results": [r.__dict__ for r in results], "removed": removed,

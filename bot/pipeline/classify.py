@@ -3,7 +3,10 @@
 Works with no account and no network: the labelled examples ship with replybot
 (`bot/data/triage_examples.jsonl`, English and Chinese) and are embedded with the bundled
 multilingual e5 model. A creator can add their own (`[triage] examples`), one JSON object per
-line with `label` and `text`. The vote is over the `k` nearest examples, each weighted by
+line with `label` and `text`. Embedding the examples takes seconds, so their vectors are
+computed once and kept (`ExampleVectors`): shipped with replybot for the bundled examples and
+the bundled embedder, and in the data dir for any other set, each keyed by the embedder's name
+and a hash of the texts. The vote is over the `k` nearest examples, each weighted by
 `exp(similarity / temperature)`: e5 similarities crowd into 0.75-0.95, so a small temperature
 is what lets the nearest examples decide.
 """
@@ -11,11 +14,14 @@ is what lets the nearest examples decide.
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -79,6 +85,76 @@ def parse_examples(text: str, origin: str) -> list[Example]:
     return examples
 
 
+#: where the vectors of the bundled examples under the bundled embedder ship
+SHIPPED = "data/triage-vectors"
+
+
+class ExampleVectors:
+    """Example embeddings kept on disk, so a start does not embed the examples again.
+
+    A set of vectors is found by its key, a hash of the embedder's name and the example texts:
+    a changed example or another embedder is a new key, never a stale match. Files are written
+    whole (a temporary file renamed), so a crash leaves the old file or none."""
+
+    def __init__(self, embedder: str, directory: Path | None = None) -> None:
+        self.embedder = embedder
+        self.directory = directory
+
+    def key(self, texts: Sequence[str]) -> str:
+        digest = hashlib.sha256(self.embedder.encode())
+        for text in texts:
+            digest.update(b"\0" + text.encode())
+        return digest.hexdigest()[:24]
+
+    def load(self, texts: Sequence[str]) -> np.ndarray | None:
+        name = f"triage-{self.key(texts)}.npy"
+        shipped = resources.files("bot").joinpath(f"{SHIPPED}/{name}")
+        places = [shipped, *([self.directory / name] if self.directory else [])]
+        for place in places:
+            matrix = _read_matrix(place, len(texts))
+            if matrix is not None:
+                return matrix
+        return None
+
+    def save(self, texts: Sequence[str], matrix: np.ndarray) -> Path | None:
+        if self.directory is None:
+            return None
+        return write_atomically(self.directory / f"triage-{self.key(texts)}.npy", matrix)
+
+
+def ship_bundled(embed: Embed, embedder: str) -> Path | None:
+    """Write the bundled examples' vectors into the package (`make triage-vectors`)."""
+    texts = [e.text for e in bundled_examples()]
+    folder = Path(str(resources.files("bot").joinpath(SHIPPED)))
+    for old in folder.glob("triage-*.npy"):
+        old.unlink()
+    return write_atomically(folder / f"triage-{ExampleVectors(embedder).key(texts)}.npy",
+                            unit_rows(embed(texts)))
+
+
+def _read_matrix(place: Any, rows: int) -> np.ndarray | None:
+    try:
+        with place.open("rb") as handle:
+            matrix = np.load(handle, allow_pickle=False)
+    except (OSError, ValueError):  # missing or torn: embed again
+        return None
+    return matrix if matrix.ndim == 2 and matrix.shape[0] == rows else None
+
+
+def write_atomically(path: Path, matrix: np.ndarray) -> Path | None:
+    """Write `matrix` to `path` whole; a read-only data dir only costs the next start time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            np.save(out, np.asarray(matrix, dtype=np.float32), allow_pickle=False)
+        os.chmod(temporary, 0o644)  # a cache, not a secret: mkstemp makes it owner-only
+        os.replace(temporary, path)
+    except OSError:
+        return None
+    return path
+
+
 _VECTORS: dict[str, np.ndarray] = {}
 _VECTORS_LOCK = threading.Lock()
 
@@ -87,25 +163,41 @@ class NearestExamples:
     """k-nearest-neighbour vote over labelled comments in an embedding space."""
 
     def __init__(self, examples: Sequence[Example], embed: Embed, k: int = 7,
-                 temperature: float = 0.02) -> None:
+                 temperature: float = 0.02, store: ExampleVectors | None = None) -> None:
         if not examples:
             raise ConfigError("the triage classifier needs at least one labelled example")
         self.examples = list(examples)
         self.embed = embed
         self.k = min(k, len(self.examples))
         self.temperature = temperature
+        self.store = store
         self._labels = np.array([e.label for e in self.examples])
         self._matrix: np.ndarray | None = None
 
     def _vectors(self) -> np.ndarray:
         if self._matrix is None:
             texts = [e.text for e in self.examples]
-            key = hashlib.sha256("\n".join(texts).encode()).hexdigest()
+            key = (self.store.key(texts) if self.store
+                   else hashlib.sha256("\n".join(texts).encode()).hexdigest())
             with _VECTORS_LOCK:  # every App in a process shares one embedding of the examples
                 if key not in _VECTORS:
-                    _VECTORS[key] = unit_rows(self.embed(texts))
+                    _VECTORS[key] = self._load_or_embed(texts)
                 self._matrix = _VECTORS[key]
         return self._matrix
+
+    def _load_or_embed(self, texts: list[str]) -> np.ndarray:
+        kept = self.store.load(texts) if self.store else None
+        if kept is not None:
+            return kept
+        matrix = unit_rows(self.embed(texts))
+        if self.store:
+            self.store.save(texts, matrix)
+        return matrix
+
+    def warm(self, texts: Sequence[str]) -> None:
+        """Embed texts about to be classified in one call (the embedder remembers them)."""
+        if texts:
+            self.embed(list(texts))
 
     def classify(self, text: str) -> Guess:
         vector = unit_rows(self.embed([text]))[0]

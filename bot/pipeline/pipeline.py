@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
@@ -24,7 +25,7 @@ from bot.pipeline.guard import Guard
 from bot.pipeline.guard import Verdict as GuardVerdict
 from bot.pipeline.obedience import Voice, obedience
 from bot.pipeline.policy import repeats
-from bot.pipeline.prompt import build_messages, finish, shape_of
+from bot.pipeline.prompt import Count, finish, shape_of, within_budget
 from bot.pipeline.triage import Triage, Triager
 from bot.state.store import Store
 from connectors.base import Comment
@@ -45,6 +46,8 @@ class Timings:
 
     retrieve: float = 0.0
     draft: float = 0.0
+    #: the model call inside `draft`: the rest of `total` is the pipeline's own time
+    model: float = 0.0
     total: float = 0.0
 
     @property
@@ -69,6 +72,9 @@ class Drafted:
     prompt_tokens: int | None
     completion_tokens: int | None
     system_prompt: str = ""
+    seconds: float = 0.0  # in the model call
+    #: the notes the prompt kept within its budget
+    notes: tuple[Hit, ...] = ()
 
 
 class Pipeline:
@@ -77,7 +83,8 @@ class Pipeline:
     def __init__(self, settings: Settings, store: Store, retriever: Retriever | None,
                  model: ChatModel, max_reply_chars: dict[str, int] | None = None,
                  triager: Triager | None = None, few_shot: FewShot | None = None,
-                 clock: Clock = utcnow, checks: PositiveChecks | None = None) -> None:
+                 clock: Clock = utcnow, checks: PositiveChecks | None = None,
+                 count_tokens: Count | None = None) -> None:
         self.settings = settings
         self.store = store
         self.retriever = retriever
@@ -88,8 +95,17 @@ class Pipeline:
         self.clock = clock
         #: relevance, grounding and voice; without them auto mode has no evidence to post on
         self.checks = checks
+        self.count_tokens = count_tokens  # for the prompt budget; None: no budget
         self.canary = f"rb-{secrets.token_hex(6)}"  # hidden in the prompt; must never come back
         self.guard_blocks: dict[str, int] = {}
+
+    def prepare(self, batch: Sequence[StoredComment]) -> None:
+        """Before a batch is handled one by one: its comments embedded in one model call,
+        which the triage, retrieval and few-shot of each comment then find remembered."""
+        try:
+            self.triager.warm([stored.comment for stored in batch])
+        except Exception:  # only speed is lost: each comment is embedded on its own
+            log.exception("could not embed the batch ahead")
 
     def process(self, stored: StoredComment) -> Outcome:
         """Decide what to do with a comment and record it."""
@@ -120,6 +136,7 @@ class Pipeline:
         t0 = time.perf_counter()
         drafted = self.draft(comment, hits)
         timings.draft = time.perf_counter() - t0
+        timings.model = drafted.seconds
         guarded = self.check(comment, hits, drafted)
         decisions["guard"] = {"ok": guarded.ok, "reasons": [*guarded.reasons,
                                                             *guarded.unavailable]}
@@ -133,7 +150,7 @@ class Pipeline:
         decisions["decided_by"] = decision.rule
         new = NewDraft(
             decision.status or Status.PENDING, decision.reason, reply_text=drafted.text,
-            model=drafted.model, context=context_rows(hits),
+            model=drafted.model, context=context_rows(drafted.notes or hits),
             triage_label=triaged.label, triage_reason=triaged.reason,
             prompt_tokens=drafted.prompt_tokens, completion_tokens=drafted.completion_tokens,
             decisions=decisions,
@@ -181,13 +198,18 @@ class Pipeline:
         persona = self.settings.persona
         shape = shape_of(comment.text, self.settings.llm.max_tokens)
         shots = self.few_shot.choose(comment.text) if self.few_shot else []
-        messages = build_messages(persona, comment, hits, shape, self.canary,
-                                  [(s.comment, s.reply) for s in shots])
+        prompt = within_budget(persona, comment, hits, shape, self.canary,
+                               [(s.comment, s.reply) for s in shots],
+                               self.settings.llm.prompt_budget, self.count_tokens)
+        messages = prompt.messages
+        started = time.perf_counter()
         completion = self.model.complete(messages, shape.max_tokens)
+        seconds = time.perf_counter() - started
         limit = self.max_reply_chars.get(comment.platform, 10_000)
         text = finish(completion.text, persona.signature, limit)
         return Drafted(text, completion.model, completion.prompt_tokens,
-                       completion.completion_tokens, messages[0]["content"])
+                       completion.completion_tokens, messages[0]["content"], seconds,
+                       tuple(prompt.notes))
 
     def repeated(self, comment: Comment, text: str) -> str | None:
         cfg = self.settings.policy
@@ -204,8 +226,9 @@ class Pipeline:
                      self.max_reply_chars.get(comment.platform, 10_000), cfg.check_language)
 
     def check(self, comment: Comment, hits: list[Hit], drafted: Drafted) -> GuardVerdict:
+        notes = drafted.notes or hits  # a reply's facts may rest only on the notes it was shown
         verdict = self.guard(comment).check(
-            drafted.text, comment.text, [h.text for h in hits], drafted.system_prompt)
+            drafted.text, comment.text, [h.text for h in notes], drafted.system_prompt)
         body = self.body(drafted.text)
         if body:
             verdict = verdict + self.triager.reply_verdict(body)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -198,6 +199,12 @@ class Triager:
                 return Triage(guess.label, f"like labelled {guess.describe()}", "classifier",
                               detail)
         return self._benign(text, guess, detail)
+
+    def warm(self, comments: Sequence[Comment]) -> None:
+        """Embed in one model call the comments of a batch that the classifier will see."""
+        if self.classifier is not None:
+            self.classifier.warm([unicodedata.normalize("NFKC", c.text.strip())
+                                  for c in comments if rules(c) is None])
 
     def judge_reply(self, text: str) -> list[str]:
         """Reasons a draft reads as hostile or as spam, or could not be checked."""

@@ -39,6 +39,8 @@ from knowledge.store import KnowledgeBase
 
 FEED = "default"
 MAX_COMMENT_TRIES = 3
+#: comments drafted per store read; each batch is embedded in one model call
+BATCH = 20
 
 
 @dataclass
@@ -261,7 +263,9 @@ class Daemon:
             self._fetch(name, connector)
         waiting = self.app.store.unprocessed(limit=limit, platforms=list(self.app.connectors))
         decided: list[tuple[StoredComment, NewDraft | str]] = []
-        for stored in waiting:
+        for index, stored in enumerate(waiting):
+            if index % BATCH == 0:  # a batch at a time: the embedder remembers a few hundred
+                self.app.pipeline.prepare(waiting[index:index + BATCH])
             with comment_context(stored.comment.platform, stored.comment.comment_id):
                 try:
                     decided.append((stored, self.app.pipeline.decide(stored)[0]))
@@ -273,9 +277,10 @@ class Daemon:
         after = 0
         platforms = list(self.app.connectors)
         while not self.stopping.is_set():
-            batch = self.app.store.unprocessed(limit=20, platforms=platforms, after_pk=after)
+            batch = self.app.store.unprocessed(limit=BATCH, platforms=platforms, after_pk=after)
             if not batch:
                 return
+            self.app.pipeline.prepare(batch)
             for stored in batch:
                 if self.stopping.is_set():
                     return
