@@ -10,7 +10,7 @@ import typer
 
 from bot import __version__
 from bot.app import App
-from bot.cli import evaluate, finetune, kb, platforms, queue, service
+from bot.cli import evaluate, finetune, kb, platforms, quarantine, queue, service
 from bot.cli.render import emit_json, short, table
 from bot.config import load_settings
 from bot.domain import NewDraft, Status, StoredComment
@@ -23,6 +23,8 @@ app = typer.Typer(
     help="Answer comments on your channels in your own voice.",
 )
 app.add_typer(queue.app, name="queue", help="Work the approval queue.")
+app.add_typer(quarantine.app, name="quarantine",
+              help="Items a platform sent that could not be stored as comments.")
 app.add_typer(kb.app, name="kb", help="Manage the knowledge base.")
 app.add_typer(finetune.app, name="finetune", help="Train your voice into a model.")
 app.add_typer(finetune.voice_app, name="voice", help="Your voice: examples and models.")

@@ -146,6 +146,7 @@ class Daemon:
                 self._guard_seen[kind] = count
         for status, count in self.app.store.counts().items():
             metrics.drafts.labels(status).set(count)
+        metrics.quarantined.set(self.app.store.quarantine.count())
         for name, pacer in self.pacers.items():
             if pacer.ledger is not None:
                 metrics.quota_used.labels(name).set(pacer.ledger.status().used)
@@ -202,8 +203,11 @@ class Daemon:
             pacer.polled((ledger.status().used - before) if ledger else 0)
         for problem in result.problems:
             log.warning("input skipped", platform=name, problem=problem)
+        for item in result.rejected:
+            log.warning("item quarantined", platform=name, item_id=item.item_id,
+                        error=item.error)
         try:
-            new = store.ingest(name, FEED, result.comments, result.cursor)
+            new = store.ingest(name, FEED, result.comments, result.cursor, result.rejected)
         except Exception:  # nothing was stored and the cursor did not move: read again later
             self.cycle.errors += 1
             log.exception("could not store fetched comments; will read them again",

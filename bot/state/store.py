@@ -13,9 +13,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Integer, create_engine, event, func, select, update
+from sqlalchemy import Engine, Integer, create_engine, delete, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain import (
@@ -29,7 +29,7 @@ from bot.domain import (
     VoiceExample,
 )
 from bot.errors import InvalidTransition, NotFound, StoreError
-from bot.state import migrate
+from bot.state import leases, migrate, quarantine
 from bot.state.schema import (
     AuditRow,
     Base,
@@ -43,6 +43,7 @@ from bot.state.schema import (
     utcnow,
 )
 from connectors.base import Comment
+from connectors.sanitize import Rejected, reject
 
 
 def _model_view(row: ModelRow) -> ModelView:
@@ -93,6 +94,8 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.quarantine = quarantine.Quarantine(self._sessions)
+        self.leases = leases.Leases(self._sessions)
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -130,19 +133,59 @@ class Store:
         return self._insert(table).on_conflict_do_nothing()
 
     def ingest(self, platform: str, feed: str, comments: Sequence[Comment],
-               cursor: str | None) -> int:
-        """Store new comments and advance the feed's cursor in one transaction.
+               cursor: str | None, rejected: Sequence[Rejected] = ()) -> int:
+        """Store new comments, quarantine `rejected` items and advance the feed's cursor.
 
-        Comments already stored are left as they are. Returns how many were new.
+        Comments already stored are left as they are. A comment the database refuses is
+        quarantined too, so one bad item never holds back the feed. Returns how many were new.
         """
+        try:
+            with self._tx() as session:
+                new = sum(self._insert_comment(session, c) for c in comments)
+                self._finish_batch(session, platform, feed, cursor, rejected)
+            return new
+        except OperationalError:
+            raise  # the database itself (locked, full): nothing stored, read again later
+        except (StatementError, ValueError, TypeError, OverflowError):
+            pass  # one item is bad: store them one by one below
         new = 0
+        for comment in comments:  # each in its own transaction; the cursor moves after all
+            new += self._ingest_one(platform, feed, comment)
         with self._tx() as session:
-            for comment in comments:
-                values = self._comment_values(comment)
-                result = session.execute(self._insert_ignore(CommentRow.__table__).values(values))
-                new += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
-            self._set_cursor(session, platform, feed, cursor)
+            self._finish_batch(session, platform, feed, cursor, rejected)
         return new
+
+    def _insert_comment(self, session: Session, comment: Comment) -> int:
+        result = session.execute(self._insert_ignore(CommentRow.__table__)
+                                 .values(self._comment_values(comment)))
+        return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+
+    def _ingest_one(self, platform: str, feed: str, comment: Comment) -> int:
+        try:
+            with self._tx() as session:
+                return self._insert_comment(session, comment)
+        except OperationalError:
+            raise
+        except (StatementError, ValueError, TypeError, OverflowError) as exc:
+            item = reject(comment.raw or repr(comment), exc, comment.comment_id)
+            with self._tx() as session:
+                quarantine.add(session, platform, feed, item)
+            return 0
+
+    def add_comment(self, comment: Comment) -> bool:
+        """Store one comment (e.g. released from quarantine); False if it was there already."""
+        try:
+            with self._tx() as session:
+                return bool(self._insert_comment(session, comment))
+        except (StatementError, ValueError, TypeError, OverflowError) as exc:
+            raise StoreError(f"the database refused comment {comment.comment_id!r}: "
+                             f"{type(exc).__name__}") from None
+
+    def _finish_batch(self, session: Session, platform: str, feed: str, cursor: str | None,
+                      rejected: Sequence[Rejected]) -> None:
+        for item in rejected:
+            quarantine.add(session, platform, feed, item)
+        self._set_cursor(session, platform, feed, cursor)
 
     @staticmethod
     def _comment_values(c: Comment) -> dict[str, Any]:
@@ -437,6 +480,19 @@ class Store:
         with self._tx() as session:
             session.execute(statement.on_conflict_do_update(
                 index_elements=["key"], set_={"value": value, "updated_at": utcnow()}))
+
+    def states_with_prefix(self, prefix: str) -> dict[str, tuple[str, datetime]]:
+        with self._tx() as session:
+            rows = session.scalars(select(ServiceState)
+                                   .where(ServiceState.key.startswith(prefix)))
+            return {r.key: (r.value, r.updated_at) for r in rows}
+
+    def clear_state(self, key: str) -> None:
+        with self._tx() as session:
+            session.execute(delete(ServiceState).where(ServiceState.key == key))
+
+    def expired_claims(self, now: datetime) -> list[int]:
+        return self.leases.expired(now)
 
     def state(self, key: str) -> tuple[str, datetime] | None:
         with self._tx() as session:
