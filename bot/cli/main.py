@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,7 +16,7 @@ from bot.cli.render import emit_json, short, table
 from bot.config import load_settings
 from bot.domain import NewDraft, Status, StoredComment
 from bot.log import configure
-from bot.service.daemon import Daemon
+from bot.service.daemon import Daemon, install_signal_handlers
 
 app = typer.Typer(
     name="replybot", no_args_is_help=True, add_completion=False,
@@ -87,8 +88,9 @@ def run(
         show_dry_run(Daemon(application).dry_run(limit), as_json)
         return
     application.actor = "daemon"
-    daemon = Daemon(application)
-    daemon.install_signal_handlers()
+    stopping = threading.Event()
+    install_signal_handlers(stopping)  # before the store is opened (and migrated)
+    daemon = Daemon(application, stopping)
     if once:
         counters = daemon.run_once()
         daemon.log_summary()

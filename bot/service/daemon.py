@@ -81,13 +81,14 @@ class Parts(Protocol):
 class Daemon:
     """Runs cycles; `run_once` for one, `run_forever` on the schedule."""
 
-    def __init__(self, app: Parts) -> None:
+    def __init__(self, app: Parts, stopping: threading.Event | None = None) -> None:
         self.app = app
         self.counters = Counters()
         self.cycle = Counters()
         #: what the pipeline did with each comment in the last cycle (for reports and benches)
         self.outcomes: list[Outcome] = []
-        self.stopping = threading.Event()
+        #: set by a signal; may be set before the daemon exists (handlers come first)
+        self.stopping = stopping or threading.Event()
         self.paused_until: dict[str, datetime] = {}
         self.disabled: dict[str, str] = {}
         self.last_success: datetime | None = None
@@ -319,8 +320,7 @@ class Daemon:
         self.stopping.set()
 
     def install_signal_handlers(self) -> None:
-        signal.signal(signal.SIGTERM, self.request_stop)
-        signal.signal(signal.SIGINT, self.request_stop)
+        install_signal_handlers(self.stopping)
 
     def run_forever(self) -> Counters:
         interval = self.app.settings.schedule.poll_interval_s
@@ -352,3 +352,17 @@ class Daemon:
 
     def log_summary(self) -> None:
         log.info("replybot stopped", **asdict(self.counters))
+
+
+def install_signal_handlers(stopping: threading.Event) -> None:
+    """SIGTERM and SIGINT set `stopping`. Installed before any state is touched, so a signal
+    during start-up (migrations included) still ends with a summary, not a bare -15."""
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        if not stopping.is_set():
+            log.info("stopping: finishing the comment in flight",
+                     signal=signal.Signals(signum).name)
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
