@@ -109,8 +109,9 @@ class ScheduleConfig(Section):
 
 class PostingConfig(Section):
     max_attempts: int = Field(5, ge=1)
-    # a `posting` row older than this whose owner is not known to be alive is reconciled
-    lease_s: float = Field(300, gt=0)
+    # a claim to post is a lease of this length, renewed by its owner every third of it; a
+    # `posting` row whose lease ran out is settled by whoever finds it (its owner included)
+    lease_s: float = Field(120, gt=0)
 
 
 class LocalConnectorConfig(Section):

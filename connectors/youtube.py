@@ -392,8 +392,8 @@ class YouTubeConnector(Connector):
         for item in older:
             if isinstance(item, dict) and item.get("id") in state.threads:
                 comments.extend(self._safe_thread(item, state, new=False))
-        seen = {t.get("id") for t in threads} | {t.get("id") for t in older
-                                                if isinstance(t, dict)}
+        seen = {str(t.get("id")) for t in threads} | {str(t.get("id")) for t in older
+                                                     if isinstance(t, dict)}
         comments.extend(self._follow_ups(state, now, skip=seen))
         self._advance(state, threads, now)
         self._name_videos(comments, state)
@@ -415,7 +415,7 @@ class YouTubeConnector(Connector):
         if threads:
             times = [t["snippet"]["topLevelComment"]["snippet"]["publishedAt"] for t in threads]
             newest = max(times, key=parse_time)
-            at_newest = [t.get("id") for t, p in zip(threads, times, strict=True)
+            at_newest = [str(t.get("id")) for t, p in zip(threads, times, strict=True)
                          if parse_time(p) == parse_time(newest)]
             same_mark = state.hwm is not None and parse_time(state.hwm) == parse_time(newest)
             state.hwm_ids = (state.hwm_ids if same_mark else []) + at_newest

@@ -28,7 +28,7 @@ from bot.pipeline.pipeline import Outcome, Pipeline
 from bot.service.health import LAST_SUCCESS, check, default_max_age
 from bot.service.metrics import Metrics
 from bot.service.pacing import Pacing
-from bot.service.posting import Poster
+from bot.service.posting import Poster, PostReport
 from bot.service.quota import Pacer, QuotaLedger
 from bot.service.retry import with_retries
 from bot.state.store import Store
@@ -111,6 +111,7 @@ class Daemon:
         try:
             self.open_connectors()
             self.cycle.reconciled += self.app.poster.reconcile()
+            self._count_posts(self.app.poster.reconciled)
             for name, connector in self.app.connectors.items():
                 if not self.stopping.is_set():
                     self._fetch(name, connector)
@@ -119,10 +120,7 @@ class Daemon:
             self._draft_new()
             report = self.app.poster.post_approved(self.stopping.is_set, self.pacing,
                                                    self.stopping.wait)
-            self.cycle.posted += report.posted
-            self.cycle.failed += report.failed
-            for platform, count in report.posted_by_platform.items():
-                self.metrics.posted.labels(platform).inc(count)
+            self._count_posts(report)
             self.last_success = self.clock()
             self.app.store.set_state(LAST_SUCCESS, self.last_success.isoformat())
             self.metrics.last_success.set(self.last_success.timestamp())
@@ -136,6 +134,13 @@ class Daemon:
         log.info("cycle done", seconds=round(time.perf_counter() - started, 3),
                  pending=self.app.store.counts()[Status.PENDING], **asdict(self.cycle))
         return self.cycle
+
+    def _count_posts(self, report: PostReport) -> None:
+        """Posts and failures as the poster saw them (reconciled posts included)."""
+        self.cycle.posted += report.posted
+        self.cycle.failed += report.failed
+        for platform, count in report.posted_by_platform.items():
+            self.metrics.posted.labels(platform).inc(count)
 
     def _observe(self, seconds: float) -> None:
         metrics = self.metrics

@@ -31,9 +31,9 @@ class Leases:
                 .values(lease_until=until))
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    def expired(self, now: datetime) -> list[int]:
-        """Drafts in `posting` whose lease ran out (claims from before leases: by their age)."""
-        old = now - timedelta(seconds=self.default_lease_s)
+    def expired(self, now: datetime, lease_s: float | None = None) -> list[int]:
+        """Drafts in `posting` whose lease ran out (claims without one: by their age)."""
+        old = now - timedelta(seconds=lease_s or self.default_lease_s)
         query = (select(DraftRow.id).where(
             DraftRow.status == Status.POSTING,
             or_(DraftRow.lease_until < now,
@@ -42,3 +42,10 @@ class Leases:
             .order_by(DraftRow.id))
         with self._sessions.begin() as session:
             return list(session.scalars(query))
+
+    def not_due(self, now: datetime) -> set[int]:
+        """Approved drafts waiting out a backoff after a failed try."""
+        query = select(DraftRow.id).where(DraftRow.status == Status.APPROVED,
+                                          DraftRow.next_attempt_at > now)
+        with self._sessions.begin() as session:
+            return set(session.scalars(query))

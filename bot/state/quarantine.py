@@ -79,7 +79,7 @@ def row_values(platform: str, feed: str, rejected: Rejected) -> dict[str, Any]:
 def add(session: Session, platform: str, feed: str, rejected: Rejected) -> bool:
     """Keep `rejected` in the caller's transaction; False if it was already kept."""
     values = row_values(platform, feed, rejected)
-    table = QuarantineRow.__table__
+    table: Any = QuarantineRow.__table__
     dialect = session.get_bind().dialect.name
     insert = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
     result = session.execute(insert.values(values).on_conflict_do_nothing())
