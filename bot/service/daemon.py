@@ -25,7 +25,7 @@ from bot.domain import NewDraft, Status, StoredComment
 from bot.errors import ModelError, ModelRejected
 from bot.log import comment_context, log
 from bot.pipeline.pipeline import Outcome, Pipeline
-from bot.service.health import LAST_SUCCESS, check, default_max_age
+from bot.service.health import LAST_SUCCESS, STALLED, check, default_max_age
 from bot.service.metrics import Metrics
 from bot.service.pacing import Pacing
 from bot.service.posting import Poster, PostReport
@@ -99,6 +99,7 @@ class Daemon:
         self.pacing = Pacing(app.store, app.settings.policy, random.Random(), app.clock)
         self._guard_seen: dict[str, int] = {}
         self._opened = False
+        self._stalled_since: dict[str, datetime] = {}
         self.last_sync = float("-inf")
 
     # -- one cycle ------------------------------------------------------------------------------
@@ -199,11 +200,13 @@ class Daemon:
             self.cycle.errors += 1
             self.metrics.errors.labels(name).inc()
             log.error("fetch failed; will try next cycle", platform=name, error=str(exc))
+            self._stalled(name, f"fetch failed: {exc}")
             return
-        except Exception:  # a connector bug must not stop the other connectors
+        except Exception as exc:  # a connector bug must not stop the other connectors
             self.cycle.errors += 1
             self.metrics.errors.labels(name).inc()
             log.exception("fetch failed unexpectedly; will try next cycle", platform=name)
+            self._stalled(name, f"fetch failed: {type(exc).__name__}: {exc}")
             return
         finally:
             pacer.polled((ledger.status().used - before) if ledger else 0)
@@ -214,17 +217,26 @@ class Daemon:
                         error=item.error)
         try:
             new = store.ingest(name, FEED, result.comments, result.cursor, result.rejected)
-        except Exception:  # nothing was stored and the cursor did not move: read again later
+        except Exception as exc:  # nothing was stored, the cursor did not move: read again later
             self.cycle.errors += 1
             log.exception("could not store fetched comments; will read them again",
                           platform=name)
+            self._stalled(name, f"{len(result.comments)} comments could not be stored: "
+                          f"{type(exc).__name__}")
             return
+        if self._stalled_since.pop(name, None) is not None:
+            store.clear_state(f"{STALLED}{name}/{FEED}")
         self.cycle.fetched += len(result.comments)
         self.cycle.new += new
         self.metrics.fetched.labels(name).inc(len(result.comments))
         self.metrics.new.labels(name).inc(new)
         if result.comments:
             log.info("fetched", platform=name, comments=len(result.comments), new=new)
+
+    def _stalled(self, name: str, reason: str) -> None:
+        """Remember since when a feed cannot move on, for `health` (cleared once it does)."""
+        since = self._stalled_since.setdefault(name, self.clock())
+        self.app.store.set_state(f"{STALLED}{name}/{FEED}", f"{since.isoformat()} {reason}"[:500])
 
     def _sync_knowledge(self) -> None:
         """Mirror the configured folders now and then; the daemon owns the knowledge base."""

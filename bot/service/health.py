@@ -15,7 +15,8 @@ from bot.state.store import Store
 
 #: the service-state key the daemon sets after each successful cycle
 LAST_SUCCESS = "last_successful_cycle"
-#: service-state key prefix: a feed whose fetches keep failing while the platform has items
+#: service-state key prefix: a feed whose cursor cannot move (its fetch or its storing fails),
+#: valued "since-ISO-time reason"
 STALLED = "stalled_feed:"
 
 HEALTHY, DEGRADED, UNHEALTHY = "healthy", "degraded", "unhealthy"
@@ -58,7 +59,7 @@ def _cycle(store: Store, max_age_s: float, now: datetime) -> tuple[bool, datetim
     return True, last, round(age, 1), f"last successful cycle {age:.0f} s ago"
 
 
-def stuck_work(store: Store, now: datetime) -> tuple[list[str], list[str]]:
+def stuck_work(store: Store, now: datetime, max_age_s: float) -> tuple[list[str], list[str]]:
     """(reasons that make the service unhealthy, reasons that make it degraded)."""
     bad, degraded = [], []
     expired = store.expired_claims(now)
@@ -69,16 +70,19 @@ def stuck_work(store: Store, now: datetime) -> tuple[list[str], list[str]]:
     quarantined = store.quarantine.count()
     if quarantined:
         degraded.append(f"{quarantined} item(s) in quarantine: see `replybot quarantine list`")
-    for key, (value, since) in store.states_with_prefix(STALLED).items():
-        degraded.append(f"feed {key.removeprefix(STALLED)} has not moved since "
-                        f"{since:%Y-%m-%d %H:%M} UTC while the platform has new items: {value}")
+    for key, (value, _) in store.states_with_prefix(STALLED).items():
+        since_text, _, reason = value.partition(" ")
+        since = datetime.fromisoformat(since_text)
+        if (now - since).total_seconds() > max_age_s:
+            degraded.append(f"feed {key.removeprefix(STALLED)} has not moved since "
+                            f"{since:%Y-%m-%d %H:%M} UTC: {reason}; see the daemon's log")
     return bad, degraded
 
 
 def check(store: Store, max_age_s: float, now: datetime | None = None) -> Health:
     now = now or utcnow()
     ok, last, age, message = _cycle(store, max_age_s, now)
-    bad, degraded = stuck_work(store, now)
+    bad, degraded = stuck_work(store, now, max_age_s)
     ok = ok and not bad
     status = UNHEALTHY if not ok else DEGRADED if degraded else HEALTHY
     return Health(ok, last, age, max_age_s, message, bad + degraded, status)
