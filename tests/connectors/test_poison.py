@@ -4,10 +4,13 @@ comments around it come through (local inbox and the real YouTube client on the 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.domain import NewDraft, Status
+from bot.state.store import Store
 from connectors.errors import TransientError
 from connectors.local import LocalConnector
 from connectors.sanitize import loads
@@ -106,7 +109,8 @@ def test_a_poison_reply_is_rejected_and_its_thread_siblings_are_read(
 
 @pytest.mark.parametrize("body", [b'{"items": [{"id": "Ug1", "snip', b"<html>502</html>",
                                   b"[]", b'{"items": 7}', b""])
-@pytest.mark.parametrize("method", ["commentThreads.list", "comments.list", "comments.insert"])
+@pytest.mark.parametrize("method", ["commentThreads.list", "comments.list", "comments.insert",
+                                    "videos.list"])
 def test_a_cut_off_or_non_json_body_is_a_transient_error(fake: FakeYouTube, tmp_path: Path,
                                                          method: str, body: bytes) -> None:
     thread = fake.add_thread("vid1", "question?")
@@ -123,3 +127,30 @@ def test_a_cut_off_or_non_json_body_is_a_transient_error(fake: FakeYouTube, tmp_
             yt.find_reply(top, ["hello"])
         else:
             yt.fetch_new(None)
+
+
+@pytest.mark.parametrize("body", [b'{"kind": "youtube#comment", "id": "Ug', b"not json"])
+def test_a_damaged_insert_response_leaves_the_draft_retryable_and_posts_once(
+        fake: FakeYouTube, tmp_path: Path, store: Store, body: bytes) -> None:
+    from bot.service.posting import Poster
+
+    fake.add_thread("vid1", "question?")
+    yt = connector(fake, tmp_path)
+    result = yt.fetch_new(None)
+    store.ingest("youtube", "default", result.comments, result.cursor)
+    [stored] = store.unprocessed()
+    draft_id = store.create_draft(stored.pk, NewDraft(Status.APPROVED, "auto",
+                                                      reply_text="Thanks! — Lina"))
+    assert draft_id is not None
+    fake.damaged["comments.insert"] = [body]  # the reply is saved; its response is garbage
+    clock = [datetime.now(UTC)]
+    poster = Poster(store, {"youtube": yt}, actor="test", clock=lambda: clock[0])
+    first = poster.post(store.draft(draft_id))
+    assert first.status == Status.APPROVED and "damaged response" in (first.reason or "")
+    clock[0] += timedelta(hours=1)
+    fake.damaged["comments.list"] = [b"<html>502 Bad Gateway</html>"]  # the check fails once
+    poster.post_approved()
+    assert store.draft(draft_id).status == Status.APPROVED
+    clock[0] += timedelta(hours=1)
+    poster.post_approved()
+    assert store.draft(draft_id).status == Status.POSTED and len(fake.our_replies()) == 1
