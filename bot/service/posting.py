@@ -34,7 +34,6 @@ from connectors.errors import (
 
 #: the longest wait between tries of a post that failed in a way that may clear up
 MAX_BACKOFF_S = 3600.0
-BASE_BACKOFF_S = 30.0
 
 
 def owner_token() -> str:
@@ -44,8 +43,8 @@ def owner_token() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
 
 
-def backoff_s(attempts: int) -> float:
-    return float(min(MAX_BACKOFF_S, BASE_BACKOFF_S * 2 ** max(0, attempts - 1)))
+def backoff_s(attempts: int, first_s: float = 30.0) -> float:
+    return float(min(MAX_BACKOFF_S, first_s * 2 ** max(0, attempts - 1)))
 
 
 @dataclass
@@ -67,8 +66,10 @@ class Poster:
     """Moves approved drafts to posted (or failed, with a reason)."""
 
     def __init__(self, store: Store, connectors: dict[str, Connector], actor: str,
-                 max_attempts: int = 5, lease_s: float = 300.0, clock: Clock = utcnow) -> None:
+                 max_attempts: int = 5, lease_s: float = 300.0, clock: Clock = utcnow,
+                 retry_after_s: float = 30.0) -> None:
         self.store = store
+        self.retry_after_s = retry_after_s
         self.connectors = connectors
         self.actor = actor
         self.max_attempts = max_attempts
@@ -162,7 +163,7 @@ class Poster:
             return self.store.transition(draft.id, Status.FAILED, f"gave up after {draft.attempts} "
                                          f"attempts: {error}", self.actor, from_=[Status.POSTING],
                                          claim=claim)
-        wait = backoff_s(draft.attempts)
+        wait = backoff_s(draft.attempts, self.retry_after_s)
         log.warning("post failed; will retry", attempts=draft.attempts, error=error,
                     retry_in_s=wait, exc_info=not isinstance(exc, ConnectorError))
         return self.store.transition(draft.id, Status.APPROVED, f"retry later: {error}",
