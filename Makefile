@@ -37,6 +37,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/cycle.py
+	$(BIN)/python bench/chaos.py
 	$(BIN)/python bench/youtube_quota.py
 	$(BIN)/python bench/retrieval.py
 	$(BIN)/python bench/redteam.py
