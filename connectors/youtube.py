@@ -54,6 +54,7 @@ from connectors.sanitize import (
     safe_json,
 )
 from connectors.youtube_auth import REAUTH, load_credentials, refresh_if_needed, save_credentials
+from connectors.youtube_wire import bounded_json_model, error_reason, items_of, next_token
 
 #: Quota cost of each method, in units (YouTube Data API v3 cost table).
 COSTS = {
@@ -183,49 +184,6 @@ class Settings:
     follow_up_check_s: float = 3600
     max_watched_threads: int = 500
     timeout_s: float = 30
-
-
-def error_reason(exc: Any) -> tuple[int, str, str]:
-    """Status, first error reason and message of a googleapiclient HttpError."""
-    status = int(getattr(exc.resp, "status", 0) or 0)
-    try:
-        error = loads(exc.content).get("error", {})
-        reasons = error.get("errors") or [{}]
-        return status, str(reasons[0].get("reason", ""))[:100], str(error.get("message", ""))
-    except (ValueError, AttributeError, TypeError, KeyError, IndexError):
-        return status, "", f"HTTP {status}: {str(exc)[:200]}"
-
-
-def bounded_json_model() -> Any:
-    """The client's JSON model, parsing bodies with `sanitize.loads`.
-
-    The stock model returns a body it cannot parse (cut off, not JSON) as a plain string, and
-    raises RecursionError on deep nesting; here both are a ValueError, which `_call` maps to a
-    TransientError, so a damaged response never reaches the code that reads it.
-    """
-    from googleapiclient.model import JsonModel
-
-    class BoundedJsonModel(JsonModel):  # type: ignore[misc]
-        def deserialize(self, content: Any) -> Any:
-            body = loads(content)
-            if not isinstance(body, dict):
-                raise ValueError(f"expected a JSON object, got {type(body).__name__}")
-            return body
-
-    return BoundedJsonModel(data_wrapper=False)
-
-
-def items_of(page: Any) -> list[Any]:
-    """The `items` of a response page; a page without a list there is a damaged response."""
-    items = page.get("items", [])
-    if not isinstance(items, list):
-        raise ValueError("the response's items are not a list")
-    return items
-
-
-def next_token(page: dict[str, Any]) -> str | None:
-    token = page.get("nextPageToken")
-    return token if isinstance(token, str) and token else None
 
 
 class YouTubeConnector(Connector):
