@@ -73,8 +73,9 @@ def upgrade(engine: Engine) -> None:
 
 
 def _atomic_engine(engine: Engine) -> Engine:
-    if engine.dialect.name != "sqlite":
-        return engine
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return engine  # PostgreSQL as it is; an in-memory SQLite lives in its one connection
     atomic = create_engine(engine.url, poolclass=NullPool,
                            connect_args={"isolation_level": None})
 
