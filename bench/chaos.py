@@ -153,6 +153,8 @@ class Campaign:
             "quarantined": len(quarantined & set(self.poison)),
             "stuck": sum(1 for s in statuses.values() if s == "posting"),
             "drafts_by_status": dict(Counter(statuses.values())),
+            # False: the drain ran out of time, so `lost` counts an unfinished backlog
+            "drain_settled": self.settled(),
             "faults": dict(self.faults),
         }
 
@@ -185,7 +187,7 @@ def main() -> None:
         finally:
             campaign.close()
     for key in ("kills", "good_comments", "replies_posted", "duplicates", "lost",
-                "poison_sent", "quarantined", "stuck"):
+                "poison_sent", "quarantined", "stuck", "drain_settled"):
         print(f"{key:>15}: {result[key]}")
     print(f"{'drafts':>15}: {result['drafts_by_status']}\n{'faults':>15}: {result['faults']}")
     out = ROOT / "bench" / "results" / "chaos.json"
