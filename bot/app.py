@@ -313,7 +313,8 @@ class App:
         if self._poster is None:
             cfg = self.settings.posting
             self._poster = Poster(self.store, self.connectors, self.actor, cfg.max_attempts,
-                                  cfg.lease_s, clock=self.clock)
+                                  cfg.lease_s, clock=self.clock,
+                                  retry_after_s=cfg.retry_after_s)
         return self._poster
 
     @property

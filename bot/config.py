@@ -112,8 +112,12 @@ class ScheduleConfig(Section):
 
 class PostingConfig(Section):
     max_attempts: int = Field(5, ge=1)
-    # a `posting` row older than this whose owner is not known to be alive is reconciled
-    lease_s: float = Field(300, gt=0)
+    # a claim to post is a lease of this length, renewed by its owner every third of it; a
+    # `posting` row whose lease ran out is settled by whoever finds it (its owner included)
+    lease_s: float = Field(120, gt=0)
+    # the first wait before a post that failed in a way that may clear up is tried again;
+    # it doubles with each try, up to an hour
+    retry_after_s: float = Field(30, gt=0)
 
 
 class LocalConnectorConfig(Section):

@@ -128,14 +128,23 @@ def quota(app: App) -> list[Check]:
 
 def health(app: App) -> Check:
     result = health_check(app.store, default_max_age(app.settings.schedule.poll_interval_s))
-    return Check("daemon", PASS if result.ok else WARN, result.message,
+    detail = "; ".join([result.message, *result.problems])
+    return Check("daemon", PASS if result.status == "healthy" else WARN, detail,
                  "" if result.ok else "start it: replybot run (or the service)")
+
+
+def quarantine(app: App) -> Check:
+    count = app.store.quarantine.count()
+    if count:
+        return Check("quarantine", WARN, f"{count} item(s) a platform sent could not be "
+                     "stored as comments", "see `replybot quarantine list`, then retry or drop")
+    return Check("quarantine", PASS, "empty")
 
 
 def run_checks(app: App) -> list[Check]:
     single: list[tuple[str, Callable[[App], Check]]] = [
         ("data dir", data_dir), ("database", database), ("knowledge base", knowledge),
-        ("model", model), ("daemon", health)]
+        ("model", model), ("daemon", health), ("quarantine", quarantine)]
     checks = [Check("config", PASS, f"data dir {app.settings.data_dir}, mode "
                     f"{app.settings.mode}, pid {os.getpid()}")]
     for name, probe in single:

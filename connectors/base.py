@@ -19,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
+from connectors.sanitize import Rejected
+
 Purpose = Literal["read", "write"]
 
 
@@ -102,6 +104,8 @@ class FetchResult:
     comments: list[Comment]
     cursor: str | None
     problems: list[str] = field(default_factory=list)
+    #: items that could not be made into comments: quarantined by the bot, the cursor moves on
+    rejected: list[Rejected] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -169,6 +173,11 @@ class Connector(ABC):
         Asked before any retry after a crash or timeout, so a reply is never posted twice, even
         when its text was edited between the attempts.
         """
+
+    def revive(self, raw: str) -> Comment:
+        """A quarantined item's raw form read again as a comment (after a fix), or raise
+        ValueError saying why it still cannot be."""
+        raise ValueError(f"{self.name} cannot read quarantined items again")
 
     def open(self) -> None:  # noqa: B027 - optional hook
         """Check the connector can work at all (credentials present, platform supported).

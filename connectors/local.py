@@ -19,6 +19,16 @@ from typing import Any
 
 from connectors.base import Comment, Connector, FetchResult, PostedReply
 from connectors.errors import PermanentError, TransientError
+from connectors.sanitize import (
+    InvalidItem,
+    Rejected,
+    clean_text,
+    loads,
+    optional_text,
+    plausible_time,
+    reject,
+    safe_json,
+)
 
 REQUIRED = ("id", "author", "text")
 OPTIONAL = ("video_id", "video_title", "published_at", "parent_id", "author_id")
@@ -60,7 +70,7 @@ def fingerprint(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-class LineError(ValueError):
+class LineError(InvalidItem):
     """A line of the inbox that is not a valid comment."""
 
 
@@ -70,11 +80,11 @@ def parse_time(value: str) -> datetime:
 
 
 def comment_from_line(line: str, own_authors: frozenset[str]) -> Comment:
-    """One inbox line as a Comment, or LineError saying what is wrong with it."""
+    """One inbox line as a Comment, or InvalidItem saying what is wrong with it."""
     try:
-        data = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise LineError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+        data = loads(line)
+    except ValueError as exc:
+        raise LineError(f"not valid JSON ({exc})") from None
     if not isinstance(data, dict):
         raise LineError("expected a JSON object")
     missing = [key for key in REQUIRED if key not in data]
@@ -82,29 +92,38 @@ def comment_from_line(line: str, own_authors: frozenset[str]) -> Comment:
         raise LineError(f"missing field(s) {', '.join(missing)}")
     for key in REQUIRED:
         if not isinstance(data[key], str):
-            raise LineError(f"field {key!r} must be a string, not {json.dumps(data[key])}")
+            raise LineError(f"field {key!r} must be a string, not {json.dumps(data[key])[:40]}")
     for key in OPTIONAL:
         if data.get(key) is not None and not isinstance(data[key], str):
             raise LineError(f"field {key!r} must be a string or null")
     if not data["id"].strip():
         raise LineError("field 'id' is empty")
-    try:
-        published = parse_time(data["published_at"]) if data.get("published_at") else None
-    except ValueError:
-        raise LineError(f"published_at {data['published_at']!r} is not ISO 8601") from None
+    published = plausible_time(data["published_at"], "published_at") \
+        if data.get("published_at") else None
+    author = clean_text(data["author"], "author", 255)
+    author_id = optional_text(data.get("author_id"), "author_id", 255) or author
     return Comment(
         platform=LocalConnector.name,
-        comment_id=data["id"],
-        author=data["author"],
-        author_id=data.get("author_id") or data["author"],
-        text=data["text"],
-        video_id=data.get("video_id"),
-        video_title=data.get("video_title"),
+        comment_id=clean_text(data["id"], "id", 255),
+        author=author,
+        author_id=author_id,
+        text=clean_text(data["text"], "text"),
+        video_id=optional_text(data.get("video_id"), "video_id", 255),
+        video_title=optional_text(data.get("video_title"), "video_title"),
         published_at=published,
-        parent_id=data.get("parent_id"),
-        is_own=data["author"] in own_authors or data.get("author_id") in own_authors,
-        raw=data,
+        parent_id=optional_text(data.get("parent_id"), "parent_id", 255),
+        is_own=author in own_authors or author_id in own_authors,
+        raw=safe_json(data),
     )
+
+
+def _line_id(line: str) -> str | None:
+    """The `id` of a line that could not be read, when it can be found at all."""
+    try:
+        data = loads(line)
+    except ValueError:
+        return None
+    return data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) else None
 
 
 class LocalConnector(Connector):
@@ -154,24 +173,34 @@ class LocalConnector(Connector):
             problems.append(f"{self.inbox}:{end.line + 1}: the last line has no newline at the "
                             "end; it is read once a newline follows it")
         cursor = InboxCursor(end.offset, end.line, fp, tail_fp, seen if tail_fp else 0)
-        return FetchResult(result.comments, cursor.dump(), problems)
+        return FetchResult(result.comments, cursor.dump(), problems, result.rejected)
 
     def _parse(self, data: bytes, start: InboxCursor) -> FetchResult:
         comments: list[Comment] = []
         problems: list[str] = []
+        rejected: list[Rejected] = []
         lines = data.split(b"\n")[:-1]
         for number, raw in enumerate(lines, start=start.line + 1):
             if not raw.strip():
                 continue
             try:
-                comments.append(comment_from_line(raw.decode("utf-8"), self.own_authors))
-            except UnicodeDecodeError:
-                problems.append(f"{self.inbox}:{number}: not UTF-8 text; line skipped")
-            except LineError as exc:
-                problems.append(f"{self.inbox}:{number}: {exc}; line skipped")
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                problems.append(f"{self.inbox}:{number}: not UTF-8 text; line quarantined")
+                rejected.append(reject(raw, InvalidItem(f"line {number}: not UTF-8 ({exc})")))
+                continue
+            try:
+                comments.append(comment_from_line(line, self.own_authors))
+            except InvalidItem as exc:
+                problems.append(f"{self.inbox}:{number}: {exc}; line quarantined")
+                rejected.append(reject(line, InvalidItem(f"line {number}: {exc}"),
+                                       _line_id(line)))
         end = InboxCursor(offset=start.offset + len(data), line=start.line + len(lines),
                           fp=start.fp)
-        return FetchResult(comments, end.dump(), problems)
+        return FetchResult(comments, end.dump(), problems, rejected)
+
+    def revive(self, raw: str) -> Comment:
+        return comment_from_line(raw, self.own_authors)
 
     def check(self) -> str:
         state = "exists" if self.inbox.exists() else "does not exist yet (created by whoever " \

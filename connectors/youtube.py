@@ -42,7 +42,19 @@ from connectors.errors import (
     QuotaExceeded,
     TransientError,
 )
+from connectors.sanitize import (
+    InvalidItem,
+    Rejected,
+    bounded_int,
+    clean_text,
+    loads,
+    optional_text,
+    plausible_time,
+    reject,
+    safe_json,
+)
 from connectors.youtube_auth import REAUTH, load_credentials, refresh_if_needed, save_credentials
+from connectors.youtube_wire import bounded_json_model, error_reason, items_of, next_token
 
 #: Quota cost of each method, in units (YouTube Data API v3 cost table).
 COSTS = {
@@ -174,19 +186,6 @@ class Settings:
     timeout_s: float = 30
 
 
-def error_reason(exc: Any) -> tuple[int, str, str]:
-    """Status, first error reason and message of a googleapiclient HttpError."""
-    status = int(getattr(exc.resp, "status", 0) or 0)
-    try:
-        body = json.loads(exc.content.decode("utf-8") if isinstance(exc.content, bytes)
-                          else exc.content)
-        error = body.get("error", {})
-        reasons = error.get("errors") or [{}]
-        return status, str(reasons[0].get("reason", "")), str(error.get("message", ""))
-    except (ValueError, AttributeError):
-        return status, "", str(exc)
-
-
 class YouTubeConnector(Connector):
     """Polls one channel's comments and posts replies as that channel."""
 
@@ -222,7 +221,8 @@ class YouTubeConnector(Connector):
             authed = google_auth_httplib2.AuthorizedHttp(self._credentials, http=self._http)
             options = {"api_endpoint": s.api_endpoint} if s.api_endpoint else None
             self._service = build("youtube", "v3", http=authed, static_discovery=True,
-                                  client_options=options, cache_discovery=False)
+                                  client_options=options, cache_discovery=False,
+                                  model=bounded_json_model())
         return self._service
 
     def close(self) -> None:
@@ -238,7 +238,9 @@ class YouTubeConnector(Connector):
         resource, verb = method.split(".")
         params = {k: v for k, v in params.items() if v is not None}
         try:
-            return getattr(getattr(service, resource)(), verb)(**params).execute(num_retries=0)
+            result = getattr(getattr(service, resource)(), verb)(**params).execute(num_retries=0)
+            items_of(result)
+            return result
         except Exception as exc:  # every transport and API failure is mapped below
             raise self._map_error(method, exc) from exc
         finally:
@@ -259,6 +261,9 @@ class YouTubeConnector(Connector):
                              platform=self.name)
         if isinstance(exc, HttpError):
             return self._map_http_error(method, exc)
+        if isinstance(exc, ValueError | AttributeError | TypeError | RecursionError):
+            return TransientError(f"{method}: a damaged response ({type(exc).__name__}: "
+                                  f"{str(exc)[:200]})", platform=self.name, code="badResponse")
         if isinstance(exc, TransportError | socket.timeout | TimeoutError | ConnectionError
                       | OSError) or type(exc).__module__.startswith("httplib2"):
             return TransientError(f"{method}: {type(exc).__name__}: {exc}", platform=self.name)
@@ -293,10 +298,23 @@ class YouTubeConnector(Connector):
                 "commentThreads.list", "read", part="snippet,replies",
                 allThreadsRelatedToChannelId=self.settings.channel_id, order="time",
                 maxResults=100, textFormat="plainText", pageToken=token)
-            yield page.get("items", [])
-            token = page.get("nextPageToken")
+            yield items_of(page)
+            token = next_token(page)
             if not token:
                 return
+
+    def _started(self, item: Any) -> datetime | None:
+        """When a thread started, or None (and the thread rejected) if that cannot be read."""
+        try:
+            return plausible_time(item["snippet"]["topLevelComment"]["snippet"]["publishedAt"],
+                                  "publishedAt")
+        except (InvalidItem, KeyError, TypeError) as exc:
+            self._reject(item, exc)
+            return None
+
+    def _reject(self, item: Any, exc: Exception) -> None:
+        item_id = item.get("id") if isinstance(item, dict) else None
+        self._rejected.append(reject(item, exc, item_id))
 
     def _new_threads(self, state: YouTubeCursor, now: datetime
                      ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -309,11 +327,12 @@ class YouTubeConnector(Connector):
         found: list[dict[str, Any]] = []
         for items in self._thread_pages():
             for n, item in enumerate(items):
-                published = parse_time(item["snippet"]["topLevelComment"]["snippet"]
-                                       ["publishedAt"])
+                published = self._started(item)
+                if published is None:
+                    continue  # quarantined; its time cannot say where the known threads begin
                 if published < floor:
                     return found, items[n:]
-                if published == floor and item["id"] in known_at_floor:
+                if published == floor and item.get("id") in known_at_floor:
                     continue  # threads started in the same second may come in any order
                 found.append(item)
         return found, []
@@ -321,28 +340,40 @@ class YouTubeConnector(Connector):
     def fetch_new(self, cursor: str | None) -> FetchResult:
         state = YouTubeCursor.parse(cursor)
         now = self.clock()
+        self._rejected: list[Rejected] = []
         first_run = state.hwm is None
         threads, older = self._new_threads(state, now)
         comments: list[Comment] = []
         if not (first_run and self.settings.backfill_days == 0):
             for item in threads:
-                comments.extend(self._thread_comments(item, state, new=True))
+                comments.extend(self._safe_thread(item, state, new=True))
         for item in older:
-            if item["id"] in state.threads:
-                comments.extend(self._thread_comments(item, state, new=False))
-        seen = {t["id"] for t in threads} | {t["id"] for t in older}
+            if isinstance(item, dict) and item.get("id") in state.threads:
+                comments.extend(self._safe_thread(item, state, new=False))
+        seen = {str(t.get("id")) for t in threads} | {str(t.get("id")) for t in older
+                                                     if isinstance(t, dict)}
         comments.extend(self._follow_ups(state, now, skip=seen))
         self._advance(state, threads, now)
         self._name_videos(comments, state)
         comments = [self._with_title(c, state) for c in comments]
-        return FetchResult(comments, state.dump())
+        return FetchResult(comments, state.dump(), rejected=self._rejected)
+
+    def _safe_thread(self, item: Any, state: YouTubeCursor, new: bool) -> list[Comment]:
+        """A thread's new comments; a thread that cannot be read is rejected, not fatal."""
+        try:
+            return self._thread_comments(item, state, new)
+        except (InvalidItem, KeyError, TypeError, AttributeError, ValueError) as exc:
+            if isinstance(exc, ConnectorError):
+                raise
+            self._reject(item, exc)
+            return []
 
     def _advance(self, state: YouTubeCursor, threads: list[dict[str, Any]],
                  now: datetime) -> None:
         if threads:
             times = [t["snippet"]["topLevelComment"]["snippet"]["publishedAt"] for t in threads]
             newest = max(times, key=parse_time)
-            at_newest = [t["id"] for t, p in zip(threads, times, strict=True)
+            at_newest = [str(t.get("id")) for t, p in zip(threads, times, strict=True)
                          if parse_time(p) == parse_time(newest)]
             same_mark = state.hwm is not None and parse_time(state.hwm) == parse_time(newest)
             state.hwm_ids = (state.hwm_ids if same_mark else []) + at_newest
@@ -362,32 +393,39 @@ class YouTubeConnector(Connector):
         """The thread's comments we have not seen: its top comment if new, and new replies."""
         snippet = item["snippet"]
         top = snippet["topLevelComment"]
-        known = state.threads.get(item["id"])
-        total = int(snippet.get("totalReplyCount", 0))
+        thread_id = clean_text(item["id"], "id", 255, required=True)
+        known = state.threads.get(thread_id)
+        total = bounded_int(snippet.get("totalReplyCount", 0), "totalReplyCount")
         out = [self._comment(top, snippet)] if new else []
         last_seen = parse_time(known.active) if known else None
-        active = top["snippet"]["publishedAt"] if known is None else known.active
+        active = iso(plausible_time(top["snippet"]["publishedAt"], "publishedAt")) \
+            if known is None else known.active
         if total > (known.replies if known else 0):
-            replies = self._replies(item, total)
-            fresh = [r for r in replies if last_seen is None
-                     or parse_time(r["snippet"]["publishedAt"]) > last_seen]
-            out.extend(self._comment(r, snippet, parent=top["id"]) for r in fresh)
-            times = [active, *(r["snippet"]["publishedAt"] for r in replies)]
-            active = max(times, key=parse_time)
-        state.threads[item["id"]] = ThreadState(total, active)
+            for reply in self._replies(item, total):
+                try:
+                    comment = self._comment(reply, snippet, parent=top["id"])
+                except (InvalidItem, KeyError, TypeError, AttributeError) as exc:
+                    self._reject(reply, exc)  # one bad reply; the thread's others still count
+                    continue
+                if last_seen is None or (comment.published_at and
+                                         comment.published_at > last_seen):
+                    out.append(comment)
+                if comment.published_at and comment.published_at > parse_time(active):
+                    active = iso(comment.published_at)
+        state.threads[thread_id] = ThreadState(total, active)
         return out
 
     def _replies(self, item: dict[str, Any], total: int) -> list[dict[str, Any]]:
-        included = item.get("replies", {}).get("comments", [])
-        if len(included) >= total:
+        included = (item.get("replies") or {}).get("comments", [])
+        if isinstance(included, list) and len(included) >= total:
             return list(included)
         replies: list[dict[str, Any]] = []
         token: str | None = None
         while True:
             page = self._call("comments.list", "read", part="snippet", parentId=item["id"],
                               maxResults=100, textFormat="plainText", pageToken=token)
-            replies.extend(page.get("items", []))
-            token = page.get("nextPageToken")
+            replies.extend(items_of(page))
+            token = next_token(page)
             if not token:
                 return replies
 
@@ -430,8 +468,8 @@ class YouTubeConnector(Connector):
             batch = ",".join(watched[start:start + 50])
             page = self._call("commentThreads.list", "read", part="snippet,replies", id=batch,
                               textFormat="plainText")
-            for item in page.get("items", []):
-                out.extend(self._thread_comments(item, state, new=False))
+            for item in items_of(page):
+                out.extend(self._safe_thread(item, state, new=False))
         return out
 
     @staticmethod
@@ -444,16 +482,34 @@ class YouTubeConnector(Connector):
     def _comment(self, raw: dict[str, Any], thread: dict[str, Any],
                  parent: str | None = None) -> Comment:
         s = raw["snippet"]
-        author_id = (s.get("authorChannelId") or {}).get("value", "")
+        comment_id = clean_text(raw["id"], "id", 255, required=True)
+        author_id = clean_text((s.get("authorChannelId") or {}).get("value", ""),
+                               "authorChannelId", 255)
+        text = s.get("textOriginal")
+        text = s.get("textDisplay") if text is None else text
         return Comment(
-            platform=self.name, comment_id=raw["id"], author=s.get("authorDisplayName", ""),
-            author_id=author_id, text=s.get("textOriginal") or s.get("textDisplay") or "",
-            video_id=thread.get("videoId") or s.get("videoId"),
-            published_at=parse_time(s["publishedAt"]), parent_id=parent,
-            reply_to=parent or raw["id"], is_own=author_id == self.settings.channel_id,
-            can_reply=bool(thread.get("canReply", True)),
-            raw={"id": raw["id"], "snippet": s},
+            platform=self.name, comment_id=comment_id,
+            author=clean_text(s.get("authorDisplayName", ""), "authorDisplayName", 255),
+            author_id=author_id, text=clean_text(text, "textOriginal"),
+            video_id=optional_text(thread.get("videoId") or s.get("videoId"), "videoId", 255),
+            published_at=plausible_time(s["publishedAt"], "publishedAt"),
+            parent_id=optional_text(parent, "parentId", 255),
+            reply_to=optional_text(parent, "parentId", 255) or comment_id,
+            is_own=author_id == self.settings.channel_id,
+            can_reply=thread.get("canReply", True) is not False,
+            raw={"id": comment_id, "snippet": safe_json(s)},
         )
+
+    def revive(self, raw: str) -> Comment:
+        """A quarantined thread (its top comment) or comment, read again."""
+        item = loads(raw)
+        try:
+            if isinstance(item, dict) and "topLevelComment" in (item.get("snippet") or {}):
+                return self._comment(item["snippet"]["topLevelComment"], item["snippet"])
+            snippet = item["snippet"]
+            return self._comment(item, snippet, parent=snippet.get("parentId"))
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise InvalidItem(f"{type(exc).__name__}: {exc}") from None
 
     def _name_videos(self, comments: list[Comment], state: YouTubeCursor) -> None:
         missing = sorted({c.video_id for c in comments
@@ -461,8 +517,12 @@ class YouTubeConnector(Connector):
         for start in range(0, len(missing), 50):
             ids = ",".join(missing[start:start + 50])
             page = self._call("videos.list", "read", part="snippet", id=ids, maxResults=50)
-            for video in page.get("items", []):
-                state.titles[video["id"]] = video["snippet"].get("title", "")
+            for video in items_of(page):
+                try:
+                    state.titles[clean_text(video["id"], "id", 255)] = \
+                        clean_text(video["snippet"].get("title", ""), "title", 1_000)
+                except (InvalidItem, KeyError, TypeError, AttributeError):
+                    continue  # no title is no harm: the comment is answered without it
         if len(state.titles) > 5000:  # keep the cursor small on very large channels
             state.titles = dict(list(state.titles.items())[-2000:])
 
@@ -480,11 +540,18 @@ class YouTubeConnector(Connector):
         body = {"snippet": {"parentId": comment.reply_target,
                             "textOriginal": text[: self.max_reply_chars]}}
         result = self._call("comments.insert", "write", part="snippet", body=body)
-        snippet = result.get("snippet", {})
-        published = snippet.get("publishedAt")
-        return PostedReply(reply_id=result["id"], parent_id=comment.reply_target,
-                           text=snippet.get("textOriginal", text),
-                           posted_at=parse_time(published) if published else None)
+        try:
+            snippet = result.get("snippet") or {}
+            published = snippet.get("publishedAt")
+            return PostedReply(reply_id=clean_text(result["id"], "id", 255, required=True),
+                               parent_id=comment.reply_target,
+                               text=clean_text(snippet.get("textOriginal", text), "text"),
+                               posted_at=plausible_time(published, "publishedAt")
+                               if published else None)
+        except (InvalidItem, KeyError, TypeError, AttributeError) as exc:
+            # the reply was most likely saved: the poster asks the platform before any retry
+            raise TransientError(f"comments.insert: a damaged response ({exc})",
+                                 platform=self.name, code="badResponse") from exc
 
     def find_reply(self, comment: Comment, texts: Sequence[str]) -> PostedReply | None:
         wanted = {" ".join(text[: self.max_reply_chars].split()) for text in texts}
@@ -494,17 +561,23 @@ class YouTubeConnector(Connector):
             page = self._call("comments.list", "write", part="snippet",
                               parentId=comment.reply_target, maxResults=100,
                               textFormat="plainText", pageToken=token)
-            for item in page.get("items", []):
-                s = item["snippet"]
-                mine = (s.get("authorChannelId") or {}).get("value") == self.settings.channel_id
-                body = " ".join((s.get("textOriginal") or s.get("textDisplay") or "").split())
-                if mine and body in wanted:
-                    return PostedReply(item["id"], comment.reply_target,
-                                       s.get("textOriginal") or body,
-                                       parse_time(s["publishedAt"]))
-            token = page.get("nextPageToken")
+            for item in items_of(page):
+                try:
+                    found = self._ours(item, comment.reply_target, wanted)
+                except (InvalidItem, KeyError, TypeError, AttributeError):
+                    continue  # a damaged item is not our reply: ours are well formed
+                if found:
+                    return found
+            token = next_token(page)
             if not token:
                 return None
+
+    def _ours(self, item: Any, parent: str, wanted: set[str]) -> PostedReply | None:
+        reply = self._comment(item, {}, parent=parent)
+        body = " ".join(reply.text.split())
+        if reply.is_own and body in wanted:
+            return PostedReply(reply.comment_id, parent, reply.text or body, reply.published_at)
+        return None
 
     def check(self) -> str:
         """Credentials work and the channel exists (1 unit)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,12 +11,12 @@ import typer
 
 from bot import __version__
 from bot.app import App
-from bot.cli import evaluate, finetune, kb, platforms, queue, service, voice, web
+from bot.cli import evaluate, finetune, kb, platforms, quarantine, queue, service, voice, web
 from bot.cli.render import JsonOpt, json_option, short, show, table
 from bot.config import load_settings
 from bot.domain import NewDraft, Status, StoredComment
 from bot.log import configure
-from bot.service.daemon import Daemon
+from bot.service.daemon import Daemon, install_signal_handlers
 
 app = typer.Typer(
     name="replybot", no_args_is_help=True, add_completion=False,
@@ -23,6 +24,8 @@ app = typer.Typer(
     help="Answer comments on your channels in your own voice.",
 )
 app.add_typer(queue.app, name="queue", help="Work the approval queue.")
+app.add_typer(quarantine.app, name="quarantine",
+              help="Items a platform sent that could not be stored as comments.")
 app.add_typer(kb.app, name="kb", help="Manage the knowledge base.")
 app.add_typer(finetune.app, name="finetune", help="Train your voice into a model.")
 finetune.app.command()(voice.synthesize)
@@ -87,8 +90,9 @@ def run(
         show_dry_run(Daemon(application).dry_run(limit), as_json)
         return
     application.actor = "daemon"
-    daemon = Daemon(application)
-    daemon.install_signal_handlers()
+    stopping = threading.Event()
+    install_signal_handlers(stopping)  # before the store is opened (and migrated)
+    daemon = Daemon(application, stopping)
     if once:
         counters = daemon.run_once()
         daemon.log_summary()

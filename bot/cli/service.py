@@ -24,12 +24,18 @@ def health(
              "(default: 3 poll intervals, at least 300).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Exit 0 if the daemon completed a cycle recently, 1 otherwise (for HEALTHCHECK)."""
+    """Exit 0 if the daemon completed a cycle recently and no claim is stuck, 1 otherwise (for
+    HEALTHCHECK); `degraded` (exit 0) names what needs a look, e.g. quarantined items."""
     application: App = ctx.obj
     limit = max_age or default_max_age(application.settings.schedule.poll_interval_s)
     result = check(application.store, limit)
-    show(result.to_json(), as_json, lambda: (out if result.ok else err).print(
-        ("healthy: " if result.ok else "unhealthy: ") + result.message))
+    def human() -> None:
+        console = out if result.ok else err
+        console.print(f"{result.status}: {safe(result.message)}")
+        for problem in result.problems:
+            console.print(f"  - {safe(problem)}")
+
+    show(result.to_json(), as_json, human)
     raise typer.Exit(0 if result.ok else 1)
 
 

@@ -25,11 +25,11 @@ from bot.domain import NewDraft, Status, StoredComment
 from bot.errors import ModelError, ModelRejected
 from bot.log import comment_context, log
 from bot.pipeline.pipeline import Outcome, Pipeline
-from bot.service.health import LAST_SUCCESS, check, default_max_age
+from bot.service.health import LAST_SUCCESS, STALLED, check, default_max_age
 from bot.service.metrics import Metrics
 from bot.service.notify import Notifier
 from bot.service.pacing import Pacing
-from bot.service.posting import Poster
+from bot.service.posting import Poster, PostReport
 from bot.service.quota import Pacer, QuotaLedger
 from bot.service.retry import with_retries
 from bot.state.store import Store
@@ -86,13 +86,14 @@ class Parts(Protocol):
 class Daemon:
     """Runs cycles; `run_once` for one, `run_forever` on the schedule."""
 
-    def __init__(self, app: Parts) -> None:
+    def __init__(self, app: Parts, stopping: threading.Event | None = None) -> None:
         self.app = app
         self.counters = Counters()
         self.cycle = Counters()
         #: what the pipeline did with each comment in the last cycle (for reports and benches)
         self.outcomes: list[Outcome] = []
-        self.stopping = threading.Event()
+        #: set by a signal; may be set before the daemon exists (handlers come first)
+        self.stopping = stopping or threading.Event()
         self.paused_until: dict[str, datetime] = {}
         self.disabled: dict[str, str] = {}
         self.last_success: datetime | None = None
@@ -103,6 +104,7 @@ class Daemon:
         self.pacing = Pacing(app.store, app.settings.policy, random.Random(), app.clock)
         self._guard_seen: dict[str, int] = {}
         self._opened = False
+        self._stalled_since: dict[str, datetime] = {}
         self.last_sync = float("-inf")
 
     # -- one cycle ------------------------------------------------------------------------------
@@ -115,6 +117,7 @@ class Daemon:
         try:
             self.open_connectors()
             self.cycle.reconciled += self.app.poster.reconcile()
+            self._count_posts(self.app.poster.reconciled)
             for name, connector in self.app.connectors.items():
                 if not self.stopping.is_set():
                     self._fetch(name, connector)
@@ -123,10 +126,7 @@ class Daemon:
             self._draft_new()
             report = self.app.poster.post_approved(self.stopping.is_set, self.pacing,
                                                    self.stopping.wait)
-            self.cycle.posted += report.posted
-            self.cycle.failed += report.failed
-            for platform, count in report.posted_by_platform.items():
-                self.metrics.posted.labels(platform).inc(count)
+            self._count_posts(report)
             self.last_success = self.clock()
             self.app.store.set_state(LAST_SUCCESS, self.last_success.isoformat())
             self.metrics.last_success.set(self.last_success.timestamp())
@@ -142,6 +142,13 @@ class Daemon:
                  pending=self.app.store.counts()[Status.PENDING], **asdict(self.cycle))
         return self.cycle
 
+    def _count_posts(self, report: PostReport) -> None:
+        """Posts and failures as the poster saw them (reconciled posts included)."""
+        self.cycle.posted += report.posted
+        self.cycle.failed += report.failed
+        for platform, count in report.posted_by_platform.items():
+            self.metrics.posted.labels(platform).inc(count)
+
     def _observe(self, seconds: float) -> None:
         metrics = self.metrics
         metrics.cycle_seconds.observe(seconds)
@@ -152,6 +159,7 @@ class Daemon:
                 self._guard_seen[kind] = count
         for status, count in self.app.store.counts().items():
             metrics.drafts.labels(status).set(count)
+        metrics.quarantined.set(self.app.store.quarantine.count())
         for name, pacer in self.pacers.items():
             if pacer.ledger is not None:
                 metrics.quota_used.labels(name).set(pacer.ledger.status().used)
@@ -207,29 +215,43 @@ class Daemon:
             self.cycle.errors += 1
             self.metrics.errors.labels(name).inc()
             log.error("fetch failed; will try next cycle", platform=name, error=str(exc))
+            self._stalled(name, f"fetch failed: {exc}")
             return
-        except Exception:  # a connector bug must not stop the other connectors
+        except Exception as exc:  # a connector bug must not stop the other connectors
             self.cycle.errors += 1
             self.metrics.errors.labels(name).inc()
             log.exception("fetch failed unexpectedly; will try next cycle", platform=name)
+            self._stalled(name, f"fetch failed: {type(exc).__name__}: {exc}")
             return
         finally:
             pacer.polled((ledger.status().used - before) if ledger else 0)
         for problem in result.problems:
             log.warning("input skipped", platform=name, problem=problem)
+        for item in result.rejected:
+            log.warning("item quarantined", platform=name, item_id=item.item_id,
+                        error=item.error)
         try:
-            new = store.ingest(name, FEED, result.comments, result.cursor)
-        except Exception:  # nothing was stored and the cursor did not move: read again later
+            new = store.ingest(name, FEED, result.comments, result.cursor, result.rejected)
+        except Exception as exc:  # nothing was stored, the cursor did not move: read again later
             self.cycle.errors += 1
             log.exception("could not store fetched comments; will read them again",
                           platform=name)
+            self._stalled(name, f"{len(result.comments)} comments could not be stored: "
+                          f"{type(exc).__name__}")
             return
+        if self._stalled_since.pop(name, None) is not None:
+            store.clear_state(f"{STALLED}{name}/{FEED}")
         self.cycle.fetched += len(result.comments)
         self.cycle.new += new
         self.metrics.fetched.labels(name).inc(len(result.comments))
         self.metrics.new.labels(name).inc(new)
         if result.comments:
             log.info("fetched", platform=name, comments=len(result.comments), new=new)
+
+    def _stalled(self, name: str, reason: str) -> None:
+        """Remember since when a feed cannot move on, for `health` (cleared once it does)."""
+        since = self._stalled_since.setdefault(name, self.clock())
+        self.app.store.set_state(f"{STALLED}{name}/{FEED}", f"{since.isoformat()} {reason}"[:500])
 
     def _sync_knowledge(self) -> None:
         """Mirror the configured folders now and then; the daemon owns the knowledge base."""
@@ -333,8 +355,7 @@ class Daemon:
         self.stopping.set()
 
     def install_signal_handlers(self) -> None:
-        signal.signal(signal.SIGTERM, self.request_stop)
-        signal.signal(signal.SIGINT, self.request_stop)
+        install_signal_handlers(self.stopping)
 
     def run_forever(self) -> Counters:
         interval = self.app.settings.schedule.poll_interval_s
@@ -366,3 +387,17 @@ class Daemon:
 
     def log_summary(self) -> None:
         log.info("replybot stopped", **asdict(self.counters))
+
+
+def install_signal_handlers(stopping: threading.Event) -> None:
+    """SIGTERM and SIGINT set `stopping`. Installed before any state is touched, so a signal
+    during start-up (migrations included) still ends with a summary, not a bare -15."""
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        if not stopping.is_set():
+            log.info("stopping: finishing the comment in flight",
+                     signal=signal.Signals(signum).name)
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)

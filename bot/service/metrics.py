@@ -50,6 +50,9 @@ class Metrics:
         self.errors = Counter("replybot_errors_total", "Failures, by connector or stage",
                               ["source"], registry=r)
         self.drafts = Gauge("replybot_drafts", "Drafts by status", ["status"], registry=r)
+        self.quarantined = Gauge("replybot_quarantined",
+                                 "Items a platform sent that could not be stored as comments "
+                                 "(see `replybot quarantine list`)", registry=r)
         self.quota_used = Gauge("replybot_quota_used_units", "API units spent today",
                                 ["platform"], registry=r)
         self.cycle_seconds = Histogram("replybot_cycle_seconds", "Duration of one cycle",

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from bot.clock import Clock, utcnow
 from bot.domain import DraftView, Status
@@ -29,20 +32,19 @@ from connectors.errors import (
     QuotaExceeded,
 )
 
+#: the longest wait between tries of a post that failed in a way that may clear up
+MAX_BACKOFF_S = 3600.0
+
 
 def owner_token() -> str:
-    """Who holds a claim: host, process and a per-process nonce (PIDs are reused)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """Who holds a claim: a random token per process. Host and pid are in it for people
+    reading the audit; they are never used to judge a claim (both are reused, and containers
+    share them). Only the lease's expiry is."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def backoff_s(attempts: int, first_s: float = 30.0) -> float:
+    return float(min(MAX_BACKOFF_S, first_s * 2 ** max(0, attempts - 1)))
 
 
 @dataclass
@@ -52,19 +54,32 @@ class PostReport:
     deferred: int = 0
     posted_by_platform: dict[str, int] = field(default_factory=dict)
 
+    def count(self, result: DraftView) -> None:
+        self.posted += result.status == Status.POSTED
+        self.failed += result.status == Status.FAILED
+        if result.status == Status.POSTED:
+            platform = result.comment.platform
+            self.posted_by_platform[platform] = self.posted_by_platform.get(platform, 0) + 1
+
 
 class Poster:
     """Moves approved drafts to posted (or failed, with a reason)."""
 
     def __init__(self, store: Store, connectors: dict[str, Connector], actor: str,
-                 max_attempts: int = 5, lease_s: float = 300.0, clock: Clock = utcnow) -> None:
+                 max_attempts: int = 5, lease_s: float = 300.0, clock: Clock = utcnow,
+                 retry_after_s: float = 30.0) -> None:
         self.store = store
+        self.retry_after_s = retry_after_s
         self.connectors = connectors
         self.actor = actor
         self.max_attempts = max_attempts
         self.lease_s = lease_s
         self.clock = clock
         self.owner = owner_token()
+        #: platforms whose quota is spent, until when: their drafts are not claimed meanwhile
+        self.paused_until: dict[str, datetime] = {}
+        #: what the last reconcile found posted (counted with the cycle's posts)
+        self.reconciled = PostReport()
 
     def post(self, draft: DraftView) -> DraftView:
         """Post one approved draft. Raises AuthError/QuotaExceeded for the caller to pause."""
@@ -73,45 +88,87 @@ class Poster:
             if connector is None:
                 log.warning("connector not enabled; reply stays approved")
                 return draft
-            claimed = self.store.claim(draft.id, self.owner, self.actor)
+            claimed = self.store.claim(draft.id, self.owner, self.actor,
+                                       lease_until=self._lease_end())
             if claimed is None:
                 log.info("claimed elsewhere; not posting")
                 return self.store.draft(draft.id)
-            return self._post_claimed(claimed, connector)
+            with self._renewing(claimed):
+                return self._post_claimed(claimed, connector)
+
+    def _lease_end(self) -> datetime:
+        return self.clock() + timedelta(seconds=self.lease_s)
+
+    @contextmanager
+    def _renewing(self, draft: DraftView) -> Iterator[None]:
+        """Renew the lease every third of it while the platform call runs."""
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(self.lease_s / 3):
+                try:
+                    self.store.leases.renew(draft.id, self.owner, self._lease_end())
+                except Exception:  # a missed renewal only shortens the lease
+                    log.warning("could not renew the lease", exc_info=True)
+
+        thread = threading.Thread(target=renew, daemon=True, name=f"lease-{draft.id}")
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join(timeout=5)
 
     def _post_claimed(self, draft: DraftView, connector: Connector) -> DraftView:
         claim = draft.claimed_by
+        checked = False
         try:
             if len(draft.attempted_texts) > 1:  # tried before: that try may have gone through
                 existing = connector.find_reply(draft.comment, draft.attempted_texts)
+                checked = True
                 if existing:
                     return self._posted(draft, existing, "found on the platform before retrying",
                                         claim)
+            self.store.leases.renew(draft.id, self.owner, self._lease_end())
             reply = connector.post_reply(draft.comment, draft.reply_text or "")
         except (AuthError, QuotaExceeded) as exc:
-            # a pause is not a failed try: give the attempt back
-            self.store.transition(draft.id, Status.APPROVED, f"paused: {exc}", self.actor,
-                                  from_=[Status.POSTING], claim=claim, attempts=draft.attempts - 1)
+            self._pause(draft, exc, claim)
             raise
         except PermanentError as exc:
             log.warning("reply refused by platform", error=str(exc), code=exc.code)
             return self.store.transition(draft.id, Status.FAILED, str(exc), self.actor,
                                          from_=[Status.POSTING],
                                          claim=claim)
-        except ConnectorError as exc:
-            return self._retry_later(draft, exc, claim)
+        except Exception as exc:  # transient, or a failure of unexpected type: try again later
+            return self._retry_later(draft, exc, claim, checked)
         return self._posted(draft, reply, "posted", claim)
 
-    def _retry_later(self, draft: DraftView, exc: Exception,
-                     claim: str | None) -> DraftView:
-        if draft.attempts >= self.max_attempts:
-            log.error("giving up after retries", attempts=draft.attempts, error=str(exc))
+    def _pause(self, draft: DraftView, exc: AuthError | QuotaExceeded, claim: str | None) -> None:
+        """Give the claim back as if it never happened: the platform was not reached, or it
+        refused before posting, so neither the attempt nor its text counts."""
+        if isinstance(exc, QuotaExceeded):
+            self.paused_until[draft.comment.platform] = exc.resume_at
+        self.store.transition(draft.id, Status.APPROVED, f"paused: {exc}", self.actor,
+                              from_=[Status.POSTING], claim=claim, attempts=draft.attempts - 1,
+                              attempted_texts=list(draft.attempted_texts[:-1]))
+
+    def _retry_later(self, draft: DraftView, exc: Exception, claim: str | None,
+                     checked: bool) -> DraftView:
+        """Back to approved, not before a backoff. Given up only after `max_attempts` tries
+        where the platform was asked and had no reply of ours: a failed existence check never
+        fails a draft (the reply may be live)."""
+        error = str(exc) if isinstance(exc, ConnectorError) else f"{type(exc).__name__}: {exc}"
+        if draft.attempts >= self.max_attempts and checked:
+            log.error("giving up after retries", attempts=draft.attempts, error=error)
             return self.store.transition(draft.id, Status.FAILED, f"gave up after {draft.attempts} "
-                                         f"attempts: {exc}", self.actor, from_=[Status.POSTING],
+                                         f"attempts: {error}", self.actor, from_=[Status.POSTING],
                                          claim=claim)
-        log.warning("post failed; will retry next cycle", attempts=draft.attempts, error=str(exc))
-        return self.store.transition(draft.id, Status.APPROVED, f"retry later: {exc}", self.actor,
-                                     from_=[Status.POSTING], claim=claim)
+        wait = backoff_s(draft.attempts, self.retry_after_s)
+        log.warning("post failed; will retry", attempts=draft.attempts, error=error,
+                    retry_in_s=wait, exc_info=not isinstance(exc, ConnectorError))
+        return self.store.transition(draft.id, Status.APPROVED, f"retry later: {error}",
+                                     self.actor, from_=[Status.POSTING], claim=claim,
+                                     next_attempt_at=self.clock() + timedelta(seconds=wait))
 
     def _posted(self, draft: DraftView, reply: PostedReply, reason: str,
                 claim: str | None,
@@ -137,27 +194,15 @@ class Poster:
 
     # -- recovery -------------------------------------------------------------------------------
 
-    def _claim_is_live(self, draft: DraftView) -> bool:
-        host, _, rest = (draft.claimed_by or "").partition(":")
-        pid_text, _, _nonce = rest.partition(":")
-        if host == socket.gethostname() and pid_text.isdigit():
-            pid = int(pid_text)
-            if pid == os.getpid():  # ours only if it is this poster's; else an earlier life
-                return draft.claimed_by == self.owner
-            return _pid_alive(pid)  # a live process on this host is trusted however slow
-        # another machine's claim (or an unreadable one): trust it until the lease runs out
-        age = (self.clock() - draft.claimed_at).total_seconds() if draft.claimed_at \
-            else float("inf")
-        return age <= self.lease_s
-
     def reconcile(self) -> int:
-        """Settle `posting` rows whose owner died: posted if the platform has our reply."""
+        """Settle `posting` rows whose lease ran out, whoever held them (this process too):
+        posted if the platform has our reply, else approved again."""
         settled = 0
+        self.reconciled = PostReport()
+        expired = set(self.store.leases.expired(self.clock(), self.lease_s))
         for draft in self.store.drafts(Status.POSTING):
-            if self._claim_is_live(draft):
-                continue
             connector = self.connectors.get(draft.comment.platform)
-            if connector is None:
+            if draft.id not in expired or connector is None:
                 continue
             with comment_context(draft.comment.platform, draft.comment.comment_id,
                                  draft_id=draft.id):
@@ -169,13 +214,13 @@ class Poster:
         try:
             existing = connector.find_reply(draft.comment, draft.attempted_texts
                                             or (draft.reply_text or "",))
-        except ConnectorError as exc:
-            log.warning("cannot check the platform yet", error=str(exc))
+        except Exception as exc:  # unknown is not absent: try again next cycle
+            log.warning("cannot check the platform yet", error=f"{type(exc).__name__}: {exc}")
             return 0
         try:
             if existing:
-                self._posted(draft, existing, "found on the platform after an interruption",
-                             claim)
+                self.reconciled.count(self._posted(
+                    draft, existing, "found on the platform after an interruption", claim))
             else:
                 self.store.transition(draft.id, Status.APPROVED, "not on the platform after an "
                                       "interruption; will post again", "reconcile",
@@ -192,12 +237,16 @@ class Poster:
         `wait(seconds)` sleeps between posts and returns True when asked to stop.
         """
         report = PostReport()
-        paused: set[str] = set()
+        paused: set[str] = self._quota_paused()
         posted_before = False
+        waiting = self.store.leases.not_due(self.clock())
         for draft in self.store.drafts(Status.APPROVED):
             if callable(should_stop) and should_stop():
                 break
             platform = draft.comment.platform
+            if draft.id in waiting:
+                report.deferred += 1
+                continue
             if platform not in paused and pacing is not None:
                 limit = pacing.blocked(platform)
                 if limit:
@@ -220,10 +269,12 @@ class Poster:
                 paused.add(draft.comment.platform)
                 report.deferred += 1
                 continue
-            report.posted += result.status == Status.POSTED
-            report.failed += result.status == Status.FAILED
+            report.count(result)
             posted_before = posted_before or result.status == Status.POSTED
-            if result.status == Status.POSTED:
-                platform = result.comment.platform
-                report.posted_by_platform[platform] = report.posted_by_platform.get(platform, 0) + 1
         return report
+
+    def _quota_paused(self) -> set[str]:
+        """Platforms whose quota is still spent: their drafts stay approved, unclaimed."""
+        now = self.clock()
+        self.paused_until = {p: t for p, t in self.paused_until.items() if t > now}
+        return set(self.paused_until)

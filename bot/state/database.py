@@ -51,7 +51,7 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
     def open(cls, url: str) -> Database:
@@ -76,7 +76,7 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
+        with self.sessions.begin() as session:
             yield session
 
     def insert(self, table: Any) -> Any:

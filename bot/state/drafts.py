@@ -8,6 +8,7 @@ Two processes approving or posting the same draft therefore cannot both win.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -86,8 +87,10 @@ class DraftRepository(Repository):
                 raise InvalidTransition(f"draft {draft_id} is {current}; it cannot become {to}")
         return self.draft(draft_id)
 
-    def claim(self, draft_id: int, owner: str, actor: str) -> DraftView | None:
-        """approved → posting for `owner`, counting the attempt and remembering its text.
+    def claim(self, draft_id: int, owner: str, actor: str,
+              lease_until: datetime | None = None) -> DraftView | None:
+        """approved → posting for `owner` until `lease_until`, counting the attempt and
+        remembering its text.
 
         None if the draft is no longer approved (another process got it first).
         """
@@ -97,7 +100,8 @@ class DraftRepository(Repository):
                 update(DraftRow)
                 .where(DraftRow.id == draft_id, DraftRow.status == Status.APPROVED)
                 .values(status=Status.POSTING, reason="posting", updated_at=now, claimed_by=owner,
-                        claimed_at=now, attempts=DraftRow.attempts + 1)
+                        claimed_at=now, lease_until=lease_until,
+                        attempts=DraftRow.attempts + 1)
                 .returning(DraftRow.comment_pk, DraftRow.reply_text, DraftRow.attempted_texts)
             ).first()
             if row is None:

@@ -6,33 +6,80 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError, StatementError
 from sqlalchemy.orm import Session
 
 from bot.domain import StoredComment
+from bot.errors import StoreError
+from bot.state import quarantine
 from bot.state.database import Repository
 from bot.state.records import comment_of
 from bot.state.schema import CommentRow, CursorRow, DraftRow
 from connectors.base import Comment
+from connectors.sanitize import Rejected, reject
+
+#: what the database raises for one item it cannot take (not for the database itself)
+BAD_ITEM = (StatementError, ValueError, TypeError, OverflowError)
 
 
 class IntakeRepository(Repository):
     """Stored comments (one per platform and id) and the per-feed cursors."""
 
     def ingest(self, platform: str, feed: str, comments: Sequence[Comment],
-               cursor: str | None) -> int:
-        """Store new comments and advance the feed's cursor in one transaction.
+               cursor: str | None, rejected: Sequence[Rejected] = ()) -> int:
+        """Store new comments, quarantine `rejected` items and advance the feed's cursor.
 
-        Comments already stored are left as they are. Returns how many were new.
+        Comments already stored are left as they are. A comment the database refuses is
+        quarantined too, so one bad item never holds back the feed. Returns how many were new.
         """
+        try:
+            with self.db.transaction() as session:
+                new = sum(self._insert_comment(session, c) for c in comments)
+                self._finish_batch(session, platform, feed, cursor, rejected)
+            return new
+        except OperationalError:
+            raise  # the database itself (locked, full): nothing stored, read again later
+        except BAD_ITEM:
+            pass  # one item is bad: store them one by one below
         new = 0
+        for comment in comments:  # each in its own transaction; the cursor moves after all
+            new += self._ingest_one(platform, feed, comment)
         with self.db.transaction() as session:
-            for comment in comments:
-                statement = (self.db.insert_ignore(CommentRow.__table__)
-                             .values(self._comment_values(comment)).returning(CommentRow.id))
-                # RETURNING, not rowcount: a row comes back only if this insert made it
-                new += session.execute(statement).first() is not None
-            self._set_cursor(session, platform, feed, cursor)
+            self._finish_batch(session, platform, feed, cursor, rejected)
         return new
+
+    def _insert_comment(self, session: Session, comment: Comment) -> int:
+        statement = (self.db.insert_ignore(CommentRow.__table__)
+                     .values(self._comment_values(comment)).returning(CommentRow.id))
+        # RETURNING, not rowcount: a row comes back only if this insert made it
+        return int(session.execute(statement).first() is not None)
+
+    def _ingest_one(self, platform: str, feed: str, comment: Comment) -> int:
+        try:
+            with self.db.transaction() as session:
+                return self._insert_comment(session, comment)
+        except OperationalError:
+            raise
+        except BAD_ITEM as exc:
+            item = reject(comment.raw or repr(comment), exc, comment.comment_id)
+            with self.db.transaction() as session:
+                quarantine.add(session, platform, feed, item)
+            return 0
+
+    def add_comment(self, comment: Comment) -> bool:
+        """Store one comment (e.g. released from quarantine); False if it was there already."""
+        try:
+            with self.db.transaction() as session:
+                return bool(self._insert_comment(session, comment))
+        except BAD_ITEM as exc:
+            raise StoreError(f"the database refused comment {comment.comment_id!r}: "
+                             f"{type(exc).__name__}") from None
+
+    def _finish_batch(self, session: Session, platform: str, feed: str, cursor: str | None,
+                      rejected: Sequence[Rejected]) -> None:
+        for item in rejected:
+            quarantine.add(session, platform, feed, item)
+        self._set_cursor(session, platform, feed, cursor)
 
     def _comment_values(self, c: Comment) -> dict[str, Any]:
         return {

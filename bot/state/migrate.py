@@ -4,27 +4,37 @@ An upgrade is one transaction on either engine, so a failed migration leaves the
 was. Processes starting together on one empty database take turns: PostgreSQL's advisory lock
 (released at commit) or SQLite's write lock (BEGIN IMMEDIATE) makes the others wait, and they
 find the schema already at head.
+
+A data dir left half-created by an older replybot (tables, but no schema version) is rebuilt if
+its tables are empty, and refused with how to repair it if they are not.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import MetaData, event, func, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
+
+from bot.errors import StoreError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _LOCK = threading.Lock()
 # pg_advisory_xact_lock key shared by every replybot process: "replybot" as bytes, as a bigint
 ADVISORY_KEY = int.from_bytes(b"replybot", "big") - 2**63
+#: tests only: SIGKILL this process just after the Nth statement of an upgrade
+KILL_AT_STEP = "REPLYBOT_TEST_MIGRATION_KILL_AT_STEP"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -54,6 +64,8 @@ def upgrade(engine: Engine) -> None:
         with _exclusive(engine) as connection:
             # another process may have migrated while this one waited for the lock
             if MigrationContext.configure(connection).get_current_revision() != head_revision():
+                _kill_hook(connection)
+                _repair_half_created(connection)
                 command.upgrade(alembic_config(connection), "head")
 
 
@@ -92,3 +104,35 @@ def _sqlite_immediate(engine: Engine) -> Iterator[Connection]:
                 raise
         finally:
             driver.isolation_level = level
+
+
+def _repair_half_created(connection: Connection) -> None:
+    """Tables without a schema version: drop them if empty, else refuse with the fix."""
+    names = set(inspect(connection).get_table_names())
+    if not names or "alembic_version" in names:
+        return
+    tables = MetaData()
+    tables.reflect(connection)
+    rows = {t.name: connection.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in tables.sorted_tables}
+    if any(rows.values()):
+        raise StoreError(
+            f"the database has replybot tables ({', '.join(sorted(names))}) but no schema "
+            "version, and they hold data: an older replybot was stopped while creating it. "
+            "Stop replybot, move the database file aside and start again (then `replybot "
+            "import` an export if you have one)")
+    for table in reversed(tables.sorted_tables):
+        table.drop(connection)
+
+
+def _kill_hook(connection: Connection) -> None:
+    step = os.environ.get(KILL_AT_STEP)
+    if not step:
+        return
+    count = [0]
+
+    @event.listens_for(connection, "after_cursor_execute")
+    def _after(*_args: Any) -> None:
+        count[0] += 1
+        if count[0] == int(step):
+            os.kill(os.getpid(), signal.SIGKILL)

@@ -88,6 +88,10 @@ class DraftRow(Base):
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     claimed_by: Mapped[str | None] = mapped_column(String(255))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # a claim is a lease: another process may settle it only after this time
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # after a failure that may clear up, the draft is not tried again before this time
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # the text of every claim to post, so a retry recognises an earlier attempt that went through
     attempted_texts: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")

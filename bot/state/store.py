@@ -7,10 +7,13 @@ the same names and signatures, so callers can move to the repository they need o
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Engine
 
 from bot.clock import Clock, utcnow
 from bot.domain import NewDraft
+from bot.state import leases, quarantine
 from bot.state.backup import BackupRepository
 from bot.state.database import Database
 from bot.state.drafts import DraftRepository
@@ -37,6 +40,8 @@ class Store:
         self._service_state(ServiceStateRepository(self.database, clock))
         self._voice(VoiceRepository(self.database, clock))
         self._backup(BackupRepository(self.database, clock))
+        self.quarantine = quarantine.Quarantine(self.database.sessions)
+        self.leases = leases.Leases(self.database.sessions)
 
     @classmethod
     def open(cls, url: str, clock: Clock = utcnow) -> Store:
@@ -45,6 +50,9 @@ class Store:
 
     def close(self) -> None:
         self.database.close()
+
+    def expired_claims(self, now: datetime) -> list[int]:
+        return self.leases.expired(now)
 
     # Each repository's methods become the Store's own (bound methods, so their signatures and
     # types are exactly the repository's).
@@ -57,6 +65,7 @@ class Store:
         self.comment_failed = repo.comment_failed
         self.comments = repo.comments
         self.comment_count = repo.comment_count
+        self.add_comment = repo.add_comment
 
     def _drafts(self, repo: DraftRepository) -> None:
         self.drafts_repo = repo
@@ -88,6 +97,8 @@ class Store:
         self.service_state_repo = repo
         self.set_state = repo.set_state
         self.state = repo.state
+        self.states_with_prefix = repo.states_with_prefix
+        self.clear_state = repo.clear_state
 
     def _voice(self, repo: VoiceRepository) -> None:
         self.voice_repo = repo

@@ -20,7 +20,8 @@ pytestmark = ON_EVERY_ENGINE
 
 def age_claim(store: Store, draft_id: int, owner: str | None = None) -> None:
     """Make a `posting` claim look an hour old (and, optionally, owned by someone else)."""
-    values: dict[str, object] = {"claimed_at": datetime.now(UTC) - timedelta(hours=1)}
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    values: dict[str, object] = {"claimed_at": an_hour_ago, "lease_until": an_hour_ago}
     if owner:
         values["claimed_by"] = owner
     with store.engine.begin() as connection:
@@ -117,12 +118,27 @@ def test_timeout_that_actually_posted_is_found_before_retrying(
     assert len(connector.posted) == 1 and connector.post_calls == 1
 
 
-def test_transient_failures_give_up_after_max_attempts(store: Store, connector: FakeConnector,
-                                                       poster: Poster) -> None:
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_transient_failures_back_off_then_give_up_after_max_attempts(
+        store: Store, connector: FakeConnector) -> None:
+    clock = Clock()
+    poster = Poster(store, {connector.name: connector}, actor="test", max_attempts=3,
+                    clock=clock)
     draft_id = approved_draft(store, connector)
     connector.fail_before_post.extend(TransientError("503") for _ in range(3))
-    for _ in range(3):
+    for attempt in range(1, 4):
         poster.post_approved()
+        if attempt < 3:
+            assert poster.post_approved().deferred == 1  # waiting out its backoff
+            assert connector.post_calls == attempt
+        clock.now += timedelta(hours=1)
     failed = store.draft(draft_id)
     assert failed.status == Status.FAILED and "gave up after 3 attempts" in (failed.reason or "")
     assert connector.posted == []
@@ -156,21 +172,41 @@ def test_pending_drafts_are_never_posted(store: Store, connector: FakeConnector,
     assert poster.post_approved().posted == 0 and connector.post_calls == 0
 
 
-def test_a_dead_process_on_this_host_is_reconciled_at_once(store: Store,
-                                                            connector: FakeConnector) -> None:
-    import socket
-    import subprocess
-    import sys
+def claim_as(store: Store, draft_id: int, owner: str, lease_s: float) -> None:
+    store.claim(draft_id, owner, "other", datetime.now(UTC) + timedelta(seconds=lease_s))
 
-    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                              capture_output=True, text=True, check=True)
-    dead_owner = f"{socket.gethostname()}:{finished.stdout.strip()}:x"
+
+def test_a_claim_whose_pid_was_reused_is_settled_once_its_lease_ends(
+        store: Store, connector: FakeConnector) -> None:
+    import os
+    import socket
+
     draft_id = approved_draft(store, connector)
-    store.transition(draft_id, Status.POSTING, "claimed by a process that died", "test",
-                     claimed_by=dead_owner, claimed_at=datetime.now(UTC))
+    # the owner died; its pid now belongs to a live process (here: our parent)
+    claim_as(store, draft_id, f"{socket.gethostname()}:{os.getppid()}:dead0token", -1)
     fresh = Poster(store, {connector.name: connector}, actor="daemon", lease_s=3600)
-    assert fresh.reconcile() == 1
-    assert store.draft(draft_id).status == Status.APPROVED
+    assert fresh.reconcile() == 1 and store.draft(draft_id).status == Status.APPROVED
+
+
+def test_two_daemons_sharing_a_hostname_and_pid_leave_each_others_live_claims_alone(
+        store: Store, connector: FakeConnector) -> None:
+    import os
+    import socket
+
+    draft_id = approved_draft(store, connector)
+    # another container: same hostname, same pid in its own namespace, a live lease
+    twin = f"{socket.gethostname()}:{os.getpid()}:{'f' * 32}"
+    claim_as(store, draft_id, twin, 60)
+    us = Poster(store, {connector.name: connector}, actor="daemon", lease_s=1)
+    assert us.reconcile() == 0 and store.draft(draft_id).claimed_by == twin
+    assert us.post_approved().posted == 0 and connector.post_calls == 0
+
+
+def test_a_stuck_claim_of_the_live_process_itself_is_settled_after_its_lease(
+        store: Store, connector: FakeConnector, poster: Poster) -> None:
+    draft_id = approved_draft(store, connector)
+    claim_as(store, draft_id, poster.owner, -1)  # ours, and its lease ran out
+    assert poster.reconcile() == 1 and store.draft(draft_id).status == Status.APPROVED
 
 
 def test_an_edit_after_a_timeout_that_posted_does_not_post_again(
@@ -202,17 +238,63 @@ def test_a_reconciler_with_an_old_snapshot_cannot_steal_a_fresh_claim(
     assert current.status == Status.POSTING and current.claimed_by == fresh.owner
 
 
-def test_a_slow_live_process_on_this_host_keeps_its_claim_past_the_lease(
+def test_a_slow_post_renews_its_lease_so_no_one_settles_it_meanwhile(
         store: Store, connector: FakeConnector) -> None:
-    import os
-    import socket
+    import threading
 
     draft_id = approved_draft(store, connector)
-    parent = f"{socket.gethostname()}:{os.getppid()}:x"  # alive, and not this process
-    store.claim(draft_id, parent, "cli")
-    age_claim(store, draft_id)
-    reconciler = Poster(store, {connector.name: connector}, actor="daemon", lease_s=1)
-    assert reconciler.reconcile() == 0 and store.draft(draft_id).status == Status.POSTING
+    connector.post_delay_s = 1.5
+    slow = Poster(store, {connector.name: connector}, actor="slow", lease_s=0.6)
+    posting = threading.Thread(target=slow.post, args=(store.draft(draft_id),))
+    posting.start()
+    other = Poster(store, {connector.name: connector}, actor="other", lease_s=0.6)
+    settled = 0
+    while posting.is_alive():
+        settled += other.reconcile()
+    posting.join()
+    assert settled == 0 and store.draft(draft_id).status == Status.POSTED
+    assert len(connector.posted) == 1
+
+
+def test_an_unexpected_exception_while_posting_leaves_the_draft_retryable(
+        store: Store, connector: FakeConnector, poster: Poster) -> None:
+    draft_id = approved_draft(store, connector)
+    connector.fail_before_post.append(AttributeError("'str' object has no attribute 'get'"))
+    result = poster.post(store.draft(draft_id))
+    assert result.status == Status.APPROVED and "AttributeError" in (result.reason or "")
+    assert store.audit(draft_id)[-1].to_status == Status.APPROVED
+
+
+def test_a_failing_existence_check_never_fails_a_draft(store: Store,
+                                                       connector: FakeConnector) -> None:
+    clock = Clock()
+    poster = Poster(store, {connector.name: connector}, actor="test", max_attempts=2,
+                    clock=clock)
+    draft_id = approved_draft(store, connector)
+    connector.fail_after_post.append(TransientError("read timed out"))  # it went through
+    connector.fail_find.extend(TransientError("503") for _ in range(5))
+    for _ in range(6):
+        poster.post_approved()
+        clock.now += timedelta(hours=2)
+    assert store.draft(draft_id).status == Status.APPROVED  # retryable, not failed
+    poster.post_approved()  # the check works again: the live reply is found
+    assert store.draft(draft_id).status == Status.POSTED and len(connector.posted) == 1
+
+
+def test_a_quota_pause_parks_drafts_without_churn(store: Store, connector: FakeConnector,
+                                                 poster: Poster) -> None:
+    from connectors.errors import QuotaExceeded
+
+    draft_id = approved_draft(store, connector)
+    resume = datetime.now(UTC) + timedelta(hours=3)
+    connector.fail_before_post.append(QuotaExceeded("quota spent", resume_at=resume))
+    poster.post_approved()
+    audit_before = len(store.audit(draft_id))
+    for _ in range(5):
+        assert poster.post_approved().deferred == 1
+    draft = store.draft(draft_id)
+    assert len(store.audit(draft_id)) == audit_before and connector.post_calls == 1
+    assert (draft.status, draft.attempts, draft.attempted_texts) == (Status.APPROVED, 0, ())
 
 
 def test_settle_finds_an_earlier_attempt_before_a_rejection(

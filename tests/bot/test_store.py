@@ -51,15 +51,16 @@ def test_fetching_the_same_comment_twice_stores_it_once(store: Store) -> None:
     assert store.ingest("other", "default", [comment("c1", platform="other")], "1") == 1
 
 
-def test_cursor_advances_only_with_its_comments(store: Store) -> None:
-    assert store.cursor("fake") is None
+def test_a_comment_the_database_refuses_is_quarantined_and_the_cursor_moves_on(
+        store: Store) -> None:
     bad = Comment(platform="fake", comment_id="c9", author="A", text=None)  # type: ignore[arg-type]
-    with pytest.raises(Exception):  # noqa: B017 - any database error
-        store.ingest("fake", "default", [comment("c1"), bad], "cursor-after-c9")
-    assert store.cursor("fake") is None  # rolled back together with c1
-    assert store.comment_count() == 0
-    store.ingest("fake", "default", [comment("c1")], "cursor-after-c1")
-    assert store.cursor("fake") == "cursor-after-c1"
+    new = store.ingest("fake", "default", [comment("c1"), bad, comment("c2")], "after-c2")
+    assert new == 2 and store.cursor("fake") == "after-c2"
+    assert [s.comment.comment_id for s in store.unprocessed()] == ["c1", "c2"]
+    [kept] = store.quarantine.list()
+    assert (kept.platform, kept.item_id) == ("fake", "c9") and "IntegrityError" in kept.error
+    store.ingest("fake", "default", [bad], "again")  # read twice, kept once
+    assert store.quarantine.count() == 1
 
 
 def test_one_draft_per_comment(store: Store) -> None:

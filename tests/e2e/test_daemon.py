@@ -86,7 +86,8 @@ def test_a_killed_post_is_reconciled_not_repeated(tmp_path: Path,
     db = sqlite3.connect(box.data / "replybot.db")
     with db:  # rewind the row to the moment between the platform call and the commit
         db.execute("UPDATE drafts SET status='posting', reply_id=NULL, posted_at=NULL, "
-                   "claimed_by='elsewhere:1:x', claimed_at='2020-01-01 00:00:00'")
+                   "claimed_by='elsewhere:1:x', claimed_at='2020-01-01 00:00:00', "
+                   "lease_until='2020-01-01 00:05:00'")  # its lease ran out long ago
     db.close()
     run = box.cli("run", "--once")
     assert len(box.outbox_records()) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
@@ -23,6 +24,9 @@ class FakeConnector(Connector):
         self.fail_before_post: list[BaseException] = []
         self.fail_after_post: list[BaseException] = []
         self.fail_fetch: list[BaseException] = []
+        self.fail_find: list[BaseException] = []
+        #: seconds a post takes (a slow platform)
+        self.post_delay_s = 0.0
         self._ids = itertools.count(1)
 
     def push_comment(self, text: str, author: str = "viewer", **fields: object) -> Comment:
@@ -40,6 +44,7 @@ class FakeConnector(Connector):
 
     def post_reply(self, comment: Comment, text: str) -> PostedReply:
         self.post_calls += 1
+        time.sleep(self.post_delay_s)
         if self.fail_before_post:
             raise self.fail_before_post.pop(0)
         reply = PostedReply(f"r{next(self._ids)}", comment.comment_id, text, datetime.now(UTC))
@@ -50,6 +55,8 @@ class FakeConnector(Connector):
 
     def find_reply(self, comment: Comment, texts: Sequence[str]) -> PostedReply | None:
         self.find_calls += 1
+        if self.fail_find:
+            raise self.fail_find.pop(0)
         return next((r for r in self.posted
                      if r.parent_id == comment.comment_id and r.text in texts), None)
 

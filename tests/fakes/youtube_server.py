@@ -26,6 +26,11 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+#: placeholder string → the raw JSON text the server sends in its place (poison a JSON parser
+#: cannot be made to produce: 5,000-digit numbers, nesting 100,000 deep)
+RAW: dict[str, str] = {}
+
+
 @dataclass
 class FakeComment:
     id: str
@@ -33,6 +38,8 @@ class FakeComment:
     author_channel: str
     text: str
     published: datetime
+    #: snippet fields sent as this raw JSON text instead of their value
+    raw_fields: dict[str, str] = field(default_factory=dict)
 
     def resource(self, video_id: str, parent: str | None = None) -> dict[str, Any]:
         snippet: dict[str, Any] = {
@@ -44,6 +51,9 @@ class FakeComment:
         }
         if parent:
             snippet["parentId"] = parent
+        for name, raw in self.raw_fields.items():
+            RAW[placeholder := f"@@raw:{self.id}:{name}@@"] = raw
+            snippet[name] = placeholder
         return {"kind": "youtube#comment", "id": self.id, "snippet": snippet}
 
 
@@ -91,6 +101,8 @@ class FakeYouTube:
         self.quota_exceeded = False
         self.calls_before_quota_runs_out: int | None = None
         self.drop_insert_responses = 0
+        #: bodies to send instead of the real one, per method: cut off or not JSON at all
+        self.damaged: dict[str, list[bytes]] = {}
         self.access_tokens: dict[str, datetime] = {}
         self.refresh_tokens = {"refresh-1"}
         self.token_requests: list[dict[str, str]] = []
@@ -319,6 +331,9 @@ class FakeYouTube:
                 body = json.loads(raw) if raw else None
                 status, payload = fake.api(method, query, body,
                                            self.headers.get("Authorization"))
+                damaged = fake.damaged.get(method)
+                if damaged:
+                    return self._send_bytes(status, damaged.pop(0))
                 if method == "comments.insert" and status == 200 and fake.drop_insert_responses:
                     fake.drop_insert_responses -= 1
                     self.close_connection = True  # saved, but the client never hears of it
@@ -332,7 +347,12 @@ class FakeYouTube:
                 self._route("POST")
 
             def _send(self, status: int, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode()
+                text = json.dumps(payload)
+                for placeholder, raw in RAW.items():
+                    text = text.replace(json.dumps(placeholder), raw)
+                self._send_bytes(status, text.encode("utf-8", "surrogatepass"))
+
+            def _send_bytes(self, status: int, data: bytes) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=UTF-8")
                 self.send_header("Content-Length", str(len(data)))
