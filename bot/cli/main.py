@@ -10,7 +10,7 @@ import typer
 
 from bot import __version__
 from bot.app import App
-from bot.cli import evaluate, finetune, kb, platforms, queue, service
+from bot.cli import evaluate, finetune, kb, platforms, queue, service, workers
 from bot.cli.render import emit_json, short, table
 from bot.config import load_settings
 from bot.domain import NewDraft, Status, StoredComment
@@ -33,6 +33,7 @@ app.command("health")(service.health)
 app.command("doctor")(service.doctor)
 app.command("export")(service.export)
 app.command("import")(service.import_)
+app.command("workers")(workers.workers)
 
 ConfigOption = Annotated[
     Path | None,
@@ -88,7 +89,11 @@ def run(
     daemon = Daemon(application)
     daemon.install_signal_handlers()
     if once:
-        counters = daemon.run_once()
+        daemon.start()
+        try:
+            counters = daemon.run_once()
+        finally:
+            daemon.worker.deregister()
         daemon.log_summary()
         raise typer.Exit(1 if counters.errors else 0)
     daemon.run_forever()

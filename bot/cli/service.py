@@ -28,7 +28,7 @@ def health(
     """Exit 0 if the daemon completed a cycle recently, 1 otherwise (for HEALTHCHECK)."""
     application: App = ctx.obj
     limit = max_age or default_max_age(application.settings.schedule.poll_interval_s)
-    result = check(application.store, limit)
+    result = check(application.store, limit, workers=application.settings.workers)
     if as_json:
         emit_json(result.to_json())
     else:

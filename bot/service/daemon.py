@@ -22,7 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain import NewDraft, Status, StoredComment
-from bot.errors import ModelError, ModelRejected
+from bot.errors import LeaseLost, ModelError, ModelRejected
 from bot.log import comment_context, log
 from bot.pipeline.pipeline import Outcome, Pipeline
 from bot.service.health import LAST_SUCCESS, check, default_max_age
@@ -31,6 +31,7 @@ from bot.service.pacing import Pacing
 from bot.service.posting import Poster
 from bot.service.quota import Pacer, QuotaLedger
 from bot.service.retry import with_retries
+from bot.service.workers import Worker, workers_health
 from bot.state.store import Store
 from connectors.base import Connector
 from connectors.errors import AuthError, ConnectorError, NotSupported, QuotaExceeded
@@ -95,7 +96,9 @@ class Daemon:
         self.pacers = {name: Pacer(app.poll_interval_s(name), app.ledger(name), clock=app.clock)
                        for name in app.connectors}
         self.metrics = Metrics()
-        self.pacing = Pacing(app.store, app.settings.policy, random.Random(), app.clock)
+        self.pacing = Pacing(app.store, app.settings.policy, random.Random(), app.clock,
+                             wait=self.stopping.wait)
+        self.worker = Worker(app.store, app.settings.workers, app.clock, app.poster.owner)
         self._guard_seen: dict[str, int] = {}
         self._opened = False
         self.last_sync = float("-inf")
@@ -108,6 +111,7 @@ class Daemon:
         self.cycle = Counters(cycles=1)
         self.outcomes = []
         try:
+            self.worker.heartbeat()
             self.open_connectors()
             self.cycle.reconciled += self.app.poster.reconcile()
             for name, connector in self.app.connectors.items():
@@ -146,6 +150,8 @@ class Daemon:
                 self._guard_seen[kind] = count
         for status, count in self.app.store.counts().items():
             metrics.drafts.labels(status).set(count)
+        self.metrics.observe_workers(
+            workers_health(self.app.store, self.app.settings.workers, self.clock()))
         for name, pacer in self.pacers.items():
             if pacer.ledger is not None:
                 metrics.quota_used.labels(name).set(pacer.ledger.status().used)
@@ -175,6 +181,9 @@ class Daemon:
         resume = self.paused_until.get(name)
         if name in self.disabled or (resume and self.clock() < resume) or not pacer.due():
             return
+        fence = self.worker.lead_feed(name, FEED)
+        if fence is None:  # another worker leads this feed: it polls, this one drafts and posts
+            return
         store = self.app.store
         ledger = pacer.ledger
         before = ledger.status().used if ledger else 0
@@ -203,7 +212,11 @@ class Daemon:
         for problem in result.problems:
             log.warning("input skipped", platform=name, problem=problem)
         try:
-            new = store.ingest(name, FEED, result.comments, result.cursor)
+            new = store.ingest(name, FEED, result.comments, result.cursor, fence)
+        except LeaseLost as exc:  # the new leader reads from the stored cursor
+            log.warning("feed taken over while reading; its comments are left to the new "
+                        "leader", platform=name, error=str(exc))
+            return
         except Exception:  # nothing was stored and the cursor did not move: read again later
             self.cycle.errors += 1
             log.exception("could not store fetched comments; will read them again",
@@ -246,6 +259,7 @@ class Daemon:
         self.open_connectors()
         for name, connector in self.app.connectors.items():
             self._fetch(name, connector)
+        self.worker.release_all()  # a look, not a worker: the running daemon keeps its feeds
         waiting = self.app.store.unprocessed(limit=limit, platforms=list(self.app.connectors))
         decided: list[tuple[StoredComment, NewDraft | str]] = []
         for stored in waiting:
@@ -267,24 +281,31 @@ class Daemon:
                 if self.stopping.is_set():
                     return
                 after = stored.pk
-                try:
-                    outcome = self.app.pipeline.process(stored)
-                    self.outcomes.append(outcome)
-                    self._count(outcome.status)
-                    self.metrics.triaged.labels(outcome.label or "other",
-                                                stored.comment.platform).inc()
-                    if outcome.status == Status.SKIPPED:
-                        self.metrics.skipped.labels(outcome.label or "other").inc()
-                except ModelRejected as exc:
-                    self._comment_failed(stored, exc)
-                except ModelError as exc:
-                    self.cycle.errors += 1
-                    log.error("drafting paused until next cycle; the comment stays queued",
-                              platform=stored.comment.platform,
-                              comment_id=stored.comment.comment_id, error=str(exc))
-                    return
-                except Exception as exc:  # one bad comment must not stop the others
-                    self._comment_failed(stored, exc)
+                with self.worker.drafting(stored.pk) as mine:
+                    if mine and not self._draft_one(stored):
+                        return
+
+    def _draft_one(self, stored: StoredComment) -> bool:
+        """Draft one comment this worker holds; False if drafting must pause for this cycle."""
+        try:
+            outcome = self.app.pipeline.process(stored)
+            self.outcomes.append(outcome)
+            self._count(outcome.status)
+            self.metrics.triaged.labels(outcome.label or "other",
+                                        stored.comment.platform).inc()
+            if outcome.status == Status.SKIPPED:
+                self.metrics.skipped.labels(outcome.label or "other").inc()
+        except ModelRejected as exc:
+            self._comment_failed(stored, exc)
+        except ModelError as exc:
+            self.cycle.errors += 1
+            log.error("drafting paused until next cycle; the comment stays queued",
+                      platform=stored.comment.platform,
+                      comment_id=stored.comment.comment_id, error=str(exc))
+            return False
+        except Exception as exc:  # one bad comment must not stop the others
+            self._comment_failed(stored, exc)
+        return True
 
     def _count(self, status: str) -> None:
         self.cycle.queued += status == Status.PENDING
@@ -318,7 +339,14 @@ class Daemon:
         signal.signal(signal.SIGTERM, self.request_stop)
         signal.signal(signal.SIGINT, self.request_stop)
 
+    def start(self) -> None:
+        """Before the first cycle: claim the knowledge base (a local Chroma folder another
+        process holds fails here, once, and never against a comment), then join the workers."""
+        _ = self.app.knowledge
+        self.worker.register()
+
     def run_forever(self) -> Counters:
+        self.start()
         interval = self.app.settings.schedule.poll_interval_s
         metrics_cfg = self.app.settings.metrics
         if metrics_cfg.port:
@@ -338,12 +366,13 @@ class Daemon:
         finally:
             scheduler.shutdown(wait=True)  # waits for the cycle in flight
             self.metrics.stop()
+            self.worker.deregister()
         self.log_summary()
         return self.counters
 
     def _health(self) -> tuple[bool, dict[str, object]]:
         limit = default_max_age(self.app.settings.schedule.poll_interval_s)
-        result = check(self.app.store, limit, self.clock())
+        result = check(self.app.store, limit, self.clock(), self.app.settings.workers)
         return result.ok, result.to_json()
 
     def log_summary(self) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import StoredComment
+from bot.errors import LeaseLost
 from bot.state.database import Repository
 from bot.state.records import comment_of
 from bot.state.schema import CommentRow, CursorRow, DraftRow
@@ -19,13 +20,17 @@ class IntakeRepository(Repository):
     """Stored comments (one per platform and id) and the per-feed cursors."""
 
     def ingest(self, platform: str, feed: str, comments: Sequence[Comment],
-               cursor: str | None) -> int:
+               cursor: str | None, fence: Callable[[Session], bool] | None = None) -> int:
         """Store new comments and advance the feed's cursor in one transaction.
 
-        Comments already stored are left as they are. Returns how many were new.
+        Comments already stored are left as they are. Returns how many were new. With a
+        `fence` (the feed's lease), nothing is stored unless it still holds: `LeaseLost`.
         """
         new = 0
         with self.db.transaction() as session:
+            if fence is not None and not fence(session):
+                raise LeaseLost(f"{platform} feed {feed!r} is led by another worker now; "
+                                "it reads these comments again itself")
             for comment in comments:
                 statement = (self.db.insert_ignore(CommentRow.__table__)
                              .values(self._comment_values(comment)).returning(CommentRow.id))
