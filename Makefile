@@ -40,6 +40,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/cycle.py
 	$(BIN)/python bench/store.py
+	$(BIN)/python bench/workers.py
 	$(BIN)/python bench/youtube_quota.py
 	$(BIN)/python bench/retrieval.py
 	$(BIN)/python bench/redteam.py
