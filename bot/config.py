@@ -123,6 +123,8 @@ class WorkersConfig(Section):
     lease_s: float = Field(60, gt=0)
     # a worker whose last heartbeat is older than this is reported stale (health fails)
     stale_after_s: float = Field(120, gt=0)
+    # a stale worker is reported (and fails `health`) this long, then forgotten
+    forget_after_s: float = Field(3600, gt=0)
 
 
 class LocalConnectorConfig(Section):

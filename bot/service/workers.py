@@ -129,8 +129,8 @@ class WorkersHealth:
 
 
 def workers_health(store: Store, config: WorkersConfig, now: datetime) -> WorkersHealth:
-    """Who is alive; workers silent for more than a day are forgotten first."""
-    store.workers_repo.forget_stale(now - timedelta(days=1))
+    """Who is alive; workers silent for longer than `forget_after_s` are forgotten first."""
+    store.workers_repo.forget_stale(now - timedelta(seconds=config.forget_after_s))
     known = store.workers_repo.workers()
     stale = [w for w in known if w.age_s(now) > config.stale_after_s]
     return WorkersHealth([w for w in known if w not in stale], stale, now,
