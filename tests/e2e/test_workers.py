@@ -7,6 +7,8 @@ import json
 import signal
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import pytest
 from bot.domain import Status
 from bot.state.store import Store
 from bot.state.workers import feed_lease
-from tests.e2e.harness import REPLYBOT, Daemon, Sandbox
+from tests.e2e.harness import REPLYBOT, Daemon, Sandbox, free_port
 from tests.fakes.openai_server import FakeOpenAI
 
 ON_POSTGRES = pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
@@ -45,25 +47,36 @@ def workers_json(box: Sandbox, database_url: str) -> list[dict[str, object]]:
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
+def probe_worker(port: int) -> tuple[tuple[int, dict[str, object]], str]:
+    """A worker's /healthz (status, body) and its /metrics text."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as page:
+            probe = (page.status, json.loads(page.read()))
+    except urllib.error.HTTPError as exc:
+        probe = (exc.code, json.loads(exc.read()))
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as page:
+        return probe, page.read().decode()
+
+
 @ON_POSTGRES
 def test_workers_started_together_draft_each_comment_once_and_post_each_reply_once(
         tmp_path: Path, fake_openai: FakeOpenAI, database_url: str) -> None:
     fake_openai.behaviour.delay_s = 0.05
     box = Sandbox(tmp_path, fake_openai.base_url, mode="auto")
-    box.add_comments(comments("w", 24))
+    box.add_comments(comments("w", 12))
     store = Store.open(database_url)
     daemons = [worker(box, n, database_url) for n in range(2)]
-    daemons[0].wait_for(lambda: store.counts()[Status.POSTED] == 24, timeout=240)
+    daemons[0].wait_for(lambda: store.counts()[Status.POSTED] == 12, timeout=240)
     listed = workers_json(box, database_url)
     assert all(d.stop(signal.SIGTERM) == 0 for d in daemons)
 
-    assert len(fake_openai.chat_requests()) == 24  # one model call per comment
+    assert len(fake_openai.chat_requests()) == 12  # one model call per comment
     posted = Counter(r["comment_id"] for r in box.outbox_records())
-    assert set(posted) == {f"w{i}" for i in range(24)} and max(posted.values()) == 1
+    assert set(posted) == {f"w{i}" for i in range(12)} and max(posted.values()) == 1
     assert len(listed) == 2 and all(w["alive"] for w in listed)
     assert sum(len(w["feeds"]) for w in listed) == 1  # type: ignore[arg-type]
     handled = [d.count("comment handled") for d in daemons]
-    assert sum(handled) == 24
+    assert sum(handled) == 12
     assert store.workers_repo.workers() == []  # a clean stop deregisters
     store.close()
 
@@ -73,7 +86,8 @@ def test_a_worker_killed_holding_the_feed_and_a_draft_is_taken_over_and_nothing_
         tmp_path: Path, fake_openai: FakeOpenAI, database_url: str) -> None:
     fake_openai.behaviour.delay_s = 30  # the first worker hangs in its first model call
     box = Sandbox(tmp_path, fake_openai.base_url)
-    box.write_config(FAST_LEASES)
+    port = free_port()
+    box.write_config(FAST_LEASES + f"[metrics]\nport = {port}\n")
     box.add_comments(comments("k", 5))
     store = Store.open(database_url)
     first = worker(box, 1, database_url)
@@ -90,12 +104,16 @@ def test_a_worker_killed_holding_the_feed_and_a_draft_is_taken_over_and_nothing_
     listed = {w["id"]: w for w in workers_json(box, database_url)}
     health = box.cli("health", "--json", check=False,
                      extra_env={"REPLYBOT_DATABASE_URL": database_url})
+    probe, metrics = probe_worker(port)
     assert second.stop(signal.SIGTERM) == 0
 
     assert listed[dead.id]["alive"] is False and listed[dead.id]["feeds"] == []
     [alive] = [w for w in listed.values() if w["alive"]]
     assert alive["feeds"] == ["feed:local:default"]
     assert health.returncode == 1 and dead.id in health.stdout
+    # the survivor's own probe and metrics report the dead worker, not just its own success
+    assert probe[0] == 503 and [w["id"] for w in probe[1]["workers"]["stale"]] == [dead.id]
+    assert 'replybot_workers{state="stale"} 1.0' in metrics
     ids = sorted(d.comment.comment_id for d in store.drafts(None))
     assert ids == sorted([f"k{i}" for i in range(5)] + ["late0", "late1"])
     # the killed call, then one call per comment by the survivor
