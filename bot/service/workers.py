@@ -46,8 +46,7 @@ class Worker:
         self._beats: threading.Thread | None = None
 
     def register(self) -> None:
-        self.store.workers_repo.register(self.id, socket.gethostname(), os.getpid(),
-                                         __version__, self.claim_owner)
+        self._add_row()
         self.registered = True
         log.info("worker registered", worker=self.id)
         self._beats = threading.Thread(target=self._beat_until_stopped, daemon=True,
@@ -58,9 +57,11 @@ class Worker:
         if not self.registered:
             return
         if not self.store.workers_repo.heartbeat(self.id, self.config.lease_s):
-            # forgotten as stale (e.g. the machine slept): come back under the same id
-            self.store.workers_repo.register(self.id, socket.gethostname(), os.getpid(),
-                                             __version__, self.claim_owner)
+            self._add_row()  # forgotten as stale (the machine slept): back under the same id
+
+    def _add_row(self) -> None:
+        self.store.workers_repo.register(self.id, socket.gethostname(), os.getpid(),
+                                         __version__, self.claim_owner)
 
     def _beat_until_stopped(self) -> None:
         while not self._stop.wait(self.config.heartbeat_s):

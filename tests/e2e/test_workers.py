@@ -18,16 +18,12 @@ from bot.domain import Status
 from bot.state.store import Store
 from bot.state.workers import feed_lease
 from tests.e2e.harness import REPLYBOT, Daemon, Sandbox, free_port
+from tests.e2e.test_daemon import comments
 from tests.fakes.openai_server import FakeOpenAI
 
 ON_POSTGRES = pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
 # short leases so a takeover happens within the test's patience
 FAST_LEASES = "[workers]\nheartbeat_s = 0.5\nlease_s = 2\nstale_after_s = 3\n"
-
-
-def comments(prefix: str, n: int) -> list[dict[str, str]]:
-    return [{"id": f"{prefix}{i}", "author": f"viewer{i}",
-             "text": f"Question {prefix}{i}: which grinder setting for a V60?"} for i in range(n)]
 
 
 def worker(box: Sandbox, n: int, database_url: str) -> Daemon:
