@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/cycle.py
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/chaos.py
+	$(BIN)/python bench/workers.py
 	$(BIN)/python bench/youtube_quota.py
 	$(BIN)/python bench/retrieval.py
 	$(BIN)/python bench/redteam.py

@@ -120,6 +120,20 @@ class PostingConfig(Section):
     retry_after_s: float = Field(30, gt=0)
 
 
+class WorkersConfig(Section):
+    """Several `replybot run` processes on one database share the work through leases."""
+
+    # how often a worker says it is alive (and renews its leases) while a cycle runs
+    heartbeat_s: float = Field(10, gt=0)
+    # a feed's or comment's lease lasts this long without renewal: a dead worker's work is
+    # taken over after at most this
+    lease_s: float = Field(60, gt=0)
+    # a worker whose last heartbeat is older than this is reported stale (health fails)
+    stale_after_s: float = Field(120, gt=0)
+    # a stale worker is reported (and fails `health`) this long, then forgotten
+    forget_after_s: float = Field(3600, gt=0)
+
+
 class LocalConnectorConfig(Section):
     enabled: bool = False
     inbox: Path | None = None  # default: DATA_DIR/inbox.jsonl
@@ -378,6 +392,7 @@ class Settings(BaseSettings):
     knowledge: KnowledgeConfig = Field(default_factory=KnowledgeConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     posting: PostingConfig = Field(default_factory=PostingConfig)
+    workers: WorkersConfig = Field(default_factory=WorkersConfig)
     connectors: ConnectorsConfig = Field(default_factory=ConnectorsConfig)
     log: LogConfig = Field(default_factory=LogConfig)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)

@@ -4,7 +4,8 @@
     ├── ConfigError                   the config file or an environment variable is wrong
     ├── StoreError                    the database cannot be opened or migrated
     │   ├── NotFound                  no draft / comment with that id
-    │   └── InvalidTransition         a draft is not in a state that allows the action
+    │   ├── InvalidTransition         a draft is not in a state that allows the action
+    │   └── LeaseLost                 another worker took over a feed: this one's read is dropped
     ├── ModelError                    the model endpoint failed: drafting pauses until next cycle
     │   └── ModelRejected             the model refused this one prompt (too long, invalid)
     ├── ConnectorUnavailable          a connector is not enabled or not configured
@@ -46,6 +47,10 @@ class NotFound(StoreError):
 
 class InvalidTransition(StoreError):
     """The draft's state does not allow this (it may have been handled elsewhere)."""
+
+
+class LeaseLost(StoreError):
+    """Another worker leads the feed now; what this one read is left for that one to store."""
 
 
 class ModelError(ReplybotError):

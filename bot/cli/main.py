@@ -11,7 +11,18 @@ import typer
 
 from bot import __version__
 from bot.app import App
-from bot.cli import evaluate, finetune, kb, platforms, quarantine, queue, service, voice, web
+from bot.cli import (
+    evaluate,
+    finetune,
+    kb,
+    platforms,
+    quarantine,
+    queue,
+    service,
+    voice,
+    web,
+    workers,
+)
 from bot.cli.render import JsonOpt, json_option, short, show, table
 from bot.config import load_settings
 from bot.domain import NewDraft, Status, StoredComment
@@ -38,6 +49,7 @@ app.command("doctor")(service.doctor)
 app.command("export")(service.export)
 app.command("import")(service.import_)
 app.command("serve")(web.serve)
+app.command("workers")(workers.workers)
 
 ConfigOption = Annotated[
     Path | None,
@@ -94,7 +106,11 @@ def run(
     install_signal_handlers(stopping)  # before the store is opened (and migrated)
     daemon = Daemon(application, stopping)
     if once:
-        counters = daemon.run_once()
+        daemon.start()
+        try:
+            counters = daemon.run_once()
+        finally:
+            daemon.worker.deregister()
         daemon.log_summary()
         raise typer.Exit(1 if counters.errors else 0)
     with web.beside_daemon(application):

@@ -28,7 +28,8 @@ def health(
     HEALTHCHECK); `degraded` (exit 0) names what needs a look, e.g. quarantined items."""
     application: App = ctx.obj
     limit = max_age or default_max_age(application.settings.schedule.poll_interval_s)
-    result = check(application.store, limit)
+    result = check(application.store, limit, workers=application.settings.workers)
+
     def human() -> None:
         console = out if result.ok else err
         console.print(f"{result.status}: {safe(result.message)}")

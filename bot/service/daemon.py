@@ -22,7 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain import NewDraft, Status, StoredComment
-from bot.errors import ModelError, ModelRejected
+from bot.errors import LeaseLost, ModelError, ModelRejected
 from bot.log import comment_context, log
 from bot.pipeline.pipeline import Outcome, Pipeline
 from bot.service.health import LAST_SUCCESS, STALLED, check, default_max_age
@@ -32,6 +32,7 @@ from bot.service.pacing import Pacing
 from bot.service.posting import Poster, PostReport
 from bot.service.quota import Pacer, QuotaLedger
 from bot.service.retry import with_retries
+from bot.service.workers import Worker, workers_health
 from bot.state.store import Store
 from connectors.base import Connector
 from connectors.errors import AuthError, ConnectorError, NotSupported, QuotaExceeded
@@ -101,7 +102,9 @@ class Daemon:
         self.pacers = {name: Pacer(app.poll_interval_s(name), app.ledger(name), clock=app.clock)
                        for name in app.connectors}
         self.metrics = Metrics()
-        self.pacing = Pacing(app.store, app.settings.policy, random.Random(), app.clock)
+        self.pacing = Pacing(app.store, app.settings.policy, random.Random(), app.clock,
+                             wait=self.stopping.wait)
+        self.worker = Worker(app.store, app.settings.workers, app.clock, app.poster.owner)
         self._guard_seen: dict[str, int] = {}
         self._opened = False
         self._stalled_since: dict[str, datetime] = {}
@@ -115,6 +118,7 @@ class Daemon:
         self.cycle = Counters(cycles=1)
         self.outcomes = []
         try:
+            self.worker.heartbeat()
             self.open_connectors()
             self.cycle.reconciled += self.app.poster.reconcile()
             self._count_posts(self.app.poster.reconciled)
@@ -160,6 +164,8 @@ class Daemon:
         for status, count in self.app.store.counts().items():
             metrics.drafts.labels(status).set(count)
         metrics.quarantined.set(self.app.store.quarantine.count())
+        self.metrics.observe_workers(
+            workers_health(self.app.store, self.app.settings.workers, self.clock()))
         for name, pacer in self.pacers.items():
             if pacer.ledger is not None:
                 metrics.quota_used.labels(name).set(pacer.ledger.status().used)
@@ -198,6 +204,9 @@ class Daemon:
         resume = self.paused_until.get(name)
         if name in self.disabled or (resume and self.clock() < resume) or not pacer.due():
             return
+        fence = self.worker.lead_feed(name, FEED)
+        if fence is None:  # another worker leads this feed: it polls, this one drafts and posts
+            return
         store = self.app.store
         ledger = pacer.ledger
         before = ledger.status().used if ledger else 0
@@ -231,7 +240,12 @@ class Daemon:
             log.warning("item quarantined", platform=name, item_id=item.item_id,
                         error=item.error)
         try:
-            new = store.ingest(name, FEED, result.comments, result.cursor, result.rejected)
+            new = store.ingest(name, FEED, result.comments, result.cursor,
+                               rejected=result.rejected, fence=fence)
+        except LeaseLost as exc:  # the new leader reads from the stored cursor
+            log.warning("feed taken over while reading; its comments are left to the new "
+                        "leader", platform=name, error=str(exc))
+            return
         except Exception as exc:  # nothing was stored, the cursor did not move: read again later
             self.cycle.errors += 1
             log.exception("could not store fetched comments; will read them again",
@@ -283,6 +297,7 @@ class Daemon:
         self.open_connectors()
         for name, connector in self.app.connectors.items():
             self._fetch(name, connector)
+        self.worker.release_all()  # a look, not a worker: the running daemon keeps its feeds
         waiting = self.app.store.unprocessed(limit=limit, platforms=list(self.app.connectors))
         decided: list[tuple[StoredComment, NewDraft | str]] = []
         for index, stored in enumerate(waiting):
@@ -307,24 +322,31 @@ class Daemon:
                 if self.stopping.is_set():
                     return
                 after = stored.pk
-                try:
-                    outcome = self.app.pipeline.process(stored)
-                    self.outcomes.append(outcome)
-                    self._count(outcome.status)
-                    self.metrics.triaged.labels(outcome.label or "other",
-                                                stored.comment.platform).inc()
-                    if outcome.status == Status.SKIPPED:
-                        self.metrics.skipped.labels(outcome.label or "other").inc()
-                except ModelRejected as exc:
-                    self._comment_failed(stored, exc)
-                except ModelError as exc:
-                    self.cycle.errors += 1
-                    log.error("drafting paused until next cycle; the comment stays queued",
-                              platform=stored.comment.platform,
-                              comment_id=stored.comment.comment_id, error=str(exc))
-                    return
-                except Exception as exc:  # one bad comment must not stop the others
-                    self._comment_failed(stored, exc)
+                with self.worker.drafting(stored.pk) as mine:
+                    if mine and not self._draft_one(stored):
+                        return
+
+    def _draft_one(self, stored: StoredComment) -> bool:
+        """Draft one comment this worker holds; False if drafting must pause for this cycle."""
+        try:
+            outcome = self.app.pipeline.process(stored)
+            self.outcomes.append(outcome)
+            self._count(outcome.status)
+            self.metrics.triaged.labels(outcome.label or "other",
+                                        stored.comment.platform).inc()
+            if outcome.status == Status.SKIPPED:
+                self.metrics.skipped.labels(outcome.label or "other").inc()
+        except ModelRejected as exc:
+            self._comment_failed(stored, exc)
+        except ModelError as exc:
+            self.cycle.errors += 1
+            log.error("drafting paused until next cycle; the comment stays queued",
+                      platform=stored.comment.platform,
+                      comment_id=stored.comment.comment_id, error=str(exc))
+            return False
+        except Exception as exc:  # one bad comment must not stop the others
+            self._comment_failed(stored, exc)
+        return True
 
     def _count(self, status: str) -> None:
         self.cycle.queued += status == Status.PENDING
@@ -357,7 +379,14 @@ class Daemon:
     def install_signal_handlers(self) -> None:
         install_signal_handlers(self.stopping)
 
+    def start(self) -> None:
+        """Before the first cycle: claim the knowledge base (a local Chroma folder another
+        process holds fails here, once, and never against a comment), then join the workers."""
+        _ = self.app.knowledge
+        self.worker.register()
+
     def run_forever(self) -> Counters:
+        self.start()
         interval = self.app.settings.schedule.poll_interval_s
         metrics_cfg = self.app.settings.metrics
         if metrics_cfg.port:
@@ -377,12 +406,13 @@ class Daemon:
         finally:
             scheduler.shutdown(wait=True)  # waits for the cycle in flight
             self.metrics.stop()
+            self.worker.deregister()
         self.log_summary()
         return self.counters
 
     def _health(self) -> tuple[bool, dict[str, object]]:
         limit = default_max_age(self.app.settings.schedule.poll_interval_s)
-        result = check(self.app.store, limit, self.clock())
+        result = check(self.app.store, limit, self.clock(), self.app.settings.workers)
         return result.ok, result.to_json()
 
     def log_summary(self) -> None:

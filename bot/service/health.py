@@ -1,8 +1,10 @@
 """Is the daemon working? Its last successful cycle must be recent, and no work may be stuck.
 
-`unhealthy` (exit 1, HTTP 503): no recent successful cycle, or claims to post held past their
-lease (a reply in limbo). `degraded` (exit 0, HTTP 200, with the reasons): items in quarantine,
-or a feed whose cursor has not moved for a long time while its platform reported new items.
+`unhealthy` (exit 1, HTTP 503): no recent successful cycle, claims to post held past their
+lease (a reply in limbo), or, with workers configured, a worker on the database that stopped
+heartbeating (one that died is reported, not hidden by another's success). `degraded` (exit 0,
+HTTP 200, with the reasons): items in quarantine, or a feed whose cursor has not moved for a
+long time.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.clock import utcnow
+from bot.config import WorkersConfig
+from bot.service.workers import workers_health
 from bot.state.store import Store
 
 #: the service-state key the daemon sets after each successful cycle
@@ -32,12 +36,14 @@ class Health:
     #: what is wrong besides the cycle's age, one line each with how to fix it
     problems: list[str] = field(default_factory=list)
     status: str = HEALTHY
+    #: every worker on the database, when workers are configured
+    workers: dict[str, object] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
         return {"ok": self.ok, "status": self.status, "last_success":
                 self.last_success.isoformat() if self.last_success else None,
                 "age_s": self.age_s, "max_age_s": self.max_age_s, "message": self.message,
-                "problems": self.problems}
+                "problems": self.problems, "workers": self.workers}
 
 
 def default_max_age(poll_interval_s: float) -> float:
@@ -79,10 +85,17 @@ def stuck_work(store: Store, now: datetime, max_age_s: float) -> tuple[list[str]
     return bad, degraded
 
 
-def check(store: Store, max_age_s: float, now: datetime | None = None) -> Health:
+def check(store: Store, max_age_s: float, now: datetime | None = None,
+          workers: WorkersConfig | None = None) -> Health:
+    """The last cycle's age, stuck work, and with `workers` every worker's heartbeat."""
     now = now or utcnow()
     ok, last, age, message = _cycle(store, max_age_s, now)
     bad, degraded = stuck_work(store, now, max_age_s)
+    seen: dict[str, object] = {}
+    if workers is not None:
+        view = workers_health(store, workers, now)
+        seen = view.to_json()
+        bad.extend(view.reasons())
     ok = ok and not bad
     status = UNHEALTHY if not ok else DEGRADED if degraded else HEALTHY
-    return Health(ok, last, age, max_age_s, message, bad + degraded, status)
+    return Health(ok, last, age, max_age_s, message, bad + degraded, status, seen)

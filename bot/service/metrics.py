@@ -15,6 +15,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
 
+from bot.service.workers import WorkersHealth
+
 HealthProbe = Callable[[], tuple[bool, dict[str, object]]]
 
 
@@ -59,7 +61,21 @@ class Metrics:
                                        buckets=(0.1, 0.5, 1, 5, 15, 60, 300, 900), registry=r)
         self.last_success = Gauge("replybot_last_success_timestamp_seconds",
                                   "When the last cycle succeeded (Unix time)", registry=r)
+        self.workers = Gauge("replybot_workers", "Workers on this database by state (live, "
+                             "stale: stopped heartbeating)", ["state"], registry=r)
+        self.worker_heartbeat_age = Gauge(
+            "replybot_worker_heartbeat_age_seconds", "Seconds since each worker's last "
+            "heartbeat", ["worker", "host"], registry=r)
         self._server: Any = None
+
+    def observe_workers(self, health: WorkersHealth) -> None:
+        """The database-wide view: a worker that died shows here, whoever serves the metrics."""
+        self.workers.labels("live").set(len(health.live))
+        self.workers.labels("stale").set(len(health.stale))
+        self.worker_heartbeat_age.clear()
+        for worker in [*health.live, *health.stale]:
+            self.worker_heartbeat_age.labels(worker.id, worker.host).set(
+                worker.age_s(health.now))
 
     def serve(self, port: int, host: str = "127.0.0.1", health: HealthProbe | None = None) -> int:
         """Serve /metrics (and /healthz); returns the port (useful with port 0 in tests)."""

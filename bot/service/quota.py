@@ -65,16 +65,18 @@ class QuotaLedger:
         return self.daily_quota - (self.reply_reserve if purpose == "read" else 0)
 
     def charge(self, units: int, purpose: Purpose, what: str) -> None:
+        """Spend units, or raise QuotaExceeded; atomic, so workers sharing the ledger cannot
+        overrun the limit (or the reply reserve) between them."""
         now = self.clock()
         day = self.rules.day(now)
+        if self.store.quota_charge(self.platform, day, units, self.limit(purpose)) is not None:
+            return
         used, _ = self.store.quota_used(self.platform, day)
-        if used + units > self.limit(purpose):
-            kept = " (the rest is kept for replies)" if purpose == "read" else ""
-            raise QuotaExceeded(
-                f"{self.platform}: {used} of {self.daily_quota} units spent today{kept}; "
-                f"{what} needs {units}; resumes at {self.rules.next_reset(now).isoformat()}",
-                resume_at=self.rules.next_reset(now), platform=self.platform)
-        self.store.quota_add(self.platform, day, units)
+        kept = " (the rest is kept for replies)" if purpose == "read" else ""
+        raise QuotaExceeded(
+            f"{self.platform}: {used} of {self.daily_quota} units spent today{kept}; "
+            f"{what} needs {units}; resumes at {self.rules.next_reset(now).isoformat()}",
+            resume_at=self.rules.next_reset(now), platform=self.platform)
 
     def exhausted(self) -> None:
         self.store.quota_raise_to(self.platform, self.rules.day(self.clock()), self.daily_quota)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError, StatementError
 from sqlalchemy.orm import Session
 
 from bot.domain import StoredComment
-from bot.errors import StoreError
+from bot.errors import LeaseLost, StoreError
 from bot.state import quarantine
 from bot.state.database import Repository
 from bot.state.records import comment_of
@@ -22,30 +22,44 @@ from connectors.sanitize import Rejected, reject
 BAD_ITEM = (StatementError, ValueError, TypeError, OverflowError)
 
 
+#: whether this worker still leads the feed, asked inside the transaction that stores
+Fence = Callable[[Session], bool]
+
+
+def _hold(session: Session, platform: str, feed: str, fence: Fence | None) -> None:
+    if fence is not None and not fence(session):
+        raise LeaseLost(f"{platform} feed {feed!r} is led by another worker now; it reads "
+                        "these comments again itself")
+
+
 class IntakeRepository(Repository):
     """Stored comments (one per platform and id) and the per-feed cursors."""
 
     def ingest(self, platform: str, feed: str, comments: Sequence[Comment],
-               cursor: str | None, rejected: Sequence[Rejected] = ()) -> int:
+               cursor: str | None, rejected: Sequence[Rejected] = (),
+               fence: Fence | None = None) -> int:
         """Store new comments, quarantine `rejected` items and advance the feed's cursor.
 
         Comments already stored are left as they are. A comment the database refuses is
         quarantined too, so one bad item never holds back the feed. Returns how many were new.
+        With a `fence` (the feed's lease), nothing is stored unless it still holds: `LeaseLost`.
         """
         try:
             with self.db.transaction() as session:
                 new = sum(self._insert_comment(session, c) for c in comments)
-                self._finish_batch(session, platform, feed, cursor, rejected)
+                self._finish_batch(session, platform, feed, cursor, rejected, fence)
             return new
         except OperationalError:
             raise  # the database itself (locked, full): nothing stored, read again later
         except BAD_ITEM:
             pass  # one item is bad: store them one by one below
+        with self.db.transaction() as session:
+            _hold(session, platform, feed, fence)
         new = 0
         for comment in comments:  # each in its own transaction; the cursor moves after all
             new += self._ingest_one(platform, feed, comment)
         with self.db.transaction() as session:
-            self._finish_batch(session, platform, feed, cursor, rejected)
+            self._finish_batch(session, platform, feed, cursor, rejected, fence)
         return new
 
     def _insert_comment(self, session: Session, comment: Comment) -> int:
@@ -76,7 +90,8 @@ class IntakeRepository(Repository):
                              f"{type(exc).__name__}") from None
 
     def _finish_batch(self, session: Session, platform: str, feed: str, cursor: str | None,
-                      rejected: Sequence[Rejected]) -> None:
+                      rejected: Sequence[Rejected], fence: Fence | None) -> None:
+        _hold(session, platform, feed, fence)
         for item in rejected:
             quarantine.add(session, platform, feed, item)
         self._set_cursor(session, platform, feed, cursor)

@@ -3,12 +3,13 @@ so processes sharing the database never lose each other's spending."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.state.database import Repository
-from bot.state.schema import QuotaRow
+from bot.state.schema import PacingRow, QuotaRow
 
 
 class QuotaRepository(Repository):
@@ -22,6 +23,24 @@ class QuotaRepository(Repository):
         }).returning(table.c.units)
         with self.db.transaction() as session:
             return int(session.execute(statement).scalar_one())
+
+    def quota_charge(self, platform: str, day: str, units: int, limit: int) -> int | None:
+        """Spend units only if the day's total stays within `limit`: the new total, or None.
+
+        One conditional UPDATE after making sure the row exists, so processes charging at once
+        can never take the total past the limit between them.
+        """
+        table = QuotaRow.__table__
+        with self.db.transaction() as session:
+            session.execute(self.db.insert_ignore(table).values(
+                platform=platform, day=day, units=0, calls=0, updated_at=self.clock()))
+            total = session.execute(
+                update(QuotaRow).where(QuotaRow.platform == platform, QuotaRow.day == day,
+                                       QuotaRow.units + units <= limit)
+                .values(units=QuotaRow.units + units, calls=QuotaRow.calls + 1,
+                        updated_at=self.clock())
+                .returning(QuotaRow.units)).scalar_one_or_none()
+            return None if total is None else int(total)
 
     def quota_raise_to(self, platform: str, day: str, units: int) -> None:
         """Make the day's total at least `units` (the platform said the quota is spent)."""
@@ -49,3 +68,24 @@ class QuotaRepository(Repository):
     def quota_platforms(self) -> list[str]:
         with self.db.transaction() as session:
             return sorted(set(session.scalars(select(QuotaRow.platform)).all()))
+
+
+class PacingRepository(Repository):
+    """One shared next-post time per platform: whoever moves it forward may post now."""
+
+    def take_post_slot(self, platform: str, now: datetime, next_post_at: datetime) -> bool:
+        """If the platform's next post is due by `now`, push it to `next_post_at` and say yes."""
+        table = PacingRow.__table__
+        with self.db.transaction() as session:
+            session.execute(self.db.insert_ignore(table).values(platform=platform,
+                                                                 next_post_at=now))
+            return session.execute(
+                update(PacingRow).where(PacingRow.platform == platform,
+                                        PacingRow.next_post_at <= now)
+                .values(next_post_at=next_post_at).returning(PacingRow.platform)
+            ).first() is not None
+
+    def next_post_at(self, platform: str) -> datetime | None:
+        with self.db.transaction() as session:
+            row = session.get(PacingRow, platform)
+            return row.next_post_at if row else None

@@ -48,7 +48,8 @@ class Base(DeclarativeBase):
 
 class CommentRow(Base):
     __tablename__ = "comments"
-    __table_args__ = (UniqueConstraint("platform", "comment_id", name="uq_comments_platform_id"),)
+    __table_args__ = (UniqueConstraint("platform", "comment_id", name="uq_comments_platform_id"),
+                      Index("ix_comments_drafting_by", "drafting_by"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
@@ -68,6 +69,9 @@ class CommentRow(Base):
     # failed drafting attempts (a comment that keeps failing is marked failed, not retried forever)
     tries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
+    # the worker drafting this comment now, and until when its lease holds (one model call each)
+    drafting_by: Mapped[str | None] = mapped_column(String(64))
+    drafting_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class DraftRow(Base):
@@ -194,3 +198,37 @@ class VoiceExampleRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     model: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class WorkerRow(Base):
+    """A running `replybot run` process, as it last said it was alive."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # random per process
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    version: Mapped[str] = mapped_column(String(32))
+    # the owner token its poster writes into drafts.claimed_by, so claims join to workers
+    claim_owner: Mapped[str | None] = mapped_column(String(255))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LeaseRow(Base):
+    """Who may do a job alone (`feed:PLATFORM:FEED`: poll that feed) and until when."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PacingRow(Base):
+    """When the next reply may be posted on its own on a platform, shared by every worker."""
+
+    __tablename__ = "pacing"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_post_at: Mapped[datetime] = mapped_column(UTCDateTime())

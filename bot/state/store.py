@@ -18,16 +18,19 @@ from bot.state.backup import BackupRepository
 from bot.state.database import Database
 from bot.state.drafts import DraftRepository
 from bot.state.intake import IntakeRepository
-from bot.state.quota import QuotaRepository
+from bot.state.quota import PacingRepository, QuotaRepository
 from bot.state.reply_history import ReplyHistory
 from bot.state.service_state import ServiceStateRepository
 from bot.state.voice import VoiceRepository
+from bot.state.workers import LeaseRepository, WorkerRepository
 
 __all__ = ["NewDraft", "Store"]  # NewDraft: for callers that still import it from here
 
 
 class Store:
-    """replybot's state: comments, drafts, the audit log, quota, service state, voice, backup."""
+    """replybot's state: comments, drafts, the audit log, quota, service state, voice, backup;
+    and for several workers, `workers_repo`, `leases_repo` and `pacing_repo` (reached only as
+    attributes)."""
 
     def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
         self.database = Database(engine)
@@ -42,6 +45,9 @@ class Store:
         self._backup(BackupRepository(self.database, clock))
         self.quarantine = quarantine.Quarantine(self.database.sessions)
         self.leases = leases.Leases(self.database.sessions)
+        self.workers_repo = WorkerRepository(self.database, clock)
+        self.leases_repo = LeaseRepository(self.database, clock)
+        self.pacing_repo = PacingRepository(self.database, clock)
 
     @classmethod
     def open(cls, url: str, clock: Clock = utcnow) -> Store:
@@ -89,6 +95,7 @@ class Store:
     def _quota(self, repo: QuotaRepository) -> None:
         self.quota_repo = repo
         self.quota_add = repo.quota_add
+        self.quota_charge = repo.quota_charge
         self.quota_raise_to = repo.quota_raise_to
         self.quota_used = repo.quota_used
         self.quota_platforms = repo.quota_platforms

@@ -87,6 +87,18 @@ def test_compose_has_the_bot_and_optional_servers() -> None:
     assert "REPLYBOT_LLM__BASE_URL=http://ollama:11434/v1" in env
 
 
+def test_the_postgres_profile_adds_a_database_and_two_more_workers() -> None:
+    services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    bot, worker, postgres = services["replybot"], services["worker"], services["postgres"]
+    assert worker["profiles"] == postgres["profiles"] == ["postgres"]
+    assert worker["image"] == bot["image"] and worker["volumes"] == bot["volumes"]
+    assert worker["deploy"]["replicas"] == 2 and "ports" not in worker  # replicas share no port
+    db = postgres["environment"]
+    url = (f"REPLYBOT_DATABASE_URL=postgresql+psycopg://{db['POSTGRES_USER']}:"
+           f"{db['POSTGRES_PASSWORD']}@postgres:5432/{db['POSTGRES_DB']}")
+    assert url in (DEPLOY / "replybot.env.example").read_text()
+
+
 def test_the_example_configuration_loads(monkeypatch: pytest.MonkeyPatch,
                                          tmp_path: Path) -> None:
     from bot.config import load_settings

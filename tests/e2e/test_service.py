@@ -37,7 +37,9 @@ def test_metrics_and_health_of_a_running_daemon(tmp_path: Path,
     assert 'replybot_drafts{status="posted"} 1.0' in metrics
     assert "replybot_cycle_seconds_count" in metrics
     assert "replybot_last_success_timestamp_seconds" in metrics
+    assert 'replybot_workers{state="live"} 1.0' in metrics
     assert health["ok"] is True and health["age_s"] < 60
+    assert len(health["workers"]["live"]) == 1 and health["workers"]["stale"] == []
     stale = box.cli("health", "--max-age", "0.001", check=False)
     assert stale.returncode == 1 and "limit" in stale.stderr
 
