@@ -74,13 +74,13 @@ def test_a_worker_that_lost_its_feed_stores_nothing_and_the_cursor_stays(
     leases, name = timed.leases_repo, feed_lease("fake", "default")
     assert leases.take(name, "w1", lease_s=10)
     fence = leases.fence(name, "w1", lease_s=10)
-    timed.ingest("fake", "default", [comment("c1")], "after-c1", fence)
+    timed.ingest("fake", "default", [comment("c1")], "after-c1", fence=fence)
     clock.advance(11)  # w1 hangs in a slow read; w2 takes the feed over and reads on
     assert leases.take(name, "w2", lease_s=10)
     timed.ingest("fake", "default", [comment("c2")], "after-c2",
-                 leases.fence(name, "w2", lease_s=10))
+                 fence=leases.fence(name, "w2", lease_s=10))
     with pytest.raises(LeaseLost):  # w1's late read would move the cursor back
-        timed.ingest("fake", "default", [comment("c1")], "after-c1", fence)
+        timed.ingest("fake", "default", [comment("c1")], "after-c1", fence=fence)
     assert timed.cursor("fake") == "after-c2" and timed.comment_count() == 2
 
 
