@@ -19,7 +19,8 @@ from rich.progress import Progress, ProgressColumn, TaskID
 from rich.table import Table
 
 out = Console(soft_wrap=False)
-err = Console(stderr=True)
+# messages are never wrapped: a path or a command in them stays whole to copy (and to grep)
+err = Console(stderr=True, soft_wrap=True)
 
 STATUS_STYLE = {
     "pending": "yellow", "flagged": "magenta", "approved": "cyan", "posting": "blue",
