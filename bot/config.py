@@ -88,6 +88,15 @@ class KnowledgeConfig(Section):
     min_score: float | None = Field(None, ge=-1, le=2)
     coverage_weight: float | None = Field(None, ge=0, le=1)
     max_unseen: float | None = Field(None, ge=0, le=1.01)
+    # "evidence": a chunk passes when dense and BM25 both rank it within `agree_rank` and it
+    # holds `agree_coverage` of the question's word weight, or when its cosine is `margin` over
+    # the median of the query's nearest chunks and it holds `margin_coverage`; "floor": the
+    # earlier absolute floor, `min_score`
+    gate: Literal["evidence", "floor"] = "evidence"
+    agree_rank: int = Field(1, ge=1, le=20)
+    agree_coverage: float = Field(0.15, ge=0, le=1)
+    margin: float = Field(0.02, ge=-1, le=1)
+    margin_coverage: float = Field(0.3, ge=0, le=1)
     hybrid: bool = True  # dense + BM25; false: dense only
     # a question in English or Chinese is also searched translated word by word (CC-CEDICT) when
     # 5% of the material is in the other language; a `zh,en` CSV glossary adds your own terms

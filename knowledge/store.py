@@ -24,7 +24,17 @@ from knowledge.chunking import Chunk, chunk_text, chunk_units
 from knowledge.embeddings import Embedder
 from knowledge.errors import EmbedderMismatch, KnowledgeError
 from knowledge.loaders import Document
-from knowledge.retrieval import Bm25Index, Evidence, Gate, Ranked, Scored, Words, fuse, words_of
+from knowledge.retrieval import (
+    Bm25Index,
+    Evidence,
+    Gate,
+    Ranked,
+    Scored,
+    Verdict,
+    Words,
+    fuse,
+    words_of,
+)
 
 COLLECTION = "replybot-knowledge"
 CANDIDATES = 20  # per ranking, before fusion
@@ -46,6 +56,7 @@ class Hit(Ranked):
     ranks: dict[str, int] = field(default_factory=dict)  # rank in each ranking it made
     fused: float = 0.0
     translation: str = ""  # the query in the material's other language, when searched so
+    gate: dict[str, Any] = field(default_factory=dict)  # the gate's verdict in its parts
 
     def explain(self) -> dict[str, Any]:
         return {"dense": self.score, "dense_rank": self.dense_rank, "bm25": round(self.bm25, 3),
@@ -53,7 +64,8 @@ class Hit(Ranked):
                 "translated_dense_rank": self.ranks.get("dense_translated"),
                 "translated_bm25_rank": self.ranks.get("bm25_translated"),
                 "coverage": round(self.coverage, 3), "fused": round(self.fused, 5),
-                "video_id": self.video_id, "translation": self.translation or None}
+                "video_id": self.video_id, "translation": self.translation or None,
+                "gate": self.gate or None}
 
 
 @dataclass(frozen=True)
@@ -380,11 +392,12 @@ class KnowledgeBase:
         if translated is not None:
             forms["translated"] = translated
         scored, admitted = self._score(bm25, forms, hybrid, exploring=exploring)
+        verdicts = self.gate.select(scored, admitted)
         if min_score is not None:
             passing = [s for s in scored if s.dense >= min_score]
         else:
-            passing = [s for s in scored if self.gate.passes(s, admitted)]
-        return self._hits(passing, video_id, k, translated.text if translated else "")
+            passing = [s for s in scored if verdicts[s.chunk_id].passed]
+        return self._hits(passing, video_id, k, translated.text if translated else "", verdicts)
 
     def translated(self, query: str, exploring: bool = False, bm25: Bm25Index | None = None
                    ) -> Form | None:
@@ -478,7 +491,7 @@ class KnowledgeBase:
         return result
 
     def _hits(self, passing: list[Scored], video_id: str | None, k: int,
-              translation: str) -> list[Hit]:
+              translation: str, verdicts: dict[str, Verdict]) -> list[Hit]:
         if not passing:
             return []
         stored = self._collection.get(ids=[s.chunk_id for s in passing],
@@ -489,7 +502,8 @@ class KnowledgeBase:
                     score=s.dense, chunk_id=s.chunk_id,
                     video_id=metas[s.chunk_id].get("video_id"), bm25=s.bm25,
                     coverage=s.coverage, ranks=dict(s.ranks), fused=s.fused,
-                    translation=translation) for s in passing]
+                    translation=translation, gate=verdicts[s.chunk_id].explain())
+                for s in passing]
         hits.sort(key=lambda h: (video_id is not None and h.video_id == video_id, h.fused),
                   reverse=True)
         return hits[:k]

@@ -105,6 +105,15 @@ def search(
          lambda: _show_hits(query, hits, explain))
 
 
+def gate_parts(hit: Hit) -> str:
+    """The gate's evidence for a hit: whether dense and BM25 agree, and the cosine's margin
+    over the query's nearest chunks."""
+    parts = hit.gate
+    if not parts:
+        return "—"
+    return f"{'agree' if parts['agree'] else 'no'}, {parts['margin']:+.3f}"
+
+
 def _show_hits(query: str, hits: list[Hit], explain: bool) -> None:
     empty = "no chunk passes the floor: the bot would answer without context"
     if explain:
@@ -113,10 +122,11 @@ def _show_hits(query: str, hits: list[Hit], explain: bool) -> None:
             out.print(f"also searched as: {safe(short(hits[0].translation, 200))}\n"
                       "(transl.: each chunk's rank for it, dense / bm25)")
         columns = ["dense (rank)", "bm25 (rank)", *(["transl."] * translated),
-                   "coverage", "fused", "source", "text"]
+                   "coverage", "gate: agree, margin", "fused", "source", "text"]
         table(f"matches for {query!r}", columns,
               [(f"{h.score:.3f} ({h.dense_rank or '—'})", f"{h.bm25:.2f} ({h.bm25_rank or '—'})",
-                *([translated_ranks(h)] * translated), f"{h.coverage:.2f}", f"{h.fused:.4f}",
+                *([translated_ranks(h)] * translated), f"{h.coverage:.2f}", gate_parts(h),
+                f"{h.fused:.4f}",
                 display(h.source), short(h.text, 60)) for h in hits], empty=empty)
         return
     table(f"matches for {query!r}", ["score", "source", "text"],

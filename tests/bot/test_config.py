@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import build_knowledge
 from bot.config import load_settings
 from bot.errors import ConfigError
+from knowledge.embeddings import E5Embedder
 
 
 def write(path: Path, text: str) -> Path:
@@ -97,3 +99,20 @@ def test_home_is_expanded_in_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     settings = load_settings(config)
     assert settings.data_dir == tmp_path / "state"
     assert settings.connectors.local.inbox == tmp_path / "in.jsonl"
+
+
+def test_the_retrieval_gate_is_configured_from_the_knowledge_section(tmp_path: Path) -> None:
+    config = write(tmp_path / "replybot.toml", f"""
+data_dir = "{tmp_path / 'state'}"
+[knowledge]
+gate = "floor"
+min_score = 0.9
+agree_rank = 3
+margin = 0.05
+""")
+    kb = build_knowledge(load_settings(config), E5Embedder())
+    gate = kb.gate
+    assert (gate.mode, gate.min_score, gate.agree_rank, gate.margin) == ("floor", 0.9, 3, 0.05)
+    assert gate.agree_coverage == 0.15 and gate.max_unseen == E5Embedder.default_gate.max_unseen
+    with pytest.raises(ConfigError, match="knowledge.gate"):
+        load_settings(write(tmp_path / "bad.toml", '[knowledge]\ngate = "cosine"'))
