@@ -306,6 +306,13 @@ class App:
         return self._pipeline
 
     @property
+    def sole_process(self) -> bool:
+        """Whether no other process can work on this database: SQLite and Chroma files both in
+        the data dir, whose knowledge folder one process holds at a time (the daemon takes it
+        before it starts)."""
+        return self.settings.database_url is None and self.settings.knowledge.chroma_url is None
+
+    @property
     def pipeline_started(self) -> bool:
         """Whether drafting has started in this process (its counters mean something)."""
         return self._pipeline is not None

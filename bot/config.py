@@ -188,6 +188,10 @@ class ConnectorsConfig(Section):
     kuaishou: StubConnectorConfig = Field(default_factory=StubConnectorConfig)
 
 
+AutoCheck = Literal["relevance", "grounding", "voice"]
+AUTO_CHECKS: tuple[AutoCheck, ...] = ("relevance", "grounding", "voice")
+
+
 class GuardConfig(Section):
     allowed_domains: list[str] = Field(default_factory=list)  # links to these may be posted
     allowed_mentions: list[str] = Field(default_factory=list)  # besides the persona's handle
@@ -195,6 +199,10 @@ class GuardConfig(Section):
     check_language: bool = True
     # a draft that fails: "queue" it for you with the reasons, or "drop" it (skipped)
     on_fail: Literal["queue", "drop"] = "queue"
+    # the positive evidence auto mode needs besides the guard; the check that the reply carries
+    # out nothing the comment asked is always made. Leave one out only knowingly: an empty list
+    # posts on the guard alone
+    auto_checks: list[AutoCheck] = Field(default_factory=lambda: list(AUTO_CHECKS))
 
 
 #: What happens to a comment of a triage class: "auto" drafts it and, in auto mode, posts it if

@@ -102,7 +102,8 @@ def search(
                                     hybrid=hybrid)
     show([{"source": h.source, "text": h.text, "score": h.score, "video_id": h.video_id,
            **({"explain": h.explain()} if explain else {})} for h in hits], as_json,
-         lambda: _show_hits(query, hits, explain))
+         lambda: _show_hits(query, hits, explain,
+                            ctx.obj.knowledge.gate.mode == "evidence"))
 
 
 def gate_parts(hit: Hit) -> str:
@@ -114,19 +115,20 @@ def gate_parts(hit: Hit) -> str:
     return f"{'agree' if parts['agree'] else 'no'}, {parts['margin']:+.3f}"
 
 
-def _show_hits(query: str, hits: list[Hit], explain: bool) -> None:
+def _show_hits(query: str, hits: list[Hit], explain: bool, evidence: bool = False) -> None:
     empty = "no chunk passes the floor: the bot would answer without context"
     if explain:
         translated = bool(hits and hits[0].translation)
         if translated:
             out.print(f"also searched as: {safe(short(hits[0].translation, 200))}\n"
                       "(transl.: each chunk's rank for it, dense / bm25)")
+        # the evidence gate's parts, only when that gate decides
         columns = ["dense (rank)", "bm25 (rank)", *(["transl."] * translated),
-                   "coverage", "gate: agree, margin", "fused", "source", "text"]
+                   "coverage", *(["gate: agree, margin"] * evidence), "fused", "source", "text"]
         table(f"matches for {query!r}", columns,
               [(f"{h.score:.3f} ({h.dense_rank or '—'})", f"{h.bm25:.2f} ({h.bm25_rank or '—'})",
-                *([translated_ranks(h)] * translated), f"{h.coverage:.2f}", gate_parts(h),
-                f"{h.fused:.4f}",
+                *([translated_ranks(h)] * translated), f"{h.coverage:.2f}",
+                *([gate_parts(h)] * evidence), f"{h.fused:.4f}",
                 display(h.source), short(h.text, 60)) for h in hits], empty=empty)
         return
     table(f"matches for {query!r}", ["score", "source", "text"],

@@ -247,9 +247,13 @@ class Pipeline:
         persona = self.settings.persona
         obeyed = obedience(comment.text, drafted.text,
                            Voice(drafted.system_prompt, notes, persona.name))
+        wanted = set(self.settings.guard.auto_checks)
+        if not wanted:
+            return (obeyed,)
         if self.checks is None:
             return (obeyed, Check("relevance", False, 0.0, "not measured: no embedder"))
-        return (*self.checks(comment.text, drafted.text, label, notes), obeyed)
+        measured = self.checks(comment.text, drafted.text, label, notes)
+        return (*(c for c in measured if c.name in wanted), obeyed)
 
     def _record(self, stored: StoredComment, new: NewDraft, timings: Timings,
                 started: float) -> Outcome:

@@ -81,6 +81,8 @@ class Parts(Protocol):
     def ledger(self, platform: str) -> QuotaLedger | None: ...
     def poll_interval_s(self, platform: str) -> float: ...
     @property
+    def sole_process(self) -> bool: ...
+    @property
     def notifier(self) -> Notifier: ...
 
 
@@ -384,6 +386,8 @@ class Daemon:
         process holds fails here, once, and never against a comment), then join the workers."""
         _ = self.app.knowledge
         self.worker.register()
+        if self.app.sole_process:
+            self.worker.take_over()
 
     def run_forever(self) -> Counters:
         self.start()

@@ -70,6 +70,14 @@ class Worker:
             except Exception:  # the database may be away for a moment; the next beat retries
                 log.exception("heartbeat failed", worker=self.id)
 
+    def take_over(self) -> None:
+        """This worker is the only daemon the database can have (its data dir is its own):
+        every feed and drafting lease another holds is a dead daemon's, and is freed at once
+        rather than after its expiry, so a restart after a crash resumes without waiting.
+        Claims to post are left to their leases: a `queue approve` in another terminal may be
+        posting right now."""
+        self.store.leases_repo.release_all_but(self.id)
+
     def deregister(self) -> None:
         self._stop.set()
         if self._beats is not None:

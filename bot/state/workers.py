@@ -165,6 +165,15 @@ class LeaseRepository(Repository):
         with self.db.transaction() as session:
             return session.execute(statement).first() is not None
 
+    def release_all_but(self, holder: str) -> None:
+        """Free every feed and drafting lease held by others: for a worker that knows it is
+        the only one left on this database."""
+        with self.db.transaction() as session:
+            session.execute(delete(LeaseRow).where(LeaseRow.holder != holder))
+            session.execute(update(CommentRow).where(CommentRow.drafting_by.is_not(None),
+                                                     CommentRow.drafting_by != holder)
+                            .values(drafting_by=None, drafting_until=None))
+
     def release_comment(self, comment_pk: int, holder: str) -> None:
         with self.db.transaction() as session:
             session.execute(update(CommentRow).where(CommentRow.id == comment_pk,

@@ -62,6 +62,10 @@ name = "Lina Brews"
 signature = "— Lina"
 [posting]
 lease_s = 5
+[guard]
+# these tests are about posting and crashes: auto mode posts on the guard and the obedience
+# check alone (the positive checks have their own tests)
+auto_checks = []
 [policy]
 min_spacing_s = 0
 [llm]
