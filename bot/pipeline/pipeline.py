@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from bot.clock import Clock, utcnow
-from bot.config import Settings
+from bot.config import AUTO_CHECKS, Settings
 from bot.domain import Action, Label, Mode, NewDraft, Status, StoredComment
 from bot.llm import ChatModel
 from bot.log import comment_context, log
@@ -142,9 +142,13 @@ class Pipeline:
                                                             *guarded.unavailable]}
         checks = self.positive(comment, triaged.label, hits, drafted)
         decisions["checks"] = {c.name: c.to_json() for c in checks}
+        # every check is measured and recorded; auto mode needs the ones `[guard] auto_checks`
+        # names, and the obedience check always
+        required = tuple(c for c in checks if c.name in self.settings.guard.auto_checks
+                         or c.name not in AUTO_CHECKS)
         evidence = Evidence(empty=not self.body(drafted.text), guard_reasons=guarded.reasons,
                             unavailable=guarded.unavailable,
-                            repeat_of=self.repeated(comment, drafted.text), checks=checks)
+                            repeat_of=self.repeated(comment, drafted.text), checks=required)
         decision = decide(verdict, Action(action), rule, mode, evidence, drop)
         decisions["outcome"] = {"status": decision.status, "reason": decision.reason}
         decisions["decided_by"] = decision.rule
@@ -247,13 +251,9 @@ class Pipeline:
         persona = self.settings.persona
         obeyed = obedience(comment.text, drafted.text,
                            Voice(drafted.system_prompt, notes, persona.name))
-        wanted = set(self.settings.guard.auto_checks)
-        if not wanted:
-            return (obeyed,)
         if self.checks is None:
             return (obeyed, Check("relevance", False, 0.0, "not measured: no embedder"))
-        measured = self.checks(comment.text, drafted.text, label, notes)
-        return (*(c for c in measured if c.name in wanted), obeyed)
+        return (*self.checks(comment.text, drafted.text, label, notes), obeyed)
 
     def _record(self, stored: StoredComment, new: NewDraft, timings: Timings,
                 started: float) -> Outcome:

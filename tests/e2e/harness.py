@@ -62,6 +62,7 @@ name = "Lina Brews"
 signature = "— Lina"
 [posting]
 lease_s = 5
+retry_after_s = 0.1
 [guard]
 # these tests are about posting and crashes: auto mode posts on the guard and the obedience
 # check alone (the positive checks have their own tests)
