@@ -46,6 +46,15 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def dialect_insert(dialect: str, table: Any) -> Any:
+    """An INSERT that understands ON CONFLICT on `dialect`."""
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    raise StoreError(f"unsupported database {dialect!r}: use SQLite or PostgreSQL")
+
+
 class Database:
     """One engine and its sessions; each `transaction()` commits or rolls back as a whole."""
 
@@ -81,11 +90,7 @@ class Database:
 
     def insert(self, table: Any) -> Any:
         """An INSERT that understands ON CONFLICT on this dialect."""
-        if self.dialect == "sqlite":
-            return sqlite.insert(table)
-        if self.dialect == "postgresql":
-            return postgresql.insert(table)
-        raise StoreError(f"unsupported database {self.dialect!r}: use SQLite or PostgreSQL")
+        return dialect_insert(self.dialect, table)
 
     def insert_ignore(self, table: Any) -> Any:
         """INSERT … ON CONFLICT DO NOTHING: add `.returning(...)` to learn whether it inserted."""

@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Integer, String, Text, UniqueConstraint, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from bot.errors import NotFound
+from bot.state.database import dialect_insert
 from bot.state.schema import Base, UTCDateTime, utcnow
 from connectors.sanitize import Rejected, clean_text
 
@@ -80,10 +80,10 @@ def add(session: Session, platform: str, feed: str, rejected: Rejected) -> bool:
     """Keep `rejected` in the caller's transaction; False if it was already kept."""
     values = row_values(platform, feed, rejected)
     table: Any = QuarantineRow.__table__
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
-    result = session.execute(insert.values(values).on_conflict_do_nothing())
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    insert = dialect_insert(session.get_bind().dialect.name, table)
+    # RETURNING, not rowcount: a row comes back only if this insert made it
+    statement = insert.values(values).on_conflict_do_nothing().returning(table.c.id)
+    return session.execute(statement).first() is not None
 
 
 class Quarantine:
