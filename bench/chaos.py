@@ -8,12 +8,12 @@ bodies. Each round starts the daemon and SIGKILLs it after a random delay. A las
 faults drains the backlog, then the platform and the store are compared:
 
 - duplicates: threads with more than one reply of ours
-- lost: good comments with no reply and no draft that explains why (not stored, or stuck
-  approved after the drain)
+- lost: good comments with no reply of ours on the platform after the drain (in auto mode with
+  no cap and no repeat check, every good comment is due one), with their drafts' states
 - quarantined: poison items in quarantine (of those sent)
 - stuck: drafts still `posting` after the drain
 
-    python bench/chaos.py                # 200 kills, or as many as 8 minutes allow
+    python bench/chaos.py                # 200 kills, or as many as 30 minutes allow
     python bench/chaos.py --kills 20     # a quick look
 
 Writes bench/results/chaos.json.
@@ -67,9 +67,13 @@ class Campaign:
         self.faults: Counter[str] = Counter()
 
     def env(self) -> dict[str, str]:
-        # short leases and retries, so the drain does not wait out production-length ones
+        # short leases and retries, so the drain does not wait out production-length ones; no
+        # hourly or daily cap and no repeat check, so every good comment is due a post
         return self.box.env() | {"REPLYBOT_POSTING__LEASE_S": "3",
-                                 "REPLYBOT_POSTING__RETRY_AFTER_S": "1"}
+                                 "REPLYBOT_POSTING__RETRY_AFTER_S": "1",
+                                 "REPLYBOT_POLICY__MAX_REPLIES_PER_HOUR": "100000",
+                                 "REPLYBOT_POLICY__MAX_REPLIES_PER_DAY": "100000",
+                                 "REPLYBOT_POLICY__REPEAT_WINDOW_DAYS": "0"}
 
     def add_items(self) -> None:
         for _ in range(self.rng.randint(0, 3)):
@@ -144,12 +148,12 @@ class Campaign:
         statuses = dict(self.rows("SELECT c.comment_id, d.status FROM drafts d JOIN comments c "
                                   "ON c.id = d.comment_pk"))
         quarantined = {r[0] for r in self.rows("SELECT item_id FROM quarantine")}
-        lost = [g for g in self.good if not ours[g]
-                and statuses.get(g) in (None, "approved", "posting")]
+        lost = [g for g in self.good if not ours[g]]
         return {
             "good_comments": len(self.good), "poison_sent": len(self.poison),
             "replies_posted": sum(ours.values()),
             "duplicates": sum(n - 1 for n in ours.values() if n > 1), "lost": len(lost),
+            "lost_states": dict(Counter(statuses.get(g, "not stored") for g in lost)),
             "quarantined": len(quarantined & set(self.poison)),
             "stuck": sum(1 for s in statuses.values() if s == "posting"),
             "drafts_by_status": dict(Counter(statuses.values())),
@@ -167,7 +171,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--kills", type=int, default=200)
     parser.add_argument("--seed", type=int, default=16)
-    parser.add_argument("--minutes", type=float, default=8,
+    parser.add_argument("--minutes", type=float, default=30,
                         help="stop killing after this long (then drain), even short of --kills")
     parser.add_argument("--drain-s", type=float, default=120)
     args = parser.parse_args()
@@ -189,6 +193,7 @@ def main() -> None:
     for key in ("kills", "good_comments", "replies_posted", "duplicates", "lost",
                 "poison_sent", "quarantined", "stuck", "drain_settled"):
         print(f"{key:>15}: {result[key]}")
+    print(f"{'lost, by state':>15}: {result['lost_states']}")
     print(f"{'drafts':>15}: {result['drafts_by_status']}\n{'faults':>15}: {result['faults']}")
     out = ROOT / "bench" / "results" / "chaos.json"
     out.parent.mkdir(exist_ok=True)

@@ -134,7 +134,7 @@ def health(app: App) -> Check:
 
 
 def quarantine(app: App) -> Check:
-    count = app.store.quarantine.count()
+    count = app.store.quarantine_repo.count()
     if count:
         return Check("quarantine", WARN, f"{count} item(s) a platform sent could not be "
                      "stored as comments", "see `replybot quarantine list`, then retry or drop")

@@ -109,7 +109,8 @@ class Daemon:
         self.worker = Worker(app.store, app.settings.workers, app.clock, app.poster.owner)
         self._guard_seen: dict[str, int] = {}
         self._opened = False
-        self._stalled_since: dict[str, datetime] = {}
+        # feed → since when it cannot move on; a feed is absent once it is known to be moving
+        self._stalled_since: dict[str, datetime | None] = {}
         self.last_sync = float("-inf")
 
     # -- one cycle ------------------------------------------------------------------------------
@@ -165,7 +166,7 @@ class Daemon:
                 self._guard_seen[kind] = count
         for status, count in self.app.store.counts().items():
             metrics.drafts.labels(status).set(count)
-        metrics.quarantined.set(self.app.store.quarantine.count())
+        metrics.quarantined.set(self.app.store.quarantine_repo.count())
         self.metrics.observe_workers(
             workers_health(self.app.store, self.app.settings.workers, self.clock()))
         for name, pacer in self.pacers.items():
@@ -255,8 +256,9 @@ class Daemon:
             self._stalled(name, f"{len(result.comments)} comments could not be stored: "
                           f"{type(exc).__name__}")
             return
-        if self._stalled_since.pop(name, None) is not None:
+        if self._stalled_since.pop(name, False) is not None:  # stalled, or not known since start
             store.clear_state(f"{STALLED}{name}/{FEED}")
+        self._stalled_since[name] = None
         self.cycle.fetched += len(result.comments)
         self.cycle.new += new
         self.metrics.fetched.labels(name).inc(len(result.comments))
@@ -266,8 +268,13 @@ class Daemon:
 
     def _stalled(self, name: str, reason: str) -> None:
         """Remember since when a feed cannot move on, for `health` (cleared once it does)."""
-        since = self._stalled_since.setdefault(name, self.clock())
-        self.app.store.set_state(f"{STALLED}{name}/{FEED}", f"{since.isoformat()} {reason}"[:500])
+        key = f"{STALLED}{name}/{FEED}"
+        since = self._stalled_since.get(name)
+        if since is None:
+            stored = self.app.store.state(key)  # a restart does not make an old stall new
+            since = datetime.fromisoformat(stored[0].split(" ", 1)[0]) if stored else self.clock()
+            self._stalled_since[name] = since
+        self.app.store.set_state(key, f"{since.isoformat()} {reason}"[:500])
 
     def _sync_knowledge(self) -> None:
         """Mirror the configured folders now and then; the daemon owns the knowledge base."""

@@ -73,7 +73,7 @@ def stuck_work(store: Store, now: datetime, max_age_s: float) -> tuple[list[str]
         bad.append(f"{len(expired)} claim(s) to post held past their lease (drafts "
                    f"{', '.join(map(str, expired[:10]))}): the daemon settles them on its next "
                    "cycle; if this persists, check its log")
-    quarantined = store.quarantine.count()
+    quarantined = store.quarantine_repo.count()
     if quarantined:
         degraded.append(f"{quarantined} item(s) in quarantine: see `replybot quarantine list`")
     for key, (value, _) in store.states_with_prefix(STALLED).items():

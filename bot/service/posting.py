@@ -107,7 +107,7 @@ class Poster:
         def renew() -> None:
             while not done.wait(self.lease_s / 3):
                 try:
-                    self.store.leases.renew(draft.id, self.owner, self._lease_end())
+                    self.store.claims_repo.renew(draft.id, self.owner, self._lease_end())
                 except Exception:  # a missed renewal only shortens the lease
                     log.warning("could not renew the lease", exc_info=True)
 
@@ -129,7 +129,7 @@ class Poster:
                 if existing:
                     return self._posted(draft, existing, "found on the platform before retrying",
                                         claim)
-            self.store.leases.renew(draft.id, self.owner, self._lease_end())
+            self.store.claims_repo.renew(draft.id, self.owner, self._lease_end())
             reply = connector.post_reply(draft.comment, draft.reply_text or "")
         except (AuthError, QuotaExceeded) as exc:
             self._pause(draft, exc, claim)
@@ -199,7 +199,7 @@ class Poster:
         posted if the platform has our reply, else approved again."""
         settled = 0
         self.reconciled = PostReport()
-        expired = set(self.store.leases.expired(self.clock(), self.lease_s))
+        expired = set(self.store.claims_repo.expired(self.clock(), self.lease_s))
         for draft in self.store.drafts(Status.POSTING):
             connector = self.connectors.get(draft.comment.platform)
             if draft.id not in expired or connector is None:
@@ -239,7 +239,7 @@ class Poster:
         report = PostReport()
         paused: set[str] = self._quota_paused()
         posted_before = False
-        waiting = self.store.leases.not_due(self.clock())
+        waiting = self.store.claims_repo.not_due(self.clock())
         for draft in self.store.drafts(Status.APPROVED):
             if callable(should_stop) and should_stop():
                 break

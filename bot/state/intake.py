@@ -77,7 +77,7 @@ class IntakeRepository(Repository):
         except BAD_ITEM as exc:
             item = reject(comment.raw or repr(comment), exc, comment.comment_id)
             with self.db.transaction() as session:
-                quarantine.add(session, platform, feed, item)
+                quarantine.add(session, self.clock(), platform, feed, item)
             return 0
 
     def add_comment(self, comment: Comment) -> bool:
@@ -93,7 +93,7 @@ class IntakeRepository(Repository):
                       rejected: Sequence[Rejected], fence: Fence | None) -> None:
         _hold(session, platform, feed, fence)
         for item in rejected:
-            quarantine.add(session, platform, feed, item)
+            quarantine.add(session, self.clock(), platform, feed, item)
         self._set_cursor(session, platform, feed, cursor)
 
     def _comment_values(self, c: Comment) -> dict[str, Any]:

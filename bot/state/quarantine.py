@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Integer, String, Text, UniqueConstraint, delete, func, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.errors import NotFound
-from bot.state.database import dialect_insert
+from bot.state.database import Repository, dialect_insert
 from bot.state.schema import Base, UTCDateTime, utcnow
 from connectors.sanitize import Rejected, clean_text
 
@@ -68,60 +68,53 @@ def key_of(rejected: Rejected) -> str:
     return "raw:" + hashlib.sha256(rejected.raw.encode("utf-8", "replace")).hexdigest()[:32]
 
 
-def row_values(platform: str, feed: str, rejected: Rejected) -> dict[str, Any]:
-    now = utcnow()
-    return {"platform": platform, "feed": feed, "key": key_of(rejected),
-            "item_id": clean_text(rejected.item_id, "item_id", 255) or None,
-            "raw": rejected.raw, "error": rejected.error, "retries": 0,
-            "created_at": now, "updated_at": now}
-
-
-def add(session: Session, platform: str, feed: str, rejected: Rejected) -> bool:
+def add(session: Session, now: datetime, platform: str, feed: str, rejected: Rejected) -> bool:
     """Keep `rejected` in the caller's transaction; False if it was already kept."""
-    values = row_values(platform, feed, rejected)
     table: Any = QuarantineRow.__table__
+    values = {"platform": platform, "feed": feed, "key": key_of(rejected),
+              "item_id": clean_text(rejected.item_id, "item_id", 255) or None,
+              "raw": rejected.raw, "error": rejected.error, "retries": 0,
+              "created_at": now, "updated_at": now}
     insert = dialect_insert(session.get_bind().dialect.name, table)
     # RETURNING, not rowcount: a row comes back only if this insert made it
     statement = insert.values(values).on_conflict_do_nothing().returning(table.c.id)
     return session.execute(statement).first() is not None
 
 
-class Quarantine:
+class QuarantineRepository(Repository):
     """Reading and settling quarantined items."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self._sessions = sessions
-
     def put(self, platform: str, feed: str, items: Sequence[Rejected]) -> int:
-        with self._sessions.begin() as session:
-            return sum(add(session, platform, feed, item) for item in items)
+        with self.db.transaction() as session:
+            return sum(add(session, self.clock(), platform, feed, item) for item in items)
 
     def list(self, platform: str | None = None, limit: int = 200) -> list[QuarantinedItem]:
         query = select(QuarantineRow).order_by(QuarantineRow.id).limit(limit)
         if platform is not None:
             query = query.where(QuarantineRow.platform == platform)
-        with self._sessions.begin() as session:
+        with self.db.transaction() as session:
             return [_item(r) for r in session.scalars(query)]
 
     def get(self, item_id: int) -> QuarantinedItem:
-        with self._sessions.begin() as session:
+        with self.db.transaction() as session:
             row = session.get(QuarantineRow, item_id)
             if row is None:
                 raise NotFound(f"no quarantined item {item_id}: see `replybot quarantine list`")
             return _item(row)
 
     def count(self) -> int:
-        with self._sessions.begin() as session:
+        with self.db.transaction() as session:
             return int(session.scalar(select(func.count()).select_from(QuarantineRow)) or 0)
 
     def failed_again(self, item_id: int, error: str) -> QuarantinedItem:
-        with self._sessions.begin() as session:
+        with self.db.transaction() as session:
             session.execute(update(QuarantineRow).where(QuarantineRow.id == item_id)
-                            .values(retries=QuarantineRow.retries + 1, updated_at=utcnow(),
+                            .values(retries=QuarantineRow.retries + 1, updated_at=self.clock(),
                                     error=clean_text(error, "error", 1_000)))
         return self.get(item_id)
 
     def drop(self, item_id: int) -> bool:
-        with self._sessions.begin() as session:
-            result = session.execute(delete(QuarantineRow).where(QuarantineRow.id == item_id))
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+        with self.db.transaction() as session:
+            statement = (delete(QuarantineRow).where(QuarantineRow.id == item_id)
+                         .returning(QuarantineRow.id))
+            return session.execute(statement).first() is not None

@@ -13,11 +13,12 @@ from sqlalchemy import Engine
 
 from bot.clock import Clock, utcnow
 from bot.domain import NewDraft
-from bot.state import leases, quarantine
 from bot.state.backup import BackupRepository
 from bot.state.database import Database
 from bot.state.drafts import DraftRepository
 from bot.state.intake import IntakeRepository
+from bot.state.leases import ClaimRepository
+from bot.state.quarantine import QuarantineRepository
 from bot.state.quota import PacingRepository, QuotaRepository
 from bot.state.reply_history import ReplyHistory
 from bot.state.service_state import ServiceStateRepository
@@ -29,8 +30,8 @@ __all__ = ["NewDraft", "Store"]  # NewDraft: for callers that still import it fr
 
 class Store:
     """replybot's state: comments, drafts, the audit log, quota, service state, voice, backup;
-    and for several workers, `workers_repo`, `leases_repo` and `pacing_repo` (reached only as
-    attributes)."""
+    reached only as attributes: `quarantine_repo`, `claims_repo` (leases on posting claims) and,
+    for several workers, `workers_repo`, `leases_repo` and `pacing_repo`."""
 
     def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
         self.database = Database(engine)
@@ -43,8 +44,8 @@ class Store:
         self._service_state(ServiceStateRepository(self.database, clock))
         self._voice(VoiceRepository(self.database, clock))
         self._backup(BackupRepository(self.database, clock))
-        self.quarantine = quarantine.Quarantine(self.database.sessions)
-        self.leases = leases.Leases(self.database.sessions)
+        self.quarantine_repo = QuarantineRepository(self.database, clock)
+        self.claims_repo = ClaimRepository(self.database, clock)
         self.workers_repo = WorkerRepository(self.database, clock)
         self.leases_repo = LeaseRepository(self.database, clock)
         self.pacing_repo = PacingRepository(self.database, clock)
@@ -58,7 +59,7 @@ class Store:
         self.database.close()
 
     def expired_claims(self, now: datetime) -> list[int]:
-        return self.leases.expired(now)
+        return self.claims_repo.expired(now)
 
     # Each repository's methods become the Store's own (bound methods, so their signatures and
     # types are exactly the repository's).

@@ -32,16 +32,16 @@ class Retried:
 
 
 def listing(store: Store, platform: str | None = None, limit: int = 200) -> list[QuarantinedItem]:
-    return store.quarantine.list(platform, limit)
+    return store.quarantine_repo.list(platform, limit)
 
 
 def show(store: Store, item_id: int) -> QuarantinedItem:
-    return store.quarantine.get(item_id)
+    return store.quarantine_repo.get(item_id)
 
 
 def retry(parts: QuarantineParts, item_id: int) -> Retried:
     """Read the item again; stored as a comment and released if it now reads as one."""
-    item = parts.store.quarantine.get(item_id)
+    item = parts.store.quarantine_repo.get(item_id)
     connector = parts.connectors.get(item.platform)
     if connector is None:
         raise InvalidRequest(f"connector {item.platform!r} is not enabled: enable it in the "
@@ -50,13 +50,13 @@ def retry(parts: QuarantineParts, item_id: int) -> Retried:
         comment = connector.revive(item.raw)
         parts.store.add_comment(comment)
     except (ValueError, StoreError) as exc:
-        again = parts.store.quarantine.failed_again(item_id, str(exc))
+        again = parts.store.quarantine_repo.failed_again(item_id, str(exc))
         return Retried(again, False, f"still cannot be stored: {exc}")
-    parts.store.quarantine.drop(item_id)
+    parts.store.quarantine_repo.drop(item_id)
     return Retried(item, True, "stored as a comment; it is answered on the next cycle")
 
 
 def drop(store: Store, item_id: int) -> QuarantinedItem:
-    item = store.quarantine.get(item_id)
-    store.quarantine.drop(item_id)
+    item = store.quarantine_repo.get(item_id)
+    store.quarantine_repo.drop(item_id)
     return item

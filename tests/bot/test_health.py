@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.domain import Status
 from bot.service.daemon import Daemon
-from bot.service.health import DEGRADED, HEALTHY, LAST_SUCCESS, UNHEALTHY, check
+from bot.service.health import DEGRADED, HEALTHY, LAST_SUCCESS, STALLED, UNHEALTHY, check
 from bot.state.store import Store
 from connectors.errors import TransientError
 from connectors.sanitize import Rejected
@@ -59,11 +59,28 @@ def test_a_feed_that_cannot_move_on_is_degraded_and_healthy_again_once_it_does(
     assert check(store, 300, later).status == HEALTHY
 
 
+def test_a_stall_keeps_its_start_across_restarts_and_a_later_run_that_reads_clears_it(
+        daemon: Daemon, connector: FakeConnector) -> None:
+    store = daemon.app.store
+    connector.fail_fetch.extend(TransientError("503") for _ in range(16))
+    daemon.run_once()
+    [(first, _)] = store.states_with_prefix(STALLED).values()
+    daemon.worker.deregister()  # the process ends; the next knows of the stall only the store
+    restarted = Daemon(daemon.app)
+    restarted.run_once()
+    [(again, _)] = store.states_with_prefix(STALLED).values()
+    assert again.split(" ", 1)[0] == first.split(" ", 1)[0]
+    connector.fail_fetch.clear()
+    restarted.worker.deregister()
+    Daemon(daemon.app).run_once()
+    assert store.states_with_prefix(STALLED) == {}
+
+
 def test_healthz_reports_degraded_as_200_and_stuck_claims_as_503(
         daemon: Daemon, connector: FakeConnector) -> None:
     store = daemon.app.store
     fresh_cycle(store)
-    store.quarantine.put("fake", "default", [Rejected("{bad", "not JSON", None)])
+    store.quarantine_repo.put("fake", "default", [Rejected("{bad", "not JSON", None)])
     port = daemon.metrics.serve(0, health=daemon._health)
     try:
         body = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5))

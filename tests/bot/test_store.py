@@ -17,6 +17,7 @@ from bot.state import migrate
 from bot.state.backup import export_state, import_state
 from bot.state.store import Store
 from connectors.base import Comment
+from connectors.sanitize import Rejected
 from tests.conftest import ON_EVERY_ENGINE
 
 pytestmark = ON_EVERY_ENGINE
@@ -57,10 +58,46 @@ def test_a_comment_the_database_refuses_is_quarantined_and_the_cursor_moves_on(
     new = store.ingest("fake", "default", [comment("c1"), bad, comment("c2")], "after-c2")
     assert new == 2 and store.cursor("fake") == "after-c2"
     assert [s.comment.comment_id for s in store.unprocessed()] == ["c1", "c2"]
-    [kept] = store.quarantine.list()
+    [kept] = store.quarantine_repo.list()
     assert (kept.platform, kept.item_id) == ("fake", "c9") and "IntegrityError" in kept.error
     store.ingest("fake", "default", [bad], "again")  # read twice, kept once
-    assert store.quarantine.count() == 1
+    assert store.quarantine_repo.count() == 1
+
+
+def test_quarantined_items_are_listed_counted_retried_and_dropped(database_url: str) -> None:
+    now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    store = Store.open(database_url, clock=lambda: now)
+    items = [Rejected('{"id": "a"', "not JSON", None), Rejected("{}", "no id", "x1")]
+    assert store.quarantine_repo.put("fake", "default", items) == 2
+    assert store.quarantine_repo.put("fake", "default", items) == 0  # kept once
+    assert store.quarantine_repo.list(platform="other") == []
+    first, second = store.quarantine_repo.list()
+    assert (first.raw, first.created_at, second.item_id) == ('{"id": "a"', now, "x1")
+    again = store.quarantine_repo.failed_again(first.id, "still not JSON")
+    assert (again.retries, again.error) == (1, "still not JSON")
+    assert store.quarantine_repo.drop(first.id) and not store.quarantine_repo.drop(first.id)
+    assert store.quarantine_repo.count() == 1
+    with pytest.raises(NotFound, match="replybot quarantine list"):
+        store.quarantine_repo.get(first.id)
+    store.close()
+
+
+def test_a_claim_is_a_lease_only_its_owner_renews_and_anyone_finds_expired(
+        database_url: str) -> None:
+    now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    store = Store.open(database_url, clock=lambda: now)
+    draft_id = pending(store)
+    store.transition(draft_id, Status.APPROVED, "approved", "cli")
+    assert store.claim(draft_id, "worker-a", "t", lease_until=now + timedelta(seconds=30))
+    claims = store.claims_repo
+    assert claims.expired(now) == []
+    assert not claims.renew(draft_id, "worker-b", now + timedelta(seconds=90))
+    assert claims.renew(draft_id, "worker-a", now + timedelta(seconds=60))
+    assert claims.expired(now + timedelta(seconds=59)) == []
+    assert claims.expired(now + timedelta(seconds=61)) == [draft_id]
+    store.transition(draft_id, Status.POSTED, "posted", "t", from_=[Status.POSTING])
+    assert not claims.renew(draft_id, "worker-a", now + timedelta(seconds=120))
+    store.close()
 
 
 def test_one_draft_per_comment(store: Store) -> None:

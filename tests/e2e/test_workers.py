@@ -4,7 +4,9 @@ reply is posted twice, and a worker killed while holding leases loses nothing.""
 from __future__ import annotations
 
 import json
+import os
 import signal
+import socket
 import subprocess
 import time
 import urllib.error
@@ -133,3 +135,56 @@ def test_a_second_daemon_on_one_data_dir_with_local_chroma_stops_at_start(
     assert "chroma_url" in second.stderr
     drafts = box.json("queue", "list", "--status", "all")
     assert len(drafts) == 5 and {d["status"] for d in drafts} == {"pending"}
+
+
+def unshare_works() -> bool:
+    """Whether this machine lets a test start a process in its own PID namespace."""
+    try:
+        probe = subprocess.run(["unshare", "--pid", "--fork", "true"], capture_output=True,
+                               timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.returncode == 0
+
+
+class Contained(Daemon):
+    """A worker as `docker --network host` runs it: the host's name, pid 1 in its own PID
+    namespace. Signals go to the worker itself (`unshare` does not pass them on)."""
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int:
+        pid = self.process.pid
+        [child] = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        os.kill(int(child), sig)
+        code = self.process.wait(timeout=timeout)
+        self._reader.join(timeout=5)
+        return code
+
+
+def contained_worker(box: Sandbox, n: int, database_url: str) -> Contained:
+    env = box.env() | {"REPLYBOT_DATA_DIR": str(box.root / f"worker{n}"),
+                       "REPLYBOT_DATABASE_URL": database_url}
+    return Contained(subprocess.Popen(["unshare", "--pid", "--fork", REPLYBOT, "run"], env=env,
+                                      text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+
+
+@ON_POSTGRES
+@pytest.mark.skipif(not unshare_works(), reason="needs `unshare --pid` (root or CAP_SYS_ADMIN)")
+def test_two_workers_with_one_hostname_and_one_pid_in_separate_namespaces_post_each_reply_once(
+        tmp_path: Path, fake_openai: FakeOpenAI, database_url: str) -> None:
+    box = Sandbox(tmp_path, fake_openai.base_url)
+    box.add_comments(comments("ns", 12))
+    store = Store.open(database_url)
+    daemons = [contained_worker(box, n, database_url) for n in range(2)]
+    daemons[0].wait_for(lambda: store.counts()[Status.PENDING] == 12, timeout=240)
+    twins = store.workers_repo.workers()
+    for draft in store.drafts(Status.PENDING):  # the creator approves all twelve at once
+        store.transition(draft.id, Status.APPROVED, "approved", "cli", from_=[Status.PENDING])
+    daemons[0].wait_for(lambda: store.counts()[Status.POSTED] == 12, timeout=240)
+    time.sleep(2)  # more cycles of both: a live claim taken over would post again now
+    assert all(d.stop(signal.SIGTERM) == 0 for d in daemons)
+
+    assert [(w.host, w.pid) for w in twins] == [(socket.gethostname(), 1)] * 2
+    assert twins[0].id != twins[1].id
+    posted = Counter(r["comment_id"] for r in box.outbox_records())
+    assert set(posted) == {f"ns{i}" for i in range(12)} and max(posted.values()) == 1
+    store.close()
