@@ -87,6 +87,8 @@ def root(
     ctx.meta[EVERY_WORKSPACE] = found.select(names)
     if ctx.invoked_subcommand in ("run", "workspaces"):
         return
+    if ctx.invoked_subcommand == "health" and len(ctx.meta[EVERY_WORKSPACE]) > 1:
+        return  # every workspace named (or all of them) is checked
     ctx.obj = App(found.one(selection(names)))
     ctx.call_on_close(ctx.obj.close)
 

@@ -110,3 +110,5 @@ def test_every_channel_is_answered_through_its_own_account_once(
             (c.source, t.top.id) for c in mine for t in c.threads)
         quota = {q["platform"]: q["used"] for q in box.json("quota", "--workspace", creator)}
         assert quota == {c.source: c.fake.total_units for c in mine}  # each its own ledger
+    health = box.json("health")  # the container's check, with no --workspace: all of them
+    assert health["ok"] and sorted(health["workspaces"]) == list(CREATORS)
