@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, inspect, text
 from bot.state import migrate
 from bot.state.store import Store
 from tests.conftest import ON_EVERY_ENGINE
+from tests.fakes.postgres import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,7 +26,7 @@ from bot.state.store import Store
 print("ready", flush=True)
 while not Path(sys.argv[2]).exists():
     time.sleep(0.005)
-Store.open(sys.argv[1]).close()
+Store.open(sys.argv[1], schema=sys.argv[3] if len(sys.argv) > 3 else None).close()
 """
 
 
@@ -51,6 +52,31 @@ def test_processes_migrating_one_empty_database_at_once_all_succeed(
         versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
     engine.dispose()
     assert [v for (v,) in versions] == [migrate.head_revision()]
+
+
+def test_workspaces_migrate_their_own_schemas_at_once(postgres: PostgresServer,
+                                                      tmp_path: Path) -> None:
+    url = postgres.create_database()
+    go = tmp_path / "go"
+    schemas = ["replybot_ana", "replybot_ben"] * 2
+    processes = [python("-c", OPEN_ON_GO, url, str(go), schema) for schema in schemas]
+    for process in processes:
+        assert process.stdout is not None and process.stdout.readline() == "ready\n"
+    go.touch()
+    outcomes = [(process.wait(timeout=120), process.stderr.read()) for process in processes
+                if process.stderr is not None]
+    assert outcomes == [(0, "")] * 4
+    engine = create_engine(url)
+    try:
+        assert inspect(engine).get_table_names(schema="public") == []
+        with engine.connect() as connection:
+            for schema in ("replybot_ana", "replybot_ben"):
+                versions = connection.execute(
+                    text(f"SELECT version_num FROM {schema}.alembic_version")).all()
+                assert [v for (v,) in versions] == [migrate.head_revision()]
+                assert "comments" in inspect(engine).get_table_names(schema=schema)
+    finally:
+        engine.dispose()
 
 
 @ON_EVERY_ENGINE
