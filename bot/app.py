@@ -209,7 +209,8 @@ class App:
     def __init__(self, settings: Settings, actor: str = "cli", *,
                  connectors: Mapping[str, Connector] | None = None,
                  model: ChatModel | None = None, knowledge: KnowledgeBase | None = None,
-                 store: Store | None = None, clock: Clock = utcnow) -> None:
+                 store: Store | None = None, clock: Clock = utcnow,
+                 bundled: E5Embedder | None = None) -> None:
         self.settings = settings
         self.actor = actor
         self.clock = clock
@@ -218,7 +219,8 @@ class App:
         self._connectors = dict(connectors) if connectors is not None else None
         self._model = model
         self._knowledge = knowledge
-        self._bundled: E5Embedder | None = None
+        # the bundled embedder; the workspaces of one process share one (it needs no account)
+        self._bundled = bundled
         self._pipeline: Pipeline | None = None
         self._triager: Triager | None = None
         self._poster: Poster | None = None

@@ -31,6 +31,7 @@ from bot.log import configure, log
 from bot.service.daemon import Daemon, install_signal_handlers
 from bot.service.fleet import Fleet
 from bot.workspaces import load_workspaces
+from knowledge.embeddings import E5Embedder
 
 app = typer.Typer(
     name="replybot", no_args_is_help=True, add_completion=False, cls=WorkspaceGroup,
@@ -112,7 +113,8 @@ def run(
     if mode is not None and mode not in ("approve", "auto"):
         raise typer.BadParameter("use approve or auto", param_hint="--mode")
     chosen = ctx.meta[EVERY_WORKSPACE]
-    applications = {s.workspace: App(s, actor="daemon") for s in chosen}
+    bundled = E5Embedder()  # loaded on first use, once for every workspace
+    applications = {s.workspace: App(s, actor="daemon", bundled=bundled) for s in chosen}
     for application in applications.values():
         ctx.call_on_close(application.close)
         if mode is not None:
