@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from bot.clock import Clock, utcnow
-from bot.config import Settings
+from bot.config import DEFAULT_WORKSPACE, Settings, YouTubeConfig
 from bot.errors import ConfigError, ConnectorUnavailable
 from bot.llm import ChatModel, OpenAIChat, OpenAIModeration, chat_model
 from bot.log import log
@@ -37,7 +37,7 @@ from bot.state.store import Store
 from bot.voice.finetune import active_model
 from bot.voice.tokens import encoding_for
 from connectors import youtube
-from connectors.base import Connector
+from connectors.base import Connector, platform_of
 from connectors.local import LocalConnector
 from connectors.registry import quota_rules
 from connectors.stubs import STUBS
@@ -77,49 +77,64 @@ def build_knowledge(settings: Settings, embedder: Embedder) -> KnowledgeBase:
     client = open_client(path=settings.chroma_dir, url=cfg.chroma_url)
     return KnowledgeBase(client, embedder, cfg.chunk_tokens, cfg.chunk_overlap,
                          drop_patterns=cfg.drop_patterns, gate=gate,
-                         cross_language=cfg.cross_language, glossary=cfg.glossary)
+                         cross_language=cfg.cross_language, glossary=cfg.glossary,
+                         collection=collection_name(settings))
 
 
-def build_ledger(settings: Settings, store: Store, platform: str,
+def collection_name(settings: Settings) -> str:
+    """A workspace's Chroma collection: apart from the others' on one Chroma server too."""
+    if settings.workspace == DEFAULT_WORKSPACE:
+        return COLLECTION
+    return f"{COLLECTION}-{settings.workspace}"
+
+
+def build_ledger(settings: Settings, store: Store, source: str,
                  clock: Clock) -> QuotaLedger | None:
-    """The quota ledger of a platform whose connector declares quota rules, else None."""
-    rules = quota_rules(platform)
+    """The quota ledger of an account (`youtube`, `youtube:second`) whose platform declares
+    quota rules, else None: each account spends its own project's units."""
+    rules = quota_rules(source)
     if rules is None:
         return None
-    cfg = getattr(settings.connectors, platform, None)
+    cfg = settings.connectors.source(source)
     daily = getattr(cfg, "daily_quota", rules.daily_quota)
     reserve = getattr(cfg, "reply_reserve", 0)
-    return QuotaLedger(store, platform, daily, reserve, clock=clock, rules=rules)
+    return QuotaLedger(store, source, daily, reserve, clock=clock, rules=rules)
 
 
 def build_connectors(settings: Settings, store: Store, clock: Clock) -> dict[str, Connector]:
+    """One connector per enabled account, by its source name."""
     found: dict[str, Connector] = {}
-    cfg = settings.connectors
-    if cfg.local.enabled:
-        found["local"] = LocalConnector(
-            inbox=settings.local_inbox(), outbox=settings.local_outbox(),
-            own_authors=frozenset(cfg.local.own_authors),
-            max_reply_chars=cfg.local.max_reply_chars,
-        )
-    if cfg.youtube.enabled:
-        found["youtube"] = build_youtube(settings, store, clock)
-    for name, stub in STUBS.items():
-        if getattr(cfg, name).enabled:
-            found[name] = stub()
+    for source, cfg in settings.connectors.sources().items():
+        platform = platform_of(source)
+        if isinstance(cfg, YouTubeConfig):
+            found[source] = build_youtube(settings, store, clock, source)
+        elif platform == LocalConnector.name:
+            local = settings.connectors.local
+            found[source] = LocalConnector(
+                inbox=settings.local_inbox(), outbox=settings.local_outbox(),
+                own_authors=frozenset(local.own_authors),
+                max_reply_chars=local.max_reply_chars,
+            )
+        else:
+            found[source] = STUBS[platform]()
     return found
 
 
-def build_youtube(settings: Settings, store: Store, clock: Clock) -> YouTubeConnector:
-    cfg = settings.connectors.youtube
+def build_youtube(settings: Settings, store: Store, clock: Clock,
+                  source: str = YouTubeConnector.name) -> YouTubeConnector:
+    """The connector of the YouTube channel, or of another channel (`youtube:second`)."""
+    account = source.partition(":")[2] or None
+    cfg = settings.connectors.source(source)
+    assert isinstance(cfg, YouTubeConfig), source
     return YouTubeConnector(
         youtube.Settings(
-            channel_id=cfg.channel_id, token_file=settings.youtube_token_file(),
+            channel_id=cfg.channel_id, token_file=settings.youtube_token_file(account),
             token_uri=cfg.token_uri, api_endpoint=cfg.api_endpoint,
             backfill_days=cfg.backfill_days, follow_up_days=cfg.follow_up_days,
             follow_up_check_s=cfg.follow_up_check_s,
             max_watched_threads=cfg.max_watched_threads, timeout_s=cfg.timeout_s),
-        meter=build_ledger(settings, store, YouTubeConnector.name, clock),
-        clock=clock,
+        meter=build_ledger(settings, store, source, clock),
+        clock=clock, source=source if account else None,
     )
 
 
@@ -194,7 +209,8 @@ class App:
     def __init__(self, settings: Settings, actor: str = "cli", *,
                  connectors: Mapping[str, Connector] | None = None,
                  model: ChatModel | None = None, knowledge: KnowledgeBase | None = None,
-                 store: Store | None = None, clock: Clock = utcnow) -> None:
+                 store: Store | None = None, clock: Clock = utcnow,
+                 bundled: E5Embedder | None = None) -> None:
         self.settings = settings
         self.actor = actor
         self.clock = clock
@@ -203,7 +219,8 @@ class App:
         self._connectors = dict(connectors) if connectors is not None else None
         self._model = model
         self._knowledge = knowledge
-        self._bundled: E5Embedder | None = None
+        # the bundled embedder; the workspaces of one process share one (it needs no account)
+        self._bundled = bundled
         self._pipeline: Pipeline | None = None
         self._triager: Triager | None = None
         self._poster: Poster | None = None
@@ -212,7 +229,8 @@ class App:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store.open(self.settings.db_url, clock=self.clock)
+            self._store = Store.open(self.settings.db_url, clock=self.clock,
+                                     schema=self.settings.db_schema)
         return self._store
 
     @property
@@ -238,7 +256,8 @@ class App:
         except EmbedderMismatch:
             cfg = self.settings.knowledge
             client = open_client(path=self.settings.chroma_dir, url=cfg.chroma_url)
-            return KnowledgeBase.reopen_for_rebuild(client, self.embedder(), COLLECTION)
+            return KnowledgeBase.reopen_for_rebuild(client, self.embedder(),
+                                                    collection_name(self.settings))
 
     @property
     def model(self) -> ChatModel:
@@ -273,8 +292,9 @@ class App:
         try:
             return self.connectors[platform]
         except KeyError:
+            table = platform.replace(":", ".accounts.")
             raise ConnectorUnavailable(
-                f"connector {platform!r} is not enabled: set [connectors.{platform}] "
+                f"connector {platform!r} is not enabled: set [connectors.{table}] "
                 "enabled = true") from None
 
     def ledger(self, platform: str) -> QuotaLedger | None:
@@ -282,8 +302,8 @@ class App:
         return build_ledger(self.settings, self.store, platform, self.clock)
 
     def poll_interval_s(self, platform: str) -> float:
-        """A platform's own poll interval (`[connectors.NAME] poll_interval_s`), if it has one."""
-        cfg: Any = getattr(self.settings.connectors, platform, None)
+        """An account's own poll interval (`[connectors.NAME] poll_interval_s`), if it has one."""
+        cfg: Any = self.settings.connectors.source(platform)
         return float(getattr(cfg, "poll_interval_s", 0.0))
 
     @property

@@ -8,14 +8,24 @@ the TOML file are relative to the file's folder; in the environment, to the work
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 import types
 import typing
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -25,8 +35,15 @@ from pydantic_settings import (
 )
 
 from bot.errors import ConfigError
+from connectors.base import platform_of, source_name
 
 DEFAULT_CONFIG = Path("replybot.toml")
+#: a workspace's or an account's name: a folder, a PostgreSQL schema and a Chroma collection
+#: name all accept it as it is
+NAME = re.compile(r"^[a-z](?:[a-z0-9_]{0,22}[a-z0-9])?$")
+DEFAULT_WORKSPACE = "default"  # the one workspace of a config without [workspaces.NAME] tables
+NAME_RULE = ("1 to 24 lowercase letters, digits and underscores, starting with a letter and not "
+             "ending with an underscore")
 _FILE_DATA: ContextVar[dict[str, Any] | None] = ContextVar("_FILE_DATA", default=None)
 
 
@@ -174,6 +191,36 @@ class YouTubeConfig(Section):
     follow_up_check_s: float = Field(3600, ge=60)
     max_watched_threads: int = Field(500, ge=0)
     timeout_s: float = Field(30, gt=0)
+    # the creator's other channels, each with its own token and quota ledger:
+    # [connectors.youtube.accounts.second] channel_id = "UC…"; every setting above that an
+    # account leaves out is this table's, except channel_id and token_file
+    accounts: dict[str, YouTubeConfig] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accounts_inherit(cls, data: Any) -> Any:
+        """An account's table over this one's settings (its own channel and token apart)."""
+        if not isinstance(data, dict) or not isinstance(data.get("accounts"), dict):
+            return data
+        shared = {k: v for k, v in data.items() if k not in NOT_INHERITED}
+        accounts = {}
+        for name, table in data["accounts"].items():
+            if isinstance(table, dict) and table.get("accounts"):
+                raise ValueError(f"accounts.{name}: an account has no accounts of its own")
+            accounts[name] = {**shared, **table} if isinstance(table, dict) else table
+        return {**data, "accounts": accounts}
+
+    @field_validator("accounts")
+    @classmethod
+    def _account_names(cls, value: dict[str, YouTubeConfig]) -> dict[str, YouTubeConfig]:
+        for name in value:
+            if not NAME.match(name):
+                raise ValueError(f"account name {name!r}: use {NAME_RULE}")
+        return value
+
+
+#: what an account does not take from its platform's table
+NOT_INHERITED = frozenset({"accounts", "channel_id", "token_file"})
 
 
 class StubConnectorConfig(Section):
@@ -186,6 +233,27 @@ class ConnectorsConfig(Section):
     xiaohongshu: StubConnectorConfig = Field(default_factory=StubConnectorConfig)
     douyin: StubConnectorConfig = Field(default_factory=StubConnectorConfig)
     kuaishou: StubConnectorConfig = Field(default_factory=StubConnectorConfig)
+
+    def sources(self) -> dict[str, Section]:
+        """Every enabled account by its source name (`youtube`, `youtube:second`, `local`)
+        and its settings; a platform's own table is its first account."""
+        found: dict[str, Section] = {}
+        for platform in type(self).model_fields:
+            cfg: Any = getattr(self, platform)
+            if cfg.enabled:
+                found[platform] = cfg
+            for account, account_cfg in getattr(cfg, "accounts", {}).items():
+                if account_cfg.enabled:
+                    found[source_name(platform, account)] = account_cfg
+        return found
+
+    def source(self, name: str) -> Section | None:
+        """The settings of one source (enabled or not), or None if there is no such account."""
+        platform, _, account = name.partition(":")
+        cfg: Any = getattr(self, platform, None)
+        if cfg is None or not account:
+            return cast(Section | None, cfg)
+        return cast(Section | None, getattr(cfg, "accounts", {}).get(account))
 
 
 AutoCheck = Literal["relevance", "grounding", "voice"]
@@ -258,7 +326,9 @@ class PolicyConfig(Section):
         return value
 
     def action(self, platform: str, label: str) -> tuple[str, str]:
-        """The action for a class on a platform, and the setting it came from."""
+        """The action for a class on a platform (any of its accounts), and the setting it came
+        from."""
+        platform = platform_of(platform)
         override = self.platforms.get(platform)
         if override is not None and getattr(override, label, None) is not None:
             return getattr(override, label), f"policy.platforms.{platform}.{label}"
@@ -423,6 +493,10 @@ class Settings(BaseSettings):
     eval: EvalConfig = Field(default_factory=EvalConfig)
     web: WebConfig = Field(default_factory=WebConfig)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    # other creators served by this install: [workspaces.NAME] tables with any of the settings
+    # above except the process's own (bot.workspaces.PROCESS_KEYS); read by bot.workspaces
+    workspaces: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    _workspace: str = PrivateAttr(default=DEFAULT_WORKSPACE)
 
     @classmethod
     def settings_customise_sources(
@@ -443,8 +517,19 @@ class Settings(BaseSettings):
         return base_url or self.llm.base_url, key.get_secret_value() if key else None
 
     @property
+    def workspace(self) -> str:
+        """The creator these settings serve: "default" unless the config names workspaces."""
+        return self._workspace
+
+    @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'replybot.db'}"
+
+    @property
+    def db_schema(self) -> str | None:
+        """The PostgreSQL schema of this workspace's tables (None: the server's default, as
+        before workspaces; SQLite keeps each workspace in a file of its own instead)."""
+        return None if self.workspace == DEFAULT_WORKSPACE else f"replybot_{self.workspace}"
 
     @property
     def chroma_dir(self) -> Path:
@@ -456,8 +541,16 @@ class Settings(BaseSettings):
     def local_outbox(self) -> Path:
         return self.connectors.local.outbox or self.data_dir / "outbox.jsonl"
 
-    def youtube_token_file(self) -> Path:
-        return self.connectors.youtube.token_file or self.data_dir / "youtube-token.json"
+    def youtube_token_file(self, account: str | None = None) -> Path:
+        """The OAuth token of the YouTube channel, or of its other channel `account`."""
+        if not account:
+            return self.connectors.youtube.token_file or self.data_dir / "youtube-token.json"
+        cfg = self.connectors.youtube.accounts.get(account)
+        if cfg is None:
+            raise ConfigError(f"no YouTube account {account!r}: the accounts are "
+                              f"{', '.join(self.connectors.youtube.accounts) or 'none'} "
+                              "([connectors.youtube.accounts.NAME])")
+        return cfg.token_file or self.data_dir / f"youtube-token-{account}.json"
 
 
 def _is_path(annotation: Any) -> bool:
@@ -479,6 +572,21 @@ def _resolve_paths(data: dict[str, Any], model: type[BaseModel], base: Path) -> 
         elif isinstance(value, dict) and isinstance(annotation, type) \
                 and issubclass(annotation, BaseModel):
             _resolve_paths(value, annotation, base)
+        elif isinstance(value, dict) and _table_of(model, name, annotation) is not None:
+            for table in value.values():  # [connectors.youtube.accounts.X], [workspaces.X]
+                if isinstance(table, dict):
+                    _resolve_paths(table, _table_of(model, name, annotation), base)
+
+
+def _table_of(model: type[BaseModel], name: str, annotation: Any) -> Any:
+    """The model of each value of a `dict[str, Model]` field (workspaces: whole settings)."""
+    if model is Settings and name == "workspaces":
+        return Settings
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is dict and len(args) == 2 and isinstance(args[1], type) \
+            and issubclass(args[1], BaseModel):
+        return args[1]
+    return None
 
 
 def read_file(path: Path) -> dict[str, Any]:
@@ -496,15 +604,16 @@ def read_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def _describe(error: Any, path: Path | None) -> str:
-    key = ".".join(str(part) for part in error["loc"])
-    env = "REPLYBOT_" + "__".join(str(part).upper() for part in error["loc"])
+def _describe(error: Any, path: Path | None, prefix: tuple[str, ...] = ()) -> str:
+    loc = (*prefix, *error["loc"])
+    key = ".".join(str(part) for part in loc)
+    env = "REPLYBOT_" + "__".join(str(part).upper() for part in loc)
     where = f"{path} or {env}" if path else env
     message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
     return f"{key}: {message} (set in {where})"
 
 
-NOT_SETTINGS = {"REPLYBOT_CONFIG"}  # read by the CLI itself
+NOT_SETTINGS = {"REPLYBOT_CONFIG", "REPLYBOT_WORKSPACE"}  # read by the CLI itself
 
 
 def check_environment() -> None:
@@ -529,16 +638,16 @@ def expand_user(model: BaseModel) -> None:
 
 
 def load_settings(path: Path | None = None) -> Settings:
-    """Settings from `path` (or ./replybot.toml if present) and the environment."""
-    if path is None and DEFAULT_CONFIG.exists():
-        path = DEFAULT_CONFIG
+    """Settings from `path` (or ./replybot.toml if present) and the environment: the top level
+    of the file, which is the one workspace unless it has `[workspaces.NAME]` tables
+    (`bot.workspaces.load_workspaces` reads those)."""
+    path = config_path(path)
     check_environment()
     token = _FILE_DATA.set(read_file(path) if path else {})
     try:
         settings = Settings()
     except ValidationError as exc:
-        problems = "; ".join(_describe(error, path) for error in exc.errors())
-        raise ConfigError(f"invalid configuration: {problems}") from None
+        raise invalid(exc, path) from None
     except SettingsError as exc:  # e.g. a list or table variable that is not JSON
         raise ConfigError(f"invalid configuration: {exc}; lists and tables in environment "
                           'variables are JSON, e.g. REPLYBOT_CONNECTORS__LOCAL__OWN_AUTHORS='
@@ -546,14 +655,35 @@ def load_settings(path: Path | None = None) -> Settings:
     finally:
         _FILE_DATA.reset(token)
     expand_user(settings)
-    youtube = settings.connectors.youtube
-    if youtube.enabled and not youtube.channel_id:
-        raise ConfigError("invalid configuration: connectors.youtube.channel_id is required when "
-                          "the YouTube connector is enabled (your channel's id, starting UC…)")
-    if youtube.reply_reserve >= youtube.daily_quota:
-        raise ConfigError("invalid configuration: connectors.youtube.reply_reserve must be "
-                          "smaller than connectors.youtube.daily_quota")
-    if settings.knowledge.chunk_overlap >= settings.knowledge.chunk_tokens:
-        raise ConfigError("invalid configuration: knowledge.chunk_overlap must be smaller than "
-                          "knowledge.chunk_tokens")
+    check_settings(settings)
     return settings
+
+
+def config_path(path: Path | None) -> Path | None:
+    """The file to read: `path`, else ./replybot.toml if present, else none."""
+    if path is None and DEFAULT_CONFIG.exists():
+        return DEFAULT_CONFIG
+    return path
+
+
+def invalid(exc: ValidationError, path: Path | None, prefix: tuple[str, ...] = ()) -> ConfigError:
+    """One error naming every problem's key (under `prefix`) and where to set it."""
+    problems = "; ".join(_describe(error, path, prefix) for error in exc.errors())
+    return ConfigError(f"invalid configuration: {problems}")
+
+
+def check_settings(settings: Settings, prefix: str = "") -> None:
+    """The rules that tie one setting to another; `prefix` names the workspace's table."""
+    youtube = settings.connectors.youtube
+    accounts = {"": youtube} | {f".accounts.{n}": a for n, a in youtube.accounts.items()}
+    for suffix, cfg in accounts.items():
+        key = f"{prefix}connectors.youtube{suffix}"
+        if cfg.enabled and not cfg.channel_id:
+            raise ConfigError(f"invalid configuration: {key}.channel_id is required when the "
+                              "YouTube connector is enabled (your channel's id, starting UC…)")
+        if cfg.reply_reserve >= cfg.daily_quota:
+            raise ConfigError(f"invalid configuration: {key}.reply_reserve must be smaller "
+                              f"than {key}.daily_quota")
+    if settings.knowledge.chunk_overlap >= settings.knowledge.chunk_tokens:
+        raise ConfigError(f"invalid configuration: {prefix}knowledge.chunk_overlap must be "
+                          f"smaller than {prefix}knowledge.chunk_tokens")

@@ -148,10 +148,26 @@ class HistoryReader(Protocol):
         """(a viewer's comment, the creator's first reply to it), newest first."""
 
 
+#: Between a platform and an account in a source's name: `youtube:second` is the YouTube account
+#: `second`; the first account of a platform is the platform's bare name, `youtube`.
+ACCOUNT_SEPARATOR = ":"
+
+
+def platform_of(source: str) -> str:
+    """The platform a source (a platform or one of its accounts) belongs to."""
+    return source.partition(ACCOUNT_SEPARATOR)[0]
+
+
+def source_name(platform: str, account: str | None) -> str:
+    """The name a platform's account goes by in the store, logs and metrics."""
+    return f"{platform}{ACCOUNT_SEPARATOR}{account}" if account else platform
+
+
 class Connector(ABC):
     """One platform. Subclasses implement only the platform calls."""
 
-    #: Platform name used in the store, logs and config (`[connectors.NAME]`).
+    #: Platform name used in config (`[connectors.NAME]`); an instance serving another account
+    #: of the platform goes by its source name (`youtube:second`) in the store, logs and metrics.
     name: str = ""
     #: Longest reply the platform accepts, in characters.
     max_reply_chars: int = 10_000

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connectors.base import Connector, QuotaRules
+from connectors.base import Connector, QuotaRules, platform_of
 from connectors.local import LocalConnector
 from connectors.stubs import STUBS
 from connectors.youtube import YouTubeConnector
@@ -15,6 +15,6 @@ PLATFORMS: dict[str, type[Connector]] = {
 
 
 def quota_rules(platform: str) -> QuotaRules | None:
-    """How `platform` meters its API, if it does."""
-    connector = PLATFORMS.get(platform)
+    """How `platform` (or one of its accounts, `youtube:second`) meters its API, if it does."""
+    connector = PLATFORMS.get(platform_of(platform))
     return connector.quota_rules if connector is not None else None

@@ -194,7 +194,9 @@ class YouTubeConnector(Connector):
     quota_rules = QUOTA_RULES
 
     def __init__(self, settings: Settings, meter: QuotaMeter | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, source: str | None = None) -> None:
+        if source is not None:  # another channel of the creator: `youtube:second`
+            self.name = source
         self.settings = settings
         self.meter: QuotaMeter = meter or Unmetered()
         self.clock = clock or (lambda: datetime.now(UTC))

@@ -3,7 +3,7 @@
 
 The layers of `bot`, lowest first (README, Development):
 
-    foundation   bot.errors, bot.config, bot.log, bot.clock, bot.domain, bot.jsonl,
+    foundation   bot.errors, bot.config, bot.workspaces, bot.log, bot.clock, bot.domain, bot.jsonl,
                  bot.packages, bot.llm, bot.output
     state        bot.state.*        the database, repositories, migrations, backup
     pipeline     bot.pipeline.*     per-comment stages and the one decision
@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "connectors", "knowledge")
 
 LAYERS: list[tuple[str, ...]] = [
-    ("bot", "bot.errors", "bot.config", "bot.log", "bot.clock", "bot.domain", "bot.jsonl",
-     "bot.packages", "bot.llm", "bot.output"),
+    ("bot", "bot.errors", "bot.config", "bot.workspaces", "bot.log", "bot.clock", "bot.domain",
+     "bot.jsonl", "bot.packages", "bot.llm", "bot.output"),
     ("bot.state",),
     ("bot.pipeline",),
     ("bot.voice", "bot.evaluation"),

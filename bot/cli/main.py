@@ -1,4 +1,4 @@
-"""Top-level commands: run, queue, kb, audit."""
+"""Top-level commands: run, queue, kb, audit, workspaces."""
 
 from __future__ import annotations
 
@@ -24,13 +24,17 @@ from bot.cli import (
     workers,
 )
 from bot.cli.render import JsonOpt, json_option, short, show, table
-from bot.config import load_settings
+from bot.cli.workspaces import EVERY_WORKSPACE, WorkspaceGroup, selection
+from bot.cli.workspaces import workspaces as workspaces_command
 from bot.domain import NewDraft, Status, StoredComment
-from bot.log import configure
+from bot.log import configure, log
 from bot.service.daemon import Daemon, install_signal_handlers
+from bot.service.fleet import Fleet
+from bot.workspaces import load_workspaces
+from knowledge.embeddings import E5Embedder
 
 app = typer.Typer(
-    name="replybot", no_args_is_help=True, add_completion=False,
+    name="replybot", no_args_is_help=True, add_completion=False, cls=WorkspaceGroup,
     pretty_exceptions_enable=False,
     help="Answer comments on your channels in your own voice.",
 )
@@ -50,6 +54,7 @@ app.command("export")(service.export)
 app.command("import")(service.import_)
 app.command("serve")(web.serve)
 app.command("workers")(workers.workers)
+app.command("workspaces")(workspaces_command)
 
 ConfigOption = Annotated[
     Path | None,
@@ -68,14 +73,24 @@ def version_callback(value: bool) -> None:
 def root(
     ctx: typer.Context,
     config: ConfigOption = None,
+    workspace: Annotated[list[str] | None, typer.Option(
+        "--workspace", envvar="REPLYBOT_WORKSPACE", help="The creator to work on (may also "
+        "follow the command); `run` and `workspaces` take several. Default: the only "
+        "workspace, or the one named default.")] = None,
     version: Annotated[bool, typer.Option("--version", callback=version_callback,
                                           is_eager=True, help="Show the version.")] = False,
 ) -> None:
     if ctx.resilient_parsing or any(arg in ("--help", "-h") for arg in sys.argv[1:]):
         return  # help needs no configuration, and must work when the configuration is broken
-    settings = load_settings(config)
-    configure(settings.log.level, settings.log.format)
-    ctx.obj = App(settings)
+    found = load_workspaces(config)
+    configure(found.base.log.level, found.base.log.format)
+    names = workspace or []
+    ctx.meta[EVERY_WORKSPACE] = found.select(names)
+    if ctx.invoked_subcommand in ("run", "workspaces"):
+        return
+    if ctx.invoked_subcommand == "health" and len(ctx.meta[EVERY_WORKSPACE]) > 1:
+        return  # every workspace named (or all of them) is checked
+    ctx.obj = App(found.one(selection(names)))
     ctx.call_on_close(ctx.obj.close)
 
 
@@ -92,19 +107,34 @@ def run(
                                        "comments.")] = 100,
     as_json: Annotated[bool, json_option("With --dry-run: print JSON.")] = False,
 ) -> None:
-    """Fetch, draft and post: one cycle with --once, otherwise on the schedule until stopped."""
-    application: App = ctx.obj
-    if mode is not None:
-        if mode not in ("approve", "auto"):
-            raise typer.BadParameter("use approve or auto", param_hint="--mode")
-        application.settings.mode = mode  # type: ignore[assignment]
+    """Fetch, draft and post: one cycle with --once, otherwise on the schedule until stopped.
+
+    Serves every workspace, or those named with --workspace."""
+    if mode is not None and mode not in ("approve", "auto"):
+        raise typer.BadParameter("use approve or auto", param_hint="--mode")
+    chosen = ctx.meta[EVERY_WORKSPACE]
+    bundled = E5Embedder()  # loaded on first use, once for every workspace
+    applications = {s.workspace: App(s, actor="daemon", bundled=bundled) for s in chosen}
+    for application in applications.values():
+        ctx.call_on_close(application.close)
+        if mode is not None:
+            application.settings.mode = mode  # type: ignore[assignment]
     if dry_run:
-        show_dry_run(Daemon(application).dry_run(limit), as_json)
+        for application in applications.values():
+            application.actor = "cli"
+            show_dry_run(Daemon(application).dry_run(limit), as_json)
         return
-    application.actor = "daemon"
     stopping = threading.Event()
     install_signal_handlers(stopping)  # before the store is opened (and migrated)
-    daemon = Daemon(application, stopping)
+    if len(applications) == 1:
+        [application] = applications.values()
+        run_one(application, Daemon(application, stopping), once)
+        return
+    run_fleet(Fleet({n: Daemon(a, stopping) for n, a in applications.items()}, stopping), once)
+
+
+def run_one(application: App, daemon: Daemon, once: bool) -> None:
+    """One workspace: the daemon on its own, as before workspaces."""
     if once:
         daemon.start()
         try:
@@ -115,6 +145,23 @@ def run(
         raise typer.Exit(1 if counters.errors else 0)
     with web.beside_daemon(application):
         daemon.run_forever()
+
+
+def run_fleet(fleet: Fleet, once: bool) -> None:
+    """Several workspaces in one process, each cycle taking them in turn."""
+    if once:
+        fleet.start()
+        try:
+            counters = fleet.run_once()
+        finally:
+            fleet.stop_workers()
+        fleet.log_summary()
+        raise typer.Exit(1 if counters.errors else 0)
+    base = next(iter(fleet.daemons.values())).app.settings
+    if base.web.enabled:
+        log.warning("the approval page serves one workspace: start `replybot serve "
+                    "--workspace NAME` for each creator instead of [web] enabled")
+    fleet.run_forever(base.schedule.poll_interval_s, base.metrics.port, base.metrics.host)
 
 
 WOULD = {Status.APPROVED: "post", Status.PENDING: "queue", Status.FLAGGED: "flag",

@@ -10,8 +10,9 @@ import typer
 
 from bot.app import App
 from bot.cli.render import JsonOpt, err, out, safe, show, table
+from bot.cli.workspaces import EVERY_WORKSPACE
 from bot.doctor import FAIL, PASS, run_checks
-from bot.service.health import check, default_max_age
+from bot.service.health import Health, check, default_max_age
 from bot.state.backup import export_state, import_state
 
 MARK = {PASS: "[green]✓[/]", "warn": "[yellow]![/]", FAIL: "[red]✗[/]"}
@@ -25,19 +26,39 @@ def health(
     as_json: JsonOpt = False,
 ) -> None:
     """Exit 0 if the daemon completed a cycle recently and no claim is stuck, 1 otherwise (for
-    HEALTHCHECK); `degraded` (exit 0) names what needs a look, e.g. quarantined items."""
-    application: App = ctx.obj
-    limit = max_age or default_max_age(application.settings.schedule.poll_interval_s)
-    result = check(application.store, limit, workers=application.settings.workers)
+    HEALTHCHECK); `degraded` (exit 0) names what needs a look, e.g. quarantined items. Without
+    --workspace, every workspace is checked (healthy only if each is)."""
+    if ctx.obj is not None:  # one workspace: named, or the only one
+        result = health_of(ctx.obj, max_age)
+        show(result.to_json(), as_json, lambda: print_health(result))
+        raise typer.Exit(0 if result.ok else 1)
+    results = {}
+    for settings in ctx.meta[EVERY_WORKSPACE]:
+        application = App(settings)
+        try:
+            results[settings.workspace] = health_of(application, max_age)
+        finally:
+            application.close()
+    ok = all(r.ok for r in results.values())
 
     def human() -> None:
-        console = out if result.ok else err
-        console.print(f"{result.status}: {safe(result.message)}")
-        for problem in result.problems:
-            console.print(f"  - {safe(problem)}")
+        for name, result in results.items():
+            print_health(result, f"{name}: ")
 
-    show(result.to_json(), as_json, human)
-    raise typer.Exit(0 if result.ok else 1)
+    show({"ok": ok, "workspaces": {n: r.to_json() for n, r in results.items()}}, as_json, human)
+    raise typer.Exit(0 if ok else 1)
+
+
+def health_of(application: App, max_age: float | None) -> Health:
+    limit = max_age or default_max_age(application.settings.schedule.poll_interval_s)
+    return check(application.store, limit, workers=application.settings.workers)
+
+
+def print_health(result: Health, prefix: str = "") -> None:
+    console = out if result.ok else err
+    console.print(f"{safe(prefix)}{result.status}: {safe(result.message)}")
+    for problem in result.problems:
+        console.print(f"  - {safe(problem)}")
 
 
 def doctor(ctx: typer.Context, as_json: JsonOpt = False) -> None:

@@ -77,9 +77,11 @@ class Metrics:
             self.worker_heartbeat_age.labels(worker.id, worker.host).set(
                 worker.age_s(health.now))
 
-    def serve(self, port: int, host: str = "127.0.0.1", health: HealthProbe | None = None) -> int:
-        """Serve /metrics (and /healthz); returns the port (useful with port 0 in tests)."""
-        metrics_app = make_wsgi_app(self.registry)
+    def serve(self, port: int, host: str = "127.0.0.1", health: HealthProbe | None = None,
+              registry: CollectorRegistry | None = None) -> int:
+        """Serve /metrics (and /healthz) of this registry, or of `registry`; returns the port
+        (useful with port 0 in tests)."""
+        metrics_app = make_wsgi_app(registry or self.registry)
 
         def app(environ: dict[str, Any], start: Callable[..., Any]) -> Iterable[bytes]:
             if environ.get("PATH_INFO") == "/healthz" and health is not None:

@@ -32,8 +32,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; a PostgreSQL URL without its driver installed is one line of advice."""
+def make_engine(url: str, schema: str | None = None) -> Engine:
+    """An engine for `url`; a PostgreSQL URL without its driver installed is one line of advice.
+
+    With `schema` (PostgreSQL), every connection sees only that schema: its tables are created
+    there and no statement can reach another workspace's tables.
+    """
     try:
         engine = create_engine(url, future=True)
     except ImportError as exc:
@@ -43,7 +47,21 @@ def make_engine(url: str) -> Engine:
                             "installed: pip install 'replybot[postgres]'") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    if schema is not None and engine.dialect.name == "postgresql":
+        # first of the connect hooks: the dialect asks for current_schema() right after
+        event.listen(engine, "connect", _search_path(schema), insert=True)
     return engine
+
+
+def _search_path(schema: str) -> Any:
+    def set_search_path(dbapi_connection: Any, _record: Any) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True  # a SET outside any transaction lasts the session
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f'SET search_path TO "{schema}"')
+        cursor.close()
+        dbapi_connection.autocommit = autocommit
+    return set_search_path
 
 
 def dialect_insert(dialect: str, table: Any) -> Any:
@@ -63,14 +81,17 @@ class Database:
         self.sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def open(cls, url: str) -> Database:
-        """Open the database at `url` and apply any migrations it lacks."""
-        engine = make_engine(url)
+    def open(cls, url: str, schema: str | None = None) -> Database:
+        """Open the database at `url` (on PostgreSQL, its `schema`: a workspace's tables) and
+        apply any migrations it lacks."""
+        engine = make_engine(url, schema)
         database = engine.url.database
         if engine.dialect.name == "sqlite" and database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         try:
-            migrate.upgrade(engine)
+            if schema is not None and engine.dialect.name == "postgresql":
+                migrate.create_schema(url, schema)
+            migrate.upgrade(engine, schema)
         except OperationalError as exc:
             raise StoreError(f"cannot open database {engine.url!r}: {exc.orig}; check "
                              "database_url and that the data dir is writable") from None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -24,7 +25,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, event, func, inspect, select, text
+from sqlalchemy import MetaData, create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from bot.errors import StoreError
@@ -56,12 +57,32 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: Engine) -> None:
+def advisory_key(schema: str | None) -> int:
+    """The lock a schema's migrations take: one per workspace, so creators migrate side by side."""
+    if schema is None:
+        return ADVISORY_KEY
+    return ADVISORY_KEY + zlib.crc32(schema.encode())
+
+
+def create_schema(url: str, schema: str) -> None:
+    """Create a workspace's PostgreSQL schema if it is missing (processes starting together
+    take turns under its advisory lock: CREATE SCHEMA IF NOT EXISTS alone can still collide)."""
+    engine = create_engine(url, future=True)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": advisory_key(schema)})
+            connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    finally:
+        engine.dispose()
+
+
+def upgrade(engine: Engine, schema: str | None = None) -> None:
     """Apply missing migrations. Alembic's context is process-global, hence the thread lock."""
     with _LOCK:
         if current_revision(engine) == head_revision():
             return
-        with _exclusive(engine) as connection:
+        with _exclusive(engine, advisory_key(schema)) as connection:
             # another process may have migrated while this one waited for the lock
             if MigrationContext.configure(connection).get_current_revision() != head_revision():
                 _kill_hook(connection)
@@ -70,7 +91,7 @@ def upgrade(engine: Engine) -> None:
 
 
 @contextmanager
-def _exclusive(engine: Engine) -> Iterator[Connection]:
+def _exclusive(engine: Engine, key: int = ADVISORY_KEY) -> Iterator[Connection]:
     """A connection in a transaction that no other process can migrate alongside."""
     if engine.dialect.name == "sqlite":
         with _sqlite_immediate(engine) as connection:
@@ -78,7 +99,7 @@ def _exclusive(engine: Engine) -> Iterator[Connection]:
         return
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY})
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
         yield connection
 
 

@@ -51,9 +51,10 @@ class Store:
         self.pacing_repo = PacingRepository(self.database, clock)
 
     @classmethod
-    def open(cls, url: str, clock: Clock = utcnow) -> Store:
-        """Open the database at `url` and apply any migrations it lacks."""
-        return cls(Database.open(url).engine, clock)
+    def open(cls, url: str, clock: Clock = utcnow, schema: str | None = None) -> Store:
+        """Open the database at `url` (on PostgreSQL, a workspace's `schema`) and apply any
+        migrations it lacks."""
+        return cls(Database.open(url, schema).engine, clock)
 
     def close(self) -> None:
         self.database.close()

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, inspect, text
 from bot.state import migrate
 from bot.state.store import Store
 from tests.conftest import ON_EVERY_ENGINE
+from tests.fakes.postgres import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,7 +26,7 @@ from bot.state.store import Store
 print("ready", flush=True)
 while not Path(sys.argv[2]).exists():
     time.sleep(0.005)
-Store.open(sys.argv[1]).close()
+Store.open(sys.argv[1], schema=sys.argv[3] if len(sys.argv) > 3 else None).close()
 """
 
 
@@ -35,22 +36,44 @@ def python(*args: str, **env: str) -> subprocess.Popen[str]:
                             env={**os.environ, "PYTHONPATH": str(ROOT), **env})
 
 
-@ON_EVERY_ENGINE
-def test_processes_migrating_one_empty_database_at_once_all_succeed(
-        database_url: str, tmp_path: Path) -> None:
-    go = tmp_path / "go"
-    processes = [python("-c", OPEN_ON_GO, database_url, str(go)) for _ in range(3)]
+def open_at_once(go: Path, arguments: list[list[str]]) -> list[tuple[int, str]]:
+    """Open the store in one process per [url] or [url, schema], all at the same moment;
+    each one's exit code and error output."""
+    processes = [python("-c", OPEN_ON_GO, args[0], str(go), *args[1:]) for args in arguments]
     for process in processes:
         assert process.stdout is not None and process.stdout.readline() == "ready\n"
     go.touch()
-    outcomes = [(process.wait(timeout=120), process.stderr.read()) for process in processes
-                if process.stderr is not None]
-    assert outcomes == [(0, "")] * 3
+    return [(process.wait(timeout=120), process.stderr.read()) for process in processes
+            if process.stderr is not None]
+
+
+@ON_EVERY_ENGINE
+def test_processes_migrating_one_empty_database_at_once_all_succeed(
+        database_url: str, tmp_path: Path) -> None:
+    assert open_at_once(tmp_path / "go", [[database_url]] * 3) == [(0, "")] * 3
     engine = create_engine(database_url)
     with engine.connect() as connection:
         versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
     engine.dispose()
     assert [v for (v,) in versions] == [migrate.head_revision()]
+
+
+def test_workspaces_migrate_their_own_schemas_at_once(postgres: PostgresServer,
+                                                      tmp_path: Path) -> None:
+    url = postgres.create_database()
+    opened = [[url, schema] for schema in ["replybot_ana", "replybot_ben"] * 2]
+    assert open_at_once(tmp_path / "go", opened) == [(0, "")] * 4
+    engine = create_engine(url)
+    try:
+        assert inspect(engine).get_table_names(schema="public") == []
+        with engine.connect() as connection:
+            for schema in ("replybot_ana", "replybot_ben"):
+                versions = connection.execute(
+                    text(f"SELECT version_num FROM {schema}.alembic_version")).all()
+                assert [v for (v,) in versions] == [migrate.head_revision()]
+                assert "comments" in inspect(engine).get_table_names(schema=schema)
+    finally:
+        engine.dispose()
 
 
 @ON_EVERY_ENGINE

@@ -106,3 +106,24 @@ def test_the_example_configuration_loads(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("REPLYBOT_DATA_DIR", str(tmp_path))
     settings = load_settings(DEPLOY / "replybot.example.toml")
     assert settings.mode == "approve" and settings.metrics.port == 0
+
+
+def test_the_example_two_creator_setup_loads_once_uncommented(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from bot.workspaces import load_workspaces
+
+    text = (DEPLOY / "replybot.example.toml").read_text(encoding="utf-8")
+    start, end = "# --- two creators", "# --- end of two creators ---"
+    head, _, rest = text.partition(start)
+    block, _, tail = rest.partition(end)
+    lines = block.splitlines()[1:]  # the marker line itself stays out
+    config = tmp_path / "replybot.toml"
+    config.write_text(head + "\n".join(line.removeprefix("# ").removeprefix("#")
+                                        for line in lines) + tail, encoding="utf-8")
+    monkeypatch.setenv("REPLYBOT_DATA_DIR", str(tmp_path / "data"))
+    found = load_workspaces(config)
+    assert found.names == ["ana", "ben"]
+    ana = found.get("ana")
+    assert list(ana.connectors.sources()) == ["youtube", "youtube:espanol"]
+    assert ana.mode == "auto" and found.get("ben").mode == "approve"
+    assert found.get("ben").persona.name == "Ben"

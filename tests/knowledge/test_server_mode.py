@@ -50,3 +50,21 @@ def test_two_clients_share_one_server(chroma_url: str) -> None:
     assert hit.source == "gear.md" and "C40" in hit.text
     writer.add(Document("kettle.md", "My kettle is a Fellow Stagg EKG."))
     assert reader.search("Fellow Stagg EKG", k=1)[0].source == "kettle.md"  # BM25 refreshed
+
+
+def test_each_workspace_has_its_own_collection_on_one_server(
+        chroma_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.app import build_knowledge
+    from bot.workspaces import load_workspaces
+
+    (tmp_path / "replybot.toml").write_text(
+        f'[knowledge]\nchroma_url = "{chroma_url}"\n[workspaces.ana]\n[workspaces.ben]\n',
+        encoding="utf-8")
+    monkeypatch.setenv("REPLYBOT_DATA_DIR", str(tmp_path / "data"))
+    found = load_workspaces(tmp_path / "replybot.toml")
+    embedder = E5Embedder()
+    ana, ben = (build_knowledge(found.get(name), embedder) for name in ("ana", "ben"))
+    ana.add(Document("gear.md", "My grinder is a Comandante C40 set to 24 clicks."))
+    assert [h.source for h in ana.search("which grinder", k=1, min_score=0)] == ["gear.md"]
+    assert ben.search("which grinder", k=1, min_score=0) == []
+    assert (ana.name, ben.name) == ("replybot-knowledge-ana", "replybot-knowledge-ben")
