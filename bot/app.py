@@ -128,7 +128,9 @@ def build_checks(settings: Settings, embedder: E5Embedder) -> PositiveChecks:
     persona = settings.persona
     creator = Persona(persona.description, persona.signature,
                       [e.reply for e in persona.examples])
-    return PositiveChecks(embedder.queries, creator, [e.text for e in bundled_examples()])
+    # the references are the bundled triage examples: their vectors ship with replybot
+    kept = ExampleVectors(embedder.name, settings.data_dir / "cache")
+    return PositiveChecks(embedder.queries, creator, [e.text for e in bundled_examples()], kept)
 
 
 def build_triager(settings: Settings, embedder: E5Embedder) -> Triager:
