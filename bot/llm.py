@@ -7,7 +7,6 @@ with llama.cpp) makes the whole flow work offline; its replies are rough. Produc
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from bot.config import LLMConfig
 from bot.domain import Moderation
 from bot.errors import ConfigError, ModelError, ModelRejected
 from bot.packages import package_dir
+from knowledge.threads import machine_threads, quiet_threads
 
 Message = dict[str, str]
 
@@ -103,7 +103,7 @@ class LocalChat:
         self.model_id = f"local:{self.path.stem}"
         self.temperature = config.temperature
         # llama-cpp-python defaults to half the cores, which leaves one of two idle
-        self.threads = config.local_threads or os.cpu_count() or 1
+        self.threads = config.local_threads or machine_threads()
         self.context_tokens = config.local_context_tokens
         self._llama: Any = None
         self._lock = threading.Lock()
@@ -113,6 +113,7 @@ class LocalChat:
             if not self.path.exists():
                 raise ConfigError(f"local model file {self.path} not found: check "
                                   "[llm] local_model_path")
+            quiet_threads()  # before llama.cpp's OpenMP runtime loads
             from llama_cpp import Llama
 
             self._llama = Llama(model_path=str(self.path), n_ctx=self.context_tokens,

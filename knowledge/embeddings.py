@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import unicodedata
 from collections import OrderedDict
@@ -13,6 +12,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from knowledge.retrieval import Gate
+from knowledge.threads import machine_threads, quiet_threads
 
 
 class Embedder(Protocol):
@@ -103,24 +103,6 @@ class E5Embedder:
         with self._lock:
             # minus [CLS], [SEP] and the "passage: " prefix the engine adds
             return max(0, int(model.token_count(text)) - 5)
-
-
-def machine_threads() -> int:
-    """The cores this process may run on (a container's CPU set, not the host's count)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def quiet_threads() -> None:
-    """Let the engine's OpenMP threads sleep between parallel steps instead of spinning.
-
-    On a machine whose cores are shared (another process, or llama.cpp drafting), spinning
-    threads wait on each other for a time slice: a 20 ms embedding then took 300-900 ms. The
-    policy is read when the engine's OpenMP runtime loads, so this comes before it; a policy
-    set in the environment is kept."""
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 class OpenAIEmbedder:
