@@ -181,10 +181,15 @@ def build_notifier(settings: Settings, clock: Clock) -> Notifier:
 
 def build_token_counter(settings: Settings) -> Count:
     """Tokens of `[llm] model`'s tiktoken encoding (offline), for the prompt budget; the
-    vocabulary loads on the first count."""
+    vocabulary loads on the first count. Counts are remembered: the rules, the persona and its
+    examples are the same in every prompt, and each cut of one prompt counts them again."""
     cache = settings.data_dir / "cache" / "tiktoken"
     encoding = functools.cache(lambda: encoding_for(settings.llm.model, cache))
-    return lambda text: len(encoding().encode(text, disallowed_special=()))
+
+    @functools.lru_cache(maxsize=4096)
+    def count(text: str) -> int:
+        return len(encoding().encode(text, disallowed_special=()))
+    return count
 
 
 # -- the application -------------------------------------------------------------------------------
