@@ -194,3 +194,20 @@ def test_the_creators_replies_to_similar_comments_are_shown_as_examples(
         "A gooseneck kettle with a thermometer. — Lina"]
     assert '"What kettle do you use?"' in similar[1]["content"]
     assert [m for m in unrelated if m["role"] == "assistant"] == []
+
+
+def test_the_examples_are_read_once_a_batch_and_new_ones_join_the_next(
+        app: App, daemon: Daemon, connector: FakeConnector, model: RecordingModel) -> None:
+    connector.push_comment("Which kettle is that?")
+    daemon.run_once()
+    app.store.add_voice_examples([{
+        "source": "history", "platform": "youtube", "comment_id": "old2", "author": "Kev",
+        "comment": "What kettle do you use?", "video_title": None,
+        "reply": "A gooseneck kettle with a thermometer. — Lina", "context": [],
+        "status": "ready", "model": None}])
+    connector.push_comment("Which kettle do you use?")
+    daemon.run_once()
+    before, after = model.calls
+    assert [m for m in before if m["role"] == "assistant"] == []
+    assert [m["content"] for m in after if m["role"] == "assistant"] == [
+        "A gooseneck kettle with a thermometer. — Lina"]
