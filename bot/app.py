@@ -77,7 +77,8 @@ def build_knowledge(settings: Settings, embedder: Embedder) -> KnowledgeBase:
     client = open_client(path=settings.chroma_dir, url=cfg.chroma_url)
     return KnowledgeBase(client, embedder, cfg.chunk_tokens, cfg.chunk_overlap,
                          drop_patterns=cfg.drop_patterns, gate=gate,
-                         cross_language=cfg.cross_language, glossary=cfg.glossary)
+                         cross_language=cfg.cross_language, glossary=cfg.glossary,
+                         lexicon_cache=settings.data_dir / "cache")
 
 
 def build_ledger(settings: Settings, store: Store, platform: str,
