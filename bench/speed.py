@@ -151,23 +151,25 @@ def child(script: str, env: dict[str, str] | None = None) -> dict[str, float]:
 
 
 def with_knowledge(root: Path) -> Path:
-    """A data dir holding the demo's knowledge (added by `replybot kb add`), to copy."""
+    """A data dir holding the demo's knowledge, added by `replybot kb add` as `make run` does
+    (which also prepares the cross-language dictionary), to copy."""
     sandbox(root, None, [])
     done = subprocess.run([sys.executable, "-m", "bot", "kb", "add", str(DEMO / "knowledge")],
                           capture_output=True, text=True, env={**os.environ, "PYTHONPATH":
                                                                str(ROOT)}, timeout=900)
     if done.returncode:
         raise SystemExit(f"kb add failed:\n{done.stderr[-2000:]}")
-    shutil.rmtree(root / "cache", ignore_errors=True)
     return root
 
 
 def first_comment(template: Path, root: Path, llm_url: str | None, old: bool
                   ) -> dict[str, float]:
     """Start-up to the first comment in a fresh process, on a copy of `template`: its
-    knowledge, no cache and no database yet (a first start)."""
+    knowledge, no database yet (a first start); the old path had no kept dictionary."""
     shutil.rmtree(root, ignore_errors=True)
     shutil.copytree(template, root)
+    for kept in (root / "cache").glob("lexicon-*.sqlite") if old else ():
+        kept.unlink()
     config = sandbox(root, llm_url, demo_texts()[:1])
     script = FIRST_COMMENT.format(root=str(ROOT), old=old, config=str(config))
     return child(script, SPINNING if old else None)
