@@ -7,6 +7,7 @@ import pytest
 from bot.config import LLMConfig
 from bot.errors import ModelError
 from bot.llm import LocalChat, OpenAIChat, bundled_model_path, chat_model
+from knowledge.threads import machine_threads
 from tests.fakes.openai_server import FakeOpenAI
 
 MESSAGES = [{"role": "system", "content": "You are Lina."},
@@ -71,3 +72,10 @@ def test_missing_local_model_file_says_which_key_to_fix(tmp_path: object) -> Non
 
     with pytest.raises(ConfigError, match="local_model_path"):
         chat.complete(MESSAGES, 10)
+
+
+def test_the_local_model_reads_the_prompt_on_every_core_and_writes_on_one() -> None:
+    chat = LocalChat(LLMConfig())
+    assert (chat.batch_threads, chat.threads) == (machine_threads(), 1)
+    pinned = LocalChat(LLMConfig(local_threads=3))
+    assert (pinned.batch_threads, pinned.threads) == (3, 3)
