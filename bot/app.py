@@ -16,7 +16,7 @@ import httpx
 from bot.clock import Clock, utcnow
 from bot.config import Settings
 from bot.errors import ConfigError, ConnectorUnavailable
-from bot.llm import ChatModel, OpenAIChat, OpenAIModeration, chat_model
+from bot.llm import ChatModel, OnFirstUse, OpenAIChat, OpenAIModeration, chat_model
 from bot.log import log
 from bot.pipeline.classify import (
     ExampleVectors,
@@ -307,7 +307,9 @@ class App:
             voice = self.settings.voice
             few_shot = FewShot(self.store, self.bundled_embedder.queries, voice.few_shot,
                                voice.min_similarity) if voice.few_shot else None
-            self._pipeline = Pipeline(self.settings, self.store, self.knowledge, self.model,
+            # built at the first draft, not before the first triage
+            model = self._model if self._model is not None else OnFirstUse(lambda: self.model)
+            self._pipeline = Pipeline(self.settings, self.store, self.knowledge, model,
                                       limits, self.triager, few_shot, clock=self.clock,
                                       checks=build_checks(self.settings, self.bundled_embedder),
                                       count_tokens=build_token_counter(self.settings))

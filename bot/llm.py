@@ -8,6 +8,7 @@ with llama.cpp) makes the whole flow work offline; its replies are rough. Produc
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -32,7 +33,8 @@ class Completion:
 class ChatModel(Protocol):
     """Turns chat messages into one reply."""
 
-    model_id: str
+    @property
+    def model_id(self) -> str: ...
 
     def complete(self, messages: list[Message], max_tokens: int) -> Completion: ...
 
@@ -143,6 +145,27 @@ class LocalChat:
             prompt_tokens=usage.get("prompt_tokens"),
             completion_tokens=usage.get("completion_tokens"),
         )
+
+
+class OnFirstUse:
+    """A chat model built at its first use: a comment that is never drafted (spam, the
+    creator's own, one already answered) never waits for an API client or a model file."""
+
+    def __init__(self, build: Callable[[], ChatModel]) -> None:
+        self._build = build
+        self._model: ChatModel | None = None
+
+    def _get(self) -> ChatModel:
+        if self._model is None:
+            self._model = self._build()
+        return self._model
+
+    @property
+    def model_id(self) -> str:
+        return self._get().model_id
+
+    def complete(self, messages: list[Message], max_tokens: int) -> Completion:
+        return self._get().complete(messages, max_tokens)
 
 
 def chat_model(config: LLMConfig, model: str | None = None) -> ChatModel:
