@@ -106,9 +106,9 @@ class LocalChat:
         self.temperature = config.temperature
         # reading the prompt is large matrix work: every core (llama-cpp-python's default of
         # half the cores leaves one of two idle). Writing the reply is a token at a time, small
-        # steps with a barrier each: with threads that sleep while they wait (quiet_threads),
-        # one thread wrote 200 tokens in 3.5 s where two took 8.3 (3.0 and 4.7 s beside a busy
-        # core; two spinning threads took 2.7 s on idle cores and 8.7 beside a busy one)
+        # steps with a barrier each: one thread needs no barrier, and wrote 200 tokens in
+        # 3.0-3.5 s on idle cores and beside a busy one, where two took 2.7 and 8.7 s spinning,
+        # 8.3 and 4.7 s sleeping
         self.batch_threads = config.local_threads or machine_threads()
         self.threads = config.local_threads or 1
         self.context_tokens = config.local_context_tokens

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 
+#: how long an idle OpenMP thread spins before it sleeps (GNU OpenMP counts loop iterations:
+#: about 10-20 µs here)
+SPIN = "10000"
+
 
 def machine_threads() -> int:
     """The cores this process may run on (a container's CPU set, not the host's count)."""
@@ -14,11 +18,14 @@ def machine_threads() -> int:
 
 
 def quiet_threads() -> None:
-    """Let OpenMP threads sleep between parallel steps instead of spinning.
+    """Let OpenMP threads spin only briefly between parallel steps, then sleep.
 
-    On a machine whose cores are shared (another process, or the embedder beside llama.cpp),
-    spinning threads wait on each other for whole time slices: a 20 ms embedding took
-    300-900 ms, and a 1.3 s draft of the bundled chat model 10-23 s. The policy is read when
-    an OpenMP runtime loads, so this must come before the engine is loaded; a policy set in
-    the environment is kept."""
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    GNU OpenMP's default spins 300,000 times first: when the cores are shared (another process,
+    or the embedder beside llama.cpp) threads wait on each other for whole time slices, and a
+    15 ms embedding took 300-1,700 ms, a 3 s draft of the bundled model 10-23 s. Sleeping at
+    once (OMP_WAIT_POLICY=PASSIVE) is safe there but makes each small embedding twice as slow
+    on idle cores; a short spin is as quick as spinning on idle cores and the quickest on busy
+    ones (bench/speed.py). Read when an OpenMP runtime loads, so this comes before an engine
+    is loaded; a policy or spin count set in the environment is kept."""
+    if "OMP_WAIT_POLICY" not in os.environ:
+        os.environ.setdefault("GOMP_SPINCOUNT", SPIN)
