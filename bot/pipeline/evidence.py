@@ -12,20 +12,20 @@ Three checks, each with a score recorded in the draft's audit detail (obedience 
   one of them in the embedding space.
 
 The thresholds are fitted on the development part of `bench/decisions` (`bench/decisions.py`).
-One embedding call a draft (comment and reply together); the references are embedded once.
+One embedding call a draft (comment and reply together; the comment is usually remembered from
+triage). The references are the bundled triage examples, whose vectors ship with replybot; the
+creator's replies are embedded once and kept in the data dir.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from bot.pipeline.classify import unit_rows
+from bot.pipeline.classify import ExampleVectors, kept_vectors, unit_rows
 from bot.pipeline.decide import Check
 
 Embed = Callable[[Sequence[str]], np.ndarray]
@@ -49,10 +49,6 @@ STOP = {"that", "this", "with", "your", "from", "have", "just", "what", "when", 
         "there", "they", "them", "then", "than", "like", "more", "much", "very", "really",
         "thanks", "thank", "make", "sure", "into", "also", "some", "it's", "don't"}
 
-_CACHE: dict[str, np.ndarray] = {}
-_LOCK = threading.Lock()
-
-
 @dataclass
 class Persona:
     """The creator's side: who they are, how they sign and what they have written."""
@@ -65,11 +61,13 @@ class Persona:
 class PositiveChecks:
     """Relevance, grounding and voice for one draft at a time."""
 
-    def __init__(self, embed: Embed, persona: Persona, references: Sequence[str]) -> None:
+    def __init__(self, embed: Embed, persona: Persona, references: Sequence[str],
+                 store: ExampleVectors | None = None) -> None:
         self.embed = embed
         self.persona = persona
         self.references = list(references)
         self.replies = [self.body(r) for r in persona.replies if self.body(r)]
+        self.store = store
 
     def body(self, text: str) -> str:
         sig = self.persona.signature
@@ -85,7 +83,7 @@ class PositiveChecks:
 
     def relevance(self, comment: np.ndarray, reply: np.ndarray) -> Check:
         similarity = float(comment @ reply)
-        others = self._vectors(self.references) @ reply
+        others = self._vectors(self.references, "triage") @ reply
         rank = float(np.mean(others < similarity)) if len(others) else 1.0
         ok = similarity >= MIN_SIMILARITY and rank >= MIN_RANK
         why = (f"similarity {similarity:.3f}; closer to this comment than to {rank:.0%} of "
@@ -95,7 +93,8 @@ class PositiveChecks:
     def voice(self, comment: str, reply: str, vector: np.ndarray) -> Check:
         body = self.body(reply)
         faults = shape_faults(comment, reply, body, self.persona.signature, self._longest())
-        nearest = float(np.max(self._vectors(self.replies) @ vector)) if self.replies else 1.0
+        nearest = (float(np.max(self._vectors(self.replies, "voice") @ vector)) if self.replies
+                   else 1.0)
         if nearest < MIN_VOICE_SIMILARITY:
             faults.append(f"unlike the creator's replies ({nearest:.3f})")
         why = "; ".join(faults) or f"like the creator's replies ({nearest:.3f})"
@@ -104,14 +103,10 @@ class PositiveChecks:
     def _longest(self) -> int:
         return max((len(r) for r in self.replies), default=200)
 
-    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
+    def _vectors(self, texts: Sequence[str], kind: str) -> np.ndarray:
         if not texts:
             return np.zeros((0, 1), dtype=np.float32)
-        key = hashlib.sha256("\n".join(texts).encode()).hexdigest()
-        with _LOCK:  # every pipeline in a process shares one embedding of the references
-            if key not in _CACHE:
-                _CACHE[key] = unit_rows(self.embed(list(texts)))
-            return _CACHE[key]
+        return kept_vectors(texts, self.embed, self.store.of_kind(kind) if self.store else None)
 
 
 def shape_faults(comment: str, reply: str, body: str, signature: str, longest: int) -> list[str]:

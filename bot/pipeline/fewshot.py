@@ -42,6 +42,12 @@ class FewShot:
         self.min_similarity = min_similarity
         self._vectors: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
+        self._batch: list[Shot] | None = None
+
+    def refresh(self) -> None:
+        """Read the pool once for the batch of comments about to be drafted (two queries a
+        comment otherwise); a reply approved meanwhile joins it at the next batch."""
+        self._batch = self.pool() if self.k > 0 else []
 
     def pool(self) -> list[Shot]:
         shots = {s.comment: s for s in (
@@ -55,7 +61,7 @@ class FewShot:
     def choose(self, text: str) -> list[Shot]:
         if self.k <= 0:
             return []
-        shots = self.pool()
+        shots = self._batch if self._batch is not None else self.pool()
         if not shots:
             return []
         with self._lock:

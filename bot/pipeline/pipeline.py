@@ -101,7 +101,10 @@ class Pipeline:
 
     def prepare(self, batch: Sequence[StoredComment]) -> None:
         """Before a batch is handled one by one: its comments embedded in one model call,
-        which the triage, retrieval and few-shot of each comment then find remembered."""
+        which the triage, retrieval and few-shot of each comment then find remembered, and the
+        few-shot pool read once."""
+        if self.few_shot is not None:
+            self.few_shot.refresh()
         try:
             self.triager.warm([stored.comment for stored in batch])
         except Exception:  # only speed is lost: each comment is embedded on its own

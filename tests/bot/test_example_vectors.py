@@ -14,6 +14,7 @@ import pytest
 
 from bot.domain import Label
 from bot.pipeline.classify import Example, ExampleVectors, NearestExamples, bundled_examples
+from bot.pipeline.evidence import Persona, PositiveChecks
 from bot.pipeline.triage import Triager
 from connectors.base import Comment
 from knowledge.embeddings import E5Embedder
@@ -111,3 +112,21 @@ def test_health_and_the_queue_never_load_the_embedder(tmp_path: Path,
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             env=env, timeout=120, cwd=tmp_path)
     assert "embedder False" in result.stdout, result.stderr
+
+
+def test_the_checks_of_a_draft_embed_only_the_comment_and_the_reply(tmp_path: Path) -> None:
+    """The relevance check's reference comments are the bundled examples, whose vectors ship;
+    the creator's replies are embedded at the first start and kept in the data dir."""
+    e5, calls = E5Embedder(), []
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        calls.append(list(texts))
+        return e5.queries(texts)
+
+    persona = Persona("You are Lina.", "— Lina", [f"Thank you {id(calls)}! — Lina"])
+    kept = ExampleVectors(E5Embedder.name, tmp_path / "cache")
+    checks = PositiveChecks(embed, persona, [e.text for e in bundled_examples()], kept)
+    relevance, _, voice = checks("What grind for a V60?", "24 clicks. — Lina", "question", [])
+    assert sorted(map(len, calls)) == [1, 2]  # the creator's reply; the comment and the draft
+    assert "of 150 other comments" in relevance.why and voice.score > 0
+    assert kept.of_kind("voice").load([f"Thank you {id(calls)}!"]) is not None

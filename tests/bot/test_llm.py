@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from bot.config import LLMConfig
 from bot.errors import ModelError
 from bot.llm import LocalChat, OpenAIChat, bundled_model_path, chat_model
+from knowledge.threads import machine_threads
 from tests.fakes.openai_server import FakeOpenAI
 
+ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = [{"role": "system", "content": "You are Lina."},
             {"role": "user", "content": "Comment:\n\"What grinder?\""}]
 
@@ -71,3 +77,30 @@ def test_missing_local_model_file_says_which_key_to_fix(tmp_path: object) -> Non
 
     with pytest.raises(ConfigError, match="local_model_path"):
         chat.complete(MESSAGES, 10)
+
+
+def test_the_local_model_reads_the_prompt_on_every_core_and_writes_on_one() -> None:
+    chat = LocalChat(LLMConfig())
+    assert (chat.batch_threads, chat.threads) == (machine_threads(), 1)
+    pinned = LocalChat(LLMConfig(local_threads=3))
+    assert (pinned.batch_threads, pinned.threads) == (3, 3)
+
+
+def test_comments_that_are_never_drafted_never_load_a_chat_model(tmp_path: Path) -> None:
+    """Spam and empty comments are skipped without waiting for an API client (the `openai`
+    package alone takes about half a second to import) or a model file."""
+    (tmp_path / "inbox.jsonl").write_text(
+        '{"id": "c1", "author": "Bot", "text": "I earn $500/day, DM me"}\n'
+        '{"id": "c2", "author": "Ann", "text": "   "}\n', encoding="utf-8")
+    probe = ("import atexit, sys\n"
+             "atexit.register(lambda: print('chat model', 'llama_cpp' in sys.modules "
+             "or 'openai' in sys.modules))\n"
+             "sys.argv = ['replybot', 'run', '--once']\n"
+             "from bot.cli import main\nmain()\n")
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "REPLYBOT_DATA_DIR": str(tmp_path),
+           "REPLYBOT_CONNECTORS__LOCAL__ENABLED": "true",
+           "REPLYBOT_LLM__BASE_URL": "http://127.0.0.1:9/v1"}  # never asked
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            env=env, timeout=120, cwd=tmp_path)
+    assert '"skipped": 2' in result.stderr + result.stdout, result.stderr[-2000:]
+    assert "chat model False" in result.stdout, result.stderr[-2000:]

@@ -179,13 +179,18 @@ def test_the_daemon_keeps_configured_folders_in_the_knowledge_base(
     assert [Path(s.source).name for s in kb.sources()] == ["grinder.md"]
 
 
-def test_the_creators_replies_to_similar_comments_are_shown_as_examples(
-        app: App, daemon: Daemon, connector: FakeConnector, model: RecordingModel) -> None:
+def add_kettle_answer(app: App) -> None:
+    """A reply the creator wrote earlier, ready as a few-shot example."""
     app.store.add_voice_examples([{
         "source": "history", "platform": "youtube", "comment_id": "old1", "author": "Kev",
         "comment": "What kettle do you use?", "video_title": None,
         "reply": "A gooseneck kettle with a thermometer. — Lina", "context": [],
         "status": "ready", "model": None}])
+
+
+def test_the_creators_replies_to_similar_comments_are_shown_as_examples(
+        app: App, daemon: Daemon, connector: FakeConnector, model: RecordingModel) -> None:
+    add_kettle_answer(app)
     connector.push_comment("Which kettle is that?")
     connector.push_comment("Love the music in this one")
     daemon.run_once()
@@ -194,3 +199,16 @@ def test_the_creators_replies_to_similar_comments_are_shown_as_examples(
         "A gooseneck kettle with a thermometer. — Lina"]
     assert '"What kettle do you use?"' in similar[1]["content"]
     assert [m for m in unrelated if m["role"] == "assistant"] == []
+
+
+def test_the_examples_are_read_once_a_batch_and_new_ones_join_the_next(
+        app: App, daemon: Daemon, connector: FakeConnector, model: RecordingModel) -> None:
+    connector.push_comment("Which kettle is that?")
+    daemon.run_once()
+    add_kettle_answer(app)
+    connector.push_comment("Which kettle do you use?")
+    daemon.run_once()
+    before, after = model.calls
+    assert [m for m in before if m["role"] == "assistant"] == []
+    assert [m["content"] for m in after if m["role"] == "assistant"] == [
+        "A gooseneck kettle with a thermometer. — Lina"]

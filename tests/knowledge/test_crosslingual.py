@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -18,7 +20,8 @@ from knowledge.retrieval import Bm25Index, words_of
 from knowledge.store import KnowledgeBase, open_client
 from tests.conftest import knowledge_base_of
 
-CORPUS = Path(__file__).parents[2] / "bench" / "retrieval" / "corpus"
+ROOT = Path(__file__).parents[2]
+CORPUS = ROOT / "bench" / "retrieval" / "corpus"
 
 
 @pytest.fixture(scope="module")
@@ -231,3 +234,26 @@ def test_the_gate_gets_the_same_answers_without_fetching_cosines_that_cannot_pas
     fetched.clear()
     assert results() == pruned
     assert sum(every) < sum(fetched) / 2  # most cosines could not have passed: not fetched
+
+
+def test_the_dictionary_is_built_once_and_kept_for_later_starts(tmp_path: Path) -> None:
+    """Building it from CC-CEDICT takes seconds: a later start opens the kept one instead, and
+    never reads the dictionary (a changed glossary is a new kept lexicon, never a stale one)."""
+    glossary = tmp_path / "glossary.csv"
+    glossary.write_text(f"zh,en\n手冲,pour-over {tmp_path.name}\n", encoding="utf-8")
+    cache = tmp_path / "cache"
+    built = crosslingual.lexicon(glossary, cache)
+    [kept] = cache.glob("lexicon-*.sqlite")
+    probe = ("from pathlib import Path\nfrom knowledge import crosslingual\n"
+             f"lexicon = crosslingual.lexicon(Path({str(glossary)!r}), Path({str(cache)!r}))\n"
+             "print(lexicon.translate('手冲', 'en').words, lexicon.translate('法压壶', 'en').words,"
+             " crosslingual._other_script.cache_info().misses)\n")  # 1 if it was built
+    later = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                           env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT)},
+                           timeout=120, check=True)
+    expected = (built.translate("手冲", "en").words, built.translate("法压壶", "en").words)
+    assert later.stdout.strip() == f"{expected[0]} {expected[1]} 0"
+    glossary.write_text("zh,en\n手冲,hand pour\n", encoding="utf-8")
+    os.utime(glossary, (time.time() + 5, time.time() + 5))
+    assert crosslingual.lexicon(glossary, cache).translate("手冲", "en").words == [["hand pour"]]
+    assert len(list(cache.glob("lexicon-*.sqlite"))) == 2 and kept.exists()
