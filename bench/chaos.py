@@ -68,12 +68,16 @@ class Campaign:
 
     def env(self) -> dict[str, str]:
         # short leases and retries, so the drain does not wait out production-length ones; no
-        # hourly or daily cap and no repeat check, so every good comment is due a post
+        # hourly or daily cap, no repeat check and quota to spare, so every good comment is due
+        # a post
         return self.box.env() | {"REPLYBOT_POSTING__LEASE_S": "3",
                                  "REPLYBOT_POSTING__RETRY_AFTER_S": "1",
                                  "REPLYBOT_POLICY__MAX_REPLIES_PER_HOUR": "100000",
                                  "REPLYBOT_POLICY__MAX_REPLIES_PER_DAY": "100000",
-                                 "REPLYBOT_POLICY__REPEAT_WINDOW_DAYS": "0"}
+                                 "REPLYBOT_POLICY__REPEAT_WINDOW_DAYS": "0",
+                                 # 300 replies spend 15,000 units: a default day's quota would
+                                 # park the feed until midnight Pacific, which is not loss
+                                 "REPLYBOT_CONNECTORS__YOUTUBE__DAILY_QUOTA": "1000000"}
 
     def add_items(self) -> None:
         for _ in range(self.rng.randint(0, 3)):

@@ -17,7 +17,7 @@ from bot.config import PersonaConfig
 from bot.evaluation.report import Delta, compare, fmt, read_results
 from bot.usecases import evaluation
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
 #: the evaluation bar, shared with `finetune promote`'s gate
 COLUMNS = (TextColumn("{task.description}"), BarColumn(),

@@ -18,7 +18,7 @@ from bot.usecases import training
 from bot.voice.finetune import FineTuner
 from bot.voice.training import Exported
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
 JobArg = Annotated[str | None, typer.Argument(help="Job id (default: the newest).")]
 WaitOpt = Annotated[bool, typer.Option("--wait", help="Follow the job until it ends.")]
@@ -190,7 +190,7 @@ def promote(
     trained_at = training.served_elsewhere(application.settings)
     if trained_at:
         err.print(f"[yellow]models are trained at {safe(trained_at)} but drafts are written "
-                  f"through [llm] base_url ({safe(str(application.settings.llm.base_url))}): "
+                  f"through \\[llm] base_url ({safe(str(application.settings.llm.base_url))}): "
                   "the model must be served there too[/]")
     record = training.promote(application.store, model, any_model)
     show(record.to_json(), as_json,

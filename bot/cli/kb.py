@@ -23,7 +23,7 @@ from bot.usecases.knowledge import remove_source, sync_videos
 from knowledge.loaders import expand
 from knowledge.store import AddResult, Hit, KnowledgeBase
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
 
 def display(source: str) -> str:

@@ -35,7 +35,7 @@ from knowledge.embeddings import E5Embedder
 
 app = typer.Typer(
     name="replybot", no_args_is_help=True, add_completion=False, cls=WorkspaceGroup,
-    pretty_exceptions_enable=False,
+    pretty_exceptions_enable=False, rich_markup_mode=None,  # "[llm] base_url" is text, not markup
     help="Answer comments on your channels in your own voice.",
 )
 app.add_typer(queue.app, name="queue", help="Work the approval queue.")

@@ -12,7 +12,7 @@ from bot.errors import ConfigError
 from bot.service.quota import QuotaLedger
 from connectors.youtube_auth import authorize
 
-auth_app = typer.Typer(no_args_is_help=True)
+auth_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
 
 @auth_app.command("youtube")
@@ -23,7 +23,7 @@ def auth_youtube(
         help="Address to listen on (e.g. 0.0.0.0 in a container); default: localhost.")] = None,
     timeout: Annotated[int, typer.Option(help="Seconds to wait for the browser.")] = 600,
     account: Annotated[str | None, typer.Option(
-        help="Another channel of yours: [connectors.youtube.accounts.NAME].")] = None,
+        help="Another channel of yours: its NAME in connectors.youtube.accounts.NAME.")] = None,
 ) -> None:
     """Authorise replybot to read and answer comments on your YouTube channel.
 

@@ -9,7 +9,7 @@ import typer
 from bot.cli.render import emit_json, err, out, safe, short, table
 from bot.usecases import quarantine
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
 IdArg = Annotated[int, typer.Argument(help="Item id (see `replybot quarantine list`).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]

@@ -11,7 +11,7 @@ from bot.cli.render import JsonOpt, err, out, safe, short, show, status_text, ta
 from bot.domain import DraftView, Status
 from bot.usecases import queue
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
 IdArg = Annotated[int, typer.Argument(help="Draft id (see `replybot queue list`).")]
 

@@ -13,7 +13,7 @@ from bot.cli.render import JsonOpt, err, losses, out, progress_bar, short, show,
 from bot.domain import ModelView
 from bot.usecases import voice
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
 IdsArg = Annotated[list[int] | None, typer.Argument(help="Example ids.")]
 STATUSES = ("ready", "review", "dropped", "all")

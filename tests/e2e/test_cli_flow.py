@@ -211,6 +211,11 @@ def test_help_works_even_when_the_configuration_is_broken(box: Sandbox) -> None:
     assert "--status" in result.stdout
 
 
+def test_help_shows_config_sections_as_written(box: Sandbox) -> None:
+    help_text = " ".join(box.cli("eval", "run", "--help").stdout.split())
+    assert "with a [persona] table" in help_text  # not taken for a style and dropped
+
+
 def test_kb_sync_mirrors_a_folder_and_explain_shows_both_scores(box: Sandbox,
                                                                  tmp_path: Path) -> None:
     folder = tmp_path / "notes"
