@@ -149,8 +149,10 @@ class Campaign:
 
     def figures(self) -> dict[str, Any]:
         ours = Counter(r.id.split(".")[0] for r in self.youtube.our_replies())
-        statuses = dict(self.rows("SELECT c.comment_id, d.status FROM drafts d JOIN comments c "
-                                  "ON c.id = d.comment_pk"))
+        drafts = {r[0]: r[1:] for r in self.rows(
+            "SELECT c.comment_id, d.status, d.reason FROM drafts d JOIN comments c "
+            "ON c.id = d.comment_pk")}
+        statuses = {comment: status for comment, (status, _) in drafts.items()}
         quarantined = {r[0] for r in self.rows("SELECT item_id FROM quarantine")}
         lost = [g for g in self.good if not ours[g]]
         return {
@@ -158,6 +160,7 @@ class Campaign:
             "replies_posted": sum(ours.values()),
             "duplicates": sum(n - 1 for n in ours.values() if n > 1), "lost": len(lost),
             "lost_states": dict(Counter(statuses.get(g, "not stored") for g in lost)),
+            "lost_reasons": dict(Counter(str(drafts[g][1]) for g in lost if g in drafts)),
             "quarantined": len(quarantined & set(self.poison)),
             "stuck": sum(1 for s in statuses.values() if s == "posting"),
             "drafts_by_status": dict(Counter(statuses.values())),
@@ -197,7 +200,7 @@ def main() -> None:
     for key in ("kills", "good_comments", "replies_posted", "duplicates", "lost",
                 "poison_sent", "quarantined", "stuck", "drain_settled"):
         print(f"{key:>15}: {result[key]}")
-    print(f"{'lost, by state':>15}: {result['lost_states']}")
+    print(f"{'lost, by state':>15}: {result['lost_states']} {result['lost_reasons']}")
     print(f"{'drafts':>15}: {result['drafts_by_status']}\n{'faults':>15}: {result['faults']}")
     out = ROOT / "bench" / "results" / "chaos.json"
     out.parent.mkdir(exist_ok=True)
