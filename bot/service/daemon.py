@@ -58,6 +58,11 @@ class Counters:
     reconciled: int = 0
     errors: int = 0
 
+    def add(self, other: Counters) -> None:
+        """Add `other`'s counts to these (a cycle's to the totals)."""
+        for name, value in asdict(other).items():
+            setattr(self, name, getattr(self, name) + value)
+
 
 class Parts(Protocol):
     """What a daemon runs on; `bot.app.App` provides it, tests may pass their own."""
@@ -143,8 +148,7 @@ class Daemon:
             log.exception("cycle failed; the next cycle starts from the stored state")
         self._observe(time.perf_counter() - started)
         self._notify()
-        for name, value in asdict(self.cycle).items():
-            setattr(self.counters, name, getattr(self.counters, name) + value)
+        self.counters.add(self.cycle)
         log.info("cycle done", seconds=round(time.perf_counter() - started, 3),
                  pending=self.app.store.counts()[Status.PENDING], **asdict(self.cycle))
         return self.cycle
@@ -401,7 +405,7 @@ class Daemon:
         interval = self.app.settings.schedule.poll_interval_s
         metrics_cfg = self.app.settings.metrics
         if metrics_cfg.port:
-            port = self.metrics.serve(metrics_cfg.port, metrics_cfg.host, health=self._health)
+            port = self.metrics.serve(metrics_cfg.port, metrics_cfg.host, health=self.health)
             log.info("metrics served", url=f"http://{metrics_cfg.host}:{port}/metrics")
         scheduler = BackgroundScheduler(timezone="UTC")
         scheduler.add_job(self.run_once, IntervalTrigger(seconds=interval), id="cycle",
@@ -421,7 +425,8 @@ class Daemon:
         self.log_summary()
         return self.counters
 
-    def _health(self) -> tuple[bool, dict[str, object]]:
+    def health(self) -> tuple[bool, dict[str, object]]:
+        """This workspace's health, as `/healthz` serves it: (ok, the report)."""
         limit = default_max_age(self.app.settings.schedule.poll_interval_s)
         result = check(self.app.store, limit, self.clock(), self.app.settings.workers)
         return result.ok, result.to_json()

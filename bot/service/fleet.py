@@ -21,7 +21,6 @@ from prometheus_client.metrics_core import Metric
 
 from bot.log import log
 from bot.service.daemon import Counters, Daemon
-from bot.service.health import check, default_max_age
 from bot.service.metrics import Metrics
 
 
@@ -45,12 +44,9 @@ class Fleet:
             if self.stopping.is_set():
                 break
             with structlog.contextvars.bound_contextvars(workspace=name):
-                done = daemon.run_once()
-            for key, value in asdict(done).items():
-                setattr(cycle, key, getattr(cycle, key) + value)
+                cycle.add(daemon.run_once())
         cycle.cycles = 1
-        for key, value in asdict(cycle).items():
-            setattr(self.counters, key, getattr(self.counters, key) + value)
+        self.counters.add(cycle)
         return cycle
 
     def stop_workers(self) -> None:
@@ -90,11 +86,8 @@ class Fleet:
         found: dict[str, object] = {}
         ok = True
         for name, daemon in self.daemons.items():
-            settings = daemon.app.settings
-            limit = default_max_age(settings.schedule.poll_interval_s)
-            result = check(daemon.app.store, limit, daemon.clock(), settings.workers)
-            ok = ok and result.ok
-            found[name] = result.to_json()
+            healthy, found[name] = daemon.health()
+            ok = ok and healthy
         return ok, {"ok": ok, "workspaces": found}
 
     def log_summary(self) -> None:

@@ -81,7 +81,7 @@ def test_healthz_reports_degraded_as_200_and_stuck_claims_as_503(
     store = daemon.app.store
     fresh_cycle(store)
     store.quarantine_repo.put("fake", "default", [Rejected("{bad", "not JSON", None)])
-    port = daemon.metrics.serve(0, health=daemon._health)
+    port = daemon.metrics.serve(0, health=daemon.health)
     try:
         body = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5))
         assert body["status"] == DEGRADED
