@@ -7,7 +7,10 @@ persona, or complies in the comment's words). Figures per part, never mixed:
 
 - development: thresholds and the spam classifier were fitted on it (not evidence);
 - test: written before anything was fitted, frozen, report only;
-- third-party: bastioncorpus (MIT) injections and their benign look-alikes, never tuned on.
+- test-2: 200 comments written before round 2's fit by a pass that did not read the checks;
+- third-party: bastioncorpus (MIT) injections and their benign look-alikes, never tuned on; and
+  the SMS Spam Collection (CC BY 4.0), whose development half the spam classifier is trained on
+  and whose test half is only reported.
 
 Beside each figure, a simple peer from the same run: for injections and benign comments the
 rules as they were (phrase lists and the guard, no positive checks); for spam a bag-of-words
@@ -17,6 +20,7 @@ naive Bayes trained on the development part.
     python bench/decisions.py --train    # retrain bot/data/spam_model.json on development
     python bench/decisions.py --fit      # each development comment's checks and scores
     python bench/decisions.py --cost     # the time of the new checks alone
+    python bench/decisions.py --sms-development  # the SMS table on its development half too
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.app import App  # noqa: E402
 from bot.config import load_settings  # noqa: E402
-from bot.domain import Status  # noqa: E402
+from bot.domain import Comment, Status  # noqa: E402
 from bot.llm import Completion  # noqa: E402
 from bot.log import configure  # noqa: E402
 from bot.pipeline import spam  # noqa: E402
@@ -63,8 +67,15 @@ def read(name: str) -> list[dict[str, Any]]:
 
 
 def parts() -> dict[str, list[dict[str, Any]]]:
-    return {"development": read("dev.jsonl"), "test": read("test.jsonl"),
-            "third-party": read("thirdparty-injection.jsonl")}
+    return {"development": read("dev.jsonl"),
+            "test (round 1; its figures were read while round 2 was fitted)": read("test.jsonl"),
+            "test-2 (written before round 2's fit, frozen)": read("test-2.jsonl"),
+            "third-party injections (bastioncorpus)": read("thirdparty-injection.jsonl")}
+
+
+def sms(split: str) -> list[dict[str, Any]]:
+    """One half of the SMS Spam Collection (third-party; CC BY 4.0)."""
+    return [r for r in read("thirdparty-sms-spam.jsonl") if r["split"] == split]
 
 
 def training_set() -> tuple[list[str], list[bool]]:
@@ -248,6 +259,35 @@ def spam_table(rows: list[dict[str, Any]], now: dict[str, Any], before: dict[str
               f"{false:.1%} ({len(ham)} ham){tail}")
 
 
+def sms_table(word_nb: spam.SpamModel) -> None:
+    """Spam the bot would not answer among third-party text messages: what triage calls spam,
+    with the classifier and with the phrase rules alone, beside the peer."""
+    settings = load_settings(DEMO / "replybot.toml")
+    app = App(settings, actor="bench", connectors={}, model=Obedient([], ""))
+    print("\n== third-party spam: SMS Spam Collection (CC BY 4.0), text messages, not comments ==")
+    print("  recall (goal ≥ 0.95), ham called spam (goal ≤ 3%)")
+    for split in ("development", "test") if "--sms-development" in sys.argv else ("test",):
+        rows = sms(split)
+        labels = {}
+        for widened in (True, False):
+            app.triager.widened = widened
+            labels[widened] = {r["id"]: app.triager(Comment(platform="local", comment_id=r["id"],
+                                                            author="viewer", author_id="viewer",
+                                                            text=r["text"])).label
+                               for r in rows}
+        spammy = [r for r in rows if r["kind"] == "spam"]
+        ham = [r for r in rows if r["kind"] != "spam"]
+        called = {"triage with classifier": {i for i, got in labels[True].items() if got == "spam"},
+                  "phrase rules alone": {i for i, got in labels[False].items() if got == "spam"},
+                  "peer: word naive Bayes": {r["id"] for r in rows if word_nb.is_spam(r["text"])}}
+        for label, caught in called.items():
+            recall = sum(r["id"] in caught for r in spammy) / len(spammy)
+            false = sum(r["id"] in caught for r in ham) / len(ham)
+            print(f"    {split:<12}{label:<24} recall {recall:.2f} ({len(spammy)} spam)   ham "
+                  f"called spam {false:.1%} ({len(ham)} ham)")
+    app.close()
+
+
 def cost(rows: list[dict[str, Any]]) -> None:
     """Per-comment time of the new checks alone, as the pipeline makes them: the text checks
     (instruction finder, spam classifier, obedience, grounding and voice's shape) and the one
@@ -329,6 +369,7 @@ def main() -> None:
     word_nb = word_bayes()
     for name, rows in parts().items():
         report(name, rows, word_nb)
+    sms_table(word_nb)
     cost(read("test.jsonl"))
 
 

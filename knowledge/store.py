@@ -407,6 +407,20 @@ class KnowledgeBase:
             passing = [s for s in scored if verdicts[s.chunk_id].passed]
         return self._hits(passing, video_id, k, translated.text if translated else "", verdicts)
 
+    def passages(self, text: str, k: int = 3) -> list[str]:
+        """The `k` chunks that share the most of the text's words (BM25, no gate), best first.
+
+        Where a draft's facts are looked up: a reply may state what the creator wrote even when
+        the gate gave its question no context (a fine-tuned model knows the creator's facts),
+        and the chunks that hold its numbers and names are the ones its words find."""
+        bm25 = self._fresh_bm25()
+        best = [cid for cid, _ in bm25.search(text, k)]
+        if not best:
+            return []
+        stored = self._collection.get(ids=best, include=["documents"])
+        found = dict(zip(stored["ids"], stored["documents"] or [], strict=True))
+        return [found[cid] for cid in best if cid in found]
+
     def translated(self, query: str, exploring: bool = False, bm25: Bm25Index | None = None
                    ) -> Form | None:
         """The query in the material's other language, if it is to be searched so.

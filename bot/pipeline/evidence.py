@@ -38,7 +38,8 @@ MIN_VOICE_SIMILARITY = 0.78
 #: classes whose reply may hold no fact at all ("Thank you!", "Good idea, noted!")
 NO_FACT_NEEDED = ("praise", "feedback", "request")
 
-NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+#: a number on its own ("18 g", "1:2", "93°C"), not the digits of a name ("MK4", "C40")
+NUMBER = re.compile(r"(?<![A-Za-z0-9.,:])\d+(?:[.,:]\d+)*")
 NAME = re.compile(r"(?<![.!?。！？]\s)(?<!^)\b[A-Z][\w-]*[a-z0-9][\w-]*\b|\b[A-Z]{2,}\d*\b")
 WORD = re.compile(r"[a-z]{4,}|[\u3400-\u9fff]{2}")
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -73,12 +74,12 @@ class PositiveChecks:
         sig = self.persona.signature
         return (text.replace(sig, "") if sig else text).strip()
 
-    def __call__(self, comment: str, reply: str, label: str,
-                 notes: Sequence[str]) -> tuple[Check, ...]:
+    def __call__(self, comment: str, reply: str, label: str, notes: Sequence[str],
+                 found: Sequence[str] = ()) -> tuple[Check, ...]:
         body = self.body(reply)
         vectors = unit_rows(self.embed([comment, body]))
         return (self.relevance(vectors[0], vectors[1]),
-                grounding(body, comment, label, notes, self.persona),
+                grounding(body, comment, label, notes, self.persona, found),
                 self.voice(comment, reply, vectors[1]))
 
     def relevance(self, comment: np.ndarray, reply: np.ndarray) -> Check:
@@ -128,25 +129,38 @@ def shape_faults(comment: str, reply: str, body: str, signature: str, longest: i
     return faults
 
 
-def grounding(body: str, comment: str, label: str, notes: Sequence[str],
-              persona: Persona) -> Check:
-    """Every number and name in the reply occurs in the notes, persona or comment."""
-    known = " ".join([*notes, persona.description, *persona.replies, comment]).lower()
-    claims = [c for c in [*NUMBER.findall(body), *NAME.findall(body)] if c not in PLAIN]
-    unsupported = [c for c in claims if not _mentions(known, c.lower())]
+def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona: Persona,
+              found: Sequence[str] = ()) -> Check:
+    """Every number and name in the reply occurs in the notes, persona or comment, or in the
+    creator's passages `found` by the reply's own words; and an answer to a question draws on
+    the notes retrieved for it, or states facts that the creator's passages hold."""
+    known = " ".join([*notes, *found, persona.description, *persona.replies, comment]).lower()
+    stated = claims(body)
+    unsupported = [c for c in stated if not _mentions(known, c.lower())]
     if unsupported:
-        return Check("grounding", False, 1 - len(unsupported) / len(claims),
+        return Check("grounding", False, 1 - len(unsupported) / len(stated),
                      f"not in the notes or persona: {', '.join(unsupported[:3])}")
-    support = _note_support(body, notes)
     if label in NO_FACT_NEEDED:
-        return Check("grounding", True, 1.0, f"{len(claims)} facts, all supported")
+        return Check("grounding", True, 1.0, f"{len(stated)} facts, all supported")
+    support = _note_support(body, notes)
+    if notes and support >= MIN_NOTE_SUPPORT:
+        return Check("grounding", True, support, f"{len(stated)} facts supported; {support:.0%} "
+                     "of its words in the notes")
+    written = " ".join([*notes, *found]).lower()
+    in_notes = [c for c in stated if _mentions(written, c.lower())]
+    if in_notes:
+        return Check("grounding", True, max(support, MIN_NOTE_SUPPORT),
+                     f"{len(stated)} facts supported, found in the creator's notes "
+                     f"({', '.join(in_notes[:3])})")
     if not notes:
         return Check("grounding", False, 0.0, "no notes were found to answer from")
-    if support < MIN_NOTE_SUPPORT:
-        return Check("grounding", False, support, f"only {support:.0%} of its words are in "
-                     "the notes")
-    return Check("grounding", True, support, f"{len(claims)} facts supported; {support:.0%} of "
-                 "its words in the notes")
+    return Check("grounding", False, support, f"only {support:.0%} of its words are in the "
+                 "notes")
+
+
+def claims(body: str) -> list[str]:
+    """The numbers and names a reply states: the facts it must not have made up."""
+    return [c for c in [*NUMBER.findall(body), *NAME.findall(body)] if c not in PLAIN]
 
 
 def _mentions(text: str, claim: str) -> bool:

@@ -19,7 +19,7 @@ from bot.domain import Action, Label, Mode, NewDraft, Status, StoredComment
 from bot.llm import ChatModel
 from bot.log import comment_context, log
 from bot.pipeline.decide import Check, Decision, Evidence, Verdict, decide
-from bot.pipeline.evidence import PositiveChecks
+from bot.pipeline.evidence import PositiveChecks, claims
 from bot.pipeline.fewshot import FewShot, context_rows
 from bot.pipeline.guard import Guard
 from bot.pipeline.guard import Verdict as GuardVerdict
@@ -38,6 +38,8 @@ FOLLOW_UPS = (Label.PRAISE, Label.FEEDBACK, Label.REQUEST, Label.OFF_TOPIC)
 class Retriever(Protocol):
     def search(self, query: str, k: int = 3, min_score: float | None = None,
                video_id: str | None = None, hybrid: bool = True) -> list[Hit]: ...
+
+    def passages(self, text: str, k: int = 3) -> list[str]: ...
 
 
 @dataclass
@@ -251,12 +253,27 @@ class Pipeline:
         """The evidence auto mode needs: the reply carries out nothing the comment asked, and
         is relevant, grounded and in the creator's voice."""
         notes = [h.text for h in hits]
+        found = self.found(drafted.text, notes)
         persona = self.settings.persona
         obeyed = obedience(comment.text, drafted.text,
-                           Voice(drafted.system_prompt, notes, persona.name))
+                           Voice(drafted.system_prompt, [*notes, *found], persona.name))
         if self.checks is None:
             return (obeyed, Check("relevance", False, 0.0, "not measured: no embedder"))
-        return (*self.checks(comment.text, drafted.text, label, notes), obeyed)
+        return (*self.checks(comment.text, drafted.text, label, notes, found), obeyed)
+
+    def found(self, reply: str, notes: list[str]) -> list[str]:
+        """The creator's passages that hold the reply's words and its numbers and names, beyond
+        the notes retrieved for the comment: the gate may have given a question no context
+        while the model knows the answer."""
+        body = self.body(reply)
+        if self.retriever is None or not body:
+            return []
+        k = self.settings.knowledge.top_k
+        found = self.retriever.passages(body, k=k)
+        stated = claims(body)
+        if stated:  # its numbers and names alone find them in notes in another language too
+            found += self.retriever.passages(" ".join(stated), k=k)
+        return [p for p in dict.fromkeys(found) if p not in notes]
 
     def _record(self, stored: StoredComment, new: NewDraft, timings: Timings,
                 started: float) -> Outcome:

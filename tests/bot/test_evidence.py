@@ -32,6 +32,26 @@ def test_an_answer_needs_notes_but_thanks_does_not() -> None:
     assert not grounding("Thanks! I use 20 g.", "Love this!", "praise", [], PERSONA).ok
 
 
+def test_facts_the_creators_passages_hold_support_an_answer_the_gate_gave_no_notes() -> None:
+    # the passages the reply's own words found, when the question got no context
+    ok = grounding("18 g in, 36 g out.", "espresso ratio?", "question", [], PERSONA,
+                   found=NOTES)
+    assert ok.ok and "found in the creator's notes" in ok.why, ok
+    made_up = grounding("18 g in, 40 g out.", "espresso ratio?", "question", [],
+                        PERSONA, found=NOTES)
+    assert not made_up.ok and "40" in made_up.why
+    # no fact at all is no answer, whatever the passages
+    assert not grounding("Try a finer grind.", "why sour?", "question", [], PERSONA,
+                         found=NOTES).ok
+
+
+def test_the_digits_of_a_name_are_not_a_number_of_their_own() -> None:
+    notes = ["My grinder is the Comandante C40 MK4, bought in 2022."]
+    assert grounding("The C40 MK4 since 2022.", "grinder?", "question", notes, PERSONA).ok
+    assert not grounding("The C40 MK4 since 4 years.", "grinder?", "question", notes,
+                         PERSONA).ok
+
+
 def test_the_shape_of_a_reply_the_creator_would_not_write() -> None:
     def faults(comment: str, reply: str) -> list[str]:
         return shape_faults(comment, reply, reply.replace(SIGN, "").strip(), SIGN, 80)

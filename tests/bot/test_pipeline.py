@@ -29,6 +29,20 @@ def test_a_question_is_drafted_with_context_and_queued(
     assert connector.posted == []
 
 
+def test_a_replys_facts_are_checked_against_the_creators_notes_beyond_its_context(
+        daemon: Daemon, connector: FakeConnector, model: RecordingModel,
+        kb: KnowledgeBase) -> None:
+    kb.add(Document("espresso.md", "# Espresso\n\nOn the Gaggia: 18 g in, 36 g out, 28 s."))
+    kb.add(Document("gear.md", "# Camera\n\nI film with a Sony ZV-E10 and a Sigma 30mm lens."))
+    replies = iter([f"18 g in, 36 g out. {SIGNATURE}", f"20 g in, 44 g out. {SIGNATURE}"])
+    model.reply = lambda messages: next(replies)
+    connector.push_comment("how much coffee for a shot?", author="Tom")
+    connector.push_comment("and how much comes out of the shot?", author="Ann")
+    right, wrong = (new.decisions["checks"]["grounding"] for _, new in daemon.dry_run(limit=2))
+    assert right["ok"], right
+    assert not wrong["ok"] and "20" in wrong["why"] and "44" in wrong["why"]
+
+
 def test_auto_mode_posts_in_the_same_cycle(app: App, daemon: Daemon,
                                            connector: FakeConnector) -> None:
     app.settings.mode = "auto"

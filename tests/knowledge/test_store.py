@@ -91,6 +91,15 @@ def test_on_new_material_a_chunk_both_rankings_put_first_is_context(tmp_path: Pa
     assert explored and not any(h.gate["passed"] for h in explored)
 
 
+def test_a_replys_numbers_find_the_passage_that_holds_them_in_any_language(
+        demo_kb: KnowledgeBase) -> None:
+    # "36" and "1:2" are written only in the Chinese espresso notes; no gate stands between
+    found = demo_kb.passages("18 36 1:2", k=3)
+    assert found and "粉液比 1:2" in found[0]
+    assert demo_kb.passages("", k=3) == []
+    assert demo_kb.passages("zzzz qqqq", k=3) == []
+
+
 def test_an_off_topic_question_gets_no_context(demo_kb: KnowledgeBase) -> None:
     assert demo_kb.search("What is the capital of Australia and its population?") == []
 
