@@ -135,6 +135,11 @@ class Gate:
     `mode = "floor"` is the earlier gate, kept to compare with: `dense + coverage_weight *
     coverage` must reach `min_score`, a cosine calibrated per embedder.
 
+    Whether there is context is decided per question: once one chunk passes, the question's
+    best-ranked chunks fill the rest of its `k` (`fill`; off, only the chunks that pass are
+    context). On every development set this kept more answers and gave no more context to
+    questions the material does not answer.
+
     Either way a question gets no context at all when `max_unseen` or more of its words never
     occur anywhere in the material, counted only in scripts the material uses: a question about
     things the creator never wrote about should be answered without borrowed facts. A translated
@@ -152,6 +157,7 @@ class Gate:
     agree_coverage: float = 0.15
     margin: float = 0.02
     margin_coverage: float = 0.3
+    fill: bool = True
 
     def select(self, scored: Sequence[Scored], forms: Sequence[str] = ("",)
                ) -> dict[str, Verdict]:
