@@ -203,13 +203,22 @@ class NearestExamples:
             self._matrix = kept_vectors([e.text for e in self.examples], self.embed, self.store)
         return self._matrix
 
+    @property
+    def embedder_name(self) -> str:
+        """The embedder the vectors come from, when known (through their store)."""
+        return self.store.embedder if self.store else ""
+
+    def vector(self, text: str) -> np.ndarray:
+        """The text's unit vector (remembered by the embedder for `classify`)."""
+        return unit_rows(self.embed([text]))[0]
+
     def warm(self, texts: Sequence[str]) -> None:
         """Embed texts about to be classified in one call (the embedder remembers them)."""
         if texts:
             self.embed(list(texts))
 
     def classify(self, text: str) -> Guess:
-        vector = unit_rows(self.embed([text]))[0]
+        vector = self.vector(text)
         sims = self._vectors() @ vector
         top = np.argsort(-sims)[: self.k]
         weights = np.exp((sims[top] - sims[top[0]]) / self.temperature)

@@ -1,10 +1,20 @@
-"""Spam as channels see it: a multinomial naive Bayes over character n-grams, shipped as data.
+"""Spam as channels see it: how a comment is written, and what it is about.
 
-Character n-grams (1 to 4, on NFKC-folded lower-case text) work alike for English, Chinese,
-links and spaced-out lookalikes ("s u b 4 s u b"), with no tokeniser. The model is trained on
-the development part of `bench/decisions` (plus the red-team corpus and the bundled triage
-examples) by `bench/decisions.py --train` and stored in `bot/data/spam_model.json`; scoring a
-comment is a few dictionary look-ups, no model call.
+Two views, both trained on the development part of `bench/decisions` (plus the red-team corpus
+and the bundled triage examples) by `bench/decisions.py --train` and shipped as data:
+
+- wording: a multinomial naive Bayes over character n-grams (1 to 4, on NFKC-folded lower-case
+  text), which work alike for English, Chinese, links and spaced-out lookalikes ("s u b 4 s u
+  b") with no tokeniser (`bot/data/spam_model.json`; a few dictionary look-ups);
+- meaning: how much nearer the comment is, in the bundled embedding space, to the spam among the
+  training comments than to the rest (mean cosine of the `k` nearest of each;
+  `bot/data/spam-vectors.npy`). It reads "visit my page for beats" like "check out my channel"
+  whatever the words. The comment's vector is the one triage computes anyway.
+
+Each view's score is standardised on the other comments (out of fold) and the two are weighed
+together (`Calibration`); the threshold calls at most `FALSE_ALARMS` of the other development
+comments spam, out of fold. With no embedding at hand the wording alone decides, at its own
+threshold.
 """
 
 from __future__ import annotations
@@ -18,6 +28,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
+
+import numpy as np
 
 ORDERS = (1, 2, 3, 4)
 #: the log-odds above which a comment is called spam when no fitted one is stored
@@ -94,6 +106,57 @@ def fitted(texts: Sequence[str], spam: Sequence[bool], folds: int = 5) -> SpamMo
     return SpamModel(whole.spam, whole.ham, whole.unseen, whole.prior, threshold)
 
 
+@dataclass(frozen=True)
+class Calibration:
+    """How the two views' scores are put on one scale and weighed, and where spam begins."""
+
+    wording: tuple[float, float]  # mean and spread of the n-gram log-odds of other comments
+    meaning: tuple[float, float]  # the same for the nearness to spam
+    weight: float  # of wording; meaning gets the rest
+    threshold: float
+    k: int = 5
+
+    def score(self, log_odds: float, nearness: float) -> float:
+        return (self.weight * (log_odds - self.wording[0]) / self.wording[1]
+                + (1 - self.weight) * (nearness - self.meaning[0]) / self.meaning[1])
+
+    def to_json(self) -> dict[str, Any]:
+        return {"wording": list(self.wording), "meaning": list(self.meaning),
+                "weight": self.weight, "threshold": self.threshold, "k": self.k}
+
+
+def nearness(vector: np.ndarray, references: np.ndarray, is_spam: np.ndarray, k: int) -> float:
+    """Mean cosine of the `k` nearest spam references minus that of the `k` nearest others."""
+    sims = references @ vector
+    spam_sims, other_sims = sims[is_spam], sims[~is_spam]
+    k = max(1, min(k, len(spam_sims), len(other_sims)))
+    return float(np.partition(spam_sims, -k)[-k:].mean()
+                 - np.partition(other_sims, -k)[-k:].mean())
+
+
+@dataclass(frozen=True)
+class SpamClassifier:
+    """Both views: wording alone when no vector is given, both when it is."""
+
+    wording: SpamModel
+    calibration: Calibration | None = None
+    references: np.ndarray | None = None  # unit vectors of the training comments
+    is_spam_reference: np.ndarray | None = None
+    embedder: str = ""  # the embedder whose vectors `references` are
+
+    def verdict(self, text: str, vector: np.ndarray | None = None) -> tuple[bool, str]:
+        """Whether it is spam, and the scores that say so."""
+        log_odds = self.wording.log_odds(text)
+        if vector is None or self.calibration is None or self.references is None \
+                or self.is_spam_reference is None:
+            return log_odds > self.wording.threshold, f"log-odds {log_odds:.1f}"
+        near = nearness(vector, self.references, self.is_spam_reference, self.calibration.k)
+        score = self.calibration.score(log_odds, near)
+        return (score > self.calibration.threshold,
+                f"score {score:.2f}: n-gram log-odds {log_odds:.1f}, nearer to spam by "
+                f"{near:+.3f}")
+
+
 def from_json(data: dict[str, Any]) -> SpamModel:
     return SpamModel(data["spam"], data["ham"], tuple(data["unseen"]),  # type: ignore[arg-type]
                      data["prior"], data.get("threshold", THRESHOLD))
@@ -101,6 +164,65 @@ def from_json(data: dict[str, Any]) -> SpamModel:
 
 @cache
 def bundled() -> SpamModel:
-    """The shipped model (read once a process)."""
+    """The shipped wording model (read once a process)."""
     text = resources.files("bot").joinpath("data/spam_model.json").read_text("utf-8")
     return from_json(json.loads(text))
+
+
+@cache
+def bundled_classifier() -> SpamClassifier:
+    """The shipped classifier, both views (read once a process); wording alone when the
+    vectors are missing or do not match their labels."""
+    data = json.loads(resources.files("bot").joinpath("data/spam_model.json").read_text("utf-8"))
+    wording = from_json(data)
+    meaning = data.get("meaning")
+    if not meaning:
+        return SpamClassifier(wording)
+    try:
+        with resources.files("bot").joinpath(VECTORS).open("rb") as handle:
+            references = np.load(handle, allow_pickle=False).astype(np.float32)
+    except (OSError, ValueError):
+        return SpamClassifier(wording)
+    labels = np.array(meaning["is_spam"], dtype=bool)
+    if references.ndim != 2 or references.shape[0] != len(labels):
+        return SpamClassifier(wording)
+    c = meaning["calibration"]
+    calibration = Calibration(tuple(c["wording"]), tuple(c["meaning"]),  # type: ignore[arg-type]
+                              c["weight"], c["threshold"], c["k"])
+    return SpamClassifier(wording, calibration, references, labels, meaning["embedder"])
+
+
+#: the training comments' vectors under the bundled embedder, beside spam_model.json
+VECTORS = "data/spam-vectors.npy"
+
+
+def calibrated(texts: Sequence[str], spam: Sequence[bool], vectors: np.ndarray,
+               weights: Sequence[float] = (0.3, 0.5, 0.7), k: int = 5, folds: int = 5
+               ) -> Calibration:
+    """The weighing of the two views that catches the most spam out of fold, with the threshold
+    that calls at most `FALSE_ALARMS` of the other comments spam."""
+    labels = np.array(spam, dtype=bool)
+    wording, meaning = np.zeros(len(texts)), np.zeros(len(texts))
+    fold_of = np.arange(len(texts)) % folds
+    for fold in range(folds):
+        train_on, score = fold_of != fold, fold_of == fold
+        model = train([t for t, keep in zip(texts, train_on, strict=True) if keep],
+                      [s for s, keep in zip(spam, train_on, strict=True) if keep])
+        for i in map(int, np.flatnonzero(score)):
+            wording[i] = model.log_odds(texts[i])
+            meaning[i] = nearness(vectors[i], vectors[train_on], labels[train_on], k)
+    ham = ~labels
+    spread = (float(wording[ham].mean()), float(wording[ham].std() or 1.0))
+    near = (float(meaning[ham].mean()), float(meaning[ham].std() or 1.0))
+    best: tuple[float, Calibration] | None = None
+    for weight in weights:
+        calibration = Calibration(spread, near, weight, 0.0, k)
+        scores = np.array([calibration.score(w, m) for w, m in zip(wording, meaning,
+                                                                    strict=True)])
+        others = np.sort(scores[ham])
+        threshold = float(others[min(len(others) - 1, int(len(others) * (1 - FALSE_ALARMS)))])
+        recall = float(np.mean(scores[labels] > threshold))
+        if best is None or recall > best[0]:
+            best = (recall, Calibration(spread, near, weight, threshold, k))
+    assert best is not None
+    return best[1]

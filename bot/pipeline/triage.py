@@ -32,6 +32,7 @@ from bot.pipeline.injection import instructs
 from bot.pipeline.lexicon import TOXIC
 from bot.pipeline.prompt import shape_of
 from bot.pipeline.spam import bundled as spam_model
+from bot.pipeline.spam import bundled_classifier
 from connectors.base import Comment
 
 LINK = re.compile(r"https?://|www\.|\b[\w-]+\.(com|net|org|io|xyz|top|cc|me|example)\b", re.I)
@@ -115,9 +116,11 @@ def _has_content(text: str) -> bool:
     return any(unicodedata.category(ch)[0] in "LNS" for ch in text)
 
 
-def rules(comment: Comment, widened: bool = True) -> Triage | None:
+def rules(comment: Comment, widened: bool = True, spam_wording: bool = True) -> Triage | None:
     """The patterns' verdict, or None when no rule decides; `widened` adds the instruction
-    finder and the spam classifier to the phrase lists (off only to measure the lists alone)."""
+    finder and the spam classifier to the phrase lists (off only to measure the lists alone).
+    `spam_wording` asks the spam classifier by wording alone (when no embedding is at hand;
+    the Triager asks it with the comment's vector)."""
     text = unicodedata.normalize("NFKC", comment.text.strip())  # full-width, lookalike letters
     if comment.is_own:
         return Triage(Label.OWN, "written by the creator")
@@ -144,7 +147,7 @@ def rules(comment: Comment, widened: bool = True) -> Triage | None:
         return Triage(Label.SPAM, f"spam phrase {spam.group(0)!r}")
     if LINK.search(text) and shape_of(text, 1).kind != "question":
         return Triage(Label.SPAM, "a link with no question")
-    if widened and spam_model().is_spam(text):
+    if widened and spam_wording and spam_model().is_spam(text):
         return Triage(Label.SPAM, f"reads like spam (log-odds {spam_model().log_odds(text):.1f})")
     return None
 
@@ -174,10 +177,14 @@ class Triager:
     widened: bool = True
 
     def __call__(self, comment: Comment) -> Triage:
-        decided = rules(comment, self.widened)
+        decided = rules(comment, self.widened, spam_wording=self.classifier is None)
         if decided is not None:
             return decided
         text = unicodedata.normalize("NFKC", comment.text.strip())
+        if self.widened and self.classifier is not None:
+            spam, why = self.spam(text)
+            if spam:
+                return Triage(Label.SPAM, f"reads like spam ({why})", "classifier")
         detail: dict[str, Any] = {}
         if self.moderator is not None:
             try:
@@ -199,6 +206,17 @@ class Triager:
                 return Triage(guess.label, f"like labelled {guess.describe()}", "classifier",
                               detail)
         return self._benign(text, guess, detail)
+
+    def spam(self, text: str) -> tuple[bool, str]:
+        """The spam classifier's verdict by wording and by meaning (the comment's vector,
+        which the classifier computes anyway, when it comes from the embedder the spam
+        references were embedded with)."""
+        classifier = bundled_classifier()
+        vector = None
+        if self.classifier is not None and classifier.embedder \
+                and classifier.embedder == self.classifier.embedder_name:
+            vector = self.classifier.vector(text)
+        return classifier.verdict(text, vector)
 
     def warm(self, comments: Sequence[Comment]) -> None:
         """Embed in one model call the comments of a batch that the classifier will see."""

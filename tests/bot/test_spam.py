@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from bot.pipeline import spam
@@ -39,3 +40,42 @@ def test_the_fitted_threshold_calls_few_other_comments_spam() -> None:
 ])
 def test_the_shipped_model(text: str, is_spam: bool) -> None:
     assert spam.bundled().is_spam(text) == is_spam
+
+
+def test_both_views_are_weighed_out_of_fold_to_call_few_other_comments_spam() -> None:
+    rng = np.random.default_rng(3)
+    texts = SPAM * 4 + HAM * 4
+    labels = [True] * len(SPAM) * 4 + [False] * len(HAM) * 4
+    # meaning: spam lies around one direction, other comments around another
+    centres = np.eye(8, dtype=np.float32)[:2]
+    vectors = np.array([centres[0 if s else 1] + rng.normal(0, 0.3, 8) for s in labels])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    calibration = spam.calibrated(texts, labels, vectors)
+    assert calibration.weight in (0.3, 0.5, 0.7) and calibration.wording[1] > 0
+    classifier = spam.SpamClassifier(spam.fitted(texts, labels), calibration, vectors,
+                                     np.array(labels), "test")
+    called = [classifier.verdict(t, v)[0] for t, v in zip(texts, vectors, strict=True)]
+    ham_called = sum(c for c, s in zip(called, labels, strict=True) if not s)
+    assert ham_called <= len(HAM) * 4 * spam.FALSE_ALARMS + 1
+    assert sum(c for c, s in zip(called, labels, strict=True) if s) >= len(SPAM) * 3
+    spam_says, why = classifier.verdict("check out my channel", vectors[0])
+    assert spam_says and why.startswith("score")
+    assert classifier.verdict("check out my channel")[1].startswith("log-odds")  # no vector
+
+
+def test_the_shipped_classifier_reads_what_a_comment_is_about_as_well_as_its_words() -> None:
+    from bot.pipeline.classify import unit_rows
+    from knowledge.embeddings import E5Embedder
+
+    classifier = spam.bundled_classifier()
+    embedder = E5Embedder()
+    assert classifier.embedder == embedder.name and classifier.references is not None
+    assert len(classifier.references) == len(classifier.is_spam_reference)  # type: ignore[arg-type]
+
+    def verdict(text: str) -> tuple[bool, bool]:
+        vector = unit_rows(embedder.queries([text]))[0]
+        return classifier.verdict(text)[0], classifier.verdict(text, vector)[0]
+
+    assert verdict("nice video, sub to me") == (False, True)  # the words alone miss it
+    assert verdict("What grind do you use for the V60?") == (False, False)
+    assert verdict("Check out my channel, I make beats") == (True, True)
