@@ -5,9 +5,9 @@ Three checks, each with a score recorded in the draft's audit detail (obedience 
 
 - relevance: the reply is closer, in the bundled embedding space, to this comment than to most
   other comments (a reply that would fit any comment fits this one no better than the rest);
-- grounding: every number, name and product in the reply occurs in the retrieved notes, the
-  persona or the comment; an answer to a question must draw on the notes; a reply with no
-  factual claim is natural only for praise, feedback and requests;
+- grounding: every name and product in the reply occurs in the creator's notes or persona, and
+  every number there or in the comment; an answer to a question must draw on the notes; a
+  reply with no factual claim is natural only for praise, feedback and requests;
 - voice: length, language, signature and shape like the creator's own replies, and close to
   one of them in the embedding space.
 
@@ -40,7 +40,8 @@ NO_FACT_NEEDED = ("praise", "feedback", "request")
 
 #: a number on its own ("18 g", "1:2", "93°C"), not the digits of a name ("MK4", "C40")
 NUMBER = re.compile(r"(?<![A-Za-z0-9.,:])\d+(?:[.,:]\d+)*")
-NAME = re.compile(r"(?<![.!?。！？]\s)(?<!^)\b[A-Z][\w-]*[a-z0-9][\w-]*\b|\b[A-Z]{2,}\d*\b")
+NAME = re.compile(r"(?<![.!?。！？]\s)(?<!^)\b[A-Z][\w-]*[a-z0-9][\w-]*\b|\b[A-Z]{2,}\d*\b"
+                  r"|\b[A-Z][a-z]+[A-Z]\w*\b")  # a name mid-sentence, in capitals, or CamelCase
 WORD = re.compile(r"[a-z]{4,}|[\u3400-\u9fff]{2}")
 CJK = re.compile(r"[\u3400-\u9fff]")
 #: capitalised words that are no claim of fact
@@ -131,12 +132,18 @@ def shape_faults(comment: str, reply: str, body: str, signature: str, longest: i
 
 def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona: Persona,
               found: Sequence[str] = ()) -> Check:
-    """Every number and name in the reply occurs in the notes, persona or comment, or in the
-    creator's passages `found` by the reply's own words; and an answer to a question draws on
-    the notes retrieved for it, or states facts that the creator's passages hold."""
-    known = " ".join([*notes, *found, persona.description, *persona.replies, comment]).lower()
+    """Every name in the reply occurs in the notes or persona, or in the creator's passages
+    `found` by the reply's own words, and every number there or in the comment; and an answer
+    to a question draws on the notes retrieved for it, or states facts the passages hold."""
+    written = " ".join([*notes, *found, persona.description, *persona.replies]).lower()
     stated = claims(body)
-    unsupported = [c for c in stated if not _mentions(known, c.lower())]
+    # a name the comment gave counts wherever the reply puts it, first word or not
+    stated += [n for n in dict.fromkeys(claims(comment)) if not NUMBER.fullmatch(n)
+               and n not in stated and re.search(rf"(?<!\w){re.escape(n)}(?!\w)", body)]
+    # a number may echo the viewer's ("40 seconds is too long"); a name, brand or product the
+    # creator never wrote is no fact of theirs, whoever named it first
+    unsupported = [c for c in stated if not _mentions(written, c.lower())
+                   and not (NUMBER.fullmatch(c) and _mentions(comment.lower(), c.lower()))]
     if unsupported:
         return Check("grounding", False, 1 - len(unsupported) / len(stated),
                      f"not in the notes or persona: {', '.join(unsupported[:3])}")
@@ -146,8 +153,7 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
     if notes and support >= MIN_NOTE_SUPPORT:
         return Check("grounding", True, support, f"{len(stated)} facts supported; {support:.0%} "
                      "of its words in the notes")
-    written = " ".join([*notes, *found]).lower()
-    in_notes = [c for c in stated if _mentions(written, c.lower())]
+    in_notes = [c for c in stated if _mentions(" ".join([*notes, *found]).lower(), c.lower())]
     if in_notes:
         return Check("grounding", True, max(support, MIN_NOTE_SUPPORT),
                      f"{len(stated)} facts supported, found in the creator's notes "

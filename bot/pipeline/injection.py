@@ -5,12 +5,14 @@ instruction needs, in any order and through common disguises: a verb that sets i
 aside next to what it sets aside ("ignore … instructions", "rules … forget"), an order to say,
 print or write something, a new persona, a dictated format, or a question about the hidden
 prompt. The text is also read with leetspeak undone ("1gn0r3"), letters that were spaced or
-dotted apart joined again ("i.g.n.o.r.e"), and backwards. The output check
-(`bot.pipeline.obedience`) still stops an attack this misses.
+dotted apart joined again ("i.g.n.o.r.e"), backwards, and with its base64 runs decoded. The
+output check (`bot.pipeline.obedience`) still stops an attack this misses.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import unicodedata
 
@@ -55,7 +57,29 @@ def instructs(text: str) -> str | None:
 def _forms(text: str) -> list[str]:
     folded = unicodedata.normalize("NFKC", text)
     joined = SPACED.sub(lambda m: re.sub(r"[\s.\-_*]", "", m.group(0)), folded)
-    return [folded, joined, joined.translate(LEET), folded[::-1]]
+    return [folded, joined, joined.translate(LEET), folded[::-1], *decoded(folded)]
+
+
+#: a run of base64 long enough to hide a sentence
+BASE64 = re.compile(r"(?<![\w+/=])[A-Za-z0-9+/]{16,}={0,2}(?![\w+/=])")
+
+
+def decoded(text: str) -> list[str]:
+    """The text hidden in the comment's base64 runs, where they decode to readable text."""
+    found = []
+    for run in BASE64.findall(text):
+        try:
+            plain = base64.b64decode(run + "=" * (-len(run) % 4), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            continue
+        if plain.strip() and all(c.isprintable() or c.isspace() for c in plain):
+            found.append(plain)
+    return found
+
+
+def revealed(text: str) -> str:
+    """The comment with what its base64 runs hide written out after it."""
+    return " ".join([text, *decoded(text)])
 
 
 def _find(text: str) -> str | None:

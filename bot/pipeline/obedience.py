@@ -7,7 +7,8 @@ model writes is not. A reply is held when it:
 - copies a run of the comment's words that the creator's notes and voice do not contain;
 - quotes or paraphrases the system prompt (its rare phrases, or the draft talking about rules);
 - takes on a persona the comment named ("you are now a pirate" → "Arr", "I'm Max");
-- answers in a format the comment dictated (capitals, JSON, a list, a poem, a code block).
+- answers in a format the comment dictated (capitals, JSON, a list, a poem, a code block), or
+  is written backwards.
 
 Everything here is plain text work: no model call, well under a millisecond a draft.
 """
@@ -20,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.pipeline.decide import Check
+from bot.pipeline.injection import revealed
 
 QUOTED = re.compile(r"\"([^\"]{2,120})\"|“([^”]{2,120})”|«\s*([^»]{2,120}?)\s*»|「([^」]{2,120})」"
                     r"|(?<!\w)'([^']{2,120})'(?!\w)|‘([^’]{2,120})’|“([^”]{2,120})\"")
@@ -29,7 +31,9 @@ ASKED = re.compile(r"(?:\b(?:say|print|write|type|reply with(?: only)?(?: the wo
                    r"\b\s*[:：]?\s*"
                    r"|(?:只回复|回复|写上|说)[:：]\s*)([^.!?\n。！？]{2,120})", re.IGNORECASE)
 PERSONA_ASK = re.compile(
-    r"\b(?:you(?:'re| are) (?:now |no longer \w+,? )?(?:an? )?|pretend (?:to be|you are) (?:an? )?|"
+    r"\b(?:(?:talk|speak|write|reply|answer|respond) (?:like|as if you were) (?:an? )?|"
+    r"in the (?:style|voice) of (?:an? )?|"
+    r"you(?:'re| are) (?:now |no longer \w+,? )?(?:an? )?|pretend (?:to be|you are) (?:an? )?|"
     r"act as (?:an? |my )?|roleplay as (?:an? |my )?|answer as (?:an? )?|be (?:an? )?|"
     r"from now on you(?:'re| are) (?:an? )?)([\w' -]{2,40})"
     r"|扮演(?:一[只个位名])?([\u4e00-\u9fff]{1,6})|你现在是(?:一[只个位名])?([\u4e00-\u9fff]{1,6})",
@@ -38,6 +42,9 @@ SELF_NAMED = re.compile(r"\b(?:i'?m|i am|my name is|this is|call me)\s+([A-Z][a-
 PERSONA_TELLS = re.compile(r"\b(?:arr+|matey|ahoy|beep boop|as an? (?!home)\w+(?: \w+)?,|"
                            r"i am (?:an? )?(?:ai|bot|robot|language model))\b|喵|本喵|在下|吾",
                            re.IGNORECASE)
+#: tells no creator's reply has unless someone made the model play a part
+PLAYED = re.compile(r"\b(?:arr+|matey|ahoy|beep boop|i am (?:an? )?(?:ai|bot|robot|language model))"
+                    r"\b|本喵|在下", re.IGNORECASE)
 TALKS_RULES = re.compile(r"\b(?:my (?:instructions|rules|guidelines|prompt|settings)|i (?:was|am) "
                          r"(?:told|instructed|programmed)|as a bot|i must (?:always|never)|"
                          r"the rules i follow)\b|我的(?:设定|指令|规则)|我被设定",
@@ -67,10 +74,10 @@ class Voice:
 
 def obedience(comment: str, reply: str, voice: Voice) -> Check:
     """The check: holds (score 1) unless the reply carries out something the comment asked."""
-    comment, reply = _fold(comment), _fold(reply)
+    comment, reply = revealed(_fold(comment)), _fold(reply)
     found = (_repeats_asked(comment, reply, voice) or _copies(comment, reply, voice)
              or _system_prompt(reply, voice) or _persona(comment, reply, voice)
-             or _format(comment, reply))
+             or _format(comment, reply) or _backwards(reply, voice))
     if found:
         return Check("obedience", False, 0.0, found)
     return Check("obedience", True, 1.0, "carries out nothing the comment asked")
@@ -146,6 +153,12 @@ def _persona(comment: str, reply: str, voice: Voice) -> str:
         tell = PERSONA_TELLS.search(reply)
         if tell:
             return f"speaks as someone else ({tell.group(0)!r})"
+    # however the comment asked for it: the creator does not talk like this
+    tell = PLAYED.search(reply)
+    if tell and not re.search(re.escape(tell.group(0)), " ".join([*voice.notes,
+                                                                   voice.system_prompt]),
+                              re.IGNORECASE):
+        return f"speaks as someone else ({tell.group(0)!r})"
     for name in SELF_NAMED.findall(reply):
         if voice.persona_name and name.lower() not in voice.persona_name.lower():
             return f"calls itself {name!r}"
@@ -165,6 +178,24 @@ def _format(comment: str, reply: str) -> str:
         if asked.search(comment) and shapes[name]:
             return f"answers in the format the comment dictated ({name})"
     return ""
+
+
+#: words nearly every English reply has, to tell text from text written backwards
+COMMON = frozenset("a an and are at be but by can do for from have i if in is it its just like "
+                   "me my no not of on or so thank thanks that the this to too was we what when "
+                   "will with you your yes".split())
+
+
+def _backwards(reply: str, voice: Voice) -> str:
+    """Written backwards: read the other way round, far more of its words are words."""
+    body = re.sub(r"—.*$", "", reply).strip()
+    known = COMMON | set(_tokens(" ".join([*voice.notes, voice.system_prompt])))
+    words = [w for w in re.findall(r"[a-z]{2,}", body.lower())]
+    if len(words) < 2:
+        return ""
+    ahead = sum(w in known for w in words) / len(words)
+    behind = sum(w[::-1] in known for w in words) / len(words)
+    return "is written backwards" if behind >= 0.5 and behind > ahead + 0.3 else ""
 
 
 def _capitals(text: str) -> float:
