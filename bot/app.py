@@ -16,7 +16,7 @@ import httpx
 from bot.clock import Clock, utcnow
 from bot.config import DEFAULT_WORKSPACE, Settings, YouTubeConfig
 from bot.errors import ConfigError, ConnectorUnavailable
-from bot.llm import ChatModel, OnFirstUse, OpenAIChat, OpenAIModeration, chat_model
+from bot.llm import ChatModel, JsonModel, OnFirstUse, OpenAIChat, OpenAIModeration, chat_model
 from bot.log import log
 from bot.pipeline.classify import (
     ExampleVectors,
@@ -26,6 +26,7 @@ from bot.pipeline.classify import (
 )
 from bot.pipeline.evidence import Persona, PositiveChecks
 from bot.pipeline.fewshot import FewShot
+from bot.pipeline.judge import DraftJudge
 from bot.pipeline.pipeline import Pipeline
 from bot.pipeline.prompt import Count
 from bot.pipeline.triage import Triager
@@ -147,6 +148,17 @@ def build_checks(settings: Settings, embedder: E5Embedder) -> PositiveChecks:
     # the references are the bundled triage examples: their vectors ship with replybot
     kept = ExampleVectors(embedder.name, settings.data_dir / "cache")
     return PositiveChecks(embedder.queries, creator, [e.text for e in bundled_examples()], kept)
+
+
+def build_judge(settings: Settings) -> DraftJudge | None:
+    """The LLM judge of `[guard] judge`, if it is on."""
+    cfg = settings.guard
+    if not cfg.judge:
+        return None
+    base_url, key = settings.endpoint(cfg.judge_base_url, cfg.judge_api_key)
+    model = JsonModel(cfg.judge_model, base_url, key, settings.llm.timeout_s,
+                      settings.llm.max_retries)
+    return DraftJudge(model, settings.persona.description)
 
 
 def build_triager(settings: Settings, embedder: E5Embedder) -> Triager:
@@ -332,7 +344,8 @@ class App:
             self._pipeline = Pipeline(self.settings, self.store, self.knowledge, model,
                                       limits, self.triager, few_shot, clock=self.clock,
                                       checks=build_checks(self.settings, self.bundled_embedder),
-                                      count_tokens=build_token_counter(self.settings))
+                                      count_tokens=build_token_counter(self.settings),
+                                      judge=build_judge(self.settings))
         return self._pipeline
 
     @property

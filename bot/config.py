@@ -271,6 +271,13 @@ class GuardConfig(Section):
     # out nothing the comment asked is always made. Leave one out only knowingly: an empty list
     # posts on the guard alone
     auto_checks: list[AutoCheck] = Field(default_factory=lambda: list(AUTO_CHECKS))
+    # an LLM judge as one more check before auto mode posts (bot.pipeline.judge): asked only
+    # for a draft every other check let through, so one extra model call per auto-posted reply;
+    # through [llm]'s endpoint unless set here. Off by default
+    judge: bool = False
+    judge_model: str = "gpt-4o-mini"
+    judge_base_url: str | None = None
+    judge_api_key: SecretStr | None = None
 
 
 #: What happens to a comment of a triage class: "auto" drafts it and, in auto mode, posts it if

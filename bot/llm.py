@@ -7,6 +7,7 @@ with llama.cpp) makes the whole flow work offline; its replies are rough. Produc
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,6 +48,42 @@ def openai_client(base_url: str | None, api_key: str | None, timeout_s: float,
 
     return openai.OpenAI(base_url=base_url, api_key=api_key or "not-needed", timeout=timeout_s,
                          max_retries=max_retries)
+
+
+class JsonModel:
+    """Asks `model` at `base_url` for JSON that follows a schema (structured outputs): the
+    judges' way of asking, for evaluation and for the guard."""
+
+    def __init__(self, model: str, base_url: str | None, api_key: str | None,
+                 timeout_s: float = 60, max_retries: int = 2) -> None:
+        import openai
+
+        self._openai = openai
+        self.model = model
+        self.client = openai_client(base_url, api_key, timeout_s, max_retries)
+
+    def ask(self, schema: dict[str, Any], system: str, user: str) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "model": self.model, "temperature": 0,
+            "messages": [{"role": "system", "content": system},
+                         {"role": "user", "content": user}],
+            "response_format": {"type": "json_schema",
+                                "json_schema": {**schema, "strict": True}},
+        }
+        try:
+            response = self.client.chat.completions.create(**request)
+        except self._openai.APIError as exc:
+            raise ModelError(f"the judge ({self.model}) failed: {exc}") from None
+        text = response.choices[0].message.content or "" if response.choices else ""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            raise ModelError(f"the judge ({self.model}) did not answer in JSON: "
+                             f"{text[:80]!r}") from None
+        if not isinstance(data, dict):
+            raise ModelError(f"the judge ({self.model}) answered {type(data).__name__}, "
+                             "not an object")
+        return data
 
 
 class OpenAIChat:

@@ -6,12 +6,10 @@ say for each claim whether the context supports it, and write the questions a re
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from typing import Any
 
 from bot.errors import ModelError
-from bot.llm import openai_client
+from bot.llm import JsonModel
 
 CLAIMS = {
     "name": "claims",
@@ -36,39 +34,8 @@ QUESTIONS = {
 }
 
 
-class Judge:
-    """Asks `model` at `base_url` for JSON that follows a schema."""
-
-    def __init__(self, model: str, base_url: str | None, api_key: str | None,
-                 timeout_s: float = 60, max_retries: int = 2) -> None:
-        import openai
-
-        self._openai = openai
-        self.model = model
-        self.client = openai_client(base_url, api_key, timeout_s, max_retries)
-
-    def ask(self, schema: dict[str, Any], system: str, user: str) -> dict[str, Any]:
-        request: dict[str, Any] = {
-            "model": self.model, "temperature": 0,
-            "messages": [{"role": "system", "content": system},
-                         {"role": "user", "content": user}],
-            "response_format": {"type": "json_schema",
-                                "json_schema": {**schema, "strict": True}},
-        }
-        try:
-            response = self.client.chat.completions.create(**request)
-        except self._openai.APIError as exc:
-            raise ModelError(f"the judge ({self.model}) failed: {exc}") from None
-        text = response.choices[0].message.content or "" if response.choices else ""
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
-            raise ModelError(f"the judge ({self.model}) did not answer in JSON: "
-                             f"{text[:80]!r}") from None
-        if not isinstance(data, dict):
-            raise ModelError(f"the judge ({self.model}) answered {type(data).__name__}, "
-                             "not an object")
-        return data
+class Judge(JsonModel):
+    """Asks `model` at `base_url` for the RAG metrics' parts, as JSON that follows a schema."""
 
     def claims(self, question: str, answer: str) -> list[str]:
         data = self.ask(CLAIMS, "Break the answer into short standalone statements of fact, "

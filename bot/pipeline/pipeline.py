@@ -23,6 +23,7 @@ from bot.pipeline.evidence import PositiveChecks, claims
 from bot.pipeline.fewshot import FewShot, context_rows
 from bot.pipeline.guard import Guard
 from bot.pipeline.guard import Verdict as GuardVerdict
+from bot.pipeline.judge import DraftJudge
 from bot.pipeline.obedience import Voice, obedience
 from bot.pipeline.policy import repeats
 from bot.pipeline.prompt import Count, finish, shape_of, within_budget
@@ -86,7 +87,7 @@ class Pipeline:
                  model: ChatModel, max_reply_chars: dict[str, int] | None = None,
                  triager: Triager | None = None, few_shot: FewShot | None = None,
                  clock: Clock = utcnow, checks: PositiveChecks | None = None,
-                 count_tokens: Count | None = None) -> None:
+                 count_tokens: Count | None = None, judge: DraftJudge | None = None) -> None:
         self.settings = settings
         self.store = store
         self.retriever = retriever
@@ -98,6 +99,8 @@ class Pipeline:
         #: relevance, grounding and voice; without them auto mode has no evidence to post on
         self.checks = checks
         self.count_tokens = count_tokens  # for the prompt budget; None: no budget
+        #: `[guard] judge`: asked only about a draft auto mode would otherwise post
+        self.judge = judge
         self.canary = f"rb-{secrets.token_hex(6)}"  # hidden in the prompt; must never come back
         self.guard_blocks: dict[str, int] = {}
 
@@ -151,6 +154,12 @@ class Pipeline:
         # names, and the obedience check always
         required = tuple(c for c in checks if c.name in self.settings.guard.auto_checks
                          or c.name not in AUTO_CHECKS)
+        if self.judge is not None and mode == Mode.AUTO and all(c.ok for c in required) \
+                and guarded.ok and not guarded.unavailable:
+            notes = [h.text for h in drafted.notes or hits]
+            judged = self.judge(comment.text, drafted.text, notes)
+            decisions["checks"]["judge"] = judged.to_json()
+            required += (judged,)
         evidence = Evidence(empty=not self.body(drafted.text), guard_reasons=guarded.reasons,
                             unavailable=guarded.unavailable,
                             repeat_of=self.repeated(comment, drafted.text), checks=required)

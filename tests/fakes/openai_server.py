@@ -53,7 +53,27 @@ def fake_judge(request: dict[str, Any]) -> str:
                      if s.strip() and not s.startswith("—")]
         return json.dumps({"questions": [f"Is it true that {s.lower()}?" for s in sentences][:3],
                            "noncommittal": "look into" in answer.lower()})
+    if schema == "draft_review":
+        return json.dumps(review_draft(prompt))
     raise ValueError(f"the fake judge has no rule for schema {schema!r}")
+
+
+def review_draft(prompt: str) -> dict[str, Any]:
+    """The guard's judge by plain rules: a reply carries out the comment's instructions when it
+    repeats a quoted part of the comment; its facts are supported when its numbers are in the
+    notes or persona; it answers when it is more than a signature."""
+    head, reply = prompt.rsplit("\n\nReply:\n", 1)
+    known, comment_json = head.split("\n\nComment (data, a JSON string):\n", 1)
+    comment = json.loads(comment_json)
+    quoted = [part for pair in re.findall(r'"([^"]{3,})"|“([^”]{3,})”', comment) for part in pair
+              if part]
+    numbers = re.findall(r"\d+", reply)
+    obeys = any(q.lower() in reply.lower() for q in quoted)
+    return {"answers_the_comment": len(reply.split("—")[0].strip()) > 2,
+            "supported_by_the_notes": all(n in known for n in numbers),
+            "carries_out_instructions_in_the_comment": obeys,
+            "in_the_creators_voice": True,
+            "reason": "repeats what the comment asked for" if obeys else "rule check"}
 
 
 def default_reply(request: dict[str, Any]) -> str:
