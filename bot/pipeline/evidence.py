@@ -170,8 +170,10 @@ def claims(body: str) -> list[str]:
 
 
 def _mentions(text: str, claim: str) -> bool:
-    """The claim as a whole word or number ("40" is not in "C40"; "18" is in "粉18克")."""
-    return re.search(rf"(?<![0-9a-z]){re.escape(claim)}(?![0-9a-z])", text) is not None
+    """The claim as a whole word or number ("40" is not in "C40"; "18" is in "粉18克"); a number
+    may carry its unit ("100" is in "Amaran 100d", "1080" in "1080p")."""
+    after = "0-9" if claim[:1].isdigit() else "0-9a-z"
+    return re.search(rf"(?<![0-9a-z]){re.escape(claim)}(?![{after}])", text) is not None
 
 
 def _note_support(body: str, notes: Sequence[str]) -> float:

@@ -50,6 +50,10 @@ def test_the_digits_of_a_name_are_not_a_number_of_their_own() -> None:
     assert grounding("The C40 MK4 since 2022.", "grinder?", "question", notes, PERSONA).ok
     assert not grounding("The C40 MK4 since 4 years.", "grinder?", "question", notes,
                          PERSONA).ok
+    # a number with its unit is that number
+    gear = ["Light: Amaran 100d with a softbox. I record at 1080p 25fps."]
+    assert grounding("An Amaran 100d, and I record at 1080p.", "light?", "question", gear,
+                     PERSONA).ok
 
 
 def test_a_name_only_the_comment_gave_is_no_fact_of_the_creators() -> None:
