@@ -317,7 +317,7 @@ def print_gates(report: dict[str, Any]) -> None:
               f"(floor {fmt(old['unanswerable_rejected'])})")
         for gate in GATES:
             g = report[name][gate]
-            print(f"    {'':<11} {'':<10} {gate:<18} kept {fmt(g['gated_recall@3'])}  | no "
+            print(f"    {split:<11} {name:<10} {gate:<18} kept {fmt(g['gated_recall@3'])}  | no "
                   f"context {fmt(g['unanswerable_rejected'])}")
 
 

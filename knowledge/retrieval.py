@@ -165,6 +165,16 @@ class Gate:
         background = {form: _median_nearest(scored, form) for form in forms}
         return {s.chunk_id: self.verdict(s, background) for s in scored}
 
+    def context(self, scored: Sequence[Scored], verdicts: Mapping[str, Verdict], k: int
+                ) -> list[Scored]:
+        """The chunks that are context, best fused first: those that pass, and with `fill`,
+        once one passes, the next best up to `k` (the question is answerable)."""
+        passing = [s for s in scored if verdicts[s.chunk_id].passed]
+        if passing and self.fill:
+            passing += [s for s in scored
+                        if not verdicts[s.chunk_id].passed][:max(0, k - len(passing))]
+        return passing
+
     def verdict(self, scored: Scored, background: Mapping[str, float]) -> Verdict:
         verdicts = [self._by_form(scored, form, nearest)
                     for form, nearest in background.items() if form in scored.evidence]

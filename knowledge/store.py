@@ -404,10 +404,7 @@ class KnowledgeBase:
         if min_score is not None:
             passing = [s for s in scored if s.dense >= min_score]
         else:
-            passing = [s for s in scored if verdicts[s.chunk_id].passed]
-            if passing and self.gate.fill:  # the question is answerable: its best k are context
-                passing += [s for s in scored
-                            if not verdicts[s.chunk_id].passed][:max(0, k - len(passing))]
+            passing = self.gate.context(scored, verdicts, k)
         return self._hits(passing, video_id, k, translated.text if translated else "", verdicts)
 
     def passages(self, text: str, k: int = 3) -> list[str]:

@@ -30,7 +30,7 @@ from bot.pipeline.decide import Check
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
-#: fitted on bench/decisions/dev.jsonl (see bench/decisions.py --fit)
+#: fitted on the development part of bench/decisions (see bench/decisions.py --fit)
 MIN_SIMILARITY = 0.79
 MIN_RANK = 0.50
 MIN_NOTE_SUPPORT = 0.30
@@ -41,7 +41,8 @@ NO_FACT_NEEDED = ("praise", "feedback", "request")
 #: a number on its own ("18 g", "1:2", "93°C"), not the digits of a name ("MK4", "C40")
 NUMBER = re.compile(r"(?<![A-Za-z0-9.,:])\d+(?:[.,:]\d+)*")
 NAME = re.compile(r"(?<![.!?。！？]\s)(?<!^)\b[A-Z][\w-]*[a-z0-9][\w-]*\b|\b[A-Z]{2,}\d*\b"
-                  r"|\b[A-Z][a-z]+[A-Z]\w*\b")  # a name mid-sentence, in capitals, or CamelCase
+                  r"|\b[A-Z][a-z]+[A-Z]\w*\b"  # a name mid-sentence, in capitals, or CamelCase
+                  r"|\b[a-z]+\d+[a-z\d]*\b")  # or a model number in lower case ("x100v")
 WORD = re.compile(r"[a-z]{4,}|[\u3400-\u9fff]{2}")
 CJK = re.compile(r"[\u3400-\u9fff]")
 #: capitalised words that are no claim of fact
@@ -132,14 +133,21 @@ def shape_faults(comment: str, reply: str, body: str, signature: str, longest: i
 
 def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona: Persona,
               found: Sequence[str] = ()) -> Check:
-    """Every name in the reply occurs in the notes or persona, or in the creator's passages
-    `found` by the reply's own words, and every number there or in the comment; and an answer
-    to a question draws on the notes retrieved for it, or states facts the passages hold."""
-    written = " ".join([*notes, *found, persona.description, *persona.replies]).lower()
+    """Every name in the reply occurs in the notes or persona, or in a passage of the creator's
+    that backs the reply, and every number there or in the comment; and an answer to a question
+    draws on the notes retrieved for it, or states facts a backing passage holds.
+
+    `found` are passages the reply's own words found, with no gate: one backs the reply only
+    when it holds two of the reply's facts, or one and a share of its words, so a number that
+    occurs somewhere in the material ("14" hours of cold brew) does not back any sentence that
+    uses it ("14 dollars, free shipping")."""
     stated = claims(body)
     # a name the comment gave counts wherever the reply puts it, first word or not
     stated += [n for n in dict.fromkeys(claims(comment)) if not NUMBER.fullmatch(n)
-               and n not in stated and re.search(rf"(?<!\w){re.escape(n)}(?!\w)", body)]
+               and n.lower() not in {c.lower() for c in stated}
+               and re.search(rf"(?<!\w){re.escape(n)}(?!\w)", body, re.IGNORECASE)]
+    backing = [p for p in found if _backs(p, body, stated)]
+    written = " ".join([*notes, *backing, persona.description, *persona.replies]).lower()
     # a number may echo the viewer's ("40 seconds is too long"); a name, brand or product the
     # creator never wrote is no fact of theirs, whoever named it first
     unsupported = [c for c in stated if not _mentions(written, c.lower())
@@ -153,7 +161,7 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
     if notes and support >= MIN_NOTE_SUPPORT:
         return Check("grounding", True, support, f"{len(stated)} facts supported; {support:.0%} "
                      "of its words in the notes")
-    in_notes = [c for c in stated if _mentions(" ".join([*notes, *found]).lower(), c.lower())]
+    in_notes = [c for c in stated if _mentions(" ".join([*notes, *backing]).lower(), c.lower())]
     if in_notes:
         return Check("grounding", True, max(support, MIN_NOTE_SUPPORT),
                      f"{len(stated)} facts supported, found in the creator's notes "
@@ -162,6 +170,14 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
         return Check("grounding", False, 0.0, "no notes were found to answer from")
     return Check("grounding", False, support, f"only {support:.0%} of its words are in the "
                  "notes")
+
+
+def _backs(passage: str, body: str, stated: Sequence[str]) -> bool:
+    """A passage backs a reply when it holds two of its facts, or one and a share of its
+    words."""
+    text = passage.lower()
+    held = sum(_mentions(text, c.lower()) for c in dict.fromkeys(stated))
+    return held >= 2 or (held == 1 and _note_support(body, [passage]) >= MIN_NOTE_SUPPORT)
 
 
 def claims(body: str) -> list[str]:

@@ -60,26 +60,32 @@ def _forms(text: str) -> list[str]:
     return [folded, joined, joined.translate(LEET), folded[::-1], *decoded(folded)]
 
 
-#: a run of base64 long enough to hide a sentence
-BASE64 = re.compile(r"(?<![\w+/=])[A-Za-z0-9+/]{16,}={0,2}(?![\w+/=])")
+#: a run of base64 (standard or URL-safe) long enough to hide a sentence
+BASE64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
+#: line breaks and spaces inside a run of base64 split over lines
+SPLIT = re.compile(r"(?<=[A-Za-z0-9+/_-]{8})\s+(?=[A-Za-z0-9+/_-]{8})")
 
 
 def decoded(text: str) -> list[str]:
-    """The text hidden in the comment's base64 runs, where they decode to readable text."""
+    """The text hidden in the comment's base64 runs, where they decode to readable text; a run
+    split over lines is read joined too."""
     found = []
-    for run in BASE64.findall(text):
+    for run in dict.fromkeys([*BASE64.findall(text), *BASE64.findall(SPLIT.sub("", text))]):
+        standard = run.rstrip("=").replace("-", "+").replace("_", "/")
         try:
-            plain = base64.b64decode(run + "=" * (-len(run) % 4), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+            plain = base64.b64decode(standard + "=" * (-len(standard) % 4),
+                                     validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
             continue
-        if plain.strip() and all(c.isprintable() or c.isspace() for c in plain):
+        if plain.strip() and all(c.isprintable() or c.isspace() for c in plain) \
+                and plain not in found:
             found.append(plain)
     return found
 
 
 def revealed(text: str) -> str:
-    """The comment with what its base64 runs hide written out after it."""
-    return " ".join([text, *decoded(text)])
+    """The comment with what its base64 runs hide written out after it, a line each."""
+    return "\n".join([text, *decoded(text)])
 
 
 def _find(text: str) -> str | None:

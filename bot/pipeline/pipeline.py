@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -148,22 +148,25 @@ class Pipeline:
         guarded = self.check(comment, hits, drafted)
         decisions["guard"] = {"ok": guarded.ok, "reasons": [*guarded.reasons,
                                                             *guarded.unavailable]}
-        checks = self.positive(comment, triaged.label, hits, drafted)
+        notes = [h.text for h in hits]
+        found = self.found(drafted.text, notes)
+        checks = self.positive(comment, triaged.label, notes, found, drafted)
         decisions["checks"] = {c.name: c.to_json() for c in checks}
         # every check is measured and recorded; auto mode needs the ones `[guard] auto_checks`
         # names, and the obedience check always
         required = tuple(c for c in checks if c.name in self.settings.guard.auto_checks
                          or c.name not in AUTO_CHECKS)
-        if self.judge is not None and mode == Mode.AUTO and all(c.ok for c in required) \
-                and guarded.ok and not guarded.unavailable:
-            notes = [h.text for h in drafted.notes or hits]
-            judged = self.judge(comment.text, drafted.text, notes)
-            decisions["checks"]["judge"] = judged.to_json()
-            required += (judged,)
         evidence = Evidence(empty=not self.body(drafted.text), guard_reasons=guarded.reasons,
                             unavailable=guarded.unavailable,
                             repeat_of=self.repeated(comment, drafted.text), checks=required)
         decision = decide(verdict, Action(action), rule, mode, evidence, drop)
+        if self.judge is not None and decision.status == Status.APPROVED:
+            # the judge is asked only about a draft that would otherwise be posted
+            shown = [h.text for h in drafted.notes or hits]
+            judged = self.judge(comment.text, drafted.text, [*shown, *found])
+            decisions["checks"]["judge"] = judged.to_json()
+            evidence = replace(evidence, checks=(*required, judged))
+            decision = decide(verdict, Action(action), rule, mode, evidence, drop)
         decisions["outcome"] = {"status": decision.status, "reason": decision.reason}
         decisions["decided_by"] = decision.rule
         new = NewDraft(
@@ -257,12 +260,10 @@ class Pipeline:
                                                              *verdict.unavailable])
         return verdict
 
-    def positive(self, comment: Comment, label: str, hits: list[Hit],
+    def positive(self, comment: Comment, label: str, notes: list[str], found: list[str],
                  drafted: Drafted) -> tuple[Check, ...]:
         """The evidence auto mode needs: the reply carries out nothing the comment asked, and
         is relevant, grounded and in the creator's voice."""
-        notes = [h.text for h in hits]
-        found = self.found(drafted.text, notes)
         persona = self.settings.persona
         obeyed = obedience(comment.text, drafted.text,
                            Voice(drafted.system_prompt, [*notes, *found], persona.name))
@@ -278,10 +279,14 @@ class Pipeline:
         if self.retriever is None or not body:
             return []
         k = self.settings.knowledge.top_k
-        found = self.retriever.passages(body, k=k)
-        stated = claims(body)
-        if stated:  # its numbers and names alone find them in notes in another language too
-            found += self.retriever.passages(" ".join(stated), k=k)
+        try:
+            found = self.retriever.passages(body, k=k)
+            stated = claims(body)
+            if stated:  # its numbers and names alone find them in notes in another language
+                found += self.retriever.passages(" ".join(stated), k=k)
+        except Exception:  # only evidence is lost: the checks see the notes alone
+            log.exception("could not look up the reply's facts")
+            return []
         return [p for p in dict.fromkeys(found) if p not in notes]
 
     def _record(self, stored: StoredComment, new: NewDraft, timings: Timings,

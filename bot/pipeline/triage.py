@@ -31,8 +31,8 @@ from bot.pipeline.guard import Verdict
 from bot.pipeline.injection import instructs
 from bot.pipeline.lexicon import TOXIC
 from bot.pipeline.prompt import shape_of
+from bot.pipeline.spam import SpamClassifier, bundled_classifier
 from bot.pipeline.spam import bundled as spam_model
-from bot.pipeline.spam import bundled_classifier
 from connectors.base import Comment
 
 LINK = re.compile(r"https?://|www\.|\b[\w-]+\.(com|net|org|io|xyz|top|cc|me|example)\b", re.I)
@@ -175,6 +175,8 @@ class Triager:
     sure_benign: float = 0.8
     reply_min_similarity: float = 0.85
     widened: bool = True
+    #: spam by wording and meaning (bot.pipeline.spam); the shipped one unless given
+    spam_classifier: SpamClassifier = field(default_factory=bundled_classifier)
 
     def __call__(self, comment: Comment) -> Triage:
         decided = rules(comment, self.widened, spam_wording=self.classifier is None)
@@ -211,18 +213,19 @@ class Triager:
         """The spam classifier's verdict by wording and by meaning (the comment's vector,
         which the classifier computes anyway, when it comes from the embedder the spam
         references were embedded with)."""
-        classifier = bundled_classifier()
+        spam = self.spam_classifier
         vector = None
-        if self.classifier is not None and classifier.embedder \
-                and classifier.embedder == self.classifier.embedder_name:
+        if self.classifier is not None and spam.embedder \
+                and spam.embedder == self.classifier.embedder_name:
             vector = self.classifier.vector(text)
-        return classifier.verdict(text, vector)
+        return spam.verdict(text, vector)
 
     def warm(self, comments: Sequence[Comment]) -> None:
         """Embed in one model call the comments of a batch that the classifier will see."""
         if self.classifier is not None:
             self.classifier.warm([unicodedata.normalize("NFKC", c.text.strip())
-                                  for c in comments if rules(c) is None])
+                                  for c in comments
+                                  if rules(c, self.widened, spam_wording=False) is None])
 
     def judge_reply(self, text: str) -> list[str]:
         """Reasons a draft reads as hostile or as spam, or could not be checked."""

@@ -40,6 +40,16 @@ def test_facts_the_creators_passages_hold_support_an_answer_the_gate_gave_no_not
     made_up = grounding("18 g in, 40 g out.", "espresso ratio?", "question", [],
                         PERSONA, found=NOTES)
     assert not made_up.ok and "40" in made_up.why
+    # a passage backs a reply by two of its facts, or one and its words: a number that occurs
+    # somewhere in the material does not back any sentence that uses it
+    cold_brew = ["Cold brew: 14 hours in the fridge, 1:10, 60 g to 600 g."]
+    assert not grounding("It is 14 dollars with free worldwide shipping, order today.",
+                         "How much does your online course cost?", "question", [], PERSONA,
+                         found=cold_brew).ok
+    assert grounding("14 hours, 1:10.", "cold brew steep?", "question", [], PERSONA,
+                     found=cold_brew).ok
+    assert grounding("1:2, 18 g in, 36 g out.", "espresso ratio?", "question", [], PERSONA,
+                     found=["出液：36 克，粉液比 1:2，粉 18 克"]).ok  # notes in another language
     # no fact at all is no answer, whatever the passages
     assert not grounding("Try a finer grind.", "why sour?", "question", [], PERSONA,
                          found=NOTES).ok

@@ -44,22 +44,27 @@ def test_the_shipped_model(text: str, is_spam: bool) -> None:
 
 def test_both_views_are_weighed_out_of_fold_to_call_few_other_comments_spam() -> None:
     rng = np.random.default_rng(3)
+    centres = np.eye(8, dtype=np.float32)[:2]  # spam lies around one direction, the rest another
+
+    def near(spam_like: bool) -> np.ndarray:
+        vector = centres[0 if spam_like else 1] + rng.normal(0, 0.3, 8)
+        return vector / np.linalg.norm(vector)
+
     texts = SPAM * 4 + HAM * 4
     labels = [True] * len(SPAM) * 4 + [False] * len(HAM) * 4
-    # meaning: spam lies around one direction, other comments around another
-    centres = np.eye(8, dtype=np.float32)[:2]
-    vectors = np.array([centres[0 if s else 1] + rng.normal(0, 0.3, 8) for s in labels])
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors = np.array([near(s) for s in labels])
     calibration = spam.calibrated(texts, labels, vectors)
     assert calibration.weight in (0.3, 0.5, 0.7) and calibration.wording[1] > 0
     classifier = spam.SpamClassifier(spam.fitted(texts, labels), calibration, vectors,
                                      np.array(labels), "test")
-    called = [classifier.verdict(t, v)[0] for t, v in zip(texts, vectors, strict=True)]
-    ham_called = sum(c for c, s in zip(called, labels, strict=True) if not s)
-    assert ham_called <= len(HAM) * 4 * spam.FALSE_ALARMS + 1
-    assert sum(c for c, s in zip(called, labels, strict=True) if s) >= len(SPAM) * 3
-    spam_says, why = classifier.verdict("check out my channel", vectors[0])
-    assert spam_says and why.startswith("score")
+    # comments it was not trained on
+    new_spam = ["follow my channel for free beats", "dm me for a free gift", "sub to me pls"]
+    new_ham = ["what water temperature?", "the grind looked fine", "great kettle pour"]
+    assert sum(classifier.verdict(t, near(True))[0] for t in new_spam) >= 2
+    assert sum(classifier.verdict(t, near(False))[0] for t in new_ham) == 0
+    # with a vector both views decide; without one, the wording alone
+    worded, why = classifier.verdict("check out my channel", near(True))
+    assert worded and why.startswith("score")
     assert classifier.verdict("check out my channel")[1].startswith("log-odds")  # no vector
 
 

@@ -62,9 +62,9 @@ def review_draft(prompt: str) -> dict[str, Any]:
     """The guard's judge by plain rules: a reply carries out the comment's instructions when it
     repeats a quoted part of the comment; its facts are supported when its numbers are in the
     notes or persona; it answers when it is more than a signature."""
-    head, reply = prompt.rsplit("\n\nReply:\n", 1)
-    known, comment_json = head.split("\n\nComment (data, a JSON string):\n", 1)
-    comment = json.loads(comment_json)
+    shown = json.loads(prompt)
+    reply, comment = shown["reply"], shown["comment"]
+    known = " ".join([shown["persona"], *shown["notes"]])
     quoted = [part for pair in re.findall(r'"([^"]{3,})"|“([^”]{3,})”', comment) for part in pair
               if part]
     numbers = re.findall(r"\d+", reply)
