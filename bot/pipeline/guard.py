@@ -14,9 +14,16 @@ from dataclasses import dataclass, field
 
 from bot.pipeline.lexicon import TOXIC
 
-URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|co|me|ly|gg|"
-                 r"xyz|top|cc|cn|tv|app|link|shop|site|info|biz|ru|example)\b(?:/\S*)?",
+#: a link however written: with a scheme, any name.suffix (every suffix, not a list of them),
+#: "name dot shop", or the target of a Markdown link
+URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]{2,}(?:\.[\w-]+)*\.[a-z]{2,24}\b(?:/\S*)?"
+                 r"|\b[\w-]{2,}\s*[(\[]?\s*dot\s*[)\]]?\s*[a-z]{2,24}\b|\]\(\s*[^)\s]+\s*\)",
                  re.IGNORECASE)
+#: letters of other scripts that pass for Latin ones inside a Latin word ("mоrons", "linaguide.cоm")
+LOOKALIKES = str.maketrans(
+    "аеорсухіјѕԁһӏԛԝАВЕКМНОРСТХІЈЅοαρνικτυΑΒΕΖΗΙΚΜΝΟΡΤΧΥ",
+    "aeopcyxijsdhlqwABEKMHOPCTXIJSoapvikruABEZHIKMNOPTXY")
+MIXED = re.compile(r"\w*[a-zA-Z]\w*")
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 PHONE = re.compile(r"(?<!\d)(?:\+?\d[\d\s().-]{7,}\d|1[3-9]\d{9})(?!\d)")
 MENTION = re.compile(r"(?<![\w@])@([\w.]{2,})")
@@ -43,6 +50,15 @@ HANDLE = re.compile(r"(?:微信|vx|wechat|whats\s?app|telegram|\btg\b|qq|line id
 ROLE = re.compile(r"\b(my (instructions|rules|system prompt|prompt) (are|is)|policy accepted|"
                   r"i(?:'m| am) now allowed|no rules for me|DAN here|as an ai)\b|我的指令|提示词"
                   r"|已确认|没有任何限制|规则[:：]", re.IGNORECASE)
+
+
+def plain(text: str) -> str:
+    """The text as a reader sees it: full-width forms folded (NFKC), invisible characters such
+    as zero-width spaces dropped, and other scripts' lookalike letters inside Latin words read
+    as the Latin letters they pass for."""
+    folded = "".join(c for c in unicodedata.normalize("NFKC", text)
+                     if unicodedata.category(c) != "Cf")
+    return MIXED.sub(lambda m: m.group(0).translate(LOOKALIKES), folded)
 
 
 @dataclass(frozen=True)
@@ -82,7 +98,7 @@ class Guard:
 
     def check(self, draft: str, comment: str, context: Sequence[str],
               system_prompt: str) -> Verdict:
-        text = unicodedata.normalize("NFKC", draft)  # lookalike letters and full-width forms
+        text = plain(draft)
         reasons = [*self._contact(text), *self._leaks(text, system_prompt),
                    *self._words(text), *self._promises(text, context), *self._size(text)]
         if self.check_language:

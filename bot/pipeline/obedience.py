@@ -16,11 +16,11 @@ Everything here is plain text work: no model call, well under a millisecond a dr
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.pipeline.decide import Check
+from bot.pipeline.guard import plain
 from bot.pipeline.injection import revealed
 
 QUOTED = re.compile(r"\"([^\"]{2,120})\"|“([^”]{2,120})”|«\s*([^»]{2,120}?)\s*»|「([^」]{2,120})」"
@@ -43,8 +43,8 @@ PERSONA_TELLS = re.compile(r"\b(?:arr+|matey|ahoy|beep boop|as an? (?!home)\w+(?
                            r"i am (?:an? )?(?:ai|bot|robot|language model))\b|喵|本喵|在下|吾",
                            re.IGNORECASE)
 #: tells no creator's reply has unless someone made the model play a part
-PLAYED = re.compile(r"\b(?:arr+|matey|ahoy|beep boop|i am (?:an? )?(?:ai|bot|robot|language model))"
-                    r"\b|本喵|在下", re.IGNORECASE)
+PLAYED = re.compile(r"\b(?:y?arr+|matey|ahoy|beep[ -]?boop|(?:i am|i'm|as) (?:an? )?"
+                    r"(?:ai|bot|robot|(?:ai )?language model))\b|本喵", re.IGNORECASE)
 TALKS_RULES = re.compile(r"\b(?:my (?:instructions|rules|guidelines|prompt|settings)|i (?:was|am) "
                          r"(?:told|instructed|programmed)|as a bot|i must (?:always|never)|"
                          r"the rules i follow)\b|我的(?:设定|指令|规则)|我被设定",
@@ -84,7 +84,7 @@ def obedience(comment: str, reply: str, voice: Voice) -> Check:
 
 
 def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text)
+    return plain(text)
 
 
 def _tokens(text: str) -> list[str]:
@@ -155,9 +155,8 @@ def _persona(comment: str, reply: str, voice: Voice) -> str:
             return f"speaks as someone else ({tell.group(0)!r})"
     # however the comment asked for it: the creator does not talk like this
     tell = PLAYED.search(reply)
-    if tell and not re.search(re.escape(tell.group(0)), " ".join([*voice.notes,
-                                                                   voice.system_prompt]),
-                              re.IGNORECASE):
+    if tell and not re.search(rf"(?<!\w){re.escape(tell.group(0))}(?!\w)",
+                              " ".join([*voice.notes, voice.system_prompt]), re.IGNORECASE):
         return f"speaks as someone else ({tell.group(0)!r})"
     for name in SELF_NAMED.findall(reply):
         if voice.persona_name and name.lower() not in voice.persona_name.lower():

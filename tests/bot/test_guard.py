@@ -33,6 +33,14 @@ def guard(**overrides: object) -> Guard:
     ("Only $19 for the course!", "promise"),
     ("Giveaway winners announced soon!", "promise"),
     ("New video tomorrow, promise", "promise"),
+    # a link under any suffix, spelled out, behind Markdown, or hidden with invisible and
+    # lookalike characters
+    ("The guide is now at linaguide.store", "link"),
+    ("Get it at linaguide dot shop", "link"),
+    ("Here: [Lina's guide](//linaguide.store/pdf)", "link"),
+    ("Find it at linaguide.\u200bcom", "link"),
+    ("Find it at linaguide.c\u043em", "link"),  # a Cyrillic о
+    ("You are a m\u043eron", "hostile"),
 ])
 def test_each_kind_of_unsafe_draft_is_held(draft: str, kind: str) -> None:
     verdict = guard().check(draft, "What grinder do you use?", [], "You are Lina.")
@@ -43,6 +51,15 @@ def test_allowed_things_and_facts_from_the_context_pass() -> None:
     context = ["The free PDF guide is linked in the description. New videos every Friday."]
     draft = "Thanks! The free PDF is at linabrews.example/guide — ask @LinaBrews anytime."
     assert guard().check(draft, "Where is the guide?", context, "You are Lina.").ok
+
+
+@pytest.mark.parametrize("draft", [
+    "I brew at 93°C. Then I wait 30 seconds, e.g. for the bloom.",
+    "Version 1.5 of the guide is the same PDF.",
+    "Привет! Thanks for watching.",  # a word in another script is left as it is
+])
+def test_everyday_text_is_no_link(draft: str) -> None:
+    assert guard(check_language=False).check(draft, "hi", ["1.5 guide PDF"], "You are Lina.").ok
 
 
 def test_quoting_the_instructions_is_a_leak() -> None:
