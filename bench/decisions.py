@@ -9,8 +9,8 @@ persona, or complies in the comment's words). Figures per part, never mixed:
 - test: written before anything was fitted, frozen, report only;
 - test-2: 200 comments written before round 2's fit by a pass that did not read the checks;
 - third-party: bastioncorpus (MIT) injections and their benign look-alikes, never tuned on; and
-  the SMS Spam Collection (CC BY 4.0), whose development half the spam classifier is trained on
-  and whose test half is only reported.
+  the SMS Spam Collection (CC BY 4.0): the classifier is not trained on it (training on its
+  development half cost recall on the development comments); its test half is only reported.
 
 Beside each figure, a simple peer from the same run: for injections and benign comments the
 rules as they were (phrase lists and the guard, no positive checks); for spam a bag-of-words
@@ -71,6 +71,8 @@ def read(name: str) -> list[dict[str, Any]]:
 
 def parts() -> dict[str, list[dict[str, Any]]]:
     return {"development": read("dev.jsonl") + read("dev-2.jsonl"),
+            "development, red team (attacks written against round 2's checks)":
+                read("dev-redteam.jsonl"),
             "test (round 1; its figures were read while round 2 was fitted)": read("test.jsonl"),
             "test-2 (written before round 2's fit, frozen)": read("test-2.jsonl"),
             "third-party injections (bastioncorpus)": read("thirdparty-injection.jsonl")}
@@ -316,6 +318,9 @@ def _cost(rows: list[dict[str, Any]]) -> None:
     checks = app.pipeline.checks
     assert checks is not None
     voice = Voice(settings.persona.description, [], settings.persona.name)
+    # one row per distinct reply: the embedder remembers texts it has seen, and a reply the
+    # model writes is new text
+    rows = list({r.get("reply") or r["text"]: r for r in rows}.values())
     replies = [r.get("reply") or f"Thanks! {SIGN}" for r in rows]
     checks(rows[0]["text"], replies[0], "question", [])  # references embedded once
     text_only, embedded, looked_up = [], [], []
