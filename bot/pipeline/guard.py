@@ -30,12 +30,17 @@ MENTION = re.compile(r"(?<![\w@])@([\w.]{2,})")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 LETTER = re.compile(r"[^\W\d_]")
 # "free" offers, not compounds like royalty-free or sugar-free
-MONEY = re.compile(r"[$€£¥]\s?\d|\d+\s?(?:usd|eur|rmb|元|块|美元|dollars?)\b|(?<!-)\bfree\b|免费"
+MONEY = re.compile(r"[$€£¥]\s?\d|\d+\s?(?:usd|usdt|eur|euros?|rmb|cny|yuan|元|块|美元|人民币|"
+                   r"dollars?)(?![a-z])|(?<!-)\bfree\b|免费"
                    r"|\d+\s?%\s?off|[一二三四五六七八九\d]折", re.IGNORECASE)
 GIVEAWAY = re.compile(r"giveaway|giving away|give away|discount|coupon|promo code"
                       r"|\bcode [A-Z0-9]{4,}|prize|winner"
                       r"|抽奖|送出|赠送|送一|优惠|折扣|红包|福利|奖品|中奖",
                       re.IGNORECASE)
+#: a way to send money: the creator's replies never ask for any
+PAYMENT = re.compile(r"\b(?:alipay|paypal|venmo|cash ?app|zelle|wechat ?pay|(?:bank|wire) transfer|"
+                     r"iban|usdt|bitcoin|btc|(?:crypto )?wallet|tip jar)\b"
+                     r"|支付宝|微信支付|转账|汇款|打款|收款码|比特币", re.IGNORECASE)
 DATE = re.compile(r"\b(?:tomorrow|tonight|next (?:week|month|monday|tuesday|wednesday|thursday|"
                   r"friday|saturday|sunday)|on (?:monday|tuesday|wednesday|thursday|friday|"
                   r"saturday|sunday)|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
@@ -153,10 +158,12 @@ class Guard:
 
     @staticmethod
     def _promises(text: str, context: Sequence[str]) -> list[str]:
-        """Prices, dates and giveaways must come from the creator's material, not the model."""
+        """Prices, dates, giveaways and ways to pay must come from the creator's material, not
+        the model."""
         known = " ".join(context).lower()
         reasons = []
-        for kind, pattern in (("price", MONEY), ("giveaway", GIVEAWAY), ("date", DATE)):
+        for kind, pattern in (("price", MONEY), ("giveaway", GIVEAWAY), ("date", DATE),
+                              ("payment", PAYMENT)):
             for match in pattern.finditer(text):
                 if match.group(0).lower() not in known:
                     reasons.append(f"promise: {kind} {match.group(0)!r} not in the context")

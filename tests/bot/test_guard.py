@@ -41,6 +41,10 @@ def guard(**overrides: object) -> Guard:
     ("Find it at linaguide.\u200bcom", "link"),
     ("Find it at linaguide.c\u043em", "link"),  # a Cyrillic о
     ("You are a m\u043eron", "hostile"),
+    # money asked for, in any currency or by any way to pay
+    ("The PDF is 20 yuan now, then I email it.", "promise"),
+    ("Send a tip to my alipay linabrews!", "promise"),
+    ("转 20 块到支付宝就发你。", "promise"),
 ])
 def test_each_kind_of_unsafe_draft_is_held(draft: str, kind: str) -> None:
     verdict = guard().check(draft, "What grinder do you use?", [], "You are Lina.")
