@@ -27,9 +27,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+
+Score = TypeVar("Score")
 
 ORDERS = (1, 2, 3, 4)
 #: the log-odds above which a comment is called spam when no fitted one is stored
@@ -94,16 +96,31 @@ def _log_probs(counts: Counter[str], vocabulary: Iterable[str],
 def fitted(texts: Sequence[str], spam: Sequence[bool], folds: int = 5) -> SpamModel:
     """Trained on everything, with the threshold that calls at most `FALSE_ALARMS` of the other
     comments spam when each is scored by a model trained without it (k-fold)."""
-    scores = [0.0] * len(texts)
+    scores = out_of_fold(texts, spam, lambda model, i, train_on: model.log_odds(texts[i]), folds)
+    others = [s for s, is_spam in zip(scores, spam, strict=True) if not is_spam]
+    threshold = false_alarm_threshold(others) if others else THRESHOLD
+    whole = train(texts, spam)
+    return SpamModel(whole.spam, whole.ham, whole.unseen, whole.prior, threshold)
+
+
+def out_of_fold(texts: Sequence[str], spam: Sequence[bool],
+                score: Callable[[SpamModel, int, list[int]], Score], folds: int = 5
+                ) -> list[Score]:
+    """`score(model, i, trained_on)` of each comment `i`, the model trained on the other folds
+    (comment `i` is in fold `i % folds`)."""
+    scores: list[Any] = [None] * len(texts)
     for fold in range(folds):
         keep = [i for i in range(len(texts)) if i % folds != fold]
         model = train([texts[i] for i in keep], [spam[i] for i in keep])
         for i in range(fold, len(texts), folds):
-            scores[i] = model.log_odds(texts[i])
-    ham = sorted(s for s, is_spam in zip(scores, spam, strict=True) if not is_spam)
-    threshold = ham[min(len(ham) - 1, int(len(ham) * (1 - FALSE_ALARMS)))] if ham else THRESHOLD
-    whole = train(texts, spam)
-    return SpamModel(whole.spam, whole.ham, whole.unseen, whole.prior, threshold)
+            scores[i] = score(model, i, keep)
+    return scores
+
+
+def false_alarm_threshold(others: Sequence[float]) -> float:
+    """The score above which at most `FALSE_ALARMS` of the other comments lie."""
+    ranked = sorted(others)
+    return float(ranked[min(len(ranked) - 1, int(len(ranked) * (1 - FALSE_ALARMS)))])
 
 
 @dataclass(frozen=True)
@@ -162,11 +179,9 @@ def from_json(data: dict[str, Any]) -> SpamModel:
                      data["prior"], data.get("threshold", THRESHOLD))
 
 
-@cache
 def bundled() -> SpamModel:
-    """The shipped wording model (read once a process)."""
-    text = resources.files("bot").joinpath("data/spam_model.json").read_text("utf-8")
-    return from_json(json.loads(text))
+    """The shipped wording model (read once a process, with the rest of the classifier)."""
+    return bundled_classifier().wording
 
 
 @cache
@@ -202,15 +217,8 @@ def calibrated(texts: Sequence[str], spam: Sequence[bool], vectors: np.ndarray,
     """The weighing of the two views that catches the most spam out of fold, with the threshold
     that calls at most `FALSE_ALARMS` of the other comments spam."""
     labels = np.array(spam, dtype=bool)
-    wording, meaning = np.zeros(len(texts)), np.zeros(len(texts))
-    fold_of = np.arange(len(texts)) % folds
-    for fold in range(folds):
-        train_on, score = fold_of != fold, fold_of == fold
-        model = train([t for t, keep in zip(texts, train_on, strict=True) if keep],
-                      [s for s, keep in zip(spam, train_on, strict=True) if keep])
-        for i in map(int, np.flatnonzero(score)):
-            wording[i] = model.log_odds(texts[i])
-            meaning[i] = nearness(vectors[i], vectors[train_on], labels[train_on], k)
+    wording, meaning = np.array(out_of_fold(texts, spam, lambda model, i, on: (
+        model.log_odds(texts[i]), nearness(vectors[i], vectors[on], labels[on], k)), folds)).T
     ham = ~labels
     spread = (float(wording[ham].mean()), float(wording[ham].std() or 1.0))
     near = (float(meaning[ham].mean()), float(meaning[ham].std() or 1.0))
@@ -219,8 +227,7 @@ def calibrated(texts: Sequence[str], spam: Sequence[bool], vectors: np.ndarray,
         calibration = Calibration(spread, near, weight, 0.0, k)
         scores = np.array([calibration.score(w, m) for w, m in zip(wording, meaning,
                                                                     strict=True)])
-        others = np.sort(scores[ham])
-        threshold = float(others[min(len(others) - 1, int(len(others) * (1 - FALSE_ALARMS)))])
+        threshold = false_alarm_threshold(scores[ham].tolist())
         recall = float(np.mean(scores[labels] > threshold))
         if best is None or recall > best[0]:
             best = (recall, Calibration(spread, near, weight, threshold, k))
