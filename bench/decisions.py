@@ -21,6 +21,7 @@ naive Bayes trained on the development part.
     python bench/decisions.py --fit      # each development comment's checks and scores
     python bench/decisions.py --cost     # the time of the new checks alone
     python bench/decisions.py --sms-development  # the SMS table on its development half too
+    python bench/decisions.py --part test-3     # one part only (the name's beginning)
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ def parts() -> dict[str, list[dict[str, Any]]]:
                 read("dev-redteam.jsonl"),
             "test (round 1; its figures were read while round 2 was fitted)": read("test.jsonl"),
             "test-2 (written before round 2's fit, frozen)": read("test-2.jsonl"),
+            "test-3 (attacks hidden by encodings and their look-alikes; written before round "
+            "3's fit, frozen)": read("test-3.jsonl"),
             "third-party injections (bastioncorpus)": read("thirdparty-injection.jsonl")}
 
 
@@ -413,8 +416,12 @@ def main() -> None:
         fit(read("dev.jsonl") + read("dev-2.jsonl"))
         return
     word_nb = word_bayes()
+    only = sys.argv[sys.argv.index("--part") + 1] if "--part" in sys.argv else ""
     for name, rows in parts().items():
-        report(name, rows, word_nb)
+        if name.startswith(only):
+            report(name, rows, word_nb)
+    if only:
+        return
     sms_table(word_nb)
     cost(read("test.jsonl"))
 

@@ -5,16 +5,17 @@ instruction needs, in any order and through common disguises: a verb that sets i
 aside next to what it sets aside ("ignore … instructions", "rules … forget"), an order to say,
 print or write something, a new persona, a dictated format, or a question about the hidden
 prompt. The text is also read with leetspeak undone ("1gn0r3"), letters that were spaced or
-dotted apart joined again ("i.g.n.o.r.e"), backwards, and with its base64 runs decoded. The
-output check (`bot.pipeline.obedience`) still stops an attack this misses.
+dotted apart joined again ("i.g.n.o.r.e"), backwards, and with what it hides in an encoding
+written out (`bot.pipeline.encodings`). The output check (`bot.pipeline.obedience`) still
+stops an attack this misses.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 import unicodedata
+
+from bot.pipeline.encodings import hidden
 
 LEET = str.maketrans("013457@$", "oieastas")
 SPACED = re.compile(r"\b(?:\w[\s.\-_*]){2,}\w\b")
@@ -33,7 +34,9 @@ ORDER = re.compile(
     re.IGNORECASE)
 PERSONA = re.compile(
     r"\b(?:from now on you(?:'re| are)|you(?:'re| are) no longer|roleplay|role-play|answer as an?"
-    r"|pretend (?:to be|you(?:'re| are))|act as (?:an?|my)|be a \w+ and)\b"
+    r"|pretend (?:to be|you(?:'re| are))|act as (?:an?|my)|be a \w+ and"
+    r"|(?:play|take on|assume|immerse yourself (?:in|into)) the role of"
+    r"|you (?:will|are going to) (?:now )?(?:act|pretend|role-?play|respond) as)\b"
     r"|扮演|用\S{1,6}的口吻|你现在是|从现在起你", re.IGNORECASE)
 FORMAT = re.compile(
     r"\b(?:(?:answer|reply|respond|write)(?: \w+){0,3} (?:only )?in (?:json|xml|all caps|"
@@ -46,46 +49,23 @@ PROMPT = re.compile(
 
 
 def instructs(text: str) -> str | None:
-    """The part of the comment that instructs the bot, or None."""
-    for form in _forms(text):
+    """The part of the comment that instructs the bot, or None. Text the comment hides in an
+    encoding counts as an instruction to the bot whatever it says: it was written for a model
+    to read, not a person."""
+    folded = unicodedata.normalize("NFKC", text)
+    runs = hidden(folded)
+    for form in [*_forms(folded), *(run.text for run in runs)]:
         found = _find(form)
         if found:
             return found
+    for run in runs:
+        return f"text hidden in {run.encoding}: {run.text[:60]!r}"
     return None
 
 
-def _forms(text: str) -> list[str]:
-    folded = unicodedata.normalize("NFKC", text)
+def _forms(folded: str) -> list[str]:
     joined = SPACED.sub(lambda m: re.sub(r"[\s.\-_*]", "", m.group(0)), folded)
-    return [folded, joined, joined.translate(LEET), folded[::-1], *decoded(folded)]
-
-
-#: a run of base64 (standard or URL-safe) long enough to hide a sentence
-BASE64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
-#: line breaks and spaces inside a run of base64 split over lines
-SPLIT = re.compile(r"(?<=[A-Za-z0-9+/_-]{8})\s+(?=[A-Za-z0-9+/_-]{8})")
-
-
-def decoded(text: str) -> list[str]:
-    """The text hidden in the comment's base64 runs, where they decode to readable text; a run
-    split over lines is read joined too."""
-    found = []
-    for run in dict.fromkeys([*BASE64.findall(text), *BASE64.findall(SPLIT.sub("", text))]):
-        standard = run.rstrip("=").replace("-", "+").replace("_", "/")
-        try:
-            plain = base64.b64decode(standard + "=" * (-len(standard) % 4),
-                                     validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            continue
-        if plain.strip() and all(c.isprintable() or c.isspace() for c in plain) \
-                and plain not in found:
-            found.append(plain)
-    return found
-
-
-def revealed(text: str) -> str:
-    """The comment with what its base64 runs hide written out after it, a line each."""
-    return "\n".join([text, *decoded(text)])
+    return [folded, joined, joined.translate(LEET), folded[::-1]]
 
 
 def _find(text: str) -> str | None:

@@ -1,5 +1,6 @@
 """Word lists more than one stage reads: hostile wording is a reason to skip a comment (triage)
-and to hold a draft (guard)."""
+and to hold a draft (guard); the commonest English words tell text from text turned around or
+encoded."""
 
 from __future__ import annotations
 
@@ -11,3 +12,10 @@ TOXIC = re.compile(
     r"|骗子|白痴|脑残|丑八怪|脑子有问题|误人子弟|难听死了|土包子|土鳖|没品味",
     re.IGNORECASE,
 )
+
+#: words nearly every English sentence has, to tell text from text written backwards or turned
+COMMON = frozenset(
+    "a about all an and are at be been but by can do for from get go have he her his how i if "
+    "in is it its just know like me my no not now of on one or our out please say she so thank "
+    "thanks that the them they this to too up was we were what when who why will with yes you "
+    "your".split())

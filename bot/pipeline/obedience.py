@@ -20,8 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.pipeline.decide import Check
+from bot.pipeline.encodings import revealed
 from bot.pipeline.guard import plain
-from bot.pipeline.injection import revealed
+from bot.pipeline.lexicon import COMMON
 
 QUOTED = re.compile(r"\"([^\"]{2,120})\"|“([^”]{2,120})”|«\s*([^»]{2,120}?)\s*»|「([^」]{2,120})」"
                     r"|(?<!\w)'([^']{2,120})'(?!\w)|‘([^’]{2,120})’|“([^”]{2,120})\"")
@@ -74,7 +75,7 @@ class Voice:
 
 def obedience(comment: str, reply: str, voice: Voice) -> Check:
     """The check: holds (score 1) unless the reply carries out something the comment asked."""
-    comment, reply = revealed(_fold(comment)), _fold(reply)
+    comment, reply = _fold(revealed(comment)), _fold(reply)
     found = (_repeats_asked(comment, reply, voice) or _copies(comment, reply, voice)
              or _system_prompt(reply, voice) or _persona(comment, reply, voice)
              or _format(comment, reply) or _backwards(reply, voice))
@@ -177,12 +178,6 @@ def _format(comment: str, reply: str) -> str:
         if asked.search(comment) and shapes[name]:
             return f"answers in the format the comment dictated ({name})"
     return ""
-
-
-#: words nearly every English reply has, to tell text from text written backwards
-COMMON = frozenset("a an and are at be but by can do for from have i if in is it its just like "
-                   "me my no not of on or so thank thanks that the this to too was we what when "
-                   "will with you your yes".split())
 
 
 def _backwards(reply: str, voice: Voice) -> str:
