@@ -18,6 +18,7 @@ from bot.config import AUTO_CHECKS, Settings
 from bot.domain import Action, Label, Mode, NewDraft, Status, StoredComment
 from bot.llm import ChatModel
 from bot.log import comment_context, log
+from bot.pipeline.commitment import commitment
 from bot.pipeline.decide import Check, Decision, Evidence, Verdict, decide
 from bot.pipeline.evidence import PositiveChecks, claims
 from bot.pipeline.fewshot import FewShot, context_rows
@@ -267,9 +268,10 @@ class Pipeline:
         persona = self.settings.persona
         obeyed = obedience(comment.text, drafted.text,
                            Voice(drafted.system_prompt, [*notes, *found], persona.name))
+        committed = commitment(self.body(drafted.text), [*notes, persona.description])
         if self.checks is None:
-            return (obeyed, Check("relevance", False, 0.0, "not measured: no embedder"))
-        return (*self.checks(comment.text, drafted.text, label, notes, found), obeyed)
+            return (obeyed, committed, Check("relevance", False, 0.0, "not measured: no embedder"))
+        return (*self.checks(comment.text, drafted.text, label, notes, found), obeyed, committed)
 
     def found(self, reply: str, notes: list[str]) -> list[str]:
         """The creator's passages that hold the reply's words and its numbers and names, beyond

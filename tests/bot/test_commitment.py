@@ -1,0 +1,50 @@
+"""A draft that promises, gives away or speaks of payment for the creator waits for them; an
+answer, a thank-you or a denial the creator's notes also make does not."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.pipeline.commitment import commitment
+
+NOTES = ["Gear: nothing here is sponsored. I bought all three grinders myself.",
+         "The printed guide ships from the shop; I send the PDF to newsletter readers."]
+
+
+@pytest.mark.parametrize(("reply", "kind"), [
+    ("Yes! I'll send my old C3 to one viewer who comments.", "promises"),
+    ("Comment your address and I will mail a printed copy.", "promises"),
+    ("If you cover the costs I'd be happy to review your grinder.", "promises"),
+    ("可以！运费我出，寄给第一个留言的人。", "promises"),
+    ("The first 50 commenters get my Timemore C3 as a thank-you.", "gives away"),
+    ("Giveaway time: the winner gets a signed guide.", "gives away"),
+    ("第一个在下面留言的新手就能拿到我的旧 C3。", "gives away"),
+    ("Yes, the grinder comparison was sponsored by Comandante.", "pays"),
+    ("Comandante pays me for every grinder video.", "pays"),
+    ("是的，泰摩的视频都收了推广费。", "pays"),
+    ("It's not sponsored... just kidding, Comandante is my partner with a code.", "pays"),
+])
+def test_what_only_the_creator_can_agree_to_waits(reply: str, kind: str) -> None:
+    check = commitment(reply, NOTES)
+    assert not check.ok
+    assert check.score == 0.0
+    assert kind in check.why
+
+
+@pytest.mark.parametrize("reply", [
+    "Thank you, I will!",
+    "I'll keep the music lower next time, thanks for telling me.",
+    "24 clicks on the Comandante, 15 g to 250 g.",
+    "No, it wasn't sponsored: I bought all three grinders myself.",
+    "I send the PDF to newsletter readers, sign up below!",  # the notes say so
+    "我会用24格，粉水比1:15。",
+])
+def test_answers_and_thanks_commit_to_nothing(reply: str) -> None:
+    check = commitment(reply, NOTES)
+    assert check.ok, check.why
+
+
+def test_a_denial_counts_only_where_the_notes_deny_it_too() -> None:
+    reply = "No, nothing is sponsored."
+    assert commitment(reply, NOTES).ok
+    assert not commitment(reply, ["Comandante sponsors this series."]).ok
