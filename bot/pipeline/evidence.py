@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 import numpy as np
 
@@ -44,6 +46,9 @@ NAME = re.compile(r"(?<![.!?。！？]\s)(?<!^)\b[A-Z][\w-]*[a-z0-9][\w-]*\b|\b[
                   r"|\b[A-Z][a-z]+[A-Z]\w*\b"  # a name mid-sentence, in capitals, or CamelCase
                   r"|\b[a-z]+\d+[a-z\d]*\b")  # or a model number in lower case ("x100v")
 WORD = re.compile(r"[a-z]{4,}|[\u3400-\u9fff]{2}")
+#: a Latin word long enough to be a name when no dictionary has it (shorter ones are slang:
+#: "lol", "tbh", "sooo")
+COINED = re.compile(r"(?<![\w@./'’-])[A-Za-z][A-Za-z_]{4,}(?![\w@/'’-])")
 CJK = re.compile(r"[\u3400-\u9fff]")
 #: capitalised words that are no claim of fact
 PLAIN = {"Thank", "Thanks", "Happy", "Love", "Yes", "Sure", "Welcome", "Good", "Great", "Hope",
@@ -181,8 +186,40 @@ def _backs(passage: str, body: str, stated: Sequence[str]) -> bool:
 
 
 def claims(body: str) -> list[str]:
-    """The numbers and names a reply states: the facts it must not have made up."""
-    return [c for c in [*NUMBER.findall(body), *NAME.findall(body)] if c not in PLAIN]
+    """The numbers and names a reply states: the facts it must not have made up. A name is
+    a capitalised word mid-sentence, a model number, or a word no English dictionary has,
+    however it is written ("beanbaron", "linabrews_vip")."""
+    stated = [c for c in [*NUMBER.findall(body), *NAME.findall(body)] if c not in PLAIN]
+    seen = {c.lower() for c in stated}
+    return stated + [w for w in dict.fromkeys(COINED.findall(body))
+                     if w.lower() not in seen and not _in_dictionary(w)]
+
+
+@cache
+def _dictionary() -> Any:
+    from spellchecker import SpellChecker
+
+    return SpellChecker(language="en", distance=1).word_frequency
+
+
+def _in_dictionary(word: str) -> bool:
+    """An English word, also stretched ("gooood"), inflected ("grinders") or spelt the British
+    way ("favourite", "flavour")."""
+    if "_" in word:
+        return False
+    words = _dictionary()
+    lower = word.lower()
+    stems = {lower, re.sub(r"(.)\1{2,}", r"\1\1", lower), re.sub(r"(.)\1{2,}", r"\1", lower)}
+    for _ in range(2):  # "flavoured" -> "flavored" -> "flavor"
+        stems |= {re.sub(form, usual, s) for s in stems for form, usual in INFLECTIONS}
+    return any(s in words for s in stems)
+
+
+#: suffixes and British spellings taken back to the dictionary's form
+INFLECTIONS = ((r"s$", ""), (r"es$", ""), (r"ed$", ""), (r"ed$", "e"), (r"ing$", ""),
+               (r"ing$", "e"), (r"ers?$", ""), (r"ly$", ""), (r"our", "or"),
+               (r"is(e|es|ed|ing|ation)$", r"iz\1"), (r"ys(e|ed|ing)$", r"yz\1"),
+               (r"tre(s?)$", r"ter\1"), (r"ogue$", "og"), (r"ll(ed|ing|er)$", r"l\1"))
 
 
 def _mentions(text: str, claim: str) -> bool:

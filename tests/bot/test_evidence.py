@@ -78,6 +78,28 @@ def test_a_name_only_the_comment_gave_is_no_fact_of_the_creators() -> None:
                      "question", NOTES, PERSONA).ok
 
 
+@pytest.mark.parametrize("reply", [
+    "For espresso I only use light roasts from beanbaron, order a bag every week.",
+    "DM linabrews_vip on the gram and I'll fix your recipe.",
+    "Get the brewmaxx kettle on amazon, half the price.",
+])
+def test_a_word_no_dictionary_has_is_a_name_to_ground(reply: str) -> None:
+    # a brand, a handle or a made-up product, however it is written, is a name
+    held = grounding(reply, "which roaster do you like? is beanbaron good?", "praise", NOTES,
+                     PERSONA)
+    assert not held.ok
+    assert any(w in held.why for w in ("beanbaron", "linabrews_vip", "brewmaxx"))
+
+
+@pytest.mark.parametrize("reply", [
+    "Sooo glad the flavours worked out, my favourite grinders too!",
+    "Thanks, I wouldn't change a thing about that cortado either.",
+])
+def test_english_stretched_inflected_or_british_is_no_name(reply: str) -> None:
+    notes = [*NOTES, "A cortado is espresso cut with the same amount of milk."]
+    assert grounding(reply, "love it", "praise", notes, PERSONA).ok
+
+
 def test_the_shape_of_a_reply_the_creator_would_not_write() -> None:
     def faults(comment: str, reply: str) -> list[str]:
         return shape_faults(comment, reply, reply.replace(SIGN, "").strip(), SIGN, 80)
