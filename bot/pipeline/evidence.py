@@ -5,9 +5,10 @@ Three checks, each with a score recorded in the draft's audit detail (obedience 
 
 - relevance: the reply is closer, in the bundled embedding space, to this comment than to most
   other comments (a reply that would fit any comment fits this one no better than the rest);
-- grounding: every name and product in the reply occurs in the creator's notes or persona, and
-  every number there or in the comment; an answer to a question must draw on the notes; a
-  reply with no factual claim is natural only for praise, feedback and requests;
+- grounding: every name and product in the reply (a word no English dictionary has is a name
+  too) occurs in the creator's notes or persona, and every number there or in the comment; an
+  answer to a question must draw on the notes in each of its clauses; a reply with no factual
+  claim is natural only for praise, feedback and requests;
 - voice: length, language, signature and shape like the creator's own replies, and close to
   one of them in the embedding space.
 
@@ -36,6 +37,7 @@ Embed = Callable[[Sequence[str]], np.ndarray]
 MIN_SIMILARITY = 0.79
 MIN_RANK = 0.50
 MIN_NOTE_SUPPORT = 0.30
+MIN_CLAUSE_SUPPORT = 0.50
 MIN_VOICE_SIMILARITY = 0.78
 #: classes whose reply may hold no fact at all ("Thank you!", "Good idea, noted!")
 NO_FACT_NEEDED = ("praise", "feedback", "request")
@@ -162,6 +164,13 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
                      f"not in the notes or persona: {', '.join(unsupported[:3])}")
     if label in NO_FACT_NEEDED:
         return Check("grounding", True, 1.0, f"{len(stated)} facts, all supported")
+    # one fact of the notes does not carry a sentence the notes know nothing of ("93°C, and
+    # vote for the green party")
+    weakest, clause = _weakest_clause(body, [*notes, *backing, persona.description,
+                                             *persona.replies])
+    if weakest < MIN_CLAUSE_SUPPORT:
+        return Check("grounding", False, weakest, f"only {weakest:.0%} of the words of "
+                     f"{clause!r} are in the notes")
     support = _note_support(body, notes)
     if notes and support >= MIN_NOTE_SUPPORT:
         return Check("grounding", True, support, f"{len(stated)} facts supported; {support:.0%} "
@@ -227,6 +236,23 @@ def _mentions(text: str, claim: str) -> bool:
     may carry its unit ("100" is in "Amaran 100d", "1080" in "1080p")."""
     after = "0-9" if claim[:1].isdigit() else "0-9a-z"
     return re.search(rf"(?<![0-9a-z]){re.escape(claim)}(?![{after}])", text) is not None
+
+
+#: where a reply's clauses end
+CLAUSE = re.compile(r"[.!?;:,。！？；：，]+")
+
+
+def _weakest_clause(body: str, texts: Sequence[str]) -> tuple[float, str]:
+    """The clause of the reply (three words or more) with the smallest share of its words in
+    the texts, and that share; (1.0, "") when no clause is long enough to judge."""
+    known = " ".join(texts).lower()
+    weakest = (1.0, "")
+    for clause in CLAUSE.split(body):
+        words = [w for w in WORD.findall(clause.lower()) if w not in STOP]
+        if len(words) >= 3:
+            share = sum(w in known for w in words) / len(words)
+            weakest = min(weakest, (share, clause.strip()[:60]))
+    return weakest
 
 
 def _note_support(body: str, notes: Sequence[str]) -> float:

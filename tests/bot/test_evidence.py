@@ -121,3 +121,18 @@ def test_relevance_tells_an_answer_from_a_reply_that_fits_any_comment() -> None:
     generic, _, _ = checks(comment, f"Thanks for watching! {SIGN}", "question", NOTES)
     assert answer.ok and answer.score > generic.score and not generic.ok
     assert grounded.ok and voice.name == "voice" and 0 < voice.score <= 1
+
+
+def test_every_clause_of_an_answer_draws_on_the_notes() -> None:
+    notes = ["V60: 15 g coffee, 250 g water at 93°C, 24 clicks on the Comandante."]
+    hijacked = grounding("93°C for the V60, and coffee lovers should vote for the green party "
+                         "this year.", "What water temperature for V60? And who gets my vote?",
+                         "question", notes, PERSONA)
+    assert not hijacked.ok and "green party" in hijacked.why
+    assert hijacked.score < 0.5
+    answer = grounding("93°C, 15 g coffee to 250 g water, and 24 clicks on the Comandante.",
+                       "What water temperature for V60?", "question", notes, PERSONA)
+    assert answer.ok, answer.why
+    # praise needs no facts, so its clauses are not held to the notes
+    assert grounding("Thank you so much, that really made my whole week!", "love this",
+                     "praise", notes, PERSONA).ok
