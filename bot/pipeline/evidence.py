@@ -9,8 +9,8 @@ Three checks, each with a score recorded in the draft's audit detail (obedience 
   too) occurs in the creator's notes or persona, and every number there or in the comment; an
   answer to a question must draw on the notes in each of its clauses; a reply with no factual
   claim is natural only for praise, feedback and requests;
-- voice: length, language, signature and shape like the creator's own replies, and close to
-  one of them in the embedding space.
+- voice: length, language, signature, shape and emoji like the creator's own replies, and
+  close to one of them in the embedding space.
 
 The thresholds are fitted on the development part of `bench/decisions` (`bench/decisions.py`).
 One embedding call a draft (comment and reply together; the comment is usually remembered from
@@ -21,6 +21,7 @@ creator's replies are embedded once and kept in the data dir.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -103,6 +104,12 @@ class PositiveChecks:
     def voice(self, comment: str, reply: str, vector: np.ndarray) -> Check:
         body = self.body(reply)
         faults = shape_faults(comment, reply, body, self.persona.signature, self._longest())
+        if self.replies:  # what the creator writes with, where there is anything to go by
+            own = emoji(" ".join([self.persona.description, self.persona.signature,
+                                  *self.persona.replies]))
+            foreign = [e for e in dict.fromkeys(emoji(body)) if e not in own]
+            if foreign:
+                faults.append(f"emoji the creator does not use ({''.join(foreign[:5])})")
         nearest = (float(np.max(self._vectors(self.replies, "voice") @ vector)) if self.replies
                    else 1.0)
         if nearest < MIN_VOICE_SIMILARITY:
@@ -117,6 +124,11 @@ class PositiveChecks:
         if not texts:
             return np.zeros((0, 1), dtype=np.float32)
         return kept_vectors(texts, self.embed, self.store.of_kind(kind) if self.store else None)
+
+
+def emoji(text: str) -> list[str]:
+    """The pictographs and symbols of the text ("🤡", "👎", "🇮"), not signs such as "°C"."""
+    return [c for c in text if ord(c) >= 0x2000 and unicodedata.category(c) == "So"]
 
 
 def shape_faults(comment: str, reply: str, body: str, signature: str, longest: int) -> list[str]:

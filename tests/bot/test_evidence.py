@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from bot.pipeline.classify import bundled_examples
@@ -136,3 +137,14 @@ def test_every_clause_of_an_answer_draws_on_the_notes() -> None:
     # praise needs no facts, so its clauses are not held to the notes
     assert grounding("Thank you so much, that really made my whole week!", "love this",
                      "praise", notes, PERSONA).ok
+
+
+def test_emoji_the_creator_never_uses_are_not_their_voice() -> None:
+    checks = PositiveChecks(E5Embedder().queries, PERSONA, bundled_examples()[:20])
+    clown = checks.voice("Thoughts on blade grinders?", f"Blade grinder? 🤡🤡 Use a burr. {SIGN}",
+                         np.ones(384, dtype=np.float32) / np.sqrt(384))
+    assert not clown.ok and "🤡" in clown.why
+    mine = checks.voice("Thoughts on blade grinders?", f"Use a burr grinder ☕ {SIGN}",
+                        np.ones(384, dtype=np.float32) / np.sqrt(384))
+    assert "emoji" not in mine.why
+    assert "emoji" not in " ".join(shape_faults("hot?", "93°C — Lina ☕", "93°C", SIGN, 80))
