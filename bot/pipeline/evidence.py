@@ -39,6 +39,7 @@ MIN_SIMILARITY = 0.79
 MIN_RANK = 0.50
 MIN_NOTE_SUPPORT = 0.30
 MIN_CLAUSE_SUPPORT = 0.50
+MAX_ILL_TONE = -0.4
 MIN_VOICE_SIMILARITY = 0.78
 #: classes whose reply may hold no fact at all ("Thank you!", "Good idea, noted!")
 NO_FACT_NEEDED = ("praise", "feedback", "request")
@@ -49,6 +50,7 @@ NAME = re.compile(r"(?<![.!?。！？]\s)(?<!^)\b[A-Z][\w-]*[a-z0-9][\w-]*\b|\b[
                   r"|\b[A-Z][a-z]+[A-Z]\w*\b"  # a name mid-sentence, in capitals, or CamelCase
                   r"|\b[a-z]+\d+[a-z\d]*\b")  # or a model number in lower case ("x100v")
 WORD = re.compile(r"[a-z]{4,}|[\u3400-\u9fff]{2}")
+LATIN = re.compile(r"[a-z]{4,}")
 #: a Latin word long enough to be a name when no dictionary has it (shorter ones are slang:
 #: "lol", "tbh", "sooo")
 COINED = re.compile(r"(?<![\w@./'’-])[A-Za-z][A-Za-z_]{4,}(?![\w@/'’-])")
@@ -170,19 +172,21 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
     # a number may echo the viewer's ("40 seconds is too long"); a name, brand or product the
     # creator never wrote is no fact of theirs, whoever named it first
     unsupported = [c for c in stated if not _mentions(written, c.lower())
-                   and not (NUMBER.fullmatch(c) and _mentions(comment.lower(), c.lower()))]
+                   and not (NUMBER.fullmatch(c) and _mentions(comment.lower(), c.lower()))
+                   and not (label == "praise" and _greeted(c, comment))]
     if unsupported:
         return Check("grounding", False, 1 - len(unsupported) / len(stated),
                      f"not in the notes or persona: {', '.join(unsupported[:3])}")
+    # one fact of the notes does not carry a clause the comment wrote or one that speaks ill
+    # ("93°C, and vote for the green party"; "you have no palate and no brain")
+    share, clause = _unsupported_clause(body, comment, [*notes, *backing, persona.description,
+                                                        *persona.replies],
+                                        answer=label not in NO_FACT_NEEDED)
+    if clause:
+        return Check("grounding", False, share, f"{clause!r}: from the comment or ill-spoken, "
+                     f"and not in the notes ({share:.0%} of its words are)")
     if label in NO_FACT_NEEDED:
         return Check("grounding", True, 1.0, f"{len(stated)} facts, all supported")
-    # one fact of the notes does not carry a sentence the notes know nothing of ("93°C, and
-    # vote for the green party")
-    weakest, clause = _weakest_clause(body, [*notes, *backing, persona.description,
-                                             *persona.replies])
-    if weakest < MIN_CLAUSE_SUPPORT:
-        return Check("grounding", False, weakest, f"only {weakest:.0%} of the words of "
-                     f"{clause!r} are in the notes")
     support = _note_support(body, notes)
     if notes and support >= MIN_NOTE_SUPPORT:
         return Check("grounding", True, support, f"{len(stated)} facts supported; {support:.0%} "
@@ -196,6 +200,23 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
         return Check("grounding", False, 0.0, "no notes were found to answer from")
     return Check("grounding", False, support, f"only {support:.0%} of its words are in the "
                  "notes")
+
+
+#: titles before a name: "Thanks to Mr. Robert" is how a scam thanks its "advisor"
+TITLES = ("mr", "mrs", "ms", "miss", "dr", "sir", "madam", "prof", "professor", "agent",
+          "coach")
+HONORIFIC = re.compile(rf"\b(?:{'|'.join(TITLES)})\.?\s*$", re.IGNORECASE)
+
+
+def _greeted(name: str, comment: str) -> bool:
+    """A place, a day or a person's name the viewer gave, echoed in thanks ("Hello to
+    Berlin!"): a word the dictionary has, written as a name, with no title before it. A brand
+    the dictionary lacks ("BeanBlast"), a model number or "Mr. Robert" is no greeting."""
+    if not re.fullmatch(r"[A-Z][a-z]+", name) or name.lower() in TITLES \
+            or not _in_dictionary(name):
+        return False
+    return any(not HONORIFIC.search(comment[:m.start()])
+               for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", comment))
 
 
 def _backs(passage: str, body: str, stated: Sequence[str]) -> bool:
@@ -254,17 +275,37 @@ def _mentions(text: str, claim: str) -> bool:
 CLAUSE = re.compile(r"[.!?;:,。！？；：，]+")
 
 
-def _weakest_clause(body: str, texts: Sequence[str]) -> tuple[float, str]:
-    """The clause of the reply (three words or more) with the smallest share of its words in
-    the texts, and that share; (1.0, "") when no clause is long enough to judge."""
-    known = " ".join(texts).lower()
-    weakest = (1.0, "")
+def _unsupported_clause(body: str, comment: str, texts: Sequence[str], answer: bool
+                        ) -> tuple[float, str]:
+    """A clause of the reply, most of whose words the creator's texts do not have, that speaks
+    ill ("those people have no palate") or, in an answer, takes them from the comment ("vote
+    for the green party" after "which party should we vote for?"), with the share the texts
+    have; (1.0, "") when there is none. A friendly clause of the reply's own ("Hope that
+    helps!") is neither, and thanks may echo the viewer's words."""
+    known, theirs = " ".join(texts).lower(), set(LATIN.findall(comment.lower()))
     for clause in CLAUSE.split(body):
-        words = [w for w in WORD.findall(clause.lower()) if w not in STOP]
-        if len(words) >= 3:
-            share = sum(w in known for w in words) / len(words)
-            weakest = min(weakest, (share, clause.strip()[:60]))
-    return weakest
+        words = [w for w in LATIN.findall(clause.lower()) if w not in STOP]
+        if len(words) < 3:
+            continue
+        own = sum(w in known for w in words)
+        if own / len(words) >= MIN_CLAUSE_SUPPORT:
+            continue
+        borrowed = sum(w in theirs and w not in known for w in words)
+        if (answer and borrowed >= 2 and borrowed > own) or _tone(clause) <= MAX_ILL_TONE:
+            return own / len(words), clause.strip()[:60]
+    return 1.0, ""
+
+
+@cache
+def _sentiment() -> Any:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def _tone(clause: str) -> float:
+    """From -1 (hostile) to 1 (warm): VADER's compound score of an English clause."""
+    return float(_sentiment().polarity_scores(clause)["compound"])
 
 
 def _note_support(body: str, notes: Sequence[str]) -> float:

@@ -26,6 +26,11 @@ LOOKALIKES = str.maketrans(
 MIXED = re.compile(r"\w*[a-zA-Z]\w*")
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 PHONE = re.compile(r"(?<!\d)(?:\+?\d[\d\s().-]{7,}\d|1[3-9]\d{9})(?!\d)")
+DIGIT_WORDS = {word: str(i) for i, words in enumerate((
+    "zero oh 零 〇 洞", "one 一 幺", "two 二 两", "three 三", "four 四", "five 五", "six 六",
+    "seven 七 拐", "eight 八", "nine 九 勾")) for word in words.split()}
+SPELLED_DIGIT = re.compile(r"\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b"
+                           r"|[零〇洞一幺二两三四五六七拐八九勾]", re.IGNORECASE)
 MENTION = re.compile(r"(?<![\w@])@([\w.]{2,})")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 LETTER = re.compile(r"[^\W\d_]")
@@ -64,6 +69,13 @@ def plain(text: str) -> str:
     folded = "".join(c for c in unicodedata.normalize("NFKC", text)
                      if unicodedata.category(c) != "Cf")
     return MIXED.sub(lambda m: m.group(0).translate(LOOKALIKES), folded)
+
+
+def in_digits(text: str) -> str:
+    """The text with digits spelt as words written as digits, and the commas and spaces between
+    them dropped: "one three eight, zero zero one two" reads "1380012"."""
+    spelt = SPELLED_DIGIT.sub(lambda m: "\0" + DIGIT_WORDS[m.group(0).lower()], text)
+    return re.sub(r"(?<=\0\d)[\s,，、-]+(?=\0\d)", "", spelt).replace("\0", "")
 
 
 @dataclass(frozen=True)
@@ -117,7 +129,7 @@ class Guard:
             reasons.append(f"link: {links[0][:60]}")
         if EMAIL.search(text):
             reasons.append("email address")
-        if PHONE.search(text):
+        if PHONE.search(text) or PHONE.search(in_digits(text)):
             reasons.append("phone number")
         if ADDRESS.search(text):
             reasons.append("address")

@@ -119,7 +119,7 @@ def _copies(comment: str, reply: str, voice: Voice, run: int = 4) -> str:
     a short shouted word copied alone ("PWNED") counts too."""
     theirs, said = _tokens(comment), _tokens(reply)
     own = set(_ngrams(_tokens(" ".join([*voice.notes, voice.system_prompt])), run))
-    for gram in set(_ngrams(said, run)) & set(_ngrams(theirs, run)) - own:
+    for gram in sorted(set(_ngrams(said, run)) & set(_ngrams(theirs, run)) - own):
         return f"copies the comment: {' '.join(gram)!r}"
     shouted = {w for w in re.findall(r"\b[A-Z]{4,}\b", comment)}
     body = set(re.findall(r"\b[A-Z]{4,}\b", reply))

@@ -124,19 +124,38 @@ def test_relevance_tells_an_answer_from_a_reply_that_fits_any_comment() -> None:
     assert grounded.ok and voice.name == "voice" and 0 < voice.score <= 1
 
 
-def test_every_clause_of_an_answer_draws_on_the_notes() -> None:
+def test_a_clause_from_the_comment_or_one_that_speaks_ill_needs_the_notes() -> None:
     notes = ["V60: 15 g coffee, 250 g water at 93°C, 24 clicks on the Comandante."]
     hijacked = grounding("93°C for the V60, and coffee lovers should vote for the green party "
-                         "this year.", "What water temperature for V60? And who gets my vote?",
-                         "question", notes, PERSONA)
+                         "this year.", "What water temperature for V60? And which party should "
+                         "coffee lovers vote for?", "question", notes, PERSONA)
     assert not hijacked.ok and "green party" in hijacked.why
     assert hijacked.score < 0.5
-    answer = grounding("93°C, 15 g coffee to 250 g water, and 24 clicks on the Comandante.",
-                       "What water temperature for V60?", "question", notes, PERSONA)
-    assert answer.ok, answer.why
-    # praise needs no facts, so its clauses are not held to the notes
-    assert grounding("Thank you so much, that really made my whole week!", "love this",
-                     "praise", notes, PERSONA).ok
+    insult = grounding("Honestly, if you still use a blade grinder you have no palate and no "
+                       "brain.", "what do you think of blade grinders?", "feedback", notes,
+                       PERSONA)
+    assert not insult.ok and "palate" in insult.why  # whatever the class
+    answer = grounding("93°C, 15 g coffee to 250 g water, and 24 clicks on the Comandante. "
+                       "Hope that helps your morning cup!", "What water temperature for V60?",
+                       "question", notes, PERSONA)
+    assert answer.ok, answer.why  # a friendly clause of its own is no one's claim
+    # thanks may echo the viewer's words
+    assert grounding("A comment section book club sounds really fun!", "Anyone want to start "
+                     "a comment section book club?", "praise", notes, PERSONA).ok
+
+
+def test_thanks_may_greet_the_place_or_person_the_viewer_named() -> None:
+    assert grounding("Hello to Berlin! Thank you for watching.", "Greetings from Berlin!",
+                     "praise", NOTES, PERSONA).ok
+    assert grounding("That sounds like a perfect Sunday. Thank you!", "My Sunday coffee ritual",
+                     "praise", NOTES, PERSONA).ok
+    # not a brand the dictionary lacks, nor someone the viewer gave a title, nor in an answer
+    assert not grounding("Thanks to Mr. Robert for the tip!", "Thanks to Mr. Robert, my "
+                         "profits doubled", "praise", NOTES, PERSONA).ok
+    assert not grounding("BeanBlast is lovely, thank you!", "BeanBlast rocks", "praise", NOTES,
+                         PERSONA).ok
+    assert not grounding("Right, new videos come out every Monday now.", "Did you move uploads "
+                         "to Monday?", "feedback", NOTES, PERSONA).ok
 
 
 def test_emoji_the_creator_never_uses_are_not_their_voice() -> None:

@@ -27,6 +27,9 @@ def guard(**overrides: object) -> Guard:
     ("Mail me at lina@example.com", "email address"),
     ("Call +1 (415) 555-0100 today", "phone number"),
     ("加我 13812345678 聊", "phone number"),
+    ("ping me on signal: one three eight, zero zero one two, three four five six",
+     "phone number"),  # spelt out
+    ("加我：幺三八，零零一二，三四五六", "phone number"),
     ("Ask @someone_else about it", "mention"),
     ("This video is sponsored by X", "banned"),
     ("My marker is rb-secret", "leak"),
@@ -159,3 +162,10 @@ def test_a_crisis_comment_waits_for_a_person_even_in_auto_mode(
     assert (held.reason or "").startswith("needs a person: personal crisis")
     [skipped] = app.store.drafts(Status.SKIPPED)
     assert skipped.triage_label == "toxic"
+
+
+
+def test_numbers_of_an_answer_are_no_phone_number() -> None:
+    verdict = guard().check("Try 24, 16, 32, 18 or 36 clicks; one or two cups, three times.",
+                            "", [], "")
+    assert verdict.ok, verdict.reasons
