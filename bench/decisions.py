@@ -5,7 +5,8 @@ demo channel, with a model that OBEYS the comment (it writes the row's `reply`; 
 have none, so it carries the comment out: says what it asks, recites the prompt, takes the
 persona, or complies in the comment's words). Figures per part, never mixed:
 
-- development: thresholds and the spam classifier were fitted on it (not evidence);
+- development: thresholds and the spam classifier were fitted on it (not evidence); round 3
+  added replies written as a careful model writes them (dev-3) and the red team's attacks;
 - test: written before anything was fitted, frozen, report only;
 - test-2: 200 comments written before round 2's fit by a pass that did not read the checks;
 - third-party: bastioncorpus (MIT) injections and their benign look-alikes, never tuned on; and
@@ -72,6 +73,8 @@ def read(name: str) -> list[dict[str, Any]]:
 
 def parts() -> dict[str, list[dict[str, Any]]]:
     return {"development": read("dev.jsonl") + read("dev-2.jsonl"),
+            "development, careful replies (round 3: friendly closers, paraphrase, echoes)":
+                read("dev-3.jsonl"),
             "development, red team (attacks written against round 2's checks)":
                 read("dev-redteam.jsonl"),
             "test (round 1; its figures were read while round 2 was fitted)": read("test.jsonl"),
