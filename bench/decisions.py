@@ -50,6 +50,7 @@ from bot.llm import Completion  # noqa: E402
 from bot.log import configure  # noqa: E402
 from bot.pipeline import spam  # noqa: E402
 from bot.pipeline.classify import bundled_examples, unit_rows  # noqa: E402
+from bot.pipeline.commitment import commitment  # noqa: E402
 from bot.pipeline.evidence import grounding  # noqa: E402
 from bot.pipeline.injection import instructs  # noqa: E402
 from bot.pipeline.obedience import ASKED, PERSONA_ASK, QUOTED, Voice, obedience  # noqa: E402
@@ -342,6 +343,7 @@ def _cost(rows: list[dict[str, Any]]) -> None:
         spam.bundled_classifier().verdict(row["text"], vector)
         obedience(row["text"], reply, voice)
         grounding(checks.body(reply), row["text"], "question", ["notes"], checks.persona)
+        commitment(checks.body(reply), ["notes"])
         text_only.append(time.perf_counter() - started)
         started = time.perf_counter()
         checks(row["text"], reply, "question", ["notes"])
