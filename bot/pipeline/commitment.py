@@ -18,31 +18,41 @@ from bot.pipeline.decide import Check
 from bot.pipeline.guard import plain
 
 PAID = "speaks of who pays the creator"
-NEGATION = re.compile(r"\b(?:no|not|never|nothing|none|nobody|isn't|wasn't|aren't|weren't|don't"
-                      r"|doesn't|didn't|won't)\b|n't\b|[没不未无非]", re.IGNORECASE)
+#: a denial right before what it denies: "not", "isn't", "never been", "没有", "不是"
+NEGATION = re.compile(r"(?:\b(?:no|not|never|nothing|none|nobody|neither|nor)|n't)\W+"
+                      r"(?:\w+\W+){0,3}$|(?:没有?|不是|从没|从未|未|无|非)\S{0,4}$", re.IGNORECASE)
+#: what a promise gives: the creator's things or time, to the viewer
+PROMISED = (r"(?:send|mail|ship|gift|refund|give (?:you (?:my|one|a free|a signed|a copy)|away"
+            r"|one|it to|them to|my)|pay (?:for|the|you)|review (?:your|it|yours|the)"
+            r"|feature (?:you|your)|shout (?:you|your)|promote (?:you|your)|dm you|message you"
+            r"|sign (?:a|one|it|your))")
 KINDS = {
     "promises what the creator will give or do": re.compile(
-        r"\b(?:i'll|i will|i'm going to|i am going to|i'd be happy to|we'll|we will|i promise to"
-        r"|let me)\s+(?:\w+\s+){0,2}?(?:send|mail|ship|give|gift|pay|refund|cover|review|feature"
-        r"|shout|promote|post|dm|message|call|sign|buy)\w*"
-        r"|我(?:会|来)(?:寄|送|给你|发给|安排|出一期|做一期|拍一期|付)|我(?:寄|送)给|(?:运费|邮费)我出"
-        r"|包邮", re.IGNORECASE),
+        rf"\b(?:i'll|i will|i'm going to|i am going to|i'd|i would|i can|i'm|i am|we'll|we will"
+        rf"|i promise to|let me|happy to|glad to)\s+(?:\w+\s+){{0,3}}?{PROMISED}\w*"
+        r"|我(?:会|来|可以|就)(?:寄|送|给你|发给|安排|付)|我(?:寄|送)给|(?:运费|邮费)我出|包邮",
+        re.IGNORECASE),
     "gives away what is the creator's": re.compile(
-        r"\b(?:gets?|wins?|receives?|claims?) (?:my|a free|a signed|one of my|a copy of my)\b"
-        r"|\b(?:giveaways?|giving away|give away|winners?|raffle|first \d+ (?:people|viewers|"
-        r"commenters|subscribers))\b|comment your (?:address|email|number)"
-        r"|抽奖|送(?:出|给|你)|拿到我的|免费送|留下(?:地址|邮箱|电话)", re.IGNORECASE),
+        r"\b(?:giveaways?|giving away|give away|raffle|first \d+ (?:people|viewers|commenters"
+        r"|subscribers)|winners? (?:will|gets?|wins?|is announced|are announced)"
+        r"|comment your (?:address|email|number))\b"
+        r"|\b(?:first|lucky|one (?:viewer|person|commenter|subscriber)|winner|whoever)\b"
+        r"[^.!?\n]{0,40}\b(?:gets?|wins?|receives?|claims?"
+        r"|takes? home)\s+(?:my|a free|a signed|one of my|a copy of my)\b"
+        r"|\bmy (?:old |spare |used |signed )?\w+ (?:goes|will go) to\b"
+        r"|抽奖|送(?:出|给)|拿到我的|免费送|留下(?:地址|邮箱|电话)", re.IGNORECASE),
     PAID: re.compile(
-        r"\b(?:sponsor(?:s|ed|ship)?|paid (?:me|us|for (?:the|this|that|my))|pays? (?:me|us)"
-        r"|partner(?:ship|ed)? with|affiliate|commission|kickback|cover(?:s|ed)? (?:the|my) "
-        r"costs?)\b|推广费|赞助|恰饭|广告费|收了.{0,6}(?:钱|费)|合作", re.IGNORECASE),
+        r"\b(?:sponsor\w*|paid (?:me|us|by|promotion|partnership|for (?:the|this|that|my))"
+        r"|pays? (?:me|us)|partner(?:ship|ed)? with|affiliates?|commission|kickback"
+        r"|brought to you by|gifted (?:me|us|this|the)|cover(?:s|ed)? (?:the|my) costs?)\b"
+        r"|推广费|赞助|恰饭|广告费|收了.{0,6}(?:钱|费)", re.IGNORECASE),
 }
 
 
 def commitment(reply: str, notes: Sequence[str]) -> Check:
     """The check: holds (score 1) unless the reply promises, gives away or speaks of payment
     in words the creator's material does not have."""
-    said, own = plain(reply), plain(" ".join(notes)).lower()
+    said, own = _straight(plain(reply)), _straight(plain(" ".join(notes))).lower()
     for kind, pattern in KINDS.items():
         for match in pattern.finditer(said):
             if not _backed(kind, match, own):
@@ -55,13 +65,20 @@ def _backed(kind: str, match: re.Match[str], own: str) -> bool:
     """The creator's material says it too; of payment, only a denial the material also denies
     ("not sponsored" in the notes is no evidence for "sponsored by Comandante")."""
     words = match.group(0).lower()
-    if kind != PAID:
-        return words in own
-    if not _denied(match.string[:match.start()]):
+    if kind != PAID:  # the whole clause: "I'll send the PDF" is no "I'll send my old C3"
+        rest = re.split(r"[.!?;,。！？；，\n]", match.string[match.end():], maxsplit=1)[0]
+        return (words + rest.lower()).strip() in own
+    if not _denied(match.string[max(0, match.start() - 40):match.start()]):
         return False
-    return any(_denied(own[:found.start()]) for found in re.finditer(re.escape(words), own))
+    return any(_denied(own[max(0, found.start() - 40):found.start()])
+               for found in re.finditer(re.escape(words), own))
+
+
+def _straight(text: str) -> str:
+    """Curly apostrophes as straight ones: "I’ll" is "I'll"."""
+    return text.replace("’", "'").replace("‘", "'")
 
 
 def _denied(before: str) -> bool:
     """A denial just before: "nothing here is", "wasn't", "no", "从没"."""
-    return NEGATION.search(before[-40:]) is not None
+    return NEGATION.search(before) is not None

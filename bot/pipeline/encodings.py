@@ -27,20 +27,27 @@ from urllib.parse import unquote
 from bot.pipeline.lexicon import COMMON
 
 #: a run of base64 (standard or URL-safe) long enough to hide a sentence
-BASE64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
-BASE32 = re.compile(r"(?<![A-Za-z0-9=])[A-Z2-7]{16,}=*(?![A-Za-z0-9=])")
+BASE64 = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/_-])")
+BASE32 = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z2-7]{16,}|[a-z2-7]{16,})=*(?![A-Za-z0-9])")
 #: line breaks and spaces inside a run split over lines
 SPLIT = re.compile(r"(?<=[A-Za-z0-9+/_-]{8})\s+(?=[A-Za-z0-9+/_-]{8})")
-HEX = re.compile(r"(?<![0-9A-Za-z])(?:(?:0x|\\x)?[0-9A-Fa-f]{2}[\s,:]*){6,}")
-BINARY = re.compile(r"(?:[01]{8}[\s,]*){4,}")
+HEX = re.compile(r"(?<![0-9A-Za-z])(?:(?:0[xX]|\\x)?[0-9A-Fa-f]{2}[\s,:.-]*){6,}")
+BINARY = re.compile(r"(?:[01]{8}[\s,.-]*){4,}")
 PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2}[^%\s]{0,3}){4,}")
 QUOTED_PRINTABLE = re.compile(r"(?:=[0-9A-F]{2}[^=\s]{0,3}){4,}")
-ASCII85 = re.compile(r"<~(.+?)~>", re.DOTALL)
-MORSE_RUN = re.compile(r"(?:[.\-·•_−–—]{1,7}(?:\s*/\s*|\s+|$)){4,}")
+ASCII85 = re.compile(r"<~[!-uz\s]*~>")
+MORSE_RUN = re.compile(r"(?:[.\-·•_−–—]{1,7}(?:\s*[/|]+\s*|\s+|$)){4,}")
 BRAILLE_RUN = re.compile(r"[\u2800-\u28ff][\u2800-\u28ff\s]{3,}")
-TAGS = re.compile(r"[\U000e0020-\U000e007e]+")
-STACKED = re.compile(r"[\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff"
-                     r"\ufe20-\ufe2f]{2,}")
+#: tag characters, also with invisible characters slipped between them
+TAGS = re.compile(r"[\U000e0020-\U000e007e](?:[\U000e0000-\U000e007f\u200b-\u200f\u2060-\u2064"
+                  r"\ufeff]*[\U000e0020-\U000e007e])*")
+#: combining marks, and three or more of them on one letter
+MARKS = re.compile(r"[\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff"
+                   r"\ufe20-\ufe2f]")
+STACKED = re.compile(f"{MARKS.pattern}{{3,}}")
+#: three words in a row, the least a hidden sentence has
+SENTENCE = re.compile(r"(?<![^\W\d_])[^\W\d_]{2,30}[\s,]{1,3}[^\W\d_]{1,30}[\s,]{1,3}"
+                      r"[^\W\d_]{2}")
 #: a word of ASCII letters only ("Việt" is no such word)
 LATIN_WORD = re.compile(r"(?<![^\W\d_])[A-Za-z]{2,}(?![^\W\d_])")
 
@@ -71,14 +78,19 @@ class Hidden:
     text: str
 
 
-def hidden(text: str) -> list[Hidden]:
+def hidden(text: str, depth: int = 0) -> list[Hidden]:
     """Every run of the comment that decodes to readable text, once each."""
     found: dict[str, Hidden] = {}
     for encoding, decode in DECODERS:
         for run, plain in decode(text):
             plain = plain.strip()
-            if plain and plain not in found and _readable(plain, encoding):
+            if plain in found or not plain:
+                continue
+            if _readable(plain, encoding):
                 found[plain] = Hidden(encoding, run.strip(), plain)
+            elif depth < 1:  # one encoding inside another: hex in base64
+                found.update((h.text, Hidden(f"{h.encoding} in {encoding}", run.strip(), h.text))
+                             for h in hidden(plain, depth + 1) if h.text not in found)
     return list(found.values())
 
 
@@ -94,12 +106,12 @@ def revealed(text: str) -> str:
 
 def _readable(text: str, encoding: str) -> bool:
     """A sentence's worth of letters, and little else: not the bytes of a number."""
-    if not all(c.isprintable() or c.isspace() for c in text):
-        return False
+    text = "".join(c for c in text if c.isprintable() or c.isspace())
     letters = sum(c.isalpha() for c in text)
-    shown = sum(not c.isspace() for c in text)
-    enough = 6 if encoding in ("morse", "braille", "nato", "tags") else 8
-    return letters >= enough and letters >= 0.6 * shown
+    if encoding in ("morse", "braille", "nato", "tags", "stacked marks"):
+        return letters >= 6  # written in letters whatever it says
+    # bytes: a sentence of words ("I hate my viewers!!!!!!"), not the bytes of a number
+    return letters >= 8 and SENTENCE.search(text) is not None
 
 
 Decoder = Callable[[str], Iterator[tuple[str, str]]]
@@ -133,7 +145,10 @@ def _binary(text: str) -> Iterator[tuple[str, str]]:
 
 def _percent(text: str) -> Iterator[tuple[str, str]]:
     for match in PERCENT.finditer(text):
-        yield match.group(0), unquote(match.group(0))
+        before = text[max(0, match.start() - 300):match.start()].split()
+        token = before[-1] if before and not text[match.start() - 1].isspace() else ""
+        if "://" not in token and not token.startswith("www."):  # a link's own escapes
+            yield match.group(0), unquote(match.group(0))
 
 
 def _quoted_printable(text: str) -> Iterator[tuple[str, str]]:
@@ -149,9 +164,8 @@ def _ascii85(text: str) -> Iterator[tuple[str, str]]:
 def _morse(text: str) -> Iterator[tuple[str, str]]:
     for match in MORSE_RUN.finditer(text):
         normal = match.group(0).translate(str.maketrans("·•_−–—", "..----"))
-        words = [w.split() for w in re.split(r"\s*/\s*|\s{3,}", normal.strip())]
-        if all(letter in MORSE for word in words for letter in word):
-            yield match.group(0), " ".join("".join(MORSE[c] for c in w) for w in words)
+        words = [w.split() for w in re.split(r"\s*[/|]+\s*|\s{3,}", normal.strip())]
+        yield match.group(0), " ".join("".join(MORSE.get(c, "") for c in w) for w in words)
 
 
 def _braille(text: str) -> Iterator[tuple[str, str]]:
@@ -162,17 +176,19 @@ def _braille(text: str) -> Iterator[tuple[str, str]]:
 
 def _nato(text: str) -> Iterator[tuple[str, str]]:
     for match in NATO_RUN.finditer(text):
-        words = re.findall(r"[a-z-]+", match.group(0).lower())
+        words = re.findall(r"x-ray|[a-z]+", match.group(0).lower())
         yield match.group(0), "".join(NATO.get(w, "") for w in words)
 
 
 def _tags(text: str) -> Iterator[tuple[str, str]]:
     for run in TAGS.findall(text):
-        yield run, "".join(chr(ord(c) - 0xE0000) for c in run)
+        yield run, "".join(chr(ord(c) - 0xE0000) for c in run if 0xE0020 <= ord(c) <= 0xE007E)
 
 
 def _stacked(text: str) -> Iterator[tuple[str, str]]:
-    if STACKED.search(text):
+    marks = len(MARKS.findall(text))
+    # zalgo: a pile of marks on one letter, or marks on most letters (not Lithuanian's i̇̀)
+    if STACKED.search(text) or (marks >= 6 and marks >= 0.3 * sum(c.isalpha() for c in text)):
         bare = "".join(c for c in unicodedata.normalize("NFD", text)
                        if unicodedata.category(c) != "Mn")
         yield text, unicodedata.normalize("NFC", bare)
@@ -181,8 +197,8 @@ def _stacked(text: str) -> Iterator[tuple[str, str]]:
 def _rot13(text: str) -> Iterator[tuple[str, str]]:
     """A stretch of Latin words that reads as English only once its letters are turned 13."""
     for part in re.split(r"[\n.!?;:]+", text):
-        words = [w.lower() for w in LATIN_WORD.findall(part)]
-        if len(words) < 4:
+        words = [w.lower() for w in LATIN_WORD.findall(part) if len(w) > 2]
+        if len(words) < 3:
             continue
         turned = codecs.encode(part, "rot13")
         ahead = sum(w in COMMON for w in words) / len(words)
@@ -194,7 +210,7 @@ def _rot13(text: str) -> Iterator[tuple[str, str]]:
 def _text(decode: Callable[[Any], bytes], encoded: Any) -> str:
     """What the encoded bytes say as UTF-8, or "" when they are no such thing."""
     try:
-        return decode(encoded).decode("utf-8")
+        return decode(encoded).decode("utf-8", errors="ignore")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return ""
 

@@ -210,13 +210,14 @@ HONORIFIC = re.compile(rf"\b(?:{'|'.join(TITLES)})\.?\s*$", re.IGNORECASE)
 
 def _greeted(name: str, comment: str) -> bool:
     """A place, a day or a person's name the viewer gave, echoed in thanks ("Hello to
-    Berlin!"): a word the dictionary has, written as a name, with no title before it. A brand
-    the dictionary lacks ("BeanBlast"), a model number or "Mr. Robert" is no greeting."""
+    Berlin!"): a word the dictionary has, written as a name, never with a title before it. A
+    brand the dictionary lacks ("BeanBlast"), a model number or "Mr. Robert" is no greeting."""
     if not re.fullmatch(r"[A-Z][a-z]+", name) or name.lower() in TITLES \
             or not _in_dictionary(name):
         return False
-    return any(not HONORIFIC.search(comment[:m.start()])
-               for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", comment))
+    said = list(re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", comment))
+    return bool(said) and not any(HONORIFIC.search(comment[max(0, m.start() - 12):m.start()])
+                                  for m in said)
 
 
 def _backs(passage: str, body: str, stated: Sequence[str]) -> bool:
@@ -282,11 +283,14 @@ def _unsupported_clause(body: str, comment: str, texts: Sequence[str], answer: b
     for the green party" after "which party should we vote for?"), with the share the texts
     have; (1.0, "") when there is none. A friendly clause of the reply's own ("Hope that
     helps!") is neither, and thanks may echo the viewer's words."""
-    known, theirs = " ".join(texts).lower(), set(LATIN.findall(comment.lower()))
+    known = set(LATIN.findall(" ".join(texts).lower()))
+    theirs = set(LATIN.findall(comment.lower()))
     for clause in CLAUSE.split(body):
         words = [w for w in LATIN.findall(clause.lower()) if w not in STOP]
         if len(words) < 3:
             continue
+        # whole words, a plural as its singular ("lick" is not in "clicks")
+        words = [w if w in known or w.rstrip("s") not in known else w.rstrip("s") for w in words]
         own = sum(w in known for w in words)
         if own / len(words) >= MIN_CLAUSE_SUPPORT:
             continue

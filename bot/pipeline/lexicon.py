@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 TOXIC = re.compile(
-    r"\b(idiot|stupid|dumbest|moron|loser|trash|garbage|pathetic|worthless|shut up|ugly|"
-    r"hate you|disgusting|clown|fraud|scammer|troll|miserable)s?\b"
+    r"\b(idiots?|stupid|dumbest|morons?|losers?|trash|garbage|pathetic|worthless|shut up|ugly|"
+    r"hate you|disgusting|clown|fraud|scammer|troll|miserable)\b"
     r"|垃圾|傻[逼瓜子]|废物|滚|去死|恶心|骗子|白痴|脑残|丑八怪|脑子有问题|误人子弟|难听死了|土包子|土鳖|没品味",
     re.IGNORECASE,
 )

@@ -8,7 +8,7 @@ import pytest
 from bot.pipeline.commitment import commitment
 
 NOTES = ["Gear: nothing here is sponsored. I bought all three grinders myself.",
-         "The printed guide ships from the shop; I send the PDF to newsletter readers."]
+         "The printed guide ships from the shop; I'll send the PDF to newsletter readers."]
 
 
 @pytest.mark.parametrize(("reply", "kind"), [
@@ -36,7 +36,7 @@ def test_what_only_the_creator_can_agree_to_waits(reply: str, kind: str) -> None
     "I'll keep the music lower next time, thanks for telling me.",
     "24 clicks on the Comandante, 15 g to 250 g.",
     "No, it wasn't sponsored: I bought all three grinders myself.",
-    "I send the PDF to newsletter readers, sign up below!",  # the notes say so
+    "I'll send the PDF to newsletter readers, sign up below!",  # the notes say so
     "我会用24格，粉水比1:15。",
 ])
 def test_answers_and_thanks_commit_to_nothing(reply: str) -> None:
@@ -48,3 +48,8 @@ def test_a_denial_counts_only_where_the_notes_deny_it_too() -> None:
     reply = "No, nothing is sponsored."
     assert commitment(reply, NOTES).ok
     assert not commitment(reply, ["Comandante sponsors this series."]).ok
+
+
+def test_a_promise_the_notes_make_backs_only_itself() -> None:
+    assert not commitment("I'll send my old C3 to the first viewer who comments.", NOTES).ok
+    assert not commitment("I’ll send the PDF and my old C3 to you!", NOTES).ok  # curly quote

@@ -150,8 +150,8 @@ def test_thanks_may_greet_the_place_or_person_the_viewer_named() -> None:
     assert grounding("That sounds like a perfect Sunday. Thank you!", "My Sunday coffee ritual",
                      "praise", NOTES, PERSONA).ok
     # not a brand the dictionary lacks, nor someone the viewer gave a title, nor in an answer
-    assert not grounding("Thanks to Mr. Robert for the tip!", "Thanks to Mr. Robert, my "
-                         "profits doubled", "praise", NOTES, PERSONA).ok
+    assert not grounding("Thanks to Robert for the tip!", "Thanks to Mr. Robert, my profits "
+                         "doubled. Robert is the best", "praise", NOTES, PERSONA).ok
     assert not grounding("BeanBlast is lovely, thank you!", "BeanBlast rocks", "praise", NOTES,
                          PERSONA).ok
     assert not grounding("Right, new videos come out every Monday now.", "Did you move uploads "
@@ -166,4 +166,6 @@ def test_emoji_the_creator_never_uses_are_not_their_voice() -> None:
     mine = checks.voice("Thoughts on blade grinders?", f"Use a burr grinder ☕ {SIGN}",
                         np.ones(384, dtype=np.float32) / np.sqrt(384))
     assert "emoji" not in mine.why
-    assert "emoji" not in " ".join(shape_faults("hot?", "93°C — Lina ☕", "93°C", SIGN, 80))
+    unit = np.ones(384, dtype=np.float32) / np.sqrt(384)
+    degrees = checks.voice("How hot?", f"93°C {SIGN}", unit)
+    assert "emoji" not in degrees.why  # a sign such as ° is no emoji
