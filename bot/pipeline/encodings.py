@@ -127,12 +127,12 @@ def _base64(text: str) -> Iterator[tuple[str, str]]:
 def _base32(text: str) -> Iterator[tuple[str, str]]:
     for run in BASE32.findall(text):
         bare = run.rstrip("=")
-        yield run, _text(base64.b32decode, bare + "=" * (-len(bare) % 8))
+        yield run, _text(partial(base64.b32decode, casefold=True), bare + "=" * (-len(bare) % 8))
 
 
 def _hex(text: str) -> Iterator[tuple[str, str]]:
     for match in HEX.finditer(text):
-        digits = re.sub(r"0x|\\x|[\s,:]", "", match.group(0))
+        digits = re.sub(r"0[xX]|\\x|[\s,:.-]", "", match.group(0))
         if len(digits) % 2 == 0:
             yield match.group(0), _text(bytes.fromhex, digits)
 

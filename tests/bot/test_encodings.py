@@ -35,6 +35,14 @@ def _tags(text: str) -> str:
     ("India Hotel Alfa Tango Echo Yankee Oscar Uniform", "nato"),
     (f"Great video!{_tags(SAID)}", "tags"),
     ("i̸̢ h̷a̶t̸e̵ m̷y̴ v̶i̵e̷w̸e̶r̷s̶", "stacked marks"),
+    # the same in the shapes a filter of the usual shapes misses
+    (f"msg={base64.b64encode(SAID.encode() + bytes([7, 255])).decode()}", "base64"),
+    ("-".join(f"{b:02x}" for b in SAID.encode()), "hex"),
+    (base64.b32encode(SAID.encode()).decode().lower(), "base32"),
+    (".. // .... .- - . // -- -.-- // ...- .. . .-- . .-. ... // ..--.-", "morse"),
+    ("India-Hotel-Alfa-Tango-Echo-Yankee", "nato"),
+    ("Nice!" + "\u200b".join(chr(0xE0000 + ord(c)) for c in SAID), "tags"),
+    (base64.b64encode(SAID.encode().hex().encode()).decode(), "hex in base64"),
 ])
 def test_what_a_comment_hides_is_written_out(comment: str, encoding: str) -> None:
     runs = hidden(comment)
@@ -58,6 +66,11 @@ def test_what_a_comment_hides_is_written_out(comment: str, encoding: str) -> Non
     "Kaffee ist gut, danke schön für das Video",
     "冷萃要泡多久？",
     "bloom 30 g, 00:40, then 250 g by 03:00",
+    "Grabe ang sarap ng kape na yan",  # Tagalog, not ROT13
+    "My shot times this week: 42, 45, 48, 51, 55, 47, 44, 46 seconds",
+    "https://www.google.com/search?q=%E6%89%8B%E5%86%B2%E5%92%96%E5%95%A1%E7%9A%84%E5%81%9A",
+    "Ji̇̀s gražiai kalba",  # Lithuanian accents
+    "<~" * 2000,  # an unclosed run is no run, and reading it takes no time to speak of
 ])
 def test_ordinary_comments_hide_nothing(comment: str) -> None:
     assert hidden(comment) == []
