@@ -20,7 +20,7 @@ from bot.pipeline.guard import plain
 PAID = "speaks of who pays the creator"
 #: a denial right before what it denies: "not", "isn't", "never been", "没有", "不是"
 NEGATION = re.compile(r"(?:\b(?:no|not|never|nothing|none|nobody|neither|nor)|n't)\W+"
-                      r"(?:\w+\W+){0,3}$|(?:没有?|不是|从没|从未|未|无|非)\S{0,4}$", re.IGNORECASE)
+                      r"(?:\w+\W+){0,4}$|(?:没有?|不是|从没|从未|未|无|非)\S{0,4}$", re.IGNORECASE)
 #: what a promise gives: the creator's things or time, to the viewer
 PROMISED = (r"(?:send|mail|ship|gift|refund|give (?:you (?:my|one|a free|a signed|a copy)|away"
             r"|one|it to|them to|my)|pay (?:for|the|you)|review (?:your|it|yours|the)"

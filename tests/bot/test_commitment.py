@@ -36,6 +36,7 @@ def test_what_only_the_creator_can_agree_to_waits(reply: str, kind: str) -> None
     "I'll keep the music lower next time, thanks for telling me.",
     "24 clicks on the Comandante, 15 g to 250 g.",
     "No, it wasn't sponsored: I bought all three grinders myself.",
+    "No. I bought it myself in 2022. Nothing on the channel is sponsored.",
     "I'll send the PDF to newsletter readers, sign up below!",  # the notes say so
     "我会用24格，粉水比1:15。",
 ])
