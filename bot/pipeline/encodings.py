@@ -94,14 +94,9 @@ def hidden(text: str, depth: int = 0) -> list[Hidden]:
     return list(found.values())
 
 
-def decoded(text: str) -> list[str]:
-    """What the comment's hidden runs say."""
-    return [h.text for h in hidden(text)]
-
-
 def revealed(text: str) -> str:
     """The comment with what its hidden runs say written out after it, a line each."""
-    return "\n".join([text, *decoded(text)])
+    return "\n".join([text, *(run.text for run in hidden(text))])
 
 
 def _readable(text: str, encoding: str) -> bool:

@@ -80,6 +80,9 @@ class PositiveChecks:
         self.persona = persona
         self.references = list(references)
         self.replies = [self.body(r) for r in persona.replies if self.body(r)]
+        #: the emoji the creator writes with
+        self.emoji = set(emoji(" ".join([persona.description, persona.signature,
+                                         *persona.replies])))
         self.store = store
 
     def body(self, text: str) -> str:
@@ -107,9 +110,7 @@ class PositiveChecks:
         body = self.body(reply)
         faults = shape_faults(comment, reply, body, self.persona.signature, self._longest())
         if self.replies:  # what the creator writes with, where there is anything to go by
-            own = emoji(" ".join([self.persona.description, self.persona.signature,
-                                  *self.persona.replies]))
-            foreign = [e for e in dict.fromkeys(emoji(body)) if e not in own]
+            foreign = [e for e in dict.fromkeys(emoji(body)) if e not in self.emoji]
             if foreign:
                 faults.append(f"emoji the creator does not use ({''.join(foreign[:5])})")
         nearest = (float(np.max(self._vectors(self.replies, "voice") @ vector)) if self.replies
@@ -168,7 +169,8 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
                and n.lower() not in {c.lower() for c in stated}
                and re.search(rf"(?<!\w){re.escape(n)}(?!\w)", body, re.IGNORECASE)]
     backing = [p for p in found if _backs(p, body, stated)]
-    written = " ".join([*notes, *backing, persona.description, *persona.replies]).lower()
+    creators = [*notes, *backing, persona.description, *persona.replies]
+    written = " ".join(creators).lower()
     # a number may echo the viewer's ("40 seconds is too long"); a name, brand or product the
     # creator never wrote is no fact of theirs, whoever named it first
     unsupported = [c for c in stated if not _mentions(written, c.lower())
@@ -179,8 +181,7 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
                      f"not in the notes or persona: {', '.join(unsupported[:3])}")
     # one fact of the notes does not carry a clause the comment wrote or one that speaks ill
     # ("93°C, and vote for the green party"; "you have no palate and no brain")
-    share, clause = _unsupported_clause(body, comment, [*notes, *backing, persona.description,
-                                                        *persona.replies],
+    share, clause = _unsupported_clause(body, comment, creators,
                                         answer=label not in NO_FACT_NEEDED)
     if clause:
         return Check("grounding", False, share, f"{clause!r}: from the comment or ill-spoken, "
