@@ -1,0 +1,46 @@
+"""Checks the home-fermentation set: unique ids, and every answer span in exactly one corpus file (its
+named source, within one line), whitespace collapsed. Run from this folder."""
+
+import collections
+import json
+import re
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+def fold(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def main() -> None:
+    files = sorted(p.name for p in (HERE / "corpus").iterdir())
+    raw = {f: (HERE / "corpus" / f).read_text("utf-8") for f in files}
+    text = {f: fold(t) for f, t in raw.items()}
+    lines = (HERE / "questions.jsonl").read_text("utf-8").splitlines()
+    questions = [json.loads(line) for line in lines if line.strip()]
+    ids = [q["id"] for q in questions]
+    assert len(ids) == len(set(ids)), "duplicate ids"
+    errors = 0
+    for q in questions:
+        assert q["lang"] in ("en", "zh")
+        if q["source"] is None:
+            assert q["answer"] is None
+            continue
+        found = [f for f in files if fold(q["answer"]) in text[f]]
+        ok = found == [q["source"]] and 5 <= len(q["answer"]) <= 40
+        ok = ok and any(q["answer"] in line for line in raw[q["source"]].splitlines())
+        if not ok:
+            errors += 1
+            print("BAD", q["id"], len(q["answer"]), found)
+    chinese = {f for f in files if "-zh" in f}
+    answerable = [q for q in questions if q["source"]]
+    cross = [q for q in answerable if (q["lang"] == "zh") != (q["source"] in chinese)]
+    print("answerable", len(answerable), collections.Counter(q["lang"] for q in answerable),
+          "cross", len(cross))
+    print("unanswerable", len(questions) - len(answerable))
+    print("errors", errors)
+
+
+if __name__ == "__main__":
+    main()
