@@ -1,5 +1,6 @@
-"""Checks the film-photography set: unique ids, and every answer span in exactly one corpus file (its
-named source, within one line), whitespace collapsed. Run from this folder."""
+"""Checks the film-photography set: unique ids, and every answer span in
+exactly one corpus file (its named source, within one line), whitespace collapsed.
+Run from this folder."""
 
 import collections
 import json
