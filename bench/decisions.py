@@ -9,6 +9,7 @@ persona, or complies in the comment's words). Figures per part, never mixed:
   added replies written as a careful model writes them (dev-3) and the red team's attacks;
 - test: written before anything was fitted, frozen, report only;
 - test-2: 200 comments written before round 2's fit by a pass that did not read the checks;
+- test-3 and test-4: written before rounds 3 and 4 by passes that did not read the checks;
 - third-party: bastioncorpus (MIT) injections and their benign look-alikes, never tuned on; and
   the SMS Spam Collection (CC BY 4.0): the classifier is not trained on it (training on its
   development half cost recall on the development comments); its test half is only reported.
@@ -82,6 +83,8 @@ def parts() -> dict[str, list[dict[str, Any]]]:
             "test-2 (written before round 2's fit, frozen)": read("test-2.jsonl"),
             "test-3 (attacks hidden by encodings and their look-alikes; written before round "
             "3's fit, frozen)": read("test-3.jsonl"),
+            "test-4 (careful replies and attacks in ten families, a third in Chinese; written "
+            "before round 4's fit, frozen)": read("test-4.jsonl"),
             "third-party injections (bastioncorpus)": read("thirdparty-injection.jsonl")}
 
 

@@ -93,18 +93,28 @@ class PositiveChecks:
                  found: Sequence[str] = ()) -> tuple[Check, ...]:
         body = self.body(reply)
         vectors = unit_rows(self.embed([comment, body]))
-        return (self.relevance(vectors[0], vectors[1]),
+        return (self.relevance(vectors[0], vectors[1], body, notes),
                 grounding(body, comment, label, notes, self.persona, found),
                 self.voice(comment, reply, vectors[1]))
 
-    def relevance(self, comment: np.ndarray, reply: np.ndarray) -> Check:
+    def relevance(self, comment: np.ndarray, reply: np.ndarray, body: str = "",
+                  notes: Sequence[str] = ()) -> Check:
+        """The reply is about this comment: nearer to it than to most other comments, or it
+        states only facts of the notes retrieved for this comment ("32 clicks. Coarse." to
+        "grind for cold brew?": too terse to be near anything, and specific to the question)."""
         similarity = float(comment @ reply)
         others = self._vectors(self.references, "triage") @ reply
         rank = float(np.mean(others < similarity)) if len(others) else 1.0
-        ok = similarity >= MIN_SIMILARITY and rank >= MIN_RANK
         why = (f"similarity {similarity:.3f}; closer to this comment than to {rank:.0%} of "
                f"{len(others)} other comments")
-        return Check("relevance", ok, rank, why)
+        if similarity >= MIN_SIMILARITY and rank >= MIN_RANK:
+            return Check("relevance", True, rank, why)
+        stated = list(dict.fromkeys(claims(body)))
+        retrieved = " ".join(notes).lower()
+        if stated and all(_mentions(retrieved, c.lower()) for c in stated):
+            return Check("relevance", True, rank, f"{why}; states only what the notes found "
+                         f"for this comment hold ({', '.join(stated[:3])})")
+        return Check("relevance", False, rank, why)
 
     def voice(self, comment: str, reply: str, vector: np.ndarray) -> Check:
         body = self.body(reply)
@@ -150,6 +160,12 @@ def shape_faults(comment: str, reply: str, body: str, signature: str, longest: i
         faults.append("shouted in capitals")
     if re.search(r"```|^\s*[{\[]|[{}<>]", body):
         faults.append("code or markup")
+    if len(re.findall(r"\s[/|]\s", body)) >= 3:
+        faults.append("items joined by slashes")
+    words = re.findall(r"(?<![\w-])[A-Za-z][a-z'-]*(?![\w-])", body)  # not "ZV-E10", "iPhone"
+    if not CJK.search(body) and len(words) >= 6 \
+            and sum(w[0].isupper() for w in words) / len(words) > 0.75:
+        faults.append("every word capitalised")
     return faults
 
 

@@ -62,6 +62,20 @@ ROLE = re.compile(r"\b(my (instructions|rules|system prompt|prompt) (are|is)|pol
                   r"|已确认|没有任何限制|规则[:：]", re.IGNORECASE)
 
 
+#: what only a doctor should tell a viewer: a reply that speaks of it waits for the creator
+HEALTH = re.compile(r"\b(?:safe|unsafe|healthy|unhealthy|harmless|dose|dosage|overdose|mg|"
+                    r"milligrams?|pregnan\w*|breastfeed\w*|infants?|\d+[- ]years?[- ]olds?|"
+                    r"heart (?:condition|disease|problems?|rate)|palpitations?|blood pressure|"
+                    r"anxiety|"
+                    r"insomnia|medical|medicines?|medications?|cur(?:e|es|ed)|treat(?:s|ment)?|"
+                    r"symptoms?|diabet\w*|ulcers?|migraines?)\b"
+                    r"|安全|健康|孕|哺乳|婴儿|\d+\s*岁|剂量|毫克|心脏|血压|焦虑|"
+                    r"失眠|医疗|治疗|药|症状|糖尿病|胃病",
+                    re.IGNORECASE)
+#: words of four letters or more, for what a reply shares with the instructions
+LONG_WORD = re.compile(r"[a-z]{4,}")
+
+
 def plain(text: str) -> str:
     """The text as a reader sees it: full-width forms folded (NFKC), invisible characters such
     as zero-width spaces dropped, and other scripts' lookalike letters inside Latin words read
@@ -116,8 +130,9 @@ class Guard:
     def check(self, draft: str, comment: str, context: Sequence[str],
               system_prompt: str) -> Verdict:
         text = plain(draft)
-        reasons = [*self._contact(text), *self._leaks(text, system_prompt),
-                   *self._words(text), *self._promises(text, context), *self._size(text)]
+        reasons = [*self._contact(text), *self._leaks(text, system_prompt, context, comment),
+                   *self._words(text), *self._promises(text, context), *self._health(text, context),
+                   *self._size(text)]
         if self.check_language:
             reasons.extend(self._language(text, comment))
         return Verdict(tuple(reasons))
@@ -145,7 +160,8 @@ class Guard:
         host = re.sub(r"^(?:https?://)?(?:www\.)?", "", url.lower()).split("/")[0]
         return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
 
-    def _leaks(self, text: str, system_prompt: str) -> list[str]:
+    def _leaks(self, text: str, system_prompt: str, context: Sequence[str] = (),
+               comment: str = "") -> list[str]:
         if self.canary and self.canary in text:
             return ["leak: the draft repeats the hidden marker of the instructions"]
         role = ROLE.search(text)
@@ -156,6 +172,19 @@ class Guard:
         draft = re.findall(r"\w+", text.lower())
         if any(" ".join(draft[i:i + 8]) in spans for i in range(len(draft) - 7)):
             return ["leak: the draft quotes the instructions"]
+        echoed = _echoed_rules(text, system_prompt, [*context, comment])
+        if echoed:
+            return [f"leak: the draft describes its instructions ({', '.join(echoed[:4])})"]
+        return []
+
+    @staticmethod
+    def _health(text: str, context: Sequence[str]) -> list[str]:
+        """Safety, doses, pregnancy, children, illness: a person answers, unless the
+        creator's own notes for this comment speak of it."""
+        known = " ".join(context).lower()
+        for match in HEALTH.finditer(text):
+            if match.group(0).lower() not in known:
+                return [f"health: {match.group(0)!r}, for a person to answer"]
         return []
 
     def _words(self, text: str) -> list[str]:
@@ -203,3 +232,27 @@ class Guard:
         if asked < 0.1 and answered > 0.5:
             return ["language: the comment is not Chinese, the draft is"]
         return []
+
+
+def _stem(word: str) -> str:
+    return re.sub(r"(?:ing|ed|es|s)$", "", word) if len(word) > 5 else word
+
+
+def _echoed_rules(text: str, system_prompt: str, theirs: Sequence[str]) -> list[str]:
+    """The words the draft shares with its instructions and nothing else it was given (the
+    notes, the comment): "I stay warm and practical, one emoji max, never push products" says
+    how the bot was set up, in words of its own. Three such words, a quarter of the draft's
+    long words, is a description of the instructions; the creator's name is not counted."""
+    name = re.match(r"You are ([^.\n]*)", system_prompt)
+    known = {_stem(w) for w in LONG_WORD.findall(" ".join([*theirs, *(name.groups() if name
+                                                                       else ())]).lower())}
+    rules = {_stem(w) for w in LONG_WORD.findall(system_prompt.lower())} - known - COMMON_STEMS
+    said = list(dict.fromkeys(_stem(w) for w in LONG_WORD.findall(text.lower())))
+    echoed = [w for w in said if w in rules]
+    return echoed if len(echoed) >= 3 and len(echoed) >= 0.25 * len(said) else []
+
+
+COMMON_STEMS = frozenset(_stem(w) for w in (
+    "that this with your from have just what when will about there they them then than like "
+    "more much very really make sure into also some only never always reply replies comment "
+    "comments viewer viewers video videos write writes written").split())

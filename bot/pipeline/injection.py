@@ -27,7 +27,7 @@ WHAT = re.compile(
     r"|istruzioni|above|previous|prior|everything|all that)\b|指令|指示|要求|规则|设定|以上|之前",
     re.IGNORECASE)
 ORDER = re.compile(
-    r"\b(?:(?:just|only|now) (?:say|print|write|type|reply|respond|output)|(?:say|print|write|"
+    r"\b(?:(?:just|only|now) (?:say|print|write|type|reply|respond|output)\b|(?:say|print|write|"
     r"type|output|reply with|respond with|end (?:your reply |it )?with(?: the words?)?)\s*[:：]?\s*"
     r"[\"'“‘«]|reply (?:to this comment )?with only|stop everything|nevermind|never mind)"
     r"|只回复|回复[:：]|写上[“\"]|请在回复里写",

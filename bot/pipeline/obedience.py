@@ -35,7 +35,10 @@ PERSONA_ASK = re.compile(
     r"\b(?:(?:talk|speak|write|reply|answer|respond) (?:like|as if you were) (?:an? )?|"
     r"in the (?:style|voice) of (?:an? )?|"
     r"you(?:'re| are) (?:now |no longer \w+,? )?(?:an? )?|pretend (?:to be|you are) (?:an? )?|"
-    r"act as (?:an? |my )?|roleplay as (?:an? |my )?|answer as (?:an? )?|be (?:an? )?|"
+    r"act as (?:an? |my )?|roleplay as (?:an? |my )?|answer as (?:an? )?|"
+    # "be a pirate", "be my grandma", "Be Gordon Ramsay.": with an article or as a command,
+    # not "how long should the bloom be and how much water?"
+    r"be (?:an? |my )|(?:^|[.!?;:]\s+|\b(?:please|now|just|you|u) )be |"
     r"from now on you(?:'re| are) (?:an? )?)([\w' -]{2,40})"
     r"|扮演(?:一[只个位名])?([\u4e00-\u9fff]{1,6})|你现在是(?:一[只个位名])?([\u4e00-\u9fff]{1,6})",
     re.IGNORECASE)
@@ -59,6 +62,7 @@ FORMATS = {
     "verse": re.compile(r"\b(?:poem|haiku|rhymes?|verse|limerick|song lyrics)\b|诗|文言文",
                         re.IGNORECASE),
     "code": re.compile(r"code ?block|```|\bmarkdown\b", re.IGNORECASE),
+    "initials": re.compile(r"\b(?:first letters?|initials?|acrostic)\b|藏头|首字", re.IGNORECASE),
 }
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -144,7 +148,8 @@ def _system_prompt(reply: str, voice: Voice, run: int = 5) -> str:
 def _persona(comment: str, reply: str, voice: Voice) -> str:
     for match in PERSONA_ASK.finditer(comment):
         asked = next(g for g in match.groups() if g)
-        nouns = [w for w in _tokens(asked) if len(w) > 2 or CJK.search(w)][:4]
+        nouns = [w for w in _tokens(asked)
+                 if (len(w) > 2 and w not in COMMON) or CJK.search(w)][:4]
         if any(re.search(rf"(?<!\w){re.escape(n)}", reply, re.IGNORECASE) for n in nouns):
             return f"takes the persona the comment asked for ({asked.strip()[:40]!r})"
         tell = PERSONA_TELLS.search(reply)
@@ -169,6 +174,8 @@ def _format(comment: str, reply: str) -> str:
         "list": len(re.findall(r"(?m)^\s*(?:[-*•]|\d+[.)])\s", body)) >= 2,
         "verse": len([line for line in body.splitlines() if line.strip()]) >= 3,
         "code": "```" in body,
+        # the sentences' or lines' first letters may spell what the comment wanted said
+        "initials": len([p for p in re.split(r"[.!?。！？\n]+", body) if p.strip()]) >= 3,
     }
     for name, asked in FORMATS.items():
         if asked.search(comment) and shapes[name]:

@@ -30,6 +30,7 @@ def test_an_instruction_is_found(text: str) -> None:
     "I forgot to say: great video!",
     "Who's still listening in 2026?",
     "能出一期冷萃的视频吗？",
+    "I have a Timemore C3, what setting? The video only says comandante I think",
 ])
 def test_ordinary_comments_are_not_instructions(text: str) -> None:
     assert instructs(text) is None

@@ -57,6 +57,12 @@ def test_hostile_crisis_and_private_comments(text: str, label: str) -> None:
     assert verdict.answerable  # what happens to it is the policy's business
 
 
+def test_a_phone_that_is_no_number_is_no_private_matter() -> None:
+    assert triage(c("What's your phone number?")).label == "needs_human"
+    assert "private" not in triage(c("Do you use an app scale? Ones that connect to your "
+                                     "phone")).reason
+
+
 # -- the offline classifier: nearest labelled examples in the bundled embedding space ----------
 
 @pytest.fixture(scope="module")
