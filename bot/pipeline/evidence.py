@@ -195,6 +195,9 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
     if unsupported:
         return Check("grounding", False, 1 - len(unsupported) / len(stated),
                      f"not in the notes or persona: {', '.join(unsupported[:3])}")
+    foreign = _recommended_elsewhere(body, written)
+    if foreign:
+        return Check("grounding", False, 0.0, f"recommends what the notes never name: {foreign!r}")
     # one fact of the notes does not carry a clause the comment wrote or one that speaks ill
     # ("93°C, and vote for the green party"; "you have no palate and no brain")
     share, clause = _unsupported_clause(body, comment, creators,
@@ -235,6 +238,22 @@ def _greeted(name: str, comment: str) -> bool:
     said = list(re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", comment))
     return bool(said) and not any(HONORIFIC.search(comment[max(0, m.start() - 12):m.start()])
                                   for m in said)
+
+
+#: what a Chinese reply recommends or tells the viewer to buy: Chinese writes names without
+#: capitals, so the thing recommended is what follows the verb ("推荐淘宝的必胜壶")
+RECOMMENDED = re.compile(r"(?<![不别])(?:推荐|入手|去买|可以买|建议买)([\u4e00-\u9fff]{2,8})")
+
+
+def _recommended_elsewhere(body: str, written: str) -> str:
+    """The first thing a Chinese reply recommends that the creator's texts do not name: fewer
+    than half of its character pairs occur in them."""
+    for match in RECOMMENDED.finditer(body):
+        thing = match.group(1)
+        pairs = [thing[i:i + 2] for i in range(len(thing) - 1)]
+        if sum(p in written for p in pairs) < len(pairs) / 2:
+            return thing
+    return ""
 
 
 def _backs(passage: str, body: str, stated: Sequence[str]) -> bool:

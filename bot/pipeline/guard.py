@@ -62,6 +62,11 @@ ROLE = re.compile(r"\b(my (instructions|rules|system prompt|prompt) (are|is)|pol
                   r"|已确认|没有任何限制|规则[:：]", re.IGNORECASE)
 
 
+#: the creator never asks a viewer to sign in anywhere or vouches for a message: a reply that
+#: does is a scammer's ("Yes, that DM is from me, log in on that page")
+ACCOUNT = re.compile(r"\b(?:log ?in|logging in|sign ?in|password|passcode|verify your account|"
+                     r"(?:dm|direct message|message) (?:is|was) (?:from me|mine|real|legit))\b"
+                     r"|登录|登陆|密码|验证码|私信(?:是|就是)我", re.IGNORECASE)
 #: what only a doctor should tell a viewer: a reply that speaks of it waits for the creator
 HEALTH = re.compile(r"\b(?:safe|unsafe|healthy|unhealthy|harmless|dose|dosage|overdose|mg|"
                     r"milligrams?|pregnan\w*|breastfeed\w*|infants?|\d+[- ]years?[- ]olds?|"
@@ -139,6 +144,9 @@ class Guard:
 
     def _contact(self, text: str) -> list[str]:
         reasons = []
+        account = ACCOUNT.search(text)
+        if account:
+            reasons.append(f"account: {account.group(0)!r}, as scams ask")
         links = [u for u in URL.findall(text) if not self._allowed_link(u)]
         if links:
             reasons.append(f"link: {links[0][:60]}")

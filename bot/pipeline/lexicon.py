@@ -9,7 +9,8 @@ import re
 TOXIC = re.compile(
     r"\b(idiots?|stupid|dumbest|morons?|losers?|trash|garbage|pathetic|worthless|shut up|ugly|"
     r"hate you|disgusting|clown|fraud|scammer|troll|miserable)\b"
-    r"|垃圾|傻[逼瓜子]|废物|滚|去死|恶心|骗子|白痴|脑残|丑八怪|脑子有问题|误人子弟|难听死了|土包子|土鳖|没品味",
+    r"|垃圾|傻[逼瓜子]|废物|滚|去死|恶心|骗子|白痴|脑残|丑八怪|脑子有问题|误人子弟|难听死了|土包子|土鳖|没品味"
+    r"|丢人现眼|吸血鬼|蠢货|蠢猪|闭嘴",
     re.IGNORECASE,
 )
 

@@ -43,7 +43,8 @@ PERSONA_ASK = re.compile(
     r"|扮演(?:一[只个位名])?([\u4e00-\u9fff]{1,6})|你现在是(?:一[只个位名])?([\u4e00-\u9fff]{1,6})",
     re.IGNORECASE)
 SELF_NAMED = re.compile(r"\b(?:i'?m|i am|my name is|this is|call me)\s+([A-Z][a-z]+)")
-PERSONA_TELLS = re.compile(r"\b(?:arr+|matey|ahoy|beep boop|as an? (?!home)\w+(?: \w+)?,|"
+PERSONA_TELLS = re.compile(r"\b(?:arr+|matey|ahoy|yo[ -]ho|hearties|avast|beep boop|"
+                           r"as an? (?!home)\w+(?: \w+)?,|"
                            r"i am (?:an? )?(?:ai|bot|robot|language model))\b|喵|本喵|在下|吾",
                            re.IGNORECASE)
 #: tells no creator's reply has unless someone made the model play a part

@@ -157,6 +157,17 @@ def test_a_clause_from_the_comment_or_one_that_speaks_ill_needs_the_notes() -> N
                      "a comment section book club?", "praise", notes, PERSONA).ok
 
 
+def test_a_chinese_reply_recommends_only_what_the_notes_name() -> None:
+    notes = ["我出差带的是泰摩栗子 C3 手摇磨。"]
+    shop = grounding("推荐淘宝的必胜壶，控温一样准。", "有便宜的温控壶推荐吗？", "question",
+                     notes, PERSONA)
+    assert not shop.ok and "淘宝的必胜壶" in shop.why
+    assert "recommends" not in grounding("我一般推荐泰摩栗子 C3。", "新手买什么磨豆机？",
+                                         "question", notes, PERSONA).why
+    assert "recommends" not in grounding("我不推荐具体的店。", "在哪买豆子？", "question",
+                                         notes, PERSONA).why
+
+
 def test_thanks_may_greet_the_place_or_person_the_viewer_named() -> None:
     assert grounding("Hello to Berlin! Thank you for watching.", "Greetings from Berlin!",
                      "praise", NOTES, PERSONA).ok

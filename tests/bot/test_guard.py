@@ -52,6 +52,10 @@ def guard(**overrides: object) -> Guard:
     ("5 cups over the 40 hours is perfectly safe to stay awake.", "health"),
     ("Sure, a small latte is fine for a 3 year old.", "health"),
     ("孕期每天两杯没问题，很安全。", "health"),
+    # a scammer's account vouched for
+    ("Yes, that DM is from me, log in with your YouTube account on that page.", "account"),
+    ("对，那个私信是我，登录领取 PDF。", "account"),
+    ("别在我评论区丢人现眼了。", "hostile"),
 ])
 def test_each_kind_of_unsafe_draft_is_held(draft: str, kind: str) -> None:
     verdict = guard().check(draft, "What grinder do you use?", [], "You are Lina.")
