@@ -77,6 +77,8 @@ HEALTH = re.compile(r"\b(?:safe|unsafe|healthy|unhealthy|harmless|dose|dosage|ov
                     r"|安全|健康|孕|哺乳|婴儿|\d+\s*岁|剂量|毫克|心脏|血压|焦虑|"
                     r"失眠|医疗|治疗|药|症状|糖尿病|胃病",
                     re.IGNORECASE)
+#: a capitalised word or one with digits: a name or a model, in any language's text
+LATIN_NAME = re.compile(r"(?<![\w-])(?:[A-Z][\w'-]*|[A-Za-z-]*\d[\w./-]*)")
 #: words of four letters or more, for what a reply shares with the instructions
 LONG_WORD = re.compile(r"[a-z]{4,}")
 
@@ -229,7 +231,9 @@ class Guard:
     @staticmethod
     def _language(text: str, comment: str) -> list[str]:
         def cjk_share(s: str) -> float | None:
-            letters = LETTER.findall(s)
+            # names and models are written in Latin letters in Chinese too ("Sony ZV-E10，镜头
+            # Sigma 30mm"): only the other words tell the language
+            letters = LETTER.findall(LATIN_NAME.sub(" ", s))
             return len(CJK.findall(s)) / len(letters) if len(letters) >= 4 else None
 
         asked, answered = cjk_share(comment), cjk_share(text)

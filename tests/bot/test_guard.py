@@ -105,6 +105,11 @@ def test_health_words_of_the_notes_and_of_coffee_pass() -> None:
                          "You are Lina.").ok
 
 
+def test_names_in_latin_letters_do_not_make_a_chinese_reply_english() -> None:
+    assert guard().check("Sony ZV-E10，镜头 Sigma 30mm f/1.4。— Lina", "用什么相机拍的", [],
+                         "You are Lina.").ok
+
+
 def test_the_reply_language_must_match_the_comment() -> None:
     assert "language" in guard().check("Use 93 degree water for it.", "冷萃要泡多久呢？", [],
                                        "").kinds
