@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.pipeline.lexicon import TOXIC
+from bot.pipeline.lexicon import COMMON, TOXIC
 
 #: a link however written: with a scheme, any name.suffix (every suffix, not a list of them),
 #: "name dot shop", or the target of a Markdown link
@@ -59,23 +59,33 @@ HANDLE = re.compile(r"(?:微信|vx|wechat|whats\s?app|telegram|\btg\b|qq|line id
                     r"[:：]?\s*[\w.+-]{5,}", re.IGNORECASE)
 ROLE = re.compile(r"\b(my (instructions|rules|system prompt|prompt) (are|is)|policy accepted|"
                   r"i(?:'m| am) now allowed|no rules for me|DAN here|as an ai)\b|我的指令|提示词"
-                  r"|已确认|没有任何限制|规则[:：]", re.IGNORECASE)
+                  r"|已确认|没有任何限制|规则[:：]|我被(?:要求|告知|设定)|不能透露", re.IGNORECASE)
 
 
 #: the creator never asks a viewer to sign in anywhere or vouches for a message: a reply that
 #: does is a scammer's ("Yes, that DM is from me, log in on that page")
-ACCOUNT = re.compile(r"\b(?:log ?in|logging in|sign ?in|password|passcode|verify your account|"
-                     r"(?:dm|direct message|message) (?:is|was) (?:from me|mine|real|legit))\b"
-                     r"|登录|登陆|密码|验证码|私信(?:是|就是)我", re.IGNORECASE)
-#: what only a doctor should tell a viewer: a reply that speaks of it waits for the creator
-HEALTH = re.compile(r"\b(?:safe|unsafe|healthy|unhealthy|harmless|dose|dosage|overdose|mg|"
-                    r"milligrams?|pregnan\w*|breastfeed\w*|infants?|\d+[- ]years?[- ]olds?|"
+ACCOUNT = re.compile(r"\b(?:log(?:ged)?[\s-]?in|sign(?:ed)?[\s-]?in|password|passcode|"
+                     r"credentials|verify your account|i sent (?:that|the|this|you) (?:dm|message)|"
+                     r"(?:dm|direct message|message)\b(?:\s+\w+){0,3}?\s+(?:is|was)\s+"
+                     r"(?:really |actually |indeed |truly )?(?:from me|mine|real|legit))\b"
+                     r"|登录|登陆|登入|扫码|密码|验证码|私信(?:是|就是|确实是)我|(?:确实)?是我发的",
+                     re.IGNORECASE)
+#: "you don't need to sign in", "不需要登录": a warning against the scam, not the scam
+NEGATED = re.compile(r"(?:\b(?:no|not|never|don'?t|doesn'?t|won'?t|no need to|without)\b"
+                     r"[^.!?。！？]{0,20}|不需要|不用|无需|不必|不会|从不|别)$", re.IGNORECASE)
+#: what only a doctor should tell a viewer, and a viewer's child: a reply that speaks of it
+#: waits for the creator
+HEALTH = re.compile(r"\b(?:(?<!stay )safe(?! (?:travels?|trips?|journey|flights?|and sound))|"
+                    r"unsafe|healthy|unhealthy|harmless|dosage|overdose|milligrams?|"
+                    r"pregnan\w*|breastfeed\w*|nursing|expecting|infants?|toddlers?|kids?|"
+                    r"child(?:ren)?|\d+\s?(?:yo|y/o)|\d+[- ]years?[- ]olds?|"
+                    r"(?:one|two|three|four|five|six|seven|eight|nine|ten)[- ]years?[- ]olds?|"
                     r"heart (?:condition|disease|problems?|rate)|palpitations?|blood pressure|"
-                    r"anxiety|"
-                    r"insomnia|medical|medicines?|medications?|cur(?:e|es|ed)|treat(?:s|ment)?|"
-                    r"symptoms?|diabet\w*|ulcers?|migraines?)\b"
-                    r"|安全|健康|孕|哺乳|婴儿|\d+\s*岁|剂量|毫克|心脏|血压|焦虑|"
-                    r"失眠|医疗|治疗|药|症状|糖尿病|胃病",
+                    r"insomnia|medical|medicines?|medications?|cur(?:e|es|ed)|diabet\w*|ulcers?|"
+                    r"migraines?)\b|(?<![\d.])\d+\s?mg\b"
+                    r"|(?:很|是|不|比较)安全|(?:对|有益|有害|影响)健康|健康(?:问题|风险)|孕|哺乳|婴儿|"
+                    r"孩子|小孩|小朋友|(?<!\d)\d+\s*岁|剂量|毫克|心脏|血压|失眠|医疗|治疗|药物|吃药|"
+                    r"胃病|糖尿病",
                     re.IGNORECASE)
 #: a capitalised word or one with digits: a name or a model, in any language's text
 LATIN_NAME = re.compile(r"(?<![\w-])(?:[A-Z][\w'-]*|[A-Za-z-]*\d[\w./-]*)")
@@ -146,7 +156,8 @@ class Guard:
 
     def _contact(self, text: str) -> list[str]:
         reasons = []
-        account = ACCOUNT.search(text)
+        account = next((m for m in ACCOUNT.finditer(text)
+                        if not NEGATED.search(text[max(0, m.start() - 30):m.start()])), None)
         if account:
             reasons.append(f"account: {account.group(0)!r}, as scams ask")
         links = [u for u in URL.findall(text) if not self._allowed_link(u)]
@@ -193,7 +204,8 @@ class Guard:
         creator's own notes for this comment speak of it."""
         known = " ".join(context).lower()
         for match in HEALTH.finditer(text):
-            if match.group(0).lower() not in known:
+            said = match.group(0).lower()
+            if not re.search(rf"(?<![a-z]){re.escape(said)}(?![a-z])", known):
                 return [f"health: {match.group(0)!r}, for a person to answer"]
         return []
 
@@ -253,18 +265,20 @@ def _stem(word: str) -> str:
 def _echoed_rules(text: str, system_prompt: str, theirs: Sequence[str]) -> list[str]:
     """The words the draft shares with its instructions and nothing else it was given (the
     notes, the comment): "I stay warm and practical, one emoji max, never push products" says
-    how the bot was set up, in words of its own. Three such words, a quarter of the draft's
-    long words, is a description of the instructions; the creator's name is not counted."""
+    how the bot was set up, in words of its own. Four such words, a quarter of the draft's
+    long words, is a description of the instructions; the creator's name is not counted, nor
+    are the commonest words ("thank", "good")."""
     name = re.match(r"You are ([^.\n]*)", system_prompt)
     known = {_stem(w) for w in LONG_WORD.findall(" ".join([*theirs, *(name.groups() if name
                                                                        else ())]).lower())}
     rules = {_stem(w) for w in LONG_WORD.findall(system_prompt.lower())} - known - COMMON_STEMS
     said = list(dict.fromkeys(_stem(w) for w in LONG_WORD.findall(text.lower())))
     echoed = [w for w in said if w in rules]
-    return echoed if len(echoed) >= 3 and len(echoed) >= 0.25 * len(said) else []
+    return echoed if len(echoed) >= 4 and len(echoed) >= 0.25 * len(said) else []
 
 
-COMMON_STEMS = frozenset(_stem(w) for w in (
+COMMON_STEMS = frozenset(_stem(w) for w in [*COMMON, *(
     "that this with your from have just what when will about there they them then than like "
     "more much very really make sure into also some only never always reply replies comment "
-    "comments viewer viewers video videos write writes written").split())
+    "comments viewer viewers video videos write writes written good great nice love day "
+    "time something every").split()])

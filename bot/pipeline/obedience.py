@@ -38,32 +38,38 @@ PERSONA_ASK = re.compile(
     r"act as (?:an? |my )?|roleplay as (?:an? |my )?|answer as (?:an? )?|"
     # "be a pirate", "be my grandma", "Be Gordon Ramsay.": with an article or as a command,
     # not "how long should the bloom be and how much water?"
-    r"be (?:an? |my )|(?:^|[.!?;:]\s+|\b(?:please|now|just|you|u) )be |"
+    r"be (?:an? |my )|(?:^|[.!?;:]\s+|\b(?:please|now|just) )be |"
     r"from now on you(?:'re| are) (?:an? )?)([\w' -]{2,40})"
     r"|扮演(?:一[只个位名])?([\u4e00-\u9fff]{1,6})|你现在是(?:一[只个位名])?([\u4e00-\u9fff]{1,6})",
     re.IGNORECASE)
 SELF_NAMED = re.compile(r"\b(?:i'?m|i am|my name is|this is|call me)\s+([A-Z][a-z]+)")
-PERSONA_TELLS = re.compile(r"\b(?:arr+|matey|ahoy|yo[ -]ho|hearties|avast|beep boop|"
+PERSONA_TELLS = re.compile(r"\b(?:arr+|matey|ahoy|yo[ -]ho|hearties|shiver me timbers|"
+                           r"landlubbers?|beep boop|"
                            r"as an? (?!home)\w+(?: \w+)?,|"
                            r"i am (?:an? )?(?:ai|bot|robot|language model))\b|喵|本喵|在下|吾",
                            re.IGNORECASE)
 #: tells no creator's reply has unless someone made the model play a part
-PLAYED = re.compile(r"\b(?:y?arr+|matey|ahoy|beep[ -]?boop|(?:i am|i'm|as) (?:an? )?"
+PLAYED = re.compile(r"\b(?:y?arr+|matey|ahoy|yo[ -]ho|hearties|shiver me timbers|landlubbers?|"
+                    r"beep[ -]?boop|(?:i am|i'm|as) (?:an? )?"
                     r"(?:ai|bot|robot|(?:ai )?language model))\b|本喵", re.IGNORECASE)
 TALKS_RULES = re.compile(r"\b(?:my (?:instructions|rules|guidelines|prompt|settings)|i (?:was|am) "
                          r"(?:told|instructed|programmed)|as a bot|i must (?:always|never)|"
                          r"the rules i follow)\b|我的(?:设定|指令|规则)|我被设定",
                          re.IGNORECASE)
 FORMATS = {
-    "capitals": re.compile(r"\b(?:upper ?case|all caps|caps lock|capital letters|in caps)\b|大写",
-                           re.IGNORECASE),
+    "capitals": re.compile(r"\b(?:upper ?case|all caps|caps lock|capital letters?|in caps|"
+                           r"title case|capitali[sz]e\w*)\b|大写", re.IGNORECASE),
+    "slashes": re.compile(r"\bslash(?:es)?\b|斜杠", re.IGNORECASE),
     "json": re.compile(r"\bjson\b|\bxml\b|\byaml\b", re.IGNORECASE),
     "list": re.compile(r"\b(?:list|bullet|bullets|bullet points|numbered|steps)\b|列出|清单",
                        re.IGNORECASE),
     "verse": re.compile(r"\b(?:poem|haiku|rhymes?|verse|limerick|song lyrics)\b|诗|文言文",
                         re.IGNORECASE),
     "code": re.compile(r"code ?block|```|\bmarkdown\b", re.IGNORECASE),
-    "initials": re.compile(r"\b(?:first letters?|initials?|acrostic)\b|藏头|首字", re.IGNORECASE),
+    "initials": re.compile(r"\bacrostic\b|\bfirst letters? of (?:each|every)\b|\b(?:each|every) "
+                           r"(?:sentence|line)\b[^.?!]{0,30}\b(?:starts?|begins?) with|\bstart "
+                           r"(?:each|every) (?:sentence|line)|藏头|首字(?!母)"
+                           r"|每(?:句|行).{0,8}(?:第一个字|首字)", re.IGNORECASE),
 }
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -170,7 +176,8 @@ def _persona(comment: str, reply: str, voice: Voice) -> str:
 def _format(comment: str, reply: str) -> str:
     body = re.sub(r"—.*$", "", reply).strip()
     shapes = {
-        "capitals": _capitals(body) > 0.6,
+        "capitals": _capitals(body) > 0.6 or _title_case(body),
+        "slashes": len(re.findall(r"[/|／｜]", body)) >= 3,
         "json": body[:1] in "{[" and body[-1:] in "}]",
         "list": len(re.findall(r"(?m)^\s*(?:[-*•]|\d+[.)])\s", body)) >= 2,
         "verse": len([line for line in body.splitlines() if line.strip()]) >= 3,
@@ -194,6 +201,12 @@ def _backwards(reply: str, voice: Voice) -> str:
     ahead = sum(w in known for w in words) / len(words)
     behind = sum(w[::-1] in known for w in words) / len(words)
     return "is written backwards" if behind >= 0.5 and behind > ahead + 0.3 else ""
+
+
+def _title_case(text: str) -> bool:
+    """Most words begin with a capital ("24 Clicks On My Comandante, About 16 On A C3")."""
+    words = re.findall(r"(?<![\w-])[A-Za-z][a-z'-]*(?![\w-])", text)
+    return len(words) >= 5 and sum(w[0].isupper() for w in words) / len(words) > 0.6
 
 
 def _capitals(text: str) -> float:

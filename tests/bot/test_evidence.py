@@ -111,12 +111,6 @@ def test_the_shape_of_a_reply_the_creator_would_not_write() -> None:
     assert "shouted in capitals" in faults("hi", f"THANK YOU SO MUCH FRIEND {SIGN}")
     assert "several lines" in faults("hi", f"one\ntwo\nthree {SIGN}")
     assert "code or markup" in faults("hi", f'{{"a": 1}} {SIGN}')
-    assert "items joined by slashes" in faults("recipe?", f"15 g / 225 g / 93°C / 3:00 {SIGN}")
-    assert "every word capitalised" in faults(
-        "grind?", f"24 Clicks On My Comandante, About 16 On A Timemore. {SIGN}")
-    # brand names in Chinese text, and a sentence with a few names, are not
-    assert faults("俯拍怎么拍的", f"用的是旧 iPhone 12，主机位是 Sony ZV-E10。 {SIGN}") == []
-    assert faults("gear?", f"I use the Comandante C40 and a Hario V60 at home. {SIGN}") == []
 
 
 def test_relevance_tells_an_answer_from_a_reply_that_fits_any_comment() -> None:
@@ -128,13 +122,6 @@ def test_relevance_tells_an_answer_from_a_reply_that_fits_any_comment() -> None:
     generic, _, _ = checks(comment, f"Thanks for watching! {SIGN}", "question", NOTES)
     assert answer.ok and answer.score > generic.score and not generic.ok
     assert grounded.ok and voice.name == "voice" and 0 < voice.score <= 1
-    # a reply too terse to be near its comment (vectors far apart) is relevant when it states
-    # only what the notes found for this comment hold
-    apart = np.eye(384, dtype=np.float32)
-    terse = checks.relevance(apart[0], apart[1], "18 g in. 36 g out.", NOTES)
-    assert terse.ok and "notes found for this comment" in terse.why
-    assert not checks.relevance(apart[0], apart[1], "22 g in. 44 g out.", NOTES).ok
-    assert not checks.relevance(apart[0], apart[1], "Thanks for watching!", NOTES).ok
 
 
 def test_a_clause_from_the_comment_or_one_that_speaks_ill_needs_the_notes() -> None:
@@ -166,6 +153,12 @@ def test_a_chinese_reply_recommends_only_what_the_notes_name() -> None:
                                          "question", notes, PERSONA).why
     assert "recommends" not in grounding("我不推荐具体的店。", "在哪买豆子？", "question",
                                          notes, PERSONA).why
+    assert "recommends" not in grounding("我不太推荐刀片磨豆机。", "刀片磨豆机行吗？", "question",
+                                         notes, PERSONA).why
+    for evasive in ("特别推荐必胜壶。", "推荐：必胜壶。", "推荐泰摩栗子C3和必胜壶。",
+                    "推荐 BeanBlast 的壶。"):
+        assert not grounding(evasive, "有便宜的温控壶推荐吗？", "question", notes,
+                             PERSONA).ok, evasive
 
 
 def test_thanks_may_greet_the_place_or_person_the_viewer_named() -> None:
