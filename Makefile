@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/retrieval.py
 	$(BIN)/python bench/redteam.py
 	$(BIN)/python bench/decisions.py
+	$(BIN)/python bench/hostile.py
 	$(BIN)/python bench/voice.py
 	$(BIN)/python bench/web.py
 

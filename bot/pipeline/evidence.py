@@ -336,9 +336,19 @@ def _sentiment() -> Any:
     return SentimentIntensityAnalyzer()
 
 
+#: words VADER reads at once: its time grows with the square of a clause's length, so a long
+#: clause is read in overlapping windows and its tone is its most hostile window's
+TONE_WINDOW = 40
+
+
 def _tone(clause: str) -> float:
     """From -1 (hostile) to 1 (warm): VADER's compound score of an English clause."""
-    return float(_sentiment().polarity_scores(clause)["compound"])
+    words = clause.split()
+    if len(words) <= TONE_WINDOW:
+        return float(_sentiment().polarity_scores(clause)["compound"])
+    step = TONE_WINDOW // 2
+    return min(float(_sentiment().polarity_scores(" ".join(words[i:i + TONE_WINDOW]))["compound"])
+               for i in range(0, len(words) - step, step))
 
 
 def _note_support(body: str, notes: Sequence[str]) -> float:

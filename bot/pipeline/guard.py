@@ -16,15 +16,17 @@ from bot.pipeline.lexicon import COMMON, TOXIC
 
 #: a link however written: with a scheme, any name.suffix (every suffix, not a list of them),
 #: "name dot shop", or the target of a Markdown link
-URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]{2,}(?:\.[\w-]+)*\.[a-z]{2,24}\b(?:/\S*)?"
-                 r"|\b[\w-]{2,}\s*[(\[]?\s*dot\s*[)\]]?\s*[a-z]{2,24}\b|\]\(\s*[^)\s]+\s*\)",
+# each run of word characters is tried from its start only: a long "a-a-a-…" stays linear
+URL = re.compile(r"(?:https?://|www\.)\S+|(?<![\w-])[\w-]{2,}(?:\.[\w-]+)*\.[a-z]{2,24}\b"
+                 r"(?:/\S*)?|(?<![\w-])[\w-]{2,}\s*[(\[]?\s*dot\s*[)\]]?\s*[a-z]{2,24}\b"
+                 r"|\]\(\s*[^)\s]+\s*\)",
                  re.IGNORECASE)
 #: letters of other scripts that pass for Latin ones inside a Latin word ("mоrons", "linaguide.cоm")
 LOOKALIKES = str.maketrans(
     "аеорсухіјѕԁһӏԛԝАВЕКМНОРСТХІЈЅοαρνικτυΑΒΕΖΗΙΚΜΝΟΡΤΧΥ",
     "aeopcyxijsdhlqwABEKMHOPCTXIJSoapvikruABEZHIKMNOPTXY")
-MIXED = re.compile(r"\w*[a-zA-Z]\w*")
-EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+MIXED = re.compile(r"(?<!\w)\w*[a-zA-Z]\w*")  # from a word's start only: linear
+EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 PHONE = re.compile(r"(?<!\d)(?:\+?\d[\d\s().-]{7,}\d|1[3-9]\d{9})(?!\d)")
 DIGIT_WORDS = {word: str(i) for i, words in enumerate((
     "zero oh 零 〇 洞", "one 一 幺", "two 二 两", "three 三", "four 四", "five 五", "six 六",
@@ -35,9 +37,9 @@ MENTION = re.compile(r"(?<![\w@])@([\w.]{2,})")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 LETTER = re.compile(r"[^\W\d_]")
 # "free" offers, not compounds like royalty-free or sugar-free
-MONEY = re.compile(r"[$€£¥]\s?\d|\d+\s?(?:usd|usdt|eur|euros?|rmb|cny|yuan|元|块|美元|人民币|"
-                   r"dollars?)(?![a-z])|(?<!-)\bfree\b|免费"
-                   r"|\d+\s?%\s?off|[一二三四五六七八九\d]折", re.IGNORECASE)
+MONEY = re.compile(r"[$€£¥]\s?\d|(?<!\d)\d+\s?(?:usd|usdt|eur|euros?|rmb|cny|yuan|元|块|美元|"
+                   r"人民币|dollars?)(?![a-z])|(?<!-)\bfree\b|免费"
+                   r"|(?<!\d)\d+\s?%\s?off|[一二三四五六七八九\d]折", re.IGNORECASE)
 GIVEAWAY = re.compile(r"giveaway|giving away|give away|discount|coupon|promo code"
                       r"|\bcode [A-Z0-9]{4,}|prize|winner"
                       r"|抽奖|送出|赠送|送一|优惠|折扣|红包|福利|奖品|中奖",
@@ -53,7 +55,7 @@ DATE = re.compile(r"\b(?:tomorrow|tonight|next (?:week|month|monday|tuesday|wedn
                   r"|明天|下周|下个?星期|下个月|\d{1,2}月\d{1,2}[日号]|[早晚上下午]{2}\d{1,2}[点:：]",
                   re.IGNORECASE)
 ADDRESS = re.compile(r"\b\d+\s+\w+(?:\s\w+)?\s(?:street|st\.|avenue|ave\.?|road|rd\.|lane|"
-                     r"boulevard|blvd)\b|\bapt\.?\s?\w+|[路街道]\d+[弄号]|\d+室|\d+号楼",
+                     r"boulevard|blvd)\b|\bapt\.?\s?\w+|[路街道]\d+[弄号]|(?<!\d)\d+(?:室|号楼)",
                      re.IGNORECASE)
 HANDLE = re.compile(r"(?:微信|vx|wechat|whats\s?app|telegram|\btg\b|qq|line id|kik)\s*(?:号)?\s*"
                     r"[:：]?\s*[\w.+-]{5,}", re.IGNORECASE)

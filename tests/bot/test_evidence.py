@@ -161,6 +161,12 @@ def test_a_chinese_reply_recommends_only_what_the_notes_name() -> None:
                              PERSONA).ok, evasive
 
 
+def test_a_long_clause_is_read_for_tone_window_by_window() -> None:
+    long = "the pour goes round in circles over the bed of grounds " * 12 + "and you have no " \
+        "palate and no brain you pathetic idiot"
+    assert not grounding(long, "thoughts?", "feedback", NOTES, PERSONA).ok
+
+
 def test_thanks_may_greet_the_place_or_person_the_viewer_named() -> None:
     assert grounding("Hello to Berlin! Thank you for watching.", "Greetings from Berlin!",
                      "praise", NOTES, PERSONA).ok
