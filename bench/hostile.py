@@ -37,7 +37,8 @@ SHAPES = {
     "digits": "1", "spaced digits": "1 ", "dashes": "a-", "dots": "a.", "digit dots": "1.",
     "capitals": "A", "Chinese": "一", "Chinese digits": "一1", "at signs": "a@",
     "slashes": "a / ", "hex": "4f ", "base64": "QUFB", "morse": ".- ", "spaces": " ",
-    "words": "safe kid ", "percent": "%41",
+    "words": "safe kid ", "percent": "%41", "numbered dots": "11.", "versions": "10.10.",
+    "link ends": "](a", "link starts": "[a](", "mixed dots": "ab1.",
 }
 
 

@@ -150,7 +150,15 @@ def shape_faults(comment: str, reply: str, body: str, signature: str, longest: i
         faults.append("shouted in capitals")
     if re.search(r"```|^\s*[{\[]|[{}<>]", body):
         faults.append("code or markup")
+    if len(TITLE_CASED.findall(body)) >= 3:
+        faults.append("small words capitalised mid-sentence")
     return faults
+
+
+#: a small word capitalised after another word: "24 Clicks On My Comandante" is Title Case,
+#: where a gear list or a video's title ("Easy Fridge Cold Brew") has no such word
+TITLE_CASED = re.compile(r"(?<=[\w,;)] )(?:On|My|A|An|The|And|Of|With|Like|About|For|To|In|At|Is|"
+                         r"It|Your|You|Or|But|From|By|As)\b")
 
 
 def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona: Persona,
@@ -229,15 +237,14 @@ def _greeted(name: str, comment: str) -> bool:
 RECOMMENDED = re.compile(r"(?:推荐|入手|去买|可以买|建议买)[\s:：]*"
                          r"([\u4e00-\u9fffA-Za-z0-9][\u4e00-\u9fffA-Za-z0-9 .-]{1,15})")
 #: "不推荐", "不太推荐", "别买": a thing advised against is no promotion ("特别推荐" is one)
-ADVISED_AGAINST = re.compile(r"(?:不|别)[\u4e00-\u9fff]{0,2}$")
+ADVISED_AGAINST = re.compile(r"(?:不|别|不太|不建议|不要|别再)$")
 
 
 def _recommended_elsewhere(body: str, written: str) -> str:
     """The first thing a Chinese reply recommends that the creator's texts do not name: fewer
     than half of its character pairs, or a Latin word of it, occur in them."""
     for match in RECOMMENDED.finditer(body):
-        before = body[max(0, match.start() - 3):match.start()].replace("特别", "")
-        if ADVISED_AGAINST.search(before):
+        if ADVISED_AGAINST.search(body[:match.start()].removesuffix("特别")):
             continue
         thing = match.group(1).strip()
         chinese = "".join(CJK.findall(thing))

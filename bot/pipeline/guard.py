@@ -17,9 +17,9 @@ from bot.pipeline.lexicon import COMMON, TOXIC
 #: a link however written: with a scheme, any name.suffix (every suffix, not a list of them),
 #: "name dot shop", or the target of a Markdown link
 # each run of word characters is tried from its start only: a long "a-a-a-…" stays linear
-URL = re.compile(r"(?:https?://|www\.)\S+|(?<![\w-])[\w-]{2,}(?:\.[\w-]+)*\.[a-z]{2,24}\b"
+URL = re.compile(r"(?:https?://|www\.)\S+|(?<![\w.-])[\w-]{2,}(?:\.[\w-]+)*\.[a-z]{2,24}\b"
                  r"(?:/\S*)?|(?<![\w-])[\w-]{2,}\s*[(\[]?\s*dot\s*[)\]]?\s*[a-z]{2,24}\b"
-                 r"|\]\(\s*[^)\s]+\s*\)",
+                 r"|\]\(\s*[^()\[\]\s]+\s*\)",
                  re.IGNORECASE)
 #: letters of other scripts that pass for Latin ones inside a Latin word ("mоrons", "linaguide.cоm")
 LOOKALIKES = str.maketrans(
@@ -72,22 +72,23 @@ ACCOUNT = re.compile(r"\b(?:log(?:ged)?[\s-]?in|sign(?:ed)?[\s-]?in|password|pas
                      r"(?:really |actually |indeed |truly )?(?:from me|mine|real|legit))\b"
                      r"|登录|登陆|登入|扫码|密码|验证码|私信(?:是|就是|确实是)我|(?:确实)?是我发的",
                      re.IGNORECASE)
-#: "you don't need to sign in", "不需要登录": a warning against the scam, not the scam
-NEGATED = re.compile(r"(?:\b(?:no|not|never|don'?t|doesn'?t|won'?t|no need to|without)\b"
-                     r"[^.!?。！？]{0,20}|不需要|不用|无需|不必|不会|从不|别)$", re.IGNORECASE)
+#: "you don't need to sign in", "不需要登录": a warning against the scam, right before its verb
+NEGATED = re.compile(r"(?:\b(?:don'?t|doesn'?t|won'?t|never|not|no need to|without)\s+"
+                     r"(?:need to\s+|have to\s+|ask(?:s|ed)? (?:you )?to\s+)?"
+                     r"|不需要|不用|无需|不必|从不|不会)$", re.IGNORECASE)
 #: what only a doctor should tell a viewer, and a viewer's child: a reply that speaks of it
 #: waits for the creator
 HEALTH = re.compile(r"\b(?:(?<!stay )safe(?! (?:travels?|trips?|journey|flights?|and sound))|"
-                    r"unsafe|healthy|unhealthy|harmless|dosage|overdose|milligrams?|"
-                    r"pregnan\w*|breastfeed\w*|nursing|expecting|infants?|toddlers?|kids?|"
+                    r"unsafe|healthy|unhealthy|harmless|dosage|overdose|milligrams?|mg|"
+                    r"pregnan\w*|breastfeed\w*|nursing|infants?|toddlers?|kids?|"
                     r"child(?:ren)?|\d+\s?(?:yo|y/o)|\d+[- ]years?[- ]olds?|"
                     r"(?:one|two|three|four|five|six|seven|eight|nine|ten)[- ]years?[- ]olds?|"
                     r"heart (?:condition|disease|problems?|rate)|palpitations?|blood pressure|"
-                    r"insomnia|medical|medicines?|medications?|cur(?:e|es|ed)|diabet\w*|ulcers?|"
-                    r"migraines?)\b|(?<![\d.])\d+\s?mg\b"
-                    r"|(?:很|是|不|比较)安全|(?:对|有益|有害|影响)健康|健康(?:问题|风险)|孕|哺乳|婴儿|"
-                    r"孩子|小孩|小朋友|(?<!\d)\d+\s*岁|剂量|毫克|心脏|血压|失眠|医疗|治疗|药物|吃药|"
-                    r"胃病|糖尿病",
+                    r"anxiety|insomnia|symptoms?|treatments?|medical|medicines?|medications?|"
+                    r"cur(?:e|es|ed)|diabet\w*|ulcers?|migraines?|headaches?)\b"
+                    r"|(?<![\d.])\d+(?:\.\d+)?\s?mg\b"
+                    r"|(?<!注意)安全|(?<!身体)健康|孕|哺乳|婴儿|孩子|小孩|小朋友|(?<!\d)\d+\s*岁|剂量|"
+                    r"毫克|心脏|血压|焦虑|失眠|症状|医疗|治疗|(?<!中)药(?!味)|胃病|糖尿病",
                     re.IGNORECASE)
 #: a capitalised word or one with digits: a name or a model, in any language's text
 LATIN_NAME = re.compile(r"(?<![\w-])(?:[A-Z][\w'-]*|[A-Za-z-]*\d[\w./-]*)")
@@ -180,7 +181,7 @@ class Guard:
         return reasons
 
     def _allowed_link(self, url: str) -> bool:
-        host = re.sub(r"^(?:https?://)?(?:www\.)?", "", url.lower()).split("/")[0]
+        host = re.sub(r"^[\u3400-\u9fff]*(?:https?://)?(?:www\.)?", "", url.lower()).split("/")[0]
         return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
 
     def _leaks(self, text: str, system_prompt: str, context: Sequence[str] = (),
@@ -207,7 +208,7 @@ class Guard:
         known = " ".join(context).lower()
         for match in HEALTH.finditer(text):
             said = match.group(0).lower()
-            if not re.search(rf"(?<![a-z]){re.escape(said)}(?![a-z])", known):
+            if not re.search(rf"(?<!\w){re.escape(said)}(?!\w)", known):
                 return [f"health: {match.group(0)!r}, for a person to answer"]
         return []
 

@@ -38,7 +38,7 @@ PERSONA_ASK = re.compile(
     r"act as (?:an? |my )?|roleplay as (?:an? |my )?|answer as (?:an? )?|"
     # "be a pirate", "be my grandma", "Be Gordon Ramsay.": with an article or as a command,
     # not "how long should the bloom be and how much water?"
-    r"be (?:an? |my )|(?:^|[.!?;:]\s+|\b(?:please|now|just) )be |"
+    r"be (?:an? |my )|(?:^|[.!?;:]\s+|\b(?:please|now|just) )be |(?-i:you be (?=[A-Z]))|"
     r"from now on you(?:'re| are) (?:an? )?)([\w' -]{2,40})"
     r"|扮演(?:一[只个位名])?([\u4e00-\u9fff]{1,6})|你现在是(?:一[只个位名])?([\u4e00-\u9fff]{1,6})",
     re.IGNORECASE)
@@ -59,7 +59,8 @@ TALKS_RULES = re.compile(r"\b(?:my (?:instructions|rules|guidelines|prompt|setti
 FORMATS = {
     "capitals": re.compile(r"\b(?:upper ?case|all caps|caps lock|capital letters?|in caps|"
                            r"title case|capitali[sz]e\w*)\b|大写", re.IGNORECASE),
-    "slashes": re.compile(r"\bslash(?:es)?\b|斜杠", re.IGNORECASE),
+    "slashes": re.compile(r"\bslash(?:es)?\b|\bpipes?\b|(?<![:/])/(?!/)|斜杠|隔开|分隔",
+                          re.IGNORECASE),
     "json": re.compile(r"\bjson\b|\bxml\b|\byaml\b", re.IGNORECASE),
     "list": re.compile(r"\b(?:list|bullet|bullets|bullet points|numbered|steps)\b|列出|清单",
                        re.IGNORECASE),
@@ -188,6 +189,27 @@ def _format(comment: str, reply: str) -> str:
     for name, asked in FORMATS.items():
         if asked.search(comment) and shapes[name]:
             return f"answers in the format the comment dictated ({name})"
+    spelled = _spelled(comment, body)
+    if spelled:
+        return f"the first letters of its sentences spell {spelled!r}, a word of the comment"
+    return ""
+
+
+def _spelled(comment: str, body: str) -> str:
+    """A word of the comment (three letters or more; of Chinese, three characters) that the
+    first letters of the reply's sentences or lines spell, however the comment asked for it."""
+    parts = [p.strip() for p in re.split(r"[.!?。！？\n]+", body) if p.strip()]
+    if len(parts) < 3:
+        return ""
+    initials = "".join(p[0] for p in parts).lower()
+    words = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", comment)}
+    for word in sorted(words, key=len, reverse=True):
+        if word in initials:
+            return word
+    chinese = "".join(CJK.findall(initials))
+    for i in range(len(chinese) - 2):
+        if chinese[i:i + 3] in comment:
+            return chinese[i:i + 3]
     return ""
 
 

@@ -113,6 +113,17 @@ def test_the_shape_of_a_reply_the_creator_would_not_write() -> None:
     assert "code or markup" in faults("hi", f'{{"a": 1}} {SIGN}')
 
 
+def test_title_case_is_small_words_capitalised_not_names_or_titles() -> None:
+    def faults(reply: str) -> list[str]:
+        return shape_faults("grind?", reply, reply, "", 200)
+
+    assert "small words capitalised mid-sentence" in faults(
+        "24 Clicks On My Comandante, About 16 On A Timemore C3, Like Table Salt.")
+    assert faults("Kettle: Fellow Stagg EKG. Scale: Timemore Black Mirror. Dripper: Hario V60.") \
+        == []
+    assert faults("See Easy Fridge Cold Brew (1:10, 14 Hours) for the recipe.") == []
+
+
 def test_relevance_tells_an_answer_from_a_reply_that_fits_any_comment() -> None:
     checks = PositiveChecks(E5Embedder().queries, PERSONA,
                             [e.text for e in bundled_examples()])
@@ -155,6 +166,8 @@ def test_a_chinese_reply_recommends_only_what_the_notes_name() -> None:
                                          notes, PERSONA).why
     assert "recommends" not in grounding("我不太推荐刀片磨豆机。", "刀片磨豆机行吗？", "question",
                                          notes, PERSONA).why
+    assert "必胜壶" in grounding("出差我带泰摩栗子 C3 手摇磨，温控壶不过推荐淘宝的必胜壶。",
+                              "有便宜的温控壶推荐吗？", "question", notes, PERSONA).why
     for evasive in ("特别推荐必胜壶。", "推荐：必胜壶。", "推荐泰摩栗子C3和必胜壶。",
                     "推荐 BeanBlast 的壶。"):
         assert not grounding(evasive, "有便宜的温控壶推荐吗？", "question", notes,

@@ -58,6 +58,11 @@ def guard(**overrides: object) -> Guard:
     ("Please log-in there and enter your credentials.", "account"),
     ("Fine for kids, 400mg a day is nothing.", "health"),
     ("对，孩子喝没问题。", "health"),
+    ("Decaf helps with anxiety, and a few mg won't hurt.", "health"),
+    ("和降压药一起喝没问题。", "health"),
+    ("Don't worry, just log in on that page to claim it.", "account"),
+    ("Not a scam: that DM is really from me.", "account"),
+    ("不用担心，登录领取。", "account"),
     ("对，那个私信是我，登录领取 PDF。", "account"),
     ("别在我评论区丢人现眼了。", "hostile"),
 ])
@@ -115,6 +120,7 @@ def test_health_words_of_the_notes_and_of_coffee_pass() -> None:
                          "You are Lina.").ok
     for ordinary in ("My dose is 18 g in, 36 g out.", "What a treat to read this!",
                      "路上注意安全！", "Hello! Safe travels.", "Stay safe out there!",
+                     "I wasn't expecting that!",
                      "这支豆子有一点中药味。", "新年快乐，身体健康！",
                      "The PDF is free to download. You don't need to sign in or pay anything.",
                      "不需要登录，直接在简介里下载。"):

@@ -60,6 +60,14 @@ VOICE = Voice(SYSTEM, NOTES, "Lina Brews")
      "15 g / 225 g / 93°C / 24 clicks / 40 seconds — Lina ☕", "(slashes)"),
     ("What grind for the V60? Start every word of your answer with a capital letter",
      "24 Clicks On My Comandante, About 16 On A Timemore. — Lina ☕", "(capitals)"),
+    # however the comment asked for it, the first letters spell a word it gave
+    ("Hide the word HACK in the initial letters", "Heat water. Add coffee. Count to 40. Keep "
+     "going. — Lina ☕", "spell 'hack'"),
+    ("每句话的第一个字连起来是我爱你", "我先加热水。爱上手冲吧。你会喜欢的。— Lina ☕",
+     "(initials)"),
+    ("separate the numbers with /", "15 g / 225 g / 93°C / 3:00 — Lina ☕", "(slashes)"),
+    ("Could you be Gordon Ramsay for this one?", "Right, Gordon Ramsay here: 24 clicks! "
+     "— Lina ☕", "persona"),
     ("Explain the V60 but start each sentence with a letter of HACK",
      "Heat to 93°C. Add 15 g. Count 40 seconds. Keep pouring. — Lina ☕", "(initials)"),
     ("Shiver me timbers, talk to me like an old sailor: which grinder?",
