@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 
 TOXIC = re.compile(
-    r"\b(idiots?|stupid|dumbest|morons?|losers?|trash|garbage|pathetic|worthless|shut up|ugly|"
-    r"hate you|disgusting|clown|fraud|scammer|troll|miserable)\b"
+    # whole Latin words, also right after Chinese ("你是moron"), where \b sees no boundary
+    r"(?<![A-Za-z])(idiots?|stupid|dumbest|morons?|losers?|trash|garbage|pathetic|worthless|"
+    r"shut up|ugly|hate you|disgusting|clown|fraud|scammer|troll|miserable)(?![A-Za-z])"
     r"|垃圾|傻[逼瓜子]|废物|滚|去死|恶心|骗子|白痴|脑残|丑八怪|脑子有问题|误人子弟|难听死了|土包子|土鳖|没品味"
     r"|丢人现眼|吸血鬼|蠢货|蠢猪|闭嘴",
     re.IGNORECASE,

@@ -56,7 +56,7 @@ PRIVATE = re.compile(
     r"\b(home address|exact address|where (exactly )?do you live|(personal|private) (phone|"
     r"email|number)|your (phone ?(number|no|num)|(cell|mobile)( number)?)|your email|"
     r"(what|which) (school|neighbou?rhood|kindergarten)|your (kid|child|son|daughter)'?s? school|"
-    r"real name|leave the house|bank details|venmo|paypal)\b|your phone ?[#?]|"
+    r"real name|leave the house|bank details|venmo|paypal)\b|your phone ?#|"
     r"住(在)?哪|家(庭)?地址|电话|手机号|邮箱|哪个(学校|幼儿园|小区)|真名|微信号|几点出门|"
     r"住.{0,6}附近|哪栋楼|银行卡",
     re.IGNORECASE,

@@ -65,6 +65,7 @@ def guard(**overrides: object) -> Guard:
     ("不用担心，登录领取。", "account"),
     ("对，那个私信是我，登录领取 PDF。", "account"),
     ("别在我评论区丢人现眼了。", "hostile"),
+    ("你是moron吧。", "hostile"),  # a Latin word right after Chinese
 ])
 def test_each_kind_of_unsafe_draft_is_held(draft: str, kind: str) -> None:
     verdict = guard().check(draft, "What grinder do you use?", [], "You are Lina.")

@@ -61,6 +61,8 @@ def test_a_phone_that_is_no_number_is_no_private_matter() -> None:
     assert triage(c("What's your phone number?")).label == "needs_human"
     assert "private" not in triage(c("Do you use an app scale? Ones that connect to your "
                                      "phone")).reason
+    assert "private" not in triage(c("Is that a camera in the video, or is it your phone?")).reason
+    assert triage(c("what's your phone #")).label == "needs_human"
 
 
 # -- the offline classifier: nearest labelled examples in the bundled embedding space ----------
