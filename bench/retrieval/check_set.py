@@ -1,24 +1,26 @@
-"""Checks the home-fermentation set: unique ids, and every answer span in
-exactly one corpus file (its named source, within one line), whitespace collapsed.
-Run from this folder."""
+"""Checks a held-out topic set (heldout-plants/, heldout-ferment/, heldout-film/): unique ids,
+and every answer span in exactly one corpus file (its named source, within one line, 5–40
+characters), whitespace collapsed.
+
+    python bench/retrieval/check_set.py bench/retrieval/heldout-*/
+"""
 
 import collections
 import json
 import re
+import sys
 from pathlib import Path
-
-HERE = Path(__file__).parent
 
 
 def fold(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def main() -> None:
-    files = sorted(p.name for p in (HERE / "corpus").iterdir())
-    raw = {f: (HERE / "corpus" / f).read_text("utf-8") for f in files}
+def check(here: Path) -> None:
+    files = sorted(p.name for p in (here / "corpus").iterdir())
+    raw = {f: (here / "corpus" / f).read_text("utf-8") for f in files}
     text = {f: fold(t) for f, t in raw.items()}
-    lines = (HERE / "questions.jsonl").read_text("utf-8").splitlines()
+    lines = (here / "questions.jsonl").read_text("utf-8").splitlines()
     questions = [json.loads(line) for line in lines if line.strip()]
     ids = [q["id"] for q in questions]
     assert len(ids) == len(set(ids)), "duplicate ids"
@@ -44,4 +46,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    for folder in sys.argv[1:] or ["."]:
+        check(Path(folder))
