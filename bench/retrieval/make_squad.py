@@ -38,11 +38,11 @@ def build(source: Path, out: Path, titles: list[str]) -> tuple[int, int]:
     kept, left = [], []
     for title in titles:
         slug = title.lower().replace("_", "-").replace(",", "")
-        for number, paragraph in enumerate(articles[title]["paragraphs"], 1):
-            if number % 3 == 0:
-                left.append(paragraph)
-                continue
-            name = f"{slug}-{len([k for k in corpus if k.startswith(slug + '-')]) + 1:02d}.md"
+        paragraphs = articles[title]["paragraphs"]
+        left += paragraphs[2::3]
+        for number, paragraph in enumerate(
+                (p for n, p in enumerate(paragraphs, 1) if n % 3), 1):
+            name = f"{slug}-{number:02d}.md"
             corpus[name] = f"# {title.replace('_', ' ')}\n\n{paragraph['context']}\n"
             kept.append((name, paragraph))
     folded = {name: fold(text) for name, text in corpus.items()}
