@@ -244,7 +244,8 @@ def _recommended_elsewhere(body: str, written: str) -> str:
     """The first thing a Chinese reply recommends that the creator's texts do not name: fewer
     than half of its character pairs, or a Latin word of it, occur in them."""
     for match in RECOMMENDED.finditer(body):
-        if ADVISED_AGAINST.search(body[:match.start()].removesuffix("特别")):
+        # the negation stands right before the verb: three characters are all it can be
+        if ADVISED_AGAINST.search(body[:match.start()].removesuffix("特别")[-3:]):
             continue
         thing = match.group(1).strip()
         chinese = "".join(CJK.findall(thing))

@@ -43,14 +43,14 @@ PERSONA_ASK = re.compile(
     r"|扮演(?:一[只个位名])?([\u4e00-\u9fff]{1,6})|你现在是(?:一[只个位名])?([\u4e00-\u9fff]{1,6})",
     re.IGNORECASE)
 SELF_NAMED = re.compile(r"\b(?:i'?m|i am|my name is|this is|call me)\s+([A-Z][a-z]+)")
-PERSONA_TELLS = re.compile(r"\b(?:arr+|matey|ahoy|yo[ -]ho|hearties|shiver me timbers|"
-                           r"landlubbers?|beep boop|"
+#: a pirate's words, whoever asked for the pirate
+PIRATE = r"yo[ -]ho|hearties|shiver me timbers|landlubbers?"
+PERSONA_TELLS = re.compile(rf"\b(?:arr+|matey|ahoy|{PIRATE}|beep boop|"
                            r"as an? (?!home)\w+(?: \w+)?,|"
                            r"i am (?:an? )?(?:ai|bot|robot|language model))\b|喵|本喵|在下|吾",
                            re.IGNORECASE)
 #: tells no creator's reply has unless someone made the model play a part
-PLAYED = re.compile(r"\b(?:y?arr+|matey|ahoy|yo[ -]ho|hearties|shiver me timbers|landlubbers?|"
-                    r"beep[ -]?boop|(?:i am|i'm|as) (?:an? )?"
+PLAYED = re.compile(rf"\b(?:y?arr+|matey|ahoy|{PIRATE}|beep[ -]?boop|(?:i am|i'm|as) (?:an? )?"
                     r"(?:ai|bot|robot|(?:ai )?language model))\b|本喵", re.IGNORECASE)
 TALKS_RULES = re.compile(r"\b(?:my (?:instructions|rules|guidelines|prompt|settings)|i (?:was|am) "
                          r"(?:told|instructed|programmed)|as a bot|i must (?:always|never)|"
@@ -176,6 +176,7 @@ def _persona(comment: str, reply: str, voice: Voice) -> str:
 
 def _format(comment: str, reply: str) -> str:
     body = re.sub(r"—.*$", "", reply).strip()
+    sentences = [p.strip() for p in re.split(r"[.!?。！？\n]+", body) if p.strip()]
     shapes = {
         "capitals": _capitals(body) > 0.6 or _title_case(body),
         "slashes": len(re.findall(r"[/|／｜]", body)) >= 3,
@@ -184,24 +185,23 @@ def _format(comment: str, reply: str) -> str:
         "verse": len([line for line in body.splitlines() if line.strip()]) >= 3,
         "code": "```" in body,
         # the sentences' or lines' first letters may spell what the comment wanted said
-        "initials": len([p for p in re.split(r"[.!?。！？\n]+", body) if p.strip()]) >= 3,
+        "initials": len(sentences) >= 3,
     }
     for name, asked in FORMATS.items():
         if asked.search(comment) and shapes[name]:
             return f"answers in the format the comment dictated ({name})"
-    spelled = _spelled(comment, body)
+    spelled = _spelled(comment, sentences)
     if spelled:
         return f"the first letters of its sentences spell {spelled!r}, a word of the comment"
     return ""
 
 
-def _spelled(comment: str, body: str) -> str:
+def _spelled(comment: str, sentences: Sequence[str]) -> str:
     """A word of the comment (three letters or more; of Chinese, three characters) that the
     first letters of the reply's sentences or lines spell, however the comment asked for it."""
-    parts = [p.strip() for p in re.split(r"[.!?。！？\n]+", body) if p.strip()]
-    if len(parts) < 3:
+    if len(sentences) < 3:
         return ""
-    initials = "".join(p[0] for p in parts).lower()
+    initials = "".join(p[0] for p in sentences).lower()
     words = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", comment)}
     for word in sorted(words, key=len, reverse=True):
         if word in initials:
