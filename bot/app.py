@@ -8,6 +8,7 @@ base, a clock) and builds the rest on first use with the plain factories below, 
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -252,6 +253,13 @@ class App:
             self._store = Store.open(self.settings.db_url, clock=self.clock,
                                      schema=self.settings.db_schema)
         return self._store
+
+    def load_in_background(self) -> None:
+        """Load the bundled embedder, which triage uses for every comment, on a thread while
+        the caller opens the rest (the knowledge base, the workers). Loading the prompt's token
+        vocabulary or the OpenAI library this way as well gained nothing (bench/speed.py)."""
+        threading.Thread(target=self.bundled_embedder.load, name="embedder-load",
+                         daemon=True).start()
 
     @property
     def bundled_embedder(self) -> E5Embedder:

@@ -14,8 +14,7 @@ is what lets the nearest examples decide.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
+import io
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ import numpy as np
 from bot import jsonl
 from bot.domain import CLASSES, Label
 from bot.errors import ConfigError
+from knowledge.files import write_whole
 
 LABELS = tuple(str(label) for label in CLASSES)
 
@@ -150,16 +150,9 @@ def _read_matrix(place: Any, rows: int) -> np.ndarray | None:
 
 def write_atomically(path: Path, matrix: np.ndarray) -> Path | None:
     """Write `matrix` to `path` whole; a read-only data dir only costs the next start time."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(handle, "wb") as out:
-            np.save(out, np.asarray(matrix, dtype=np.float32), allow_pickle=False)
-        os.chmod(temporary, 0o644)  # a cache, not a secret: mkstemp makes it owner-only
-        os.replace(temporary, path)
-    except OSError:
-        return None
-    return path
+    out = io.BytesIO()
+    np.save(out, np.asarray(matrix, dtype=np.float32), allow_pickle=False)
+    return write_whole(path, out.getvalue())
 
 
 _VECTORS: dict[str, np.ndarray] = {}

@@ -83,6 +83,7 @@ class Parts(Protocol):
     @property
     def poster(self) -> Poster: ...
     def refresh_model(self) -> None: ...
+    def load_in_background(self) -> None: ...
     def ledger(self, platform: str) -> QuotaLedger | None: ...
     def poll_interval_s(self, platform: str) -> float: ...
     @property
@@ -394,7 +395,9 @@ class Daemon:
 
     def start(self) -> None:
         """Before the first cycle: claim the knowledge base (a local Chroma folder another
-        process holds fails here, once, and never against a comment), then join the workers."""
+        process holds fails here, once, and never against a comment), then join the workers.
+        What the first comment needs loads meanwhile."""
+        self.app.load_in_background()
         _ = self.app.knowledge
         self.worker.register()
         if self.app.sole_process:

