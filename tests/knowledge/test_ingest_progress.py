@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from rich.console import Console
 
 from bot.cli.kb import _progress, _stepper
-from knowledge.store import AddResult, KnowledgeBase
+from knowledge.embeddings import E5Embedder
+from knowledge.loaders import load
+from knowledge.store import AddResult, KnowledgeBase, open_client
 
 
 def test_each_file_is_reported_after_it_is_added_or_refused(kb: KnowledgeBase,
@@ -32,3 +35,52 @@ def test_the_bar_shows_chunks_per_second_and_time_left(tmp_path: Path) -> None:
     shown = console.export_text()
     assert "1/2" in shown and "12 chunks" in shown and "chunks/s" in shown
     assert "0:00:" in shown or "-:--:--" in shown  # the time left column
+
+
+def test_several_small_files_are_embedded_together_and_written_each_as_alone(
+        tmp_path: Path) -> None:
+    calls: list[int] = []
+
+    class Recording(E5Embedder):
+        def passages(self, texts):  # noqa: ANN001, ANN201
+            calls.append(len(texts))
+            return super().passages(texts)
+
+    files = []
+    for n in range(5):
+        path = tmp_path / "notes" / f"note{n}.md"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(f"# Note {n}\n\nThe kettle for recipe {n} is set to {90 + n}°C.\n")
+        files.append(path)
+    together = KnowledgeBase(open_client(path=tmp_path / "together"), Recording())
+    results, problems = together.add_files(files)
+    assert calls == [5] and problems == []  # one call for five files' chunks
+    alone = KnowledgeBase(open_client(path=tmp_path / "alone"), E5Embedder())
+    for path in files:
+        alone.add(load(path))
+    assert [r.added for r in results] == [1] * 5
+    assert together.sources() and [s.source for s in together.sources()] == [
+        s.source for s in alone.sources()]
+    mine = together._collection.get(include=["embeddings", "documents"])
+    theirs = alone._collection.get(include=["embeddings", "documents"])
+    order = sorted(range(len(mine["ids"])), key=mine["ids"].__getitem__)
+    other = sorted(range(len(theirs["ids"])), key=theirs["ids"].__getitem__)
+    assert [mine["ids"][i] for i in order] == [theirs["ids"][i] for i in other]
+    assert np.allclose(np.asarray(mine["embeddings"])[order],
+                       np.asarray(theirs["embeddings"])[other], atol=1e-5)
+    again, _ = together.add_files(files)  # unchanged: nothing embedded
+    assert calls == [5, 0] and [r.kept for r in again] == [1] * 5
+
+
+def test_a_file_that_cannot_be_read_among_others_loses_none_of_them(tmp_path: Path) -> None:
+    kb = KnowledgeBase(open_client(path=tmp_path / "kb"), E5Embedder())
+    files = []
+    for n, name in enumerate(["a.md", "broken.heic", "b.md"]):
+        path = tmp_path / name
+        path.write_bytes(b"\x00\x01" if name.endswith("heic") else
+                         f"Fact {n}: grind {n + 10} clicks.".encode())
+        files.append(path)
+    seen: list[str] = []
+    results, problems = kb.add_files(files, lambda path, result: seen.append(path.name))
+    assert seen == ["a.md", "broken.heic", "b.md"] and len(problems) == 1
+    assert [r.added for r in results] == [1, 1] and kb.count() == 2
