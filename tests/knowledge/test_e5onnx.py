@@ -30,7 +30,7 @@ TEXTS = [
     "Héllo wörld — naïve café façade",
     "1111111111111111111111111111111111111111",
 ]
-LONG = " ".join(f"word{n} sentence about coffee {n % 7}" for n in range(700))  # > 512 tokens
+LONG = " ".join(f"word{n} sentence about coffee {n % 7}" for n in range(90))  # > 512 tokens
 
 
 @pytest.fixture(scope="module")
