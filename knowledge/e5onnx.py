@@ -126,8 +126,8 @@ class E5Onnx:
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # errors only: its warnings are about its own internals
         # threads sleep between runs instead of spinning, leaving the cores to the chat model:
-        # a question took the same either way (three runs each: medians 7-8 ms on idle cores,
-        # 9-17 ms with two other processes keeping both cores busy)
+        # a question took the same either way (medians 8-10 ms on idle cores, 13-23 ms with
+        # two other processes keeping both cores busy)
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         place = cache / f"e5-q4-{self.weights.digest()}.onnx" if cache else None
         try:
