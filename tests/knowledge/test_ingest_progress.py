@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from rich.console import Console
 
 from bot.cli.kb import _progress, _stepper
 from knowledge.embeddings import E5Embedder
+from knowledge.errors import KnowledgeError
 from knowledge.loaders import load
 from knowledge.store import AddResult, KnowledgeBase, open_client
 
@@ -84,3 +86,69 @@ def test_a_file_that_cannot_be_read_among_others_loses_none_of_them(tmp_path: Pa
     results, problems = kb.add_files(files, lambda path, result: seen.append(path.name))
     assert seen == ["a.md", "broken.heic", "b.md"] and len(problems) == 1
     assert [r.added for r in results] == [1, 1] and kb.count() == 2
+
+
+def test_a_file_named_twice_is_added_once(tmp_path: Path) -> None:
+    kb = KnowledgeBase(open_client(path=tmp_path / "kb"), E5Embedder())
+    note = tmp_path / "a.md"
+    note.write_text("The grinder is set to 24 clicks.")
+    results, problems = kb.add_files([note, tmp_path / "." / "a.md", note])
+    assert [(r.added, r.kept) for r in results] == [(1, 0)] and problems == []
+
+
+def test_an_unexpected_error_still_writes_the_files_read_before_it(tmp_path: Path) -> None:
+    kb = KnowledgeBase(open_client(path=tmp_path / "kb"), E5Embedder())
+    first = tmp_path / "first.md"
+    first.write_text("Cold brew steeps for 18 hours.")
+    missing = tmp_path / "gone.md"  # expand() saw it; it is gone when read: an OSError
+    original = kb._plan
+
+    def plan(document, video_id=None):  # noqa: ANN001, ANN202
+        if document.source.endswith("second.md"):
+            raise RuntimeError("a parser's own error")
+        return original(document, video_id)
+
+    second = tmp_path / "second.md"
+    second.write_text("Espresso at 9 bar.")
+    kb._plan = plan  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        kb.add_files([first, missing, second])
+    assert kb.count() == 1  # first.md, planned before the error, is written
+
+
+def test_an_embedding_failure_is_each_files_problem_not_a_stop(tmp_path: Path) -> None:
+    class Failing(E5Embedder):
+        def passages(self, texts):  # noqa: ANN001, ANN201
+            if texts:
+                raise KnowledgeError("embedding endpoint error (openai/x): 503")
+            return super().passages(texts)
+
+    kb = KnowledgeBase(open_client(path=tmp_path / "kb"), Failing())
+    files = []
+    for name in ("a.md", "b.md"):
+        (tmp_path / name).write_text(f"Note {name}: 93°C.")
+        files.append(tmp_path / name)
+    seen: list[tuple[str, object]] = []
+    results, problems = kb.add_files(files, lambda path, result: seen.append((path.name, result)))
+    assert results == [] and len(problems) == 2 and "503" in problems[0]
+    assert seen == [("a.md", None), ("b.md", None)] and kb.count() == 0
+
+
+def test_unchanged_files_report_progress_as_they_go(tmp_path: Path) -> None:
+    kb = KnowledgeBase(open_client(path=tmp_path / "kb"), E5Embedder())
+    files = []
+    for n in range(40):
+        (tmp_path / f"n{n}.md").write_text(f"Fact {n}: {n} grams.")
+        files.append(tmp_path / f"n{n}.md")
+    kb.add_files(files)
+    reported: list[int] = []
+    original = kb._plan
+
+    def plan(document, video_id=None):  # noqa: ANN001, ANN202
+        reported.append(len(seen))
+        return original(document, video_id)
+
+    seen: list[str] = []
+    kb._plan = plan  # type: ignore[method-assign]
+    kb.add_files(files, lambda path, result: seen.append(path.name))
+    assert len(seen) == 40 and reported[-1] >= 32  # reported in groups of 16, not all at the end
