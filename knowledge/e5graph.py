@@ -17,7 +17,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from knowledge.e5weights import BLOCK, WeightsFile
+from knowledge.e5weights import BLOCK, WeightsFile, unpack
 
 #: ONNX Runtime 1.31 reads IR 10 at most; the onnx package writes its newest by default
 IR_VERSION = 10
@@ -46,9 +46,8 @@ class Graph:
         MatMulNBits reads them, times activations quantised to int8 per block of 32 (accuracy
         level 4). Each token's blocks have their own scales, so a text's result does not depend
         on the other texts in the batch."""
-        scales = blocks[:, :, :2].copy().view(np.float16)[:, :, 0].astype(np.float32)
-        nibbles = blocks[:, :, 2:]  # byte j holds weight j (low) and weight j + 16 (high)
-        ordered = np.concatenate([nibbles & 0x0F, nibbles >> 4], axis=2)
+        scales, ordered = unpack(blocks)
+        # MatMulNBits packs value 2i in the low nibble of byte i and 2i + 1 in the high one
         packed = (ordered[:, :, 0::2] | (ordered[:, :, 1::2] << 4)).astype(np.uint8)
         rows, per_row = scales.shape
         product = self.op("MatMulNBits", x, self.constant_of(name, "w", packed),

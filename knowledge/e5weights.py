@@ -114,9 +114,16 @@ class WeightsFile:
         return digest.hexdigest()[:16]
 
 
-def dequantise(blocks: np.ndarray) -> np.ndarray:
-    """Q4_0 blocks [rows, n, 18] to floats [rows, n * 32]: byte j holds weight j and j + 16."""
+def unpack(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Q4_0 blocks [rows, n, 18] as their scales [rows, n] (float32) and their 4-bit values
+    [rows, n, 32] in order (0-15, zero point 8): byte j of a block holds value j in its low
+    nibble and value j + 16 in its high one."""
     scales = blocks[:, :, :2].copy().view(np.float16)[:, :, 0].astype(np.float32)
     nibbles = blocks[:, :, 2:]
-    values = np.concatenate([nibbles & 0x0F, nibbles >> 4], axis=2).astype(np.float32) - 8
-    return (values * scales[:, :, None]).reshape(len(blocks), -1)
+    return scales, np.concatenate([nibbles & 0x0F, nibbles >> 4], axis=2)
+
+
+def dequantise(blocks: np.ndarray) -> np.ndarray:
+    """Q4_0 blocks [rows, n, 18] to floats [rows, n * 32]."""
+    scales, values = unpack(blocks)
+    return ((values.astype(np.float32) - 8) * scales[:, :, None]).reshape(len(blocks), -1)
