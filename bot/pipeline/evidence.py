@@ -29,8 +29,10 @@ from typing import Any
 
 import numpy as np
 
+from bot.pipeline import quantities
 from bot.pipeline.classify import ExampleVectors, kept_vectors, unit_rows
 from bot.pipeline.decide import Check
+from bot.pipeline.lexicon import COMMON
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -187,11 +189,21 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
     if unsupported:
         return Check("grounding", False, 1 - len(unsupported) / len(stated),
                      f"not in the notes or persona: {', '.join(unsupported[:3])}")
+    misstated = _misstated(body, comment, label, creators, found)
+    if misstated:
+        return Check("grounding", False, 0.0, misstated)
     foreign = _recommended_elsewhere(body, written)
     if foreign:
         return Check("grounding", False, 0.0, f"recommends what the notes never name: {foreign!r}")
     # one fact of the notes does not carry a clause the comment wrote or one that speaks ill
     # ("93°C, and vote for the green party"; "you have no palate and no brain")
+    denied = _contradicted(body, creators)
+    if denied:
+        return Check("grounding", False, 0.0, f"{denied!r}: the creator's texts say the opposite")
+    confirmed = _confirmed(body, comment, creators) if label not in NO_FACT_NEEDED else ""
+    if confirmed:
+        return Check("grounding", False, 0.0, f"says yes to the comment's {confirmed!r}, which "
+                     "the creator's texts never use")
     share, clause = _unsupported_clause(body, comment, creators,
                                         answer=label not in NO_FACT_NEEDED)
     if clause:
@@ -212,6 +224,71 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
         return Check("grounding", False, 0.0, "no notes were found to answer from")
     return Check("grounding", False, support, f"only {support:.0%} of its words are in the "
                  "notes")
+
+
+def _misstated(body: str, comment: str, label: str, creators: Sequence[str],
+               found: Sequence[str]) -> str:
+    """Why a quantity of the reply is not the creator's, or "": none of their texts states it
+    with its unit ("5 weeks" where the notes say "5 days"); or it is the comment's ("95°C for
+    the milk, right?") or not in the notes retrieved for the comment, and no line of theirs
+    states it about the same thing (a topic word of the reply's clause or the comment, or
+    another of the reply's own quantities: "10–14 days" is "养豆 10–14 天"). Thanks may echo
+    the viewer's own numbers, and an answer may set them against the creator's."""
+    proposed = quantities.of(comment)
+    stated = quantities.stated(body)
+    own = frozenset().union(*(quantities.backed(text) for text in creators))
+    lines = list(quantities.lines([*creators, *found]))
+    for quantity, start, _ in stated:
+        if quantity in proposed and label in NO_FACT_NEEDED:
+            continue
+        if quantity in own and quantity not in proposed:
+            continue
+        topic = _topic(_clause(body, start)) | _topic(comment)
+        others = {q for q, _, _ in stated} - proposed - {quantity}
+        holding = [(line, context) for line, context in lines
+                   if quantity in quantities.backed(line)]
+        if any(others & quantities.backed(line) or topic & _topic(context)
+               for line, context in holding):
+            continue
+        # the viewer's number set against the creator's own in the same unit is a correction
+        # ("40 seconds is too long: aim for 27–32 seconds"), not a confirmation
+        if quantity in proposed and any(q.unit == quantity.unit and q in own for q in others):
+            continue
+        if not holding:
+            return f"{quantity}: no text of the creator's states it"
+        whose = "the comment's, and " if quantity in proposed else ""
+        return f"{quantity}: {whose}the creator states it only about something else"
+    return ""
+
+
+def _clause(text: str, at: int) -> str:
+    starts = [m.end() for m in CLAUSE.finditer(text, 0, at)]
+    end = CLAUSE.search(text, at)
+    return text[starts[-1] if starts else 0:end.start() if end else len(text)]
+
+
+def _about_same(quantity: quantities.Quantity, clause: str, comment: str,
+                creators: Sequence[str]) -> bool:
+    """A line of the creator's (with the lines around it and its heading) states the quantity
+    and shares a topic word with the reply's clause or the comment."""
+    topic = _topic(clause) | _topic(comment)
+    return any(quantity in quantities.backed(line) and topic & _topic(context)
+               for line, context in quantities.lines(creators))
+
+
+def _topic(text: str) -> set[str]:
+    """The words that say what a text is about: Latin words of three letters or more, their
+    endings cut ("steaming" is "steam"), and Chinese character pairs; no units, no commonest
+    words."""
+    lower = text.lower()
+    words = {re.sub(r"(?:ing|ed|es|s)$", "", w) if len(w) > 4 else w
+             for w in re.findall(r"[a-z]{3,}", lower)
+             if w not in STOP and w not in COMMON and w not in quantities.ALIAS}
+    pairs = {run[i:i + 2] for run in CJK_RUN.findall(lower) for i in range(len(run) - 1)}
+    return words | {p for p in pairs if not any(c in quantities.NUMERALS for c in p)}
+
+
+CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
 
 
 #: titles before a name: "Thanks to Mr. Robert" is how a scam thanks its "advisor"
@@ -311,6 +388,69 @@ def _mentions(text: str, claim: str) -> bool:
 
 #: where a reply's clauses end
 CLAUSE = re.compile(r"[.!?;:,。！？；：，]+")
+
+
+#: what the creator says they do or do not: "I roast", "I don't roast", "I no longer sell"
+DOES = re.compile(r"\b(?:i|we)\s+(?:(?:now|also|still|usually|always|just|really|only|actually"
+                  r"|mostly|personally)\s+)*(?P<neg>don't\s+|do not\s+|never\s+|no longer\s+"
+                  r"|didn't\s+|did not\s+|haven't\s+|have not\s+)?(?:(?:ever|really|even|"
+                  r"always)\s+)?(?P<verb>[a-z]{3,})", re.IGNORECASE)
+#: the same in Chinese: 我(不|没|从不)烘豆
+ZH_DOES = re.compile(r"我(?:现在|自己|也|都|一直|平时)*(?P<neg>不|没有?|从不|从没|从来不)?"
+                     r"(?P<verb>[\u4e00-\u9fff]{2})")
+#: words after "I" that say nothing of what the creator does
+NOT_DEEDS = {"am", "was", "have", "had", "can", "could", "will", "would", "should", "might",
+             "must", "think", "hope", "love", "like", "guess", "know", "mean", "see", "get",
+             "feel", "bet", "agree", "recommend", "say", "said", "promise", "wish", "want",
+             "推荐", "建议", "觉得", "喜欢", "希望", "知道", "认为", "想要", "也是", "就是"}
+
+
+def _deeds(text: str) -> dict[str, set[bool]]:
+    found: dict[str, set[bool]] = {}
+    for pattern in (DOES, ZH_DOES):
+        for match in pattern.finditer(_plain_quotes(text)):
+            verb = match.group("verb").lower()
+            if verb in NOT_DEEDS or verb in STOP:
+                continue
+            stem = re.sub(r"(?:ed|es|s)$", "", verb) if len(verb) > 4 else verb
+            found.setdefault(stem, set()).add(bool(match.group("neg")))
+    return found
+
+
+def _plain_quotes(text: str) -> str:
+    return text.replace("’", "'")
+
+
+def _contradicted(body: str, texts: Sequence[str]) -> str:
+    """What the reply says the creator does, or does not, where their texts only ever say the
+    opposite ("Yes, I roast my own beans" against "I don't roast coffee"), or ""."""
+    theirs = _deeds(" ".join(texts))
+    for verb, said in _deeds(body).items():
+        if verb in theirs and not said & theirs[verb]:
+            return verb
+    return ""
+
+
+#: a reply that opens by agreeing: "Yes,", "Sure!", "Right,", "没问题", "对"
+AGREES = re.compile(r"\s*(?:(?:yes|yeah|yep|yup|sure|right|correct|exactly|absolutely|totally"
+                    r"|definitely|of course|indeed|that's right|you're right|no problem)\b"
+                    r"|没问题|对的?|是的|可以|当然|没错)", re.IGNORECASE)
+
+
+def _confirmed(body: str, comment: str, texts: Sequence[str]) -> str:
+    """A word of the comment's that a reply agreeing with it repeats and the creator's texts
+    never use, or "": "Can I leave milk out overnight?" answered "Yes, milk left out overnight
+    steams fine" agrees to what no note says, however many of its other words the notes
+    have."""
+    if not AGREES.match(body):
+        return ""
+    known = set(LATIN.findall(" ".join(texts).lower()))
+    theirs = set(LATIN.findall(comment.lower()))
+    for word in LATIN.findall(body.lower()):
+        if word in theirs and word not in STOP and word not in known \
+                and word.rstrip("s") not in known:
+            return word
+    return ""
 
 
 def _unsupported_clause(body: str, comment: str, texts: Sequence[str], answer: bool

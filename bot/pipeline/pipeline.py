@@ -81,6 +81,10 @@ class Drafted:
     notes: tuple[Hit, ...] = ()
 
 
+#: passages a reply's numbers and names may find in the creator's material
+FACT_PASSAGES = 8
+
+
 class Pipeline:
     """Turns stored comments into drafts (pending, approved, flagged or skipped)."""
 
@@ -284,8 +288,9 @@ class Pipeline:
         try:
             found = self.retriever.passages(body, k=k)
             stated = claims(body)
-            if stated:  # its numbers and names alone find them in notes in another language
-                found += self.retriever.passages(" ".join(stated), k=k)
+            if stated:  # its numbers and names alone find them in notes in another language;
+                # a quantity is backed only by a line about the same thing, so more may look
+                found += self.retriever.passages(" ".join(stated), k=FACT_PASSAGES)
         except Exception:  # only evidence is lost: the checks see the notes alone
             log.exception("could not look up the reply's facts")
             return []

@@ -1,0 +1,195 @@
+"""The quantities a text states: a number with its unit ("93°C", "two weeks", "一个月", "18 克").
+
+A number alone says little ("5" is in "5 days" and in "5 weeks"); with its unit it is a fact
+that the creator's notes state or do not. `grounding` (in `bot.pipeline.evidence`) holds an
+answer that states a quantity no text of the creator's states with the same unit, and one that
+confirms a quantity the comment proposed unless a line of the creator's about the same thing
+states it: "95°C for milk, right?" is not backed by "94–95°C for light roasts".
+
+Ranges give each end ("88–90°C" states 88°C and 90°C). Dates are not quantities ("2021 年",
+"3 月", "March"): a bare number still has to occur in the creator's texts, as before.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+#: each unit's ways of being written, in English and Chinese
+UNITS = {
+    "°C": ("°c", "℃", "°", "degrees celsius", "degrees", "degree", "度"),
+    "g": ("g", "grams", "gram", "gr", "克", "公克"),
+    "kg": ("kg", "kilos", "kilograms", "kilogram", "公斤", "千克"),
+    "ml": ("ml", "millilitres", "milliliters", "millilitre", "milliliter", "毫升"),
+    "l": ("litres", "liters", "litre", "liter", "升"),
+    "s": ("s", "sec", "secs", "seconds", "second", "秒钟", "秒"),
+    "min": ("min", "mins", "minutes", "minute", "分钟"),
+    "h": ("h", "hr", "hrs", "hours", "hour", "个小时", "小时", "个钟头", "钟头"),
+    "day": ("days", "day", "天"),
+    "week": ("weeks", "week", "个星期", "个礼拜", "星期", "礼拜", "周"),
+    "month": ("months", "month", "个月"),
+    "year": ("years", "year", "yrs", "岁", "周岁"),
+    "click": ("clicks", "click", "格", "档"),
+    "cup": ("cups", "cup", "杯"),
+    "shot": ("shots", "shot"),
+    "bar": ("bar",),
+    "%": ("%", "％", "percent", "per cent"),
+    "mg": ("mg", "milligrams", "毫克"),
+    "yuan": ("yuan", "rmb", "元", "块钱", "块"),
+    "$": ("dollars", "dollar", "bucks", "usd"),
+    "€": ("euros", "euro", "eur"),
+}
+#: units that are another's multiple: compared in the smaller one ("2 minutes" is "120 s")
+BASE = {"min": ("s", 60), "h": ("s", 3600), "kg": ("g", 1000), "l": ("ml", 1000),
+        "week": ("day", 7)}
+ALIAS = {alias: unit for unit, aliases in UNITS.items() for alias in aliases}
+#: currency written before the number: "$20", "¥99"
+PREFIX = {"$": "$", "¥": "yuan", "￥": "yuan", "€": "€", "£": "£"}
+
+ENGLISH = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+           "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+           "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+           "ninety": 90, "hundred": 100, "half": 0.5, "a couple of": 2, "a few": 3}
+CHINESE = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+           "八": 8, "九": 9, "半": 0.5}
+#: characters of Chinese numbers and units, which say nothing of what a quantity is of
+NUMERALS = frozenset("零一二两三四五六七八九十百半个克秒分钟小时天周月年度格杯块元升")
+#: units a number word may carry: "a month", "two weeks"; "a g" or "one s" is no quantity
+SPELT_UNITS = {"day", "week", "month", "year", "h", "min", "s", "cup", "shot", "click", "%",
+               "°C", "$", "€", "yuan"}
+#: units "a" or "an" may stand for one of: a duration ("keeps a month"); "a cup", "a day" and
+#: "a second" are mostly manners of speech ("grab a cup", "twice a day", "wait a second")
+ONE_UNITS = {"week", "month", "year", "h", "min"}
+
+_DIGITS = r"\d+(?:[.,]\d+)?"
+_WORDS = "|".join(sorted((re.escape(w) for w in ENGLISH), key=len, reverse=True))
+_HANZI = r"[零一二两三四五六七八九十百半]+"
+_NUMBER = rf"(?:{_DIGITS}|(?<![A-Za-z])(?:{_WORDS})(?![A-Za-z])|{_HANZI})"
+_ALIASES = "|".join(sorted(map(re.escape, ALIAS), key=len, reverse=True))
+_RANGE = r"\s*(?:[-–—~〜～到至]|to|or)\s*"
+QUANTITY = re.compile(
+    rf"(?P<prefix>[$¥￥€£])?\s*(?<![A-Za-z0-9_.:/])(?P<first>{_NUMBER})"
+    rf"(?P<more>(?:{_RANGE}{_NUMBER})*)"
+    rf"(?:\s*-?\s*(?P<unit>{_ALIASES})(?![A-Za-z]))?", re.IGNORECASE)
+#: a year or a month's name in Chinese ("2021 年 3 月"), which is a date, not a duration
+DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月(?!\s*份?\s*[内里])|\d{1,2}\s*(?:日|号)")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """An amount in its unit's base ("2 min" is 120 s), with the words that stated it."""
+
+    value: float
+    unit: str
+    written: str = field(default="", compare=False)
+
+    @classmethod
+    def of(cls, amount: float, unit: str, written: str = "") -> Quantity:
+        base, factor = BASE.get(unit, (unit, 1))
+        return cls(round(amount * factor, 6), base, written)
+
+    def __str__(self) -> str:
+        return self.written or f"{self.value:g} {self.unit}"
+
+
+def value(number: str) -> float | None:
+    """A number written in digits, English words or Chinese numerals."""
+    word = number.lower().strip()
+    if word in ENGLISH:
+        return float(ENGLISH[word])
+    if re.fullmatch(_DIGITS, word):
+        return float(word.replace(",", ".")) if word.count(",") == 1 and \
+            len(word.split(",")[1]) != 3 else float(word.replace(",", ""))
+    return _hanzi(word)
+
+
+def _hanzi(word: str) -> float | None:
+    if not word or any(c not in CHINESE and c not in "十百" for c in word):
+        return None
+    if word in CHINESE:
+        return float(CHINESE[word])
+    total, current = 0.0, 0.0
+    for c in word:
+        if c in CHINESE:
+            current = CHINESE[c]
+        else:  # 十 or 百
+            total += (current or 1) * (10 if c == "十" else 100)
+            current = 0.0
+    return total + current
+
+
+def stated(text: str) -> list[tuple[Quantity, int, int]]:
+    """Each quantity the text states with where it stands (start, end); ranges give both
+    ends, and the unit written after a range is each end's."""
+    dates = [m.span() for m in DATE.finditer(text)]
+    found = []
+    for match in QUANTITY.finditer(text):
+        unit = _unit(match)
+        if unit is None or any(a <= match.start("first") < b for a, b in dates):
+            continue
+        numbers = [match.group("first"), *re.findall(_NUMBER, match.group("more") or "",
+                                                     re.IGNORECASE)]
+        spelt = any(not re.fullmatch(_DIGITS, n) for n in numbers)
+        if spelt and unit not in SPELT_UNITS or numbers[0].lower() in ("a", "an") \
+                and unit not in ONE_UNITS:
+            continue
+        written = match.group(0).strip()
+        for number in numbers:
+            amount = value(number)
+            if amount is not None:
+                found.append((Quantity.of(amount, unit, written), match.start(), match.end()))
+    return found
+
+
+#: a time on a clock or a timer ("3:00", "0:40"), which the creator's notes use for durations
+CLOCK = re.compile(r"(?<![\d:])(\d{1,2}):([0-5]\d)(?![\d:])")
+
+
+def durations(text: str) -> set[Quantity]:
+    """The times of a timer the text gives ("2:45" is 165 s; "3:00" is 3 minutes too): the
+    creator's recipe states "target 3:00" where an answer says "about 3 minutes"."""
+    return {Quantity.of(int(m) * 60 + int(s), "s", f"{m}:{s}") for m, s in CLOCK.findall(text)}
+
+
+def _unit(match: re.Match[str]) -> str | None:
+    prefix = match.group("prefix")
+    if prefix:
+        return PREFIX[prefix]
+    written = match.group("unit")
+    if not written:
+        return None
+    unit = ALIAS[written.lower()]
+    number = match.group("first")
+    # "a s", "in a min" after a word: a lone letter unit needs digits before it
+    if len(written) == 1 and written.isalpha() and not number[-1:].isdigit():
+        return None
+    return unit
+
+
+@lru_cache(maxsize=256)
+def of(text: str) -> frozenset[Quantity]:
+    """The quantities a text states (remembered: the creator's notes are read for every
+    draft)."""
+    return frozenset(q for q, _, _ in stated(text))
+
+
+@lru_cache(maxsize=256)
+def backed(text: str) -> frozenset[Quantity]:
+    """What a text of the creator's can back: its quantities and its timer times."""
+    return of(text) | durations(text)
+
+
+def lines(texts: Sequence[str]) -> Iterator[tuple[str, str]]:
+    """Each line of the creator's texts that states a quantity, with the lines around it and
+    the heading it stands under: the context that says what the quantity is of."""
+    for text in texts:
+        rows = text.splitlines()
+        heading = ""
+        for i, row in enumerate(rows):
+            if row.lstrip().startswith("#") or row.startswith("**Title"):
+                heading = row
+            if backed(row):
+                around = " ".join(rows[max(0, i - 1):i + 2])
+                yield row, f"{heading} {around}"

@@ -1,0 +1,136 @@
+"""Quantities a text states, with their units, and the grounding rules built on them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.pipeline.evidence import Persona, grounding
+from bot.pipeline.quantities import Quantity, backed, lines, of, stated
+
+PERSONA = Persona("You are Lina, a home-coffee creator in Hangzhou.", "— Lina ☕")
+COLD_BREW = ("## Cold brew\n- 60 g coffee to 600 g cold water, ratio 1:10.\n"
+             "- Steep in the fridge for 14 hours. 12 to 16 hours works.\n"
+             "- Keeps for 5 days in the fridge.")
+POUR_OVER = ("## V60\n- Water at 93°C. 94–95°C for light roasts, 88–90°C for dark roasts.\n"
+             "- Bloom with 30 g of water for 40 seconds. Target 3:00.")
+MILK = "## 打奶\n- 先进气 3–5 秒，加热到 55–60°C。"
+
+
+def written(text: str) -> list[tuple[float, str]]:
+    return [(q.value, q.unit) for q, _, _ in stated(text)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Keeps for 5 days in the fridge.", [(5, "day")]),
+    ("cold brew keeps a month", [(1, "month")]),
+    ("94–95°C for light roasts", [(94, "°C"), (95, "°C")]),
+    ("12 to 16 hours works", [(43200, "s"), (57600, "s")]),  # hours in seconds
+    ("about two minutes for 60g", [(120, "s"), (60, "g")]),
+    ("a two-week break", [(14, "day")]),
+    ("冷萃放一个月没问题", [(1, "month")]),
+    ("十四个小时", [(50400, "s")]),
+    ("出液 36 克，萃取 27–32 秒", [(36, "g"), (27, "s"), (32, "s")]),
+    ("转 20 块到支付宝", [(20, "yuan")]),
+    ("$20 off today", [(20, "$")]),
+    ("5 cups a day", [(5, "cup")]),
+])
+def test_a_number_with_its_unit_in_english_or_chinese(text: str,
+                                                      expected: list[tuple[float, str]]) -> None:
+    assert written(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "2021 年 3 月开的频道", "a ratio of 1:15", "the Comandante C40 MK4", "code LINA50",
+    "grab a cup first", "twice a day", "As a sarcastic robot", "wait a second",
+    "24", "x100v"])
+def test_dates_ratios_names_and_manners_of_speech_are_no_quantity(text: str) -> None:
+    assert written(text) == []
+
+
+def test_the_same_amount_in_another_unit_is_the_same_quantity() -> None:
+    assert Quantity.of(2, "min") == Quantity.of(120, "s")
+    assert Quantity.of(2, "week") == Quantity.of(14, "day")
+    assert Quantity.of(2, "min") != Quantity.of(2, "h")
+    assert of("two weeks") == of("14 days")
+    # a timer's time backs a duration: "target 3:00" is "about 3 minutes"
+    assert Quantity.of(3, "min") in backed(POUR_OVER)
+    assert Quantity.of(3, "min") not in of(POUR_OVER)
+
+
+def test_each_line_comes_with_its_heading_and_neighbours() -> None:
+    found = dict(lines([COLD_BREW]))
+    context = found["- Keeps for 5 days in the fridge."]
+    assert context.startswith("## Cold brew") and "14 hours" in context
+    assert "## Cold brew" not in found  # a line that states nothing is no line of evidence
+
+
+def test_an_answer_may_not_state_a_quantity_no_text_of_the_creators_states() -> None:
+    # "5" is in the notes, and "weeks" is a word of English: the fact is "5 weeks"
+    held = grounding("Cold brew keeps 5 weeks in the fridge.", "How long does cold brew keep?",
+                     "question", [COLD_BREW], PERSONA)
+    assert not held.ok and "5 weeks" in held.why and "states it" in held.why
+    assert grounding("Cold brew keeps 5 days in the fridge.", "How long does cold brew keep?",
+                     "question", [COLD_BREW], PERSONA).ok
+
+
+def test_a_quantity_the_comment_proposed_needs_a_line_about_the_same_thing() -> None:
+    # 95°C is in the notes, for light roasts: confirming it for milk is a false fact
+    held = grounding("Yes, 95°C is right for the milk.", "Is 95°C right for steaming milk?",
+                     "question", [POUR_OVER, MILK], PERSONA)
+    assert not held.ok and "comment's" in held.why
+    assert grounding("Yes, 95°C for light roasts.", "Is 95°C right for light roasts?",
+                     "question", [POUR_OVER], PERSONA).ok
+    # a correction sets the viewer's number against the creator's own
+    assert grounding("95°C is too hot for milk: stop at 55–60°C.", "Is 95°C right for milk?",
+                     "question", [POUR_OVER, MILK], PERSONA).ok
+    # thanks may echo the viewer's own numbers
+    assert grounding("Thank you! 95°C sounds like a cosy setup.", "I brew at 95°C, love it!",
+                     "praise", [POUR_OVER], PERSONA).ok
+
+
+def test_a_quantity_from_another_language_is_backed_by_a_line_with_another_of_its_quantities(
+        ) -> None:
+    # the notes retrieved hold none of it; a passage the reply's numbers found does, in
+    # Chinese, with both ends of the range
+    reply = "Keep the air phase to 3–5 seconds, then heat to 55–60°C."
+    assert grounding(reply, "my foam is too thick, how long do I add air?", "question",
+                     [POUR_OVER], PERSONA, found=[MILK]).ok
+    # one quantity the comment proposed, stated by the notes about another thing
+    lone = grounding("Yes, 5 seconds.", "is 5 seconds of air enough for the foam?", "question",
+                     ["## Espresso\n- Rest the shot 5 seconds before tasting it."], PERSONA)
+    assert not lone.ok and "something else" in lone.why
+
+
+def test_agreeing_to_what_no_note_says_is_held() -> None:
+    milk = "## Milk\n- Steam cold whole milk to 55–60°C. Stretch it for 3–5 seconds."
+    held = grounding("Yes, milk left out overnight steams fine, heat to 55–60°C.",
+                     "Can I leave milk out overnight and steam it?", "question", [milk],
+                     PERSONA)
+    assert not held.ok and "overnight" in held.why
+    # an answer that agrees with words the notes have is an answer
+    assert grounding("Yes, for dark roasts go cooler: 88–90°C.",
+                     "Should dark roasts go cooler?", "question",
+                     [POUR_OVER, "Bitter: go cooler."], PERSONA).ok
+
+
+@pytest.mark.parametrize(("reply", "notes", "verb"), [
+    ("Yes, I roast all my own beans at home now.", "I don't roast coffee. I buy beans.",
+     "roast"),
+    ("I never rinse the filter.", "I always rinse the paper filter first.", "rinse"),
+    ("我现在自己烘豆。", "我不烘豆，我买小烘焙坊的豆子。", "烘豆"),
+])
+def test_saying_the_creator_does_what_their_texts_say_they_do_not_is_held(
+        reply: str, notes: str, verb: str) -> None:
+    held = grounding(reply, "Do you?", "question", [notes], PERSONA)
+    assert not held.ok and verb in held.why and "opposite" in held.why
+
+
+def test_what_the_texts_say_both_ways_or_not_at_all_is_no_contradiction() -> None:
+    notes = "I use a scale for pour-over. I don't use a scale for cold brew. I buy beans."
+    assert grounding("I use a scale for pour-over, and I buy my beans.", "scale?", "question",
+                     [notes], PERSONA).ok
+    # "recommend" is an opinion, not a deed the notes deny: "I don't recommend shops" and
+    # "I recommend the C3" are both hers
+    assert grounding("I recommend the grinder for beginners.", "which grinder?", "question",
+                     ["I don't recommend shops. The grinder for beginners is the C3."],
+                     PERSONA).ok
