@@ -25,7 +25,7 @@ from bot.pipeline.classify import (
     bundled_examples,
     read_examples,
 )
-from bot.pipeline.evidence import Persona, PositiveChecks
+from bot.pipeline.evidence import Persona, PositiveChecks, english_glosses, no_glosses
 from bot.pipeline.fewshot import FewShot
 from bot.pipeline.judge import DraftJudge
 from bot.pipeline.pipeline import Pipeline
@@ -142,14 +142,19 @@ def build_youtube(settings: Settings, store: Store, clock: Clock,
     )
 
 
-def build_checks(settings: Settings, embedder: E5Embedder) -> PositiveChecks:
-    """Relevance, grounding and voice, on the bundled embedder (it needs no account)."""
+def build_checks(settings: Settings, embedder: E5Embedder,
+                 knowledge: KnowledgeBase | None = None) -> PositiveChecks:
+    """Relevance, grounding and voice, on the bundled embedder (it needs no account); grounding
+    reads notes in the other language through the knowledge base's dictionary."""
     persona = settings.persona
     creator = Persona(persona.description, persona.signature,
                       [e.reply for e in persona.examples])
     # the references are the bundled triage examples: their vectors ship with replybot
     kept = ExampleVectors(embedder.name, settings.data_dir / "cache")
-    return PositiveChecks(embedder.queries, creator, [e.text for e in bundled_examples()], kept)
+    glosses = (english_glosses(knowledge.lexicon)
+               if knowledge is not None and settings.knowledge.cross_language else no_glosses)
+    return PositiveChecks(embedder.queries, creator, [e.text for e in bundled_examples()], kept,
+                          glosses)
 
 
 def build_judge(settings: Settings) -> DraftJudge | None:
@@ -352,7 +357,8 @@ class App:
             model = self._model if self._model is not None else OnFirstUse(lambda: self.model)
             self._pipeline = Pipeline(self.settings, self.store, self.knowledge, model,
                                       limits, self.triager, few_shot, clock=self.clock,
-                                      checks=build_checks(self.settings, self.bundled_embedder),
+                                      checks=build_checks(self.settings, self.bundled_embedder,
+                                                          self.knowledge),
                                       count_tokens=build_token_counter(self.settings),
                                       judge=build_judge(self.settings))
         return self._pipeline

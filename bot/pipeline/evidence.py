@@ -24,7 +24,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
@@ -35,6 +35,27 @@ from bot.pipeline.decide import Check
 from bot.pipeline.lexicon import COMMON
 
 Embed = Callable[[Sequence[str]], np.ndarray]
+#: the English words of a text's Chinese ones (a bilingual dictionary's senses); none for a
+#: text with no Chinese
+Glosses = Callable[[str], frozenset[str]]
+
+
+def no_glosses(text: str) -> frozenset[str]:
+    return frozenset()
+
+
+def english_glosses(lexicon: Callable[[], Any]) -> Glosses:
+    """The glosses of a `knowledge.crosslingual.Lexicon`, opened at the first Chinese text
+    (replies and notes in one language never need it) and remembered per text."""
+
+    @lru_cache(maxsize=1024)
+    def glosses(text: str) -> frozenset[str]:
+        if not CJK.search(text):
+            return frozenset()
+        senses = lexicon().to_english(text)
+        return frozenset(w for word in senses for sense in word for w in LATIN.findall(sense))
+
+    return glosses
 
 #: fitted on the development part of bench/decisions (see bench/decisions.py --fit)
 MIN_SIMILARITY = 0.79
@@ -77,8 +98,9 @@ class PositiveChecks:
     """Relevance, grounding and voice for one draft at a time."""
 
     def __init__(self, embed: Embed, persona: Persona, references: Sequence[str],
-                 store: ExampleVectors | None = None) -> None:
+                 store: ExampleVectors | None = None, glosses: Glosses = no_glosses) -> None:
         self.embed = embed
+        self.glosses = glosses
         self.persona = persona
         self.references = list(references)
         self.replies = [self.body(r) for r in persona.replies if self.body(r)]
@@ -96,7 +118,7 @@ class PositiveChecks:
         body = self.body(reply)
         vectors = unit_rows(self.embed([comment, body]))
         return (self.relevance(vectors[0], vectors[1]),
-                grounding(body, comment, label, notes, self.persona, found),
+                grounding(body, comment, label, notes, self.persona, found, self.glosses),
                 self.voice(comment, reply, vectors[1]))
 
     def relevance(self, comment: np.ndarray, reply: np.ndarray) -> Check:
@@ -164,7 +186,7 @@ TITLE_CASED = re.compile(r"(?<=[\w,;)] )(?:On|My|A|An|The|And|Of|With|Like|About
 
 
 def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona: Persona,
-              found: Sequence[str] = ()) -> Check:
+              found: Sequence[str] = (), glosses: Glosses = no_glosses) -> Check:
     """Every name in the reply occurs in the notes or persona, or in a passage of the creator's
     that backs the reply, and every number there or in the comment; and an answer to a question
     draws on the notes retrieved for it, or states facts a backing passage holds.
@@ -172,24 +194,27 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
     `found` are passages the reply's own words found, with no gate: one backs the reply only
     when it holds two of the reply's facts, or one and a share of its words, so a number that
     occurs somewhere in the material ("14" hours of cold brew) does not back any sentence that
-    uses it ("14 dollars, free shipping")."""
+    uses it ("14 dollars, free shipping"); a quantity, when a line of it states the quantity
+    about the same thing."""
     stated = claims(body)
     # a name the comment gave counts wherever the reply puts it, first word or not
     stated += [n for n in dict.fromkeys(claims(comment)) if not NUMBER.fullmatch(n)
                and n.lower() not in {c.lower() for c in stated}
                and re.search(rf"(?<!\w){re.escape(n)}(?!\w)", body, re.IGNORECASE)]
-    backing = [p for p in found if _backs(p, body, stated)]
+    backing = [p for p in found if _backs(p, body, stated, glosses)]
     creators = [*notes, *backing, persona.description, *persona.replies]
     written = " ".join(creators).lower()
     # a number may echo the viewer's ("40 seconds is too long"); a name, brand or product the
-    # creator never wrote is no fact of theirs, whoever named it first
-    unsupported = [c for c in stated if not _mentions(written, c.lower())
+    # creator never wrote is no fact of theirs, whoever named it first. A number with its
+    # unit is a quantity, which `_misstated` looks up in the lines that state it
+    measured = _measured(body)
+    unsupported = [c for c in stated if not _mentions(written, c.lower()) and c not in measured
                    and not (NUMBER.fullmatch(c) and _mentions(comment.lower(), c.lower()))
                    and not (label == "praise" and _greeted(c, comment))]
     if unsupported:
         return Check("grounding", False, 1 - len(unsupported) / len(stated),
                      f"not in the notes or persona: {', '.join(unsupported[:3])}")
-    misstated = _misstated(body, comment, label, creators, found)
+    misstated = _misstated(body, comment, label, creators, found, glosses)
     if misstated:
         return Check("grounding", False, 0.0, misstated)
     foreign = _recommended_elsewhere(body, written)
@@ -200,18 +225,19 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
     denied = _contradicted(body, creators)
     if denied:
         return Check("grounding", False, 0.0, f"{denied!r}: the creator's texts say the opposite")
-    confirmed = _confirmed(body, comment, creators) if label not in NO_FACT_NEEDED else ""
+    confirmed = (_confirmed(body, comment, creators, glosses) if label not in NO_FACT_NEEDED
+                 else "")
     if confirmed:
         return Check("grounding", False, 0.0, f"says yes to the comment's {confirmed!r}, which "
                      "the creator's texts never use")
     share, clause = _unsupported_clause(body, comment, creators,
-                                        answer=label not in NO_FACT_NEEDED)
+                                        answer=label not in NO_FACT_NEEDED, glosses=glosses)
     if clause:
         return Check("grounding", False, share, f"{clause!r}: from the comment or ill-spoken, "
                      f"and not in the notes ({share:.0%} of its words are)")
     if label in NO_FACT_NEEDED:
         return Check("grounding", True, 1.0, f"{len(stated)} facts, all supported")
-    support = _note_support(body, notes)
+    support = _note_support(body, notes, glosses)
     if notes and support >= MIN_NOTE_SUPPORT:
         return Check("grounding", True, support, f"{len(stated)} facts supported; {support:.0%} "
                      "of its words in the notes")
@@ -226,39 +252,65 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
                  "notes")
 
 
+def _measured(body: str) -> set[str]:
+    """The numbers of the reply that only ever stand in a quantity ("35" of "35 seconds")."""
+    spans = [(start, end) for _, start, end in quantities.stated(body)]
+    inside: dict[str, bool] = {}
+    for match in NUMBER.finditer(body):
+        within = any(start <= match.start() < end for start, end in spans)
+        inside[match.group(0)] = inside.get(match.group(0), True) and within
+    return {number for number, always in inside.items() if always}
+
+
 def _misstated(body: str, comment: str, label: str, creators: Sequence[str],
-               found: Sequence[str]) -> str:
+               found: Sequence[str], glosses: Glosses = no_glosses) -> str:
     """Why a quantity of the reply is not the creator's, or "": none of their texts states it
     with its unit ("5 weeks" where the notes say "5 days"); or it is the comment's ("95°C for
     the milk, right?") or not in the notes retrieved for the comment, and no line of theirs
-    states it about the same thing (a topic word of the reply's clause or the comment, or
-    another of the reply's own quantities: "10–14 days" is "养豆 10–14 天"). Thanks may echo
-    the viewer's own numbers, and an answer may set them against the creator's."""
+    states it about the same thing (`_stating`). Thanks may echo the viewer's own numbers, and
+    an answer may set them against the creator's."""
     proposed = quantities.of(comment)
     stated = quantities.stated(body)
     own = frozenset().union(*(quantities.backed(text) for text in creators))
-    lines = list(quantities.lines([*creators, *found]))
+    unstated, elsewhere = [], []
     for quantity, start, _ in stated:
         if quantity in proposed and label in NO_FACT_NEEDED:
             continue
         if quantity in own and quantity not in proposed:
             continue
-        topic = _topic(_clause(body, start)) | _topic(comment)
-        others = {q for q, _, _ in stated} - proposed - {quantity}
-        holding = [(line, context) for line, context in lines
-                   if quantity in quantities.backed(line)]
-        if any(others & quantities.backed(line) or topic & _topic(context)
-               for line, context in holding):
+        if _stating(quantity, start, body, comment, [*creators, *found], glosses):
             continue
         # the viewer's number set against the creator's own in the same unit is a correction
         # ("40 seconds is too long: aim for 27–32 seconds"), not a confirmation
+        others = {q for q, _, _ in stated} - proposed - {quantity}
         if quantity in proposed and any(q.unit == quantity.unit and q in own for q in others):
             continue
-        if not holding:
-            return f"{quantity}: no text of the creator's states it"
-        whose = "the comment's, and " if quantity in proposed else ""
-        return f"{quantity}: {whose}the creator states it only about something else"
-    return ""
+        if not any(quantity in quantities.backed(text) for text in [*creators, *found]):
+            unstated.append(str(quantity))
+        else:
+            whose = " (the comment's)" if quantity in proposed else ""
+            elsewhere.append(f"{quantity}{whose}")
+    why = []
+    if unstated:
+        why.append(f"no text of the creator's states {', '.join(dict.fromkeys(unstated))}")
+    if elsewhere:
+        why.append(f"the creator states {', '.join(dict.fromkeys(elsewhere))} only about "
+                   "something else")
+    return "; ".join(why)
+
+
+def _stating(quantity: quantities.Quantity, at: int, body: str, comment: str,
+             texts: Sequence[str], glosses: Glosses = no_glosses) -> list[str]:
+    """The texts with a line that states the reply's quantity about the same thing: the line,
+    the lines around it or its heading share a topic word with the reply's clause or the
+    comment, or the line states another of the reply's own quantities ("10–14 days" is
+    "养豆 10–14 天")."""
+    topic = _topic(_clause(body, at), glosses) | _topic(comment, glosses)
+    others = quantities.of(body) - quantities.of(comment) - {quantity}
+    return [text for text in texts
+            if any(quantity in quantities.backed(line)
+                   and (others & quantities.backed(line) or topic & _topic(context, glosses))
+                   for line, context in quantities.lines([text]))]
 
 
 def _clause(text: str, at: int) -> str:
@@ -267,25 +319,19 @@ def _clause(text: str, at: int) -> str:
     return text[starts[-1] if starts else 0:end.start() if end else len(text)]
 
 
-def _about_same(quantity: quantities.Quantity, clause: str, comment: str,
-                creators: Sequence[str]) -> bool:
-    """A line of the creator's (with the lines around it and its heading) states the quantity
-    and shares a topic word with the reply's clause or the comment."""
-    topic = _topic(clause) | _topic(comment)
-    return any(quantity in quantities.backed(line) and topic & _topic(context)
-               for line, context in quantities.lines(creators))
-
-
-def _topic(text: str) -> set[str]:
+def _topic(text: str, glosses: Glosses = no_glosses) -> set[str]:
     """The words that say what a text is about: Latin words of three letters or more, their
-    endings cut ("steaming" is "steam"), and Chinese character pairs; no units, no commonest
-    words."""
+    endings cut ("steaming" is "steam"), Chinese character pairs and the English of the
+    Chinese words; no units, no commonest words."""
     lower = text.lower()
-    words = {re.sub(r"(?:ing|ed|es|s)$", "", w) if len(w) > 4 else w
-             for w in re.findall(r"[a-z]{3,}", lower)
+    words = {_stem(w) for w in [*re.findall(r"[a-z]{3,}", lower), *glosses(text)]
              if w not in STOP and w not in COMMON and w not in quantities.ALIAS}
     pairs = {run[i:i + 2] for run in CJK_RUN.findall(lower) for i in range(len(run) - 1)}
     return words | {p for p in pairs if not any(c in quantities.NUMERALS for c in p)}
+
+
+def _stem(word: str) -> str:
+    return re.sub(r"(?:ing|ed|es|s)$", "", word) if len(word) > 4 else word
 
 
 CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
@@ -334,12 +380,14 @@ def _recommended_elsewhere(body: str, written: str) -> str:
     return ""
 
 
-def _backs(passage: str, body: str, stated: Sequence[str]) -> bool:
+def _backs(passage: str, body: str, stated: Sequence[str], glosses: Glosses = no_glosses
+           ) -> bool:
     """A passage backs a reply when it holds two of its facts, or one and a share of its
     words."""
     text = passage.lower()
     held = sum(_mentions(text, c.lower()) for c in dict.fromkeys(stated))
-    return held >= 2 or (held == 1 and _note_support(body, [passage]) >= MIN_NOTE_SUPPORT)
+    return held >= 2 or (held == 1
+                         and _note_support(body, [passage], glosses) >= MIN_NOTE_SUPPORT)
 
 
 def claims(body: str) -> list[str]:
@@ -437,14 +485,15 @@ AGREES = re.compile(r"\s*(?:(?:yes|yeah|yep|yup|sure|right|correct|exactly|absol
                     r"|没问题|对的?|是的|可以|当然|没错)", re.IGNORECASE)
 
 
-def _confirmed(body: str, comment: str, texts: Sequence[str]) -> str:
+def _confirmed(body: str, comment: str, texts: Sequence[str],
+               glosses: Glosses = no_glosses) -> str:
     """A word of the comment's that a reply agreeing with it repeats and the creator's texts
     never use, or "": "Can I leave milk out overnight?" answered "Yes, milk left out overnight
     steams fine" agrees to what no note says, however many of its other words the notes
     have."""
     if not AGREES.match(body):
         return ""
-    known = set(LATIN.findall(" ".join(texts).lower()))
+    known = _known(texts, glosses)
     theirs = set(LATIN.findall(comment.lower()))
     for word in LATIN.findall(body.lower()):
         if word in theirs and word not in STOP and word not in known \
@@ -453,14 +502,19 @@ def _confirmed(body: str, comment: str, texts: Sequence[str]) -> str:
     return ""
 
 
-def _unsupported_clause(body: str, comment: str, texts: Sequence[str], answer: bool
-                        ) -> tuple[float, str]:
+def _known(texts: Sequence[str], glosses: Glosses) -> set[str]:
+    """The Latin words of the creator's texts, and the English of their Chinese ones."""
+    return set(LATIN.findall(" ".join(texts).lower())).union(*map(glosses, texts))
+
+
+def _unsupported_clause(body: str, comment: str, texts: Sequence[str], answer: bool,
+                        glosses: Glosses = no_glosses) -> tuple[float, str]:
     """A clause of the reply, most of whose words the creator's texts do not have, that speaks
     ill ("those people have no palate") or, in an answer, takes them from the comment ("vote
     for the green party" after "which party should we vote for?"), with the share the texts
     have; (1.0, "") when there is none. A friendly clause of the reply's own ("Hope that
     helps!") is neither, and thanks may echo the viewer's words."""
-    known = set(LATIN.findall(" ".join(texts).lower()))
+    known = _known(texts, glosses)
     theirs = set(LATIN.findall(comment.lower()))
     for clause in CLAUSE.split(body):
         words = [w for w in LATIN.findall(clause.lower()) if w not in STOP]
@@ -499,9 +553,11 @@ def _tone(clause: str) -> float:
                for i in range(0, len(words) - step, step))
 
 
-def _note_support(body: str, notes: Sequence[str]) -> float:
+def _note_support(body: str, notes: Sequence[str], glosses: Glosses = no_glosses) -> float:
+    """The share of the reply's words the notes have, or the English of their Chinese."""
     words = [w for w in WORD.findall(body.lower()) if w not in STOP]
     if not words:
         return 0.0
     known = " ".join(notes).lower()
-    return sum(w in known for w in words) / len(words)
+    glossed = set().union(*map(glosses, notes))
+    return sum(w in known or w in glossed for w in words) / len(words)
