@@ -345,14 +345,29 @@ HONORIFIC = re.compile(rf"\b(?:{'|'.join(TITLES)})\.?\s*$", re.IGNORECASE)
 
 def _greeted(name: str, comment: str) -> bool:
     """A place, a day or a person's name the viewer gave, echoed in thanks ("Hello to
-    Berlin!"): a word the dictionary has, written as a name, never with a title before it. A
-    brand the dictionary lacks ("BeanBlast"), a model number or "Mr. Robert" is no greeting."""
-    if not re.fullmatch(r"[A-Z][a-z]+", name) or name.lower() in TITLES \
-            or not _in_dictionary(name):
+    Berlin!"): a word the dictionary has, written as a name, or a word where the comment puts a
+    place or signs ("watching from São Paulo", "- Priya", "I'm Tomasz"); never with a title
+    before it. A brand the dictionary lacks ("BeanBlast"), a model number or "Mr. Robert" is no
+    greeting."""
+    # one capital, at the start: "BeanBlast" is written as a brand is
+    if not re.fullmatch(r"[A-Z][^\W\d_A-Z]+", name) or name.lower() in TITLES:
         return False
     said = list(re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", comment))
-    return bool(said) and not any(HONORIFIC.search(comment[max(0, m.start() - 12):m.start()])
-                                  for m in said)
+    if not said or any(HONORIFIC.search(comment[max(0, m.start() - 12):m.start()])
+                       for m in said):
+        return False
+    if re.fullmatch(r"[A-Z][a-z]+", name) and _in_dictionary(name):
+        return True
+    return any(name in re.split(r"[ '-]", next(g for g in slot.groups() if g))
+               for slot in SLOT.finditer(comment))
+
+
+#: where a comment names a place or its writer: "from São Paulo", "in Melbourne", "- Priya",
+#: "I'm Tomasz", "my name is Ana"
+_CAPITALISED = r"((?:[A-Z][^\W\d_]*(?:[ '-](?=[A-Z]))?){1,3})"
+SLOT = re.compile(rf"\b(?:from|in|near)\s+{_CAPITALISED}"
+                  rf"|(?:^|\s)[-–—~]+\s*{_CAPITALISED}[\s.!❤️☕]*$"
+                  rf"|\b(?:I'?m|I am|my name is|this is|call me)\s+{_CAPITALISED}")
 
 
 #: what a Chinese reply recommends or tells the viewer to buy: Chinese writes names without

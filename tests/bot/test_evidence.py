@@ -208,3 +208,23 @@ def test_emoji_the_creator_never_uses_are_not_their_voice() -> None:
     unit = np.ones(384, dtype=np.float32) / np.sqrt(384)
     degrees = checks.voice("How hot?", f"93°C {SIGN}", unit)
     assert "emoji" not in degrees.why  # a sign such as ° is no emoji
+
+
+@pytest.mark.parametrize(("comment", "reply"), [
+    ("Watching from São Paulo, love this channel!", "Hello to São Paulo! Thank you!"),
+    ("Lina you are so wholesome. - Priya", "Thank you, Priya!"),
+    ("I'm Tomasz, this made my morning", "Thanks, Tomasz!"),
+    ("Hello from a barista in Melbourne", "Hi to Melbourne! Thank you!"),
+])
+def test_thanks_may_greet_the_place_or_name_the_viewer_gave(comment: str, reply: str) -> None:
+    assert grounding(reply, comment, "praise", [], PERSONA).ok
+
+
+@pytest.mark.parametrize(("comment", "reply"), [
+    ("Greetings from BeanBlast Coffee! Love it", "Hello to BeanBlast! Thank you!"),
+    ("Thanks to Mr. Robert, my profits doubled", "Thanks to Robert for the tip!"),
+    ("Love this! Shout out Zyntrax please", "Thank you! Shout out to Zyntrax!"),
+])
+def test_a_brand_a_titled_name_or_a_name_outside_a_place_or_signature_is_no_greeting(
+        comment: str, reply: str) -> None:
+    assert not grounding(reply, comment, "praise", [], PERSONA).ok
