@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -44,6 +44,7 @@ from connectors.local import LocalConnector
 from connectors.registry import quota_rules
 from connectors.stubs import STUBS
 from connectors.youtube import YouTubeConnector
+from knowledge.crosslingual import Lexicon
 from knowledge.embeddings import E5Embedder, Embedder, OpenAIEmbedder, SentenceTransformerEmbedder
 from knowledge.errors import EmbedderMismatch
 from knowledge.retrieval import Gate
@@ -143,16 +144,17 @@ def build_youtube(settings: Settings, store: Store, clock: Clock,
 
 
 def build_checks(settings: Settings, embedder: E5Embedder,
-                 knowledge: KnowledgeBase | None = None) -> PositiveChecks:
+                 lexicon: Callable[[], Lexicon] | None = None) -> PositiveChecks:
     """Relevance, grounding and voice, on the bundled embedder (it needs no account); grounding
-    reads notes in the other language through the knowledge base's dictionary."""
+    reads notes in the other language through the knowledge base's dictionary, opened at the
+    first text in Chinese."""
     persona = settings.persona
     creator = Persona(persona.description, persona.signature,
                       [e.reply for e in persona.examples])
     # the references are the bundled triage examples: their vectors ship with replybot
     kept = ExampleVectors(embedder.name, settings.data_dir / "cache")
-    glosses = (english_glosses(knowledge.lexicon)
-               if knowledge is not None and settings.knowledge.cross_language else no_glosses)
+    glosses = (english_glosses(lexicon)
+               if lexicon is not None and settings.knowledge.cross_language else no_glosses)
     return PositiveChecks(embedder.queries, creator, [e.text for e in bundled_examples()], kept,
                           glosses)
 
@@ -249,6 +251,7 @@ class App:
         # the bundled embedder; the workspaces of one process share one (it needs no account)
         self._bundled = bundled
         self._pipeline: Pipeline | None = None
+        self._checks: PositiveChecks | None = None
         self._triager: Triager | None = None
         self._poster: Poster | None = None
         self._notifier: Notifier | None = None
@@ -263,9 +266,18 @@ class App:
     def load_in_background(self) -> None:
         """Load the bundled embedder, which triage uses for every comment, on a thread while
         the caller opens the rest (the knowledge base, the workers). Loading the prompt's token
-        vocabulary or the OpenAI library this way as well gained nothing (bench/speed.py)."""
+        vocabulary or the OpenAI library this way as well gained nothing (bench/speed.py):
+        both are Python's own work, as the imports beside them are."""
         threading.Thread(target=self.bundled_embedder.load, name="embedder-load",
                          daemon=True).start()
+
+    @property
+    def checks(self) -> PositiveChecks:
+        """Relevance, grounding and voice, for auto mode's drafts."""
+        if self._checks is None:
+            self._checks = build_checks(self.settings, self.bundled_embedder,
+                                        lambda: self.knowledge.lexicon())
+        return self._checks
 
     @property
     def bundled_embedder(self) -> E5Embedder:
@@ -357,8 +369,7 @@ class App:
             model = self._model if self._model is not None else OnFirstUse(lambda: self.model)
             self._pipeline = Pipeline(self.settings, self.store, self.knowledge, model,
                                       limits, self.triager, few_shot, clock=self.clock,
-                                      checks=build_checks(self.settings, self.bundled_embedder,
-                                                          self.knowledge),
+                                      checks=self.checks,
                                       count_tokens=build_token_counter(self.settings),
                                       judge=build_judge(self.settings))
         return self._pipeline

@@ -23,7 +23,6 @@ importing `onnx` or re-quantising anything.
 from __future__ import annotations
 
 import functools
-import os
 import re
 import threading
 from collections.abc import Sequence
@@ -33,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from knowledge.e5weights import WeightsFile, bundled_model, dequantise
-from knowledge.files import write_whole
+from knowledge.files import cache_folder, write_whole
 
 #: tokens per batch (padding included): measured quickest on 2 cores among 256-8,192
 BATCH_TOKENS = 2048
@@ -213,19 +212,6 @@ def shared_engine(threads: int) -> E5Onnx:
         if threads not in _ENGINES:
             _ENGINES[threads] = E5Onnx(threads, cache_folder())
         return _ENGINES[threads]
-
-
-def cache_folder() -> Path | None:
-    """Where built graphs are kept: $REPLYBOT_CACHE_DIR, else $XDG_CACHE_HOME/replybot, else
-    ~/.cache/replybot; None when there is no home to find (a container user with no passwd
-    entry). A folder that cannot be used only means building again (1-2 s)."""
-    if os.environ.get("REPLYBOT_CACHE_DIR"):
-        return Path(os.environ["REPLYBOT_CACHE_DIR"])
-    try:
-        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    except RuntimeError:
-        return None
-    return Path(base) / "replybot"
 
 
 def prefix(is_query: bool) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -23,6 +24,14 @@ from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.postgres import PostgresServer
 
 SIGNATURE = "— Lina ☕"
+
+
+@pytest.fixture(autouse=True)
+def unfrozen() -> Iterator[None]:
+    """A daemon's start keeps the garbage collector off what is loaded (`gc.freeze`); in a test
+    process, what one test froze goes back to the collector after it."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture(autouse=True)

@@ -221,6 +221,8 @@ class Pipeline:
         return hits
 
     def draft(self, comment: Comment, hits: list[Hit]) -> Drafted:
+        if self.checks is not None:  # the checks' vectors, embedded while the model writes
+            self.checks.prepare_in_background()
         persona = self.settings.persona
         shape = shape_of(comment.text, self.settings.llm.max_tokens)
         shots = self.few_shot.choose(comment.text) if self.few_shot else []

@@ -226,3 +226,41 @@ def test_the_examples_are_read_once_a_batch_and_new_ones_join_the_next(
     assert [m for m in before if m["role"] == "assistant"] == []
     assert [m["content"] for m in after if m["role"] == "assistant"] == [
         "A gooseneck kettle with a thermometer. — Lina"]
+
+
+def test_what_start_up_loaded_is_kept_from_the_collector_and_the_cycle_still_runs(
+        app: App, daemon: Daemon, connector: FakeConnector) -> None:
+    import gc
+
+    gc.unfreeze()
+    daemon.start()
+    after_start = gc.get_freeze_count()
+    assert after_start > 0
+    connector.push_comment("How long do you bloom?", author="Ann")
+    assert daemon.run_once().queued == 1
+    assert gc.get_freeze_count() >= after_start  # the first cycle's libraries too
+    frozen = gc.get_freeze_count()
+    connector.push_comment("And the grind?", author="Bo")
+    daemon.run_once()
+    assert gc.get_freeze_count() <= frozen  # later cycles freeze nothing more
+
+
+def test_the_checks_vectors_are_prepared_once_beside_the_first_draft() -> None:
+    import numpy as np
+
+    from bot.pipeline.evidence import Persona, PositiveChecks
+
+    calls: list[list[str]] = []
+
+    def embed(texts: list[str]) -> np.ndarray:
+        calls.append(list(texts))
+        return np.ones((len(texts), 4), dtype=np.float32)
+
+    checks = PositiveChecks(embed, Persona("p", "— L", ["Thanks! — L", "24 clicks. — L"]),
+                            ["a reference comment", "another"])
+    for _ in range(3):
+        checks.prepare_in_background()
+    assert checks._prepared is not None
+    checks._prepared.join(5)
+    assert sorted(map(tuple, calls)) == [("Thanks!", "24 clicks."),
+                                         ("a reference comment", "another")]
