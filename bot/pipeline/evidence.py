@@ -297,8 +297,6 @@ def _misstated(body: str, comment: str, label: str, creators: Sequence[str],
     for quantity, start, _ in stated:
         if quantity in proposed and label in NO_FACT_NEEDED:
             continue
-        if quantity in own and quantity not in proposed:
-            continue
         if _stating(quantity, start, body, comment, [*creators, *found], glosses):
             continue
         # the viewer's number set against the creator's own in the same unit is a correction
@@ -485,11 +483,12 @@ def _mentions(text: str, claim: str) -> bool:
 CLAUSE = re.compile(r"[.!?;:,。！？；：，]+")
 
 
-#: what the creator says they do or do not: "I roast", "I don't roast", "I no longer sell"
-DOES = re.compile(r"\b(?:i|we)\s+(?:(?:now|also|still|usually|always|just|really|only|actually"
-                  r"|mostly|personally)\s+)*(?P<neg>don't\s+|do not\s+|never\s+|no longer\s+"
-                  r"|didn't\s+|did not\s+|haven't\s+|have not\s+)?(?:(?:ever|really|even|"
-                  r"always)\s+)?(?P<verb>[a-z]{3,})", re.IGNORECASE)
+#: what the creator says they do or do not: "I roast", "I don't roast", "we no longer sell";
+#: written as a sentence is ("WHAT I SELL", a heading, is no statement)
+DOES = re.compile(r"\b(?:I|[Ww]e)\s+(?:(?:now|also|still|usually|always|just|really|only|"
+                  r"actually|mostly|personally)\s+)*(?P<neg>don't\s+|do not\s+|never\s+|"
+                  r"no longer\s+|didn't\s+|did not\s+|haven't\s+|have not\s+)?"
+                  r"(?:(?:ever|really|even|always)\s+)?(?P<verb>[a-z]{3,})\b")
 #: the same in Chinese: 我(不|没|从不)烘豆
 ZH_DOES = re.compile(r"我(?:现在|自己|也|都|一直|平时)*(?P<neg>不|没有?|从不|从没|从来不)?"
                      r"(?P<verb>[\u4e00-\u9fff]{2})")
@@ -500,29 +499,54 @@ NOT_DEEDS = {"am", "was", "have", "had", "can", "could", "will", "would", "shoul
              "推荐", "建议", "觉得", "喜欢", "希望", "知道", "认为", "想要", "也是", "就是"}
 
 
-def _deeds(text: str) -> dict[str, set[bool]]:
-    found: dict[str, set[bool]] = {}
+#: words between a verb and what it is done to: "roast all my own beans"
+NOT_OBJECTS = {"a", "an", "the", "my", "our", "your", "their", "any", "all", "own", "some",
+               "this", "that", "these", "those", "it", "them", "more", "much", "many", "every"}
+
+
+@dataclass(frozen=True)
+class Deed:
+    """What a sentence says the creator does: the verb's stem, whether it is denied, and the
+    first word it is done to ("" in Chinese, where the two characters hold both)."""
+
+    verb: str
+    denied: bool
+    thing: str
+
+
+def _deeds(text: str) -> list[Deed]:
+    found = []
+    plain = _plain_quotes(text)
     for pattern in (DOES, ZH_DOES):
-        for match in pattern.finditer(_plain_quotes(text)):
+        for match in pattern.finditer(plain):
             verb = match.group("verb").lower()
             if verb in NOT_DEEDS or verb in STOP:
                 continue
-            stem = re.sub(r"(?:ed|es|s)$", "", verb) if len(verb) > 4 else verb
-            found.setdefault(stem, set()).add(bool(match.group("neg")))
+            after = [w for w in re.findall(r"[a-z]{2,}", plain[match.end():match.end() + 40]
+                                           .lower()) if w not in NOT_OBJECTS][:1]
+            found.append(Deed(_stem(verb), bool(match.group("neg")),
+                              _stem(after[0]) if after and pattern is DOES else ""))
     return found
 
 
 def _plain_quotes(text: str) -> str:
-    return text.replace("’", "'")
+    """Curly apostrophes straight, and no Markdown emphasis ("我自己**不烘豆**")."""
+    return text.replace("’", "'").replace("**", "").replace("__", "")
 
 
 def _contradicted(body: str, texts: Sequence[str]) -> str:
     """What the reply says the creator does, or does not, where their texts only ever say the
-    opposite ("Yes, I roast my own beans" against "I don't roast coffee"), or ""."""
+    opposite ("Yes, I roast my own beans" against "I don't roast coffee"), or "". A reply that
+    names what the texts deny sets the two apart itself: "I give brewing tips, never medical
+    advice" against "I don't give medical advice"."""
     theirs = _deeds(" ".join(texts))
-    for verb, said in _deeds(body).items():
-        if verb in theirs and not said & theirs[verb]:
-            return verb
+    named = {_stem(w) for w in re.findall(r"[a-z]{2,}", _plain_quotes(body).lower())}
+    for said in _deeds(body):
+        same = [d for d in theirs if d.verb == said.verb]
+        if same and not any(d.denied == said.denied for d in same) \
+                and not any(d.thing and d.thing != said.thing and d.thing in named
+                            for d in same):
+            return said.verb
     return ""
 
 

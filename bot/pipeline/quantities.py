@@ -30,7 +30,7 @@ UNITS = {
     "day": ("days", "day", "天"),
     "week": ("weeks", "week", "个星期", "个礼拜", "星期", "礼拜", "周"),
     "month": ("months", "month", "个月"),
-    "year": ("years", "year", "yrs", "岁", "周岁"),
+    "year": ("years", "year", "yrs", "岁", "周岁", "年"),
     "click": ("clicks", "click", "格", "档"),
     "cup": ("cups", "cup", "杯"),
     "shot": ("shots", "shot"),
@@ -48,31 +48,50 @@ ALIAS = {alias: unit for unit, aliases in UNITS.items() for alias in aliases}
 #: currency written before the number: "$20", "¥99"
 PREFIX = {"$": "$", "¥": "yuan", "￥": "yuan", "€": "€", "£": "£"}
 
-ENGLISH = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-           "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-           "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-           "ninety": 90, "hundred": 100, "half": 0.5, "a couple of": 2, "a few": 3}
+ONES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+        "eight": 8, "nine": 9}
+TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+        "eighty": 80, "ninety": 90}
+ENGLISH = {"a": 1, "an": 1, **ONES, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+           "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+           "nineteen": 19, **TENS, "hundred": 100, "half a": 0.5, "half an": 0.5, "half": 0.5,
+           "a couple of": 2,
+           # "twenty-four", "twenty four"
+           **{f"{t}{sep}{o}": tv + ov for t, tv in TENS.items() for o, ov in ONES.items()
+              for sep in ("-", " ")}}
 CHINESE = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
            "八": 8, "九": 9, "半": 0.5}
+#: Chinese numerals that multiply what comes before them
+MULTIPLIERS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 #: characters of Chinese numbers and units, which say nothing of what a quantity is of
 NUMERALS = frozenset("零一二两三四五六七八九十百半个克秒分钟小时天周月年度格杯块元升")
 #: units a number word may carry: "a month", "two weeks"; "a g" or "one s" is no quantity
+#: units an English number word may carry ("two weeks"); Chinese numerals carry any ("十五克")
 SPELT_UNITS = {"day", "week", "month", "year", "h", "min", "s", "cup", "shot", "click", "%",
                "°C", "$", "€", "yuan"}
-#: units "a" or "an" may stand for one of: a duration ("keeps a month"); "a cup", "a day" and
-#: "a second" are mostly manners of speech ("grab a cup", "twice a day", "wait a second")
+#: units "a", "an" or "一" may stand for one of: a duration ("keeps a month", "一个月"); "a
+#: cup", "a day", "一杯" and "a second" are mostly manners of speech ("grab a cup", "twice a
+#: day", "请你喝一杯", "wait a second")
 ONE_UNITS = {"week", "month", "year", "h", "min"}
 
-_DIGITS = r"\d+(?:[.,]\d+)?"
+_DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?"
 _WORDS = "|".join(sorted((re.escape(w) for w in ENGLISH), key=len, reverse=True))
-_HANZI = r"[零一二两三四五六七八九十百半]+"
+_HANZI = r"[零一二两三四五六七八九十百千万半]+"
 _NUMBER = rf"(?:{_DIGITS}|(?<![A-Za-z])(?:{_WORDS})(?![A-Za-z])|{_HANZI})"
 _ALIASES = "|".join(sorted(map(re.escape, ALIAS), key=len, reverse=True))
 _RANGE = r"\s*(?:[-–—~〜～到至]|to|or)\s*"
 QUANTITY = re.compile(
-    rf"(?P<prefix>[$¥￥€£])?\s*(?<![A-Za-z0-9_.:/])(?P<first>{_NUMBER})"
+    rf"(?:(?P<prefix>[$¥￥€£])\s*)?(?<![A-Za-z0-9_.:/-])(?P<first>{_NUMBER})"
     rf"(?P<more>(?:{_RANGE}{_NUMBER})*)"
-    rf"(?:\s*-?\s*(?P<unit>{_ALIASES})(?![A-Za-z]))?", re.IGNORECASE)
+    rf"(?:\s*(?:-\s*)?(?P<unit>{_ALIASES})(?![A-Za-z]))?", re.IGNORECASE)
+#: "a week" is a length of time after these words or at a sentence's start ("keeps a month",
+#: "A month is fine?"); after other words it is how often ("twice a week", "one video a week")
+LENGTH_AFTER = re.compile(r"(?:^|[.!?,;:(\n]|\b(?:for|in|about|around|within|after|over|under|"
+                          r"up to|keeps?|kept|lasts?|takes?|took|rest|wait|steep|leave|left|"
+                          r"store|stored|only|just|than|almost|nearly|least|most|is|was|be)"
+                          r")\s*$", re.IGNORECASE)
+#: the longest text read (a comment is shorter; the checks stay linear in it anyway)
+LONGEST = 20_000
 #: a year or a month's name in Chinese ("2021 年 3 月"), which is a date, not a duration
 DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月(?!\s*份?\s*[内里])|\d{1,2}\s*(?:日|号)")
 
@@ -95,8 +114,9 @@ class Quantity:
 
 
 def value(number: str) -> float | None:
-    """A number written in digits, English words or Chinese numerals."""
-    word = number.lower().strip()
+    """A number written in digits, English words or Chinese numerals ("1,000" is a thousand,
+    "1,5" one and a half)."""
+    word = " ".join(number.lower().split())
     if word in ENGLISH:
         return float(ENGLISH[word])
     if re.fullmatch(_DIGITS, word):
@@ -106,7 +126,7 @@ def value(number: str) -> float | None:
 
 
 def _hanzi(word: str) -> float | None:
-    if not word or any(c not in CHINESE and c not in "十百" for c in word):
+    if not word or any(c not in CHINESE and c not in MULTIPLIERS for c in word):
         return None
     if word in CHINESE:
         return float(CHINESE[word])
@@ -114,8 +134,11 @@ def _hanzi(word: str) -> float | None:
     for c in word:
         if c in CHINESE:
             current = CHINESE[c]
-        else:  # 十 or 百
-            total += (current or 1) * (10 if c == "十" else 100)
+        elif c == "万":  # 一万, 三十万
+            total = (total + (current or 1)) * 10000
+            current = 0.0
+        else:  # 十, 百, 千
+            total += (current or 1) * MULTIPLIERS[c]
             current = 0.0
     return total + current
 
@@ -123,6 +146,7 @@ def _hanzi(word: str) -> float | None:
 def stated(text: str) -> list[tuple[Quantity, int, int]]:
     """Each quantity the text states with where it stands (start, end); ranges give both
     ends, and the unit written after a range is each end's."""
+    text = text[:LONGEST]
     dates = [m.span() for m in DATE.finditer(text)]
     found = []
     for match in QUANTITY.finditer(text):
@@ -131,9 +155,13 @@ def stated(text: str) -> list[tuple[Quantity, int, int]]:
             continue
         numbers = [match.group("first"), *re.findall(_NUMBER, match.group("more") or "",
                                                      re.IGNORECASE)]
-        spelt = any(not re.fullmatch(_DIGITS, n) for n in numbers)
-        if spelt and unit not in SPELT_UNITS or numbers[0].lower() in ("a", "an") \
-                and unit not in ONE_UNITS:
+        english = any(re.fullmatch(_WORDS, n, re.IGNORECASE) for n in numbers)
+        first = numbers[0].lower()
+        if english and unit not in SPELT_UNITS or first == "一" and unit not in ONE_UNITS \
+                or first in ("a", "an") \
+                and (unit not in ONE_UNITS
+                     or not LENGTH_AFTER.search(text[max(0, match.start() - 12):match.start()])) \
+                or first.startswith("half") and unit not in SPELT_UNITS:
             continue
         written = match.group(0).strip()
         for number in numbers:
@@ -162,20 +190,21 @@ def _unit(match: re.Match[str]) -> str | None:
         return None
     unit = ALIAS[written.lower()]
     number = match.group("first")
-    # "a s", "in a min" after a word: a lone letter unit needs digits before it
-    if len(written) == 1 and written.isalpha() and not number[-1:].isdigit():
+    # a lone Latin letter is a unit after digits, in lower case: "18 g", not "a s" or "5G"
+    if len(written) == 1 and written.isascii() and written.isalpha() \
+            and (not number[-1:].isdigit() or not written.islower()):
         return None
     return unit
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=4096)
 def of(text: str) -> frozenset[Quantity]:
     """The quantities a text states (remembered: the creator's notes are read for every
     draft)."""
     return frozenset(q for q, _, _ in stated(text))
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=4096)
 def backed(text: str) -> frozenset[Quantity]:
     """What a text of the creator's can back: its quantities and its timer times."""
     return of(text) | durations(text)

@@ -33,6 +33,19 @@ def written(text: str) -> list[tuple[float, str]]:
     ("转 20 块到支付宝", [(20, "yuan")]),
     ("$20 off today", [(20, "$")]),
     ("5 cups a day", [(5, "cup")]),
+    ("先进气十五秒", [(15, "s")]),
+    ("二十四格", [(24, "click")]),
+    ("一百克", [(100, "g")]),
+    ("休息两周", [(14, "day")]),
+    ("养了三年", [(3, "year")]),
+    ("一千克", [(1000, "g")]),
+    ("twenty-four clicks", [(24, "click")]),
+    ("twenty four clicks", [(24, "click")]),
+    ("half an hour", [(1800, "s")]),
+    ("1,000,000 g", [(1_000_000, "g")]),
+    ("keeps a month", [(1, "month")]),
+    ("A month is fine, right?", [(1, "month")]),
+    ("冷萃放一个月", [(1, "month")]),
 ])
 def test_a_number_with_its_unit_in_english_or_chinese(text: str,
                                                       expected: list[tuple[float, str]]) -> None:
@@ -42,7 +55,8 @@ def test_a_number_with_its_unit_in_english_or_chinese(text: str,
 @pytest.mark.parametrize("text", [
     "2021 年 3 月开的频道", "a ratio of 1:15", "the Comandante C40 MK4", "code LINA50",
     "grab a cup first", "twice a day", "As a sarcastic robot", "wait a second",
-    "24", "x100v"])
+    "24", "x100v", "twice a week", "I descale once a month", "One video a week, every Friday",
+    "a few days", "请你喝一杯", "a 5G network", "4 G signal"])
 def test_dates_ratios_names_and_manners_of_speech_are_no_quantity(text: str) -> None:
     assert written(text) == []
 
@@ -155,3 +169,31 @@ def test_notes_in_the_other_language_back_a_quantity_through_the_dictionary() ->
     asked = len(opened)
     assert glosses("no Chinese here") == frozenset()
     assert len(opened) == asked  # English text never opens the dictionary
+
+
+def test_long_runs_of_spaces_or_numbers_read_in_linear_time() -> None:
+    # a regular expression that backtracks would take hours on these, not milliseconds
+    for text in [" " * 200_000, "1" + " " * 200_000 + "x", "5" + "\n" * 100_000 + "g",
+                 "a " * 100_000, "1 " * 100_000]:
+        stated(text)
+
+
+def test_a_quantity_the_notes_state_about_another_thing_is_not_backed() -> None:
+    # 95°C is in the notes, for light roasts: milk heated to it is a false fact, asked or not
+    held = grounding("Heat the milk to 95°C.", "How hot should the milk be?", "question",
+                     [POUR_OVER, "## Milk\n- Steam to 55–60°C."], PERSONA)
+    assert not held.ok and "95°C" in held.why and "something else" in held.why
+    assert grounding("Heat the milk to 55–60°C.", "How hot should the milk be?", "question",
+                     [POUR_OVER, "## Milk\n- Steam to 55–60°C."], PERSONA).ok
+
+
+def test_a_heading_is_no_statement_and_naming_the_denied_thing_sets_it_apart() -> None:
+    notes = ["## WHAT I SELL\nNothing. I don't give medical advice. I don't accept paid "
+             "reviews. 我自己**不烘豆**。"]
+    assert grounding("I give brewing tips here, never medical advice.", "tips?", "question",
+                     notes, PERSONA).ok
+    held = grounding("I accept paid reviews now.", "do you review for money?", "question",
+                     notes, PERSONA)
+    assert not held.ok and "accept" in held.why
+    roasts = grounding("卖的，我自己烘豆，私信我。", "你卖豆子吗？", "question", notes, PERSONA)
+    assert not roasts.ok and "烘豆" in roasts.why  # through the Markdown emphasis
