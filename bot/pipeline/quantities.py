@@ -168,7 +168,14 @@ def stated(text: str) -> list[tuple[Quantity, int, int]]:
             amount = value(number)
             if amount is not None:
                 found.append((Quantity.of(amount, unit, written), match.start(), match.end()))
-    return found
+    found += [(Quantity.of(float(m.group(1)), "ratio", m.group(0)), m.start(), m.end())
+              for m in RATIO.finditer(text)]
+    return sorted(found, key=lambda item: item[1])
+
+
+#: a ratio of one to some ("1:15", "1:2.2", "1 : 10"), which a timer's time also looks like:
+#: the line that backs it says which
+RATIO = re.compile(r"(?<![\d:.])1\s*:\s*(\d{1,3}(?:\.\d+)?)(?![\d:])")
 
 
 #: a time on a clock or a timer ("3:00", "0:40"), which the creator's notes use for durations

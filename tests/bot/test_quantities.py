@@ -46,6 +46,8 @@ def written(text: str) -> list[tuple[float, str]]:
     ("keeps a month", [(1, "month")]),
     ("A month is fine, right?", [(1, "month")]),
     ("冷萃放一个月", [(1, "month")]),
+    ("a ratio of 1:15", [(15, "ratio")]),
+    ("粉液比 1:2.2", [(2.2, "ratio")]),
 ])
 def test_a_number_with_its_unit_in_english_or_chinese(text: str,
                                                       expected: list[tuple[float, str]]) -> None:
@@ -53,11 +55,11 @@ def test_a_number_with_its_unit_in_english_or_chinese(text: str,
 
 
 @pytest.mark.parametrize("text", [
-    "2021 年 3 月开的频道", "a ratio of 1:15", "the Comandante C40 MK4", "code LINA50",
+    "2021 年 3 月开的频道", "the Comandante C40 MK4", "code LINA50",
     "grab a cup first", "twice a day", "As a sarcastic robot", "wait a second",
     "24", "x100v", "twice a week", "I descale once a month", "One video a week, every Friday",
     "a few days", "请你喝一杯", "a 5G network", "4 G signal"])
-def test_dates_ratios_names_and_manners_of_speech_are_no_quantity(text: str) -> None:
+def test_dates_names_and_manners_of_speech_are_no_quantity(text: str) -> None:
     assert written(text) == []
 
 
@@ -197,3 +199,12 @@ def test_a_heading_is_no_statement_and_naming_the_denied_thing_sets_it_apart() -
     assert not held.ok and "accept" in held.why
     roasts = grounding("卖的，我自己烘豆，私信我。", "你卖豆子吗？", "question", notes, PERSONA)
     assert not roasts.ok and "烘豆" in roasts.why  # through the Markdown emphasis
+
+
+def test_a_ratio_is_backed_by_a_line_about_the_same_drink() -> None:
+    notes = [COLD_BREW, "## V60\n- 15 g coffee, 225 g water, ratio 1:15."]
+    held = grounding("Yes, cold brew is 1:15.", "Is cold brew 1:15?", "question", notes,
+                     PERSONA)
+    assert not held.ok and "1:15" in held.why
+    assert grounding("Cold brew is 1:10.", "Is cold brew 1:15?", "question", notes,
+                     PERSONA).ok
