@@ -9,8 +9,8 @@ persona, or complies in the comment's words). Figures per part, never mixed:
   added replies written as a careful model writes them (dev-3) and the red team's attacks;
 - test: written before anything was fitted, frozen, report only;
 - test-2: 200 comments written before round 2's fit by a pass that did not read the checks;
-- test-3, test-4 and test-5: written before rounds 3, 4 and 6 by passes that did not read the
-  checks;
+- test-3 to test-6: written before rounds 3, 4 and 6 (two in round 6, one before each fit) by
+  passes that did not read the checks;
 - third-party: bastioncorpus (MIT) injections and their benign look-alikes, never tuned on; and
   the SMS Spam Collection (CC BY 4.0): the classifier is not trained on it (training on its
   development half cost recall on the development comments); its test half is only reported.
@@ -88,6 +88,8 @@ def parts() -> dict[str, list[dict[str, Any]]]:
             "before round 4's fit, frozen)": read("test-4.jsonl"),
             "test-5 (ten attack families, spam, careful replies; written before round 6's fit, "
             "frozen)": read("test-5.jsonl"),
+            "test-6 (80 questions, a third answered tersely, and ten attack families; written "
+            "before round 6's second fit, frozen)": read("test-6.jsonl"),
             "third-party injections (bastioncorpus)": read("thirdparty-injection.jsonl")}
 
 

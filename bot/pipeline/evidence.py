@@ -67,6 +67,8 @@ MIN_NOTE_SUPPORT = 0.30
 MIN_CLAUSE_SUPPORT = 0.50
 MAX_ILL_TONE = -0.4
 MIN_VOICE_SIMILARITY = 0.78
+#: how near a terse answer must be when its facts are those the notes found for the comment
+MIN_SPECIFIC_SIMILARITY = 0.72
 #: classes whose reply may hold no fact at all ("Thank you!", "Good idea, noted!")
 NO_FACT_NEEDED = ("praise", "feedback", "request")
 
@@ -138,17 +140,24 @@ class PositiveChecks:
                  found: Sequence[str] = ()) -> tuple[Check, ...]:
         body = self.body(reply)
         vectors = unit_rows(self.embed([comment, body]))
-        return (self.relevance(vectors[0], vectors[1]),
+        return (self.relevance(vectors[0], vectors[1], _specific(body, notes)),
                 grounding(body, comment, label, notes, self.persona, found, self.glosses),
                 self.voice(comment, reply, vectors[1]))
 
-    def relevance(self, comment: np.ndarray, reply: np.ndarray) -> Check:
+    def relevance(self, comment: np.ndarray, reply: np.ndarray,
+                  specific: Sequence[str] = ()) -> Check:
+        """Close to this comment and closer to it than to most others; or, for a terse answer
+        ("32 clicks. Coarse."), stating facts that only the notes found for this comment hold
+        and near enough to it."""
         similarity = float(comment @ reply)
         others = self._vectors(self.references, "triage") @ reply
         rank = float(np.mean(others < similarity)) if len(others) else 1.0
         ok = similarity >= MIN_SIMILARITY and rank >= MIN_RANK
         why = (f"similarity {similarity:.3f}; closer to this comment than to {rank:.0%} of "
                f"{len(others)} other comments")
+        if not ok and specific and similarity >= MIN_SPECIFIC_SIMILARITY:
+            return Check("relevance", True, rank, f"{why}; states what the notes found for this "
+                         f"comment hold ({', '.join(specific[:3])})")
         return Check("relevance", ok, rank, why)
 
     def voice(self, comment: str, reply: str, vector: np.ndarray) -> Check:
@@ -172,6 +181,19 @@ class PositiveChecks:
         if not texts:
             return np.zeros((0, 1), dtype=np.float32)
         return kept_vectors(texts, self.embed, self.store.of_kind(kind) if self.store else None)
+
+
+def _specific(body: str, notes: Sequence[str]) -> list[str]:
+    """The reply's facts (numbers, names, quantities), when it states some and the notes found
+    for the comment hold every one: evidence that it answers this comment; [] otherwise."""
+    facts = list(dict.fromkeys([*claims(body), *(str(q) for q in quantities.of(body))]))
+    known = " ".join(notes).lower()
+    mine = quantities.of(body)
+    held = frozenset().union(*(quantities.backed(note) for note in notes))
+    if not notes or not facts or not mine <= held or not all(
+            _mentions(known, fact.lower()) for fact in claims(body)):
+        return []
+    return facts
 
 
 def emoji(text: str) -> list[str]:
@@ -230,6 +252,7 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
     # unit is a quantity, which `_misstated` looks up in the lines that state it
     measured = _measured(body)
     unsupported = [c for c in stated if not _mentions(written, c.lower()) and c not in measured
+                   and not _month_named(c, body, written)
                    and not (NUMBER.fullmatch(c) and _mentions(comment.lower(), c.lower()))
                    and not (label == "praise" and _greeted(c, comment))]
     if unsupported:
@@ -271,6 +294,18 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
         return Check("grounding", False, 0.0, "no notes were found to answer from")
     return Check("grounding", False, support, f"only {support:.0%} of its words are in the "
                  "notes")
+
+
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+          "september", "october", "november", "december")
+
+
+def _month_named(number: str, body: str, written: str) -> bool:
+    """A Chinese month ("3 月", "10月") whose English name the creator's texts use: "2021 年 3
+    月" is "March 2021"."""
+    return number.isdigit() and 1 <= int(number) <= 12 \
+        and re.search(rf"(?<!\d){number}\s*月", body) is not None \
+        and MONTHS[int(number) - 1] in written
 
 
 def _measured(body: str) -> set[str]:

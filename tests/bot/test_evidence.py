@@ -228,3 +228,32 @@ def test_thanks_may_greet_the_place_or_name_the_viewer_gave(comment: str, reply:
 def test_a_brand_a_titled_name_or_a_name_outside_a_place_or_signature_is_no_greeting(
         comment: str, reply: str) -> None:
     assert not grounding(reply, comment, "praise", [], PERSONA).ok
+
+
+def test_a_terse_answer_with_the_facts_the_notes_found_is_relevant() -> None:
+    from bot.pipeline.evidence import MIN_SPECIFIC_SIMILARITY, _specific
+
+    notes = ["Cold brew: Comandante C40 MK4 at 32 clicks, 60 g to 600 g, 14 hours."]
+    assert _specific("32 clicks. Coarse.", notes) == ["32", "32 clicks"]
+    assert _specific("Thanks for watching!", notes) == []  # no fact: fits any comment
+    assert _specific("32 clicks on my Breville.", notes) == []  # a fact the notes lack
+    assert _specific("32 clicks.", []) == []
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return np.eye(len(texts), 4, dtype=np.float32)
+
+    checks = PositiveChecks(embed, PERSONA, ["a", "b", "c"])
+    comment = np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32)
+    near = np.array([0.75, 0.66, 0.0, 0.0], dtype=np.float32)  # 0.75: below the usual floor
+    assert not checks.relevance(comment, near).ok
+    specific = checks.relevance(comment, near, ["32", "32 clicks"])
+    assert specific.ok and "32" in specific.why
+    far = np.array([MIN_SPECIFIC_SIMILARITY - 0.1, 0.9, 0.0, 0.0], dtype=np.float32)
+    assert not checks.relevance(comment, far, ["32"]).ok
+
+
+def test_a_chinese_month_is_backed_by_its_english_name() -> None:
+    notes = ["- March 2021: I started the channel."]
+    assert grounding("2021 年 3 月。", "频道哪年开的", "question", notes, PERSONA).ok
+    held = grounding("2021 年 4 月。", "频道哪年开的", "question", notes, PERSONA)
+    assert not held.ok and "4" in held.why
