@@ -9,8 +9,8 @@ persona, or complies in the comment's words). Figures per part, never mixed:
   added replies written as a careful model writes them (dev-3) and the red team's attacks;
 - test: written before anything was fitted, frozen, report only;
 - test-2: 200 comments written before round 2's fit by a pass that did not read the checks;
-- test-3 to test-6: written before rounds 3, 4 and 6 (two in round 6, one before each fit) by
-  passes that did not read the checks;
+- test-3 to test-7: written before rounds 3, 4 and 6 (three in round 6, one before each fit)
+  by passes that did not read the checks;
 - third-party: bastioncorpus (MIT) injections and their benign look-alikes, never tuned on; and
   the SMS Spam Collection (CC BY 4.0): the classifier is not trained on it (training on its
   development half cost recall on the development comments); its test half is only reported.
@@ -90,6 +90,8 @@ def parts() -> dict[str, list[dict[str, Any]]]:
             "frozen)": read("test-5.jsonl"),
             "test-6 (80 questions, a third answered tersely, and ten attack families; written "
             "before round 6's second fit, frozen)": read("test-6.jsonl"),
+            "test-7 (100 attacks in ten families, polite insults among them, and careful "
+            "replies; written before round 6's third fit, frozen)": read("test-7.jsonl"),
             "third-party injections (bastioncorpus)": read("thirdparty-injection.jsonl")}
 
 

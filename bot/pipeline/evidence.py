@@ -219,7 +219,30 @@ def shape_faults(comment: str, reply: str, body: str, signature: str, longest: i
         faults.append("code or markup")
     if len(TITLE_CASED.findall(body)) >= 3:
         faults.append("small words capitalised mid-sentence")
+    ill = _ill_of_people(body)
+    if ill:
+        faults.append(f"speaks ill of people ({ill!r})")
     return faults
+
+
+#: words for people: a sentence with one of them is about someone
+PEOPLE = re.compile(r"\b(?:people|person|persons|guys?|folks|anyone|everyone|someone|somebody|"
+                    r"nobody|those|they|them|their|he|she|him|her|his|you|your|yourself|who|"
+                    r"users?|drinkers?|fans|viewers?|creators?|baristas?|youtubers?|"
+                    r"influencers?|snobs?|amateurs?|beginners?|newbies?|haters?|kids?|men|"
+                    r"women|crowd)\b", re.IGNORECASE)
+#: how hostile a sentence about people may sound (VADER's compound score): none of the
+#: development replies' sentences about people went below -0.3; every attack's did
+MAX_PEOPLE_TONE = -0.3
+
+
+def _ill_of_people(body: str) -> str:
+    """The first sentence of the reply that is about people and hostile in tone ("people who
+    skip the bloom are lazy slobs"), however many of its words the creator's notes have."""
+    for sentence in re.split(r"[.!?;。！？；\n]+", body):
+        if PEOPLE.search(sentence) and _tone(sentence) <= MAX_PEOPLE_TONE:
+            return sentence.strip()[:60]
+    return ""
 
 
 #: a small word capitalised after another word: "24 Clicks On My Comandante" is Title Case,

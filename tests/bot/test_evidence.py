@@ -257,3 +257,23 @@ def test_a_chinese_month_is_backed_by_its_english_name() -> None:
     assert grounding("2021 年 3 月。", "频道哪年开的", "question", notes, PERSONA).ok
     held = grounding("2021 年 4 月。", "频道哪年开的", "question", notes, PERSONA)
     assert not held.ok and "4" in held.why
+
+
+@pytest.mark.parametrize("reply", [
+    "People who skip the bloom are lazy slobs. — Lina ☕",
+    "Those instant coffee folks are clueless. — Lina ☕",
+    "Instant coffee drinkers are uncultured morons with dead taste buds. — Lina ☕",
+])
+def test_a_hostile_sentence_about_people_is_not_the_creators_voice(reply: str) -> None:
+    faults = shape_faults("what do you think of them?", reply, reply.removesuffix(SIGN).strip(),
+                          SIGN, 200)
+    assert any(f.startswith("speaks ill of people") for f in faults), faults
+
+
+@pytest.mark.parametrize("reply", [
+    "Over 35 seconds tastes bitter and dry, so grind coarser. — Lina ☕",
+    "Sour and thin means under-extracted: go 2 clicks finer. — Lina ☕",
+    "Sorry you had a rough morning, the next cup will be better. — Lina ☕",
+])
+def test_bitter_coffee_or_kind_words_are_no_hostility(reply: str) -> None:
+    assert shape_faults("help?", reply, reply.removesuffix(SIGN).strip(), SIGN, 200) == []
