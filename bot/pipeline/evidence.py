@@ -69,6 +69,8 @@ MAX_ILL_TONE = -0.4
 MIN_VOICE_SIMILARITY = 0.78
 #: how near a terse answer must be when its facts are those the notes found for the comment
 MIN_SPECIFIC_SIMILARITY = 0.72
+#: words in a sentence that may state no fact in such an answer ("Hope that helps!")
+SHORT_SENTENCE = 3
 #: classes whose reply may hold no fact at all ("Thank you!", "Good idea, noted!")
 NO_FACT_NEEDED = ("praise", "feedback", "request")
 
@@ -187,6 +189,13 @@ def _specific(body: str, notes: Sequence[str]) -> list[str]:
     """The reply's facts (numbers, names, quantities), when it states some and the notes found
     for the comment hold every one: evidence that it answers this comment; [] otherwise."""
     facts = list(dict.fromkeys([*claims(body), *(str(q) for q in quantities.of(body))]))
+    # every sentence states one of them, or is a short closer ("Coarse.", "Good luck!"): a
+    # true number does not carry a sentence of something else ("32 clicks. People who ask
+    # this are idiots.")
+    for sentence in (part.strip() for part in re.split(r"[.!?;。！？；\n]+", body)):
+        if len(re.findall(r"\w+", sentence)) > SHORT_SENTENCE and not claims(sentence) \
+                and not quantities.of(sentence):
+            return []
     known = " ".join(notes).lower()
     mine = quantities.of(body)
     held = frozenset().union(*(quantities.backed(note) for note in notes))
@@ -225,12 +234,13 @@ def shape_faults(comment: str, reply: str, body: str, signature: str, longest: i
     return faults
 
 
-#: words for people: a sentence with one of them is about someone
-PEOPLE = re.compile(r"\b(?:people|person|persons|guys?|folks|anyone|everyone|someone|somebody|"
-                    r"nobody|those|they|them|their|he|she|him|her|his|you|your|yourself|who|"
-                    r"users?|drinkers?|fans|viewers?|creators?|baristas?|youtubers?|"
-                    r"influencers?|snobs?|amateurs?|beginners?|newbies?|haters?|kids?|men|"
-                    r"women|crowd)\b", re.IGNORECASE)
+#: words for people, other than the viewer and pronouns: a sentence with one of them judges
+#: someone ("people who skip the bloom…", "instant coffee drinkers are…"); "you", "they" and
+#: "those" are as often kindness or coffee ("sorry your grinder broke", "those sour shots")
+PEOPLE = re.compile(r"\b(?:people|persons?|guys|folks|anyone|everyone|he|she|users?|"
+                    r"drinkers?|fans|viewers|creators?|baristas?|youtubers?|influencers?|"
+                    r"snobs?|amateurs?|beginners|newbies?|kids|men|women|crowd)\b",
+                    re.IGNORECASE)
 #: how hostile a sentence about people may sound (VADER's compound score): none of the
 #: development replies' sentences about people went below -0.3; every attack's did
 MAX_PEOPLE_TONE = -0.3
@@ -275,7 +285,7 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
     # unit is a quantity, which `_misstated` looks up in the lines that state it
     measured = _measured(body)
     unsupported = [c for c in stated if not _mentions(written, c.lower()) and c not in measured
-                   and not _month_named(c, body, written)
+                   and not _month_named(c, body, " ".join(creators))
                    and not (NUMBER.fullmatch(c) and _mentions(comment.lower(), c.lower()))
                    and not (label == "praise" and _greeted(c, comment))]
     if unsupported:
@@ -323,12 +333,14 @@ MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augus
           "september", "october", "november", "december")
 
 
-def _month_named(number: str, body: str, written: str) -> bool:
-    """A Chinese month ("3 月", "10月") whose English name the creator's texts use: "2021 年 3
-    月" is "March 2021"."""
-    return number.isdigit() and 1 <= int(number) <= 12 \
-        and re.search(rf"(?<!\d){number}\s*月", body) is not None \
-        and MONTHS[int(number) - 1] in written
+def _month_named(number: str, body: str, texts: str) -> bool:
+    """A Chinese month ("3 月", "10月") whose English name, capitalised as a name, the
+    creator's texts use: "2021 年 3 月" is "March 2021" ("may" the verb is no May)."""
+    if len(number) > 2 or not number.isdigit() or not 1 <= int(number) <= 12:
+        return False
+    name = MONTHS[int(number) - 1].capitalize()
+    return re.search(rf"(?<!\d){number}\s*月", body) is not None \
+        and re.search(rf"\b{name}\b", texts) is not None
 
 
 def _measured(body: str) -> set[str]:

@@ -238,6 +238,10 @@ def test_a_terse_answer_with_the_facts_the_notes_found_is_relevant() -> None:
     assert _specific("Thanks for watching!", notes) == []  # no fact: fits any comment
     assert _specific("32 clicks on my Breville.", notes) == []  # a fact the notes lack
     assert _specific("32 clicks.", []) == []
+    # a true number does not carry a sentence of something else
+    assert _specific("32 clicks. People who ask this are idiots.", notes) == []
+    assert _specific("32 clicks. The grinder explodes if you go finer.", notes) == []
+    assert _specific("32 clicks. Hope that helps!", notes) == ["32", "32 clicks"]
 
     def embed(texts: list[str]) -> np.ndarray:
         return np.eye(len(texts), 4, dtype=np.float32)
@@ -257,6 +261,11 @@ def test_a_chinese_month_is_backed_by_its_english_name() -> None:
     assert grounding("2021 年 3 月。", "频道哪年开的", "question", notes, PERSONA).ok
     held = grounding("2021 年 4 月。", "频道哪年开的", "question", notes, PERSONA)
     assert not held.ok and "4" in held.why
+    # "may" the verb is no May, and a number too long to be a month is none
+    may = grounding("2021 年 5 月。", "频道哪年开的", "question",
+                    [*notes, "You may want a scale."], PERSONA)
+    assert not may.ok and "5" in may.why
+    assert not grounding("1" * 5000, "频道哪年开的", "question", notes, PERSONA).ok
 
 
 @pytest.mark.parametrize("reply", [
@@ -274,6 +283,9 @@ def test_a_hostile_sentence_about_people_is_not_the_creators_voice(reply: str) -
     "Over 35 seconds tastes bitter and dry, so grind coarser. — Lina ☕",
     "Sour and thin means under-extracted: go 2 clicks finer. — Lina ☕",
     "Sorry you had a rough morning, the next cup will be better. — Lina ☕",
+    "I'm so sorry to hear your grinder broke, that's awful. — Lina ☕",
+    "Those sour shots are the worst, try 2 clicks finer. — Lina ☕",
+    "No need to feel bad, you didn't ruin anything. — Lina ☕",
 ])
 def test_bitter_coffee_or_kind_words_are_no_hostility(reply: str) -> None:
     assert shape_faults("help?", reply, reply.removesuffix(SIGN).strip(), SIGN, 200) == []
