@@ -67,6 +67,8 @@ MIN_NOTE_SUPPORT = 0.30
 MIN_CLAUSE_SUPPORT = 0.50
 MAX_ILL_TONE = -0.4
 MIN_VOICE_SIMILARITY = 0.78
+#: where a reply's sentences end, in English or Chinese
+SENTENCE_END = re.compile(r"[.!?;。！？；\n]+")
 #: how near a terse answer must be when its facts are those the notes found for the comment
 MIN_SPECIFIC_SIMILARITY = 0.72
 #: words in a sentence that may state no fact in such an answer ("Hope that helps!")
@@ -188,19 +190,19 @@ class PositiveChecks:
 def _specific(body: str, notes: Sequence[str]) -> list[str]:
     """The reply's facts (numbers, names, quantities), when it states some and the notes found
     for the comment hold every one: evidence that it answers this comment; [] otherwise."""
-    facts = list(dict.fromkeys([*claims(body), *(str(q) for q in quantities.of(body))]))
+    named, mine = claims(body), quantities.of(body)
+    facts = list(dict.fromkeys([*named, *(str(q) for q in mine)]))
     # every sentence states one of them, or is a short closer ("Coarse.", "Good luck!"): a
     # true number does not carry a sentence of something else ("32 clicks. People who ask
     # this are idiots.")
-    for sentence in (part.strip() for part in re.split(r"[.!?;。！？；\n]+", body)):
+    for sentence in (part.strip() for part in SENTENCE_END.split(body)):
         if len(re.findall(r"\w+", sentence)) > SHORT_SENTENCE and not claims(sentence) \
                 and not quantities.of(sentence):
             return []
     known = " ".join(notes).lower()
-    mine = quantities.of(body)
     held = frozenset().union(*(quantities.backed(note) for note in notes))
     if not notes or not facts or not mine <= held or not all(
-            _mentions(known, fact.lower()) for fact in claims(body)):
+            _mentions(known, fact.lower()) for fact in named):
         return []
     return facts
 
@@ -249,7 +251,7 @@ MAX_PEOPLE_TONE = -0.3
 def _ill_of_people(body: str) -> str:
     """The first sentence of the reply that is about people and hostile in tone ("people who
     skip the bloom are lazy slobs"), however many of its words the creator's notes have."""
-    for sentence in re.split(r"[.!?;。！？；\n]+", body):
+    for sentence in SENTENCE_END.split(body):
         if PEOPLE.search(sentence) and _tone(sentence) <= MAX_PEOPLE_TONE:
             return sentence.strip()[:60]
     return ""
@@ -283,9 +285,9 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
     # a number may echo the viewer's ("40 seconds is too long"); a name, brand or product the
     # creator never wrote is no fact of theirs, whoever named it first. A number with its
     # unit is a quantity, which `_misstated` looks up in the lines that state it
-    measured = _measured(body)
+    measured, texts = _measured(body), " ".join(creators)
     unsupported = [c for c in stated if not _mentions(written, c.lower()) and c not in measured
-                   and not _month_named(c, body, " ".join(creators))
+                   and not _month_named(c, body, texts)
                    and not (NUMBER.fullmatch(c) and _mentions(comment.lower(), c.lower()))
                    and not (label == "praise" and _greeted(c, comment))]
     if unsupported:
@@ -363,18 +365,19 @@ def _misstated(body: str, comment: str, label: str, creators: Sequence[str],
     proposed = quantities.of(comment)
     stated = quantities.stated(body)
     own = frozenset().union(*(quantities.backed(text) for text in creators))
+    lines = list(quantities.lines([*creators, *found]))
     unstated, elsewhere = [], []
     for quantity, start, _ in stated:
         if quantity in proposed and label in NO_FACT_NEEDED:
             continue
-        if _stating(quantity, start, body, comment, [*creators, *found], glosses):
+        if _stating(quantity, start, body, comment, lines, glosses):
             continue
         # the viewer's number set against the creator's own in the same unit is a correction
         # ("40 seconds is too long: aim for 27–32 seconds"), not a confirmation
         others = {q for q, _, _ in stated} - proposed - {quantity}
         if quantity in proposed and any(q.unit == quantity.unit and q in own for q in others):
             continue
-        if not any(quantity in quantities.backed(text) for text in [*creators, *found]):
+        if not any(quantity in quantities.backed(line) for line, _ in lines):
             unstated.append(str(quantity))
         else:
             whose = " (the comment's)" if quantity in proposed else ""
@@ -389,17 +392,16 @@ def _misstated(body: str, comment: str, label: str, creators: Sequence[str],
 
 
 def _stating(quantity: quantities.Quantity, at: int, body: str, comment: str,
-             texts: Sequence[str], glosses: Glosses = no_glosses) -> list[str]:
-    """The texts with a line that states the reply's quantity about the same thing: the line,
-    the lines around it or its heading share a topic word with the reply's clause or the
-    comment, or the line states another of the reply's own quantities ("10–14 days" is
-    "养豆 10–14 天")."""
+             lines: Sequence[tuple[str, str]], glosses: Glosses = no_glosses) -> bool:
+    """Whether one of the creator's `lines` (each with its context, from `quantities.lines`)
+    states the reply's quantity about the same thing: the line, the lines around it or its
+    heading share a topic word with the reply's clause or the comment, or the line states
+    another of the reply's own quantities ("10–14 days" is "养豆 10–14 天")."""
     topic = _topic(_clause(body, at), glosses) | _topic(comment, glosses)
     others = quantities.of(body) - quantities.of(comment) - {quantity}
-    return [text for text in texts
-            if any(quantity in quantities.backed(line)
-                   and (others & quantities.backed(line) or topic & _topic(context, glosses))
-                   for line, context in quantities.lines([text]))]
+    return any(quantity in quantities.backed(line)
+               and (others & quantities.backed(line) or topic & _topic(context, glosses))
+               for line, context in lines)
 
 
 def _clause(text: str, at: int) -> str:

@@ -160,8 +160,7 @@ def stated(text: str) -> list[tuple[Quantity, int, int]]:
         if english and unit not in SPELT_UNITS or first == "一" and unit not in ONE_UNITS \
                 or first in ("a", "an") \
                 and (unit not in ONE_UNITS
-                     or not LENGTH_AFTER.search(text[max(0, match.start() - 12):match.start()])) \
-                or first.startswith("half") and unit not in SPELT_UNITS:
+                     or not LENGTH_AFTER.search(text[max(0, match.start() - 12):match.start()])):
             continue
         written = match.group(0).strip()
         for number in numbers:
