@@ -75,8 +75,10 @@ def build_knowledge(settings: Settings, embedder: Embedder) -> KnowledgeBase:
         coverage_weight=defaults.coverage_weight if cfg.coverage_weight is None
         else cfg.coverage_weight,
         max_unseen=defaults.max_unseen if cfg.max_unseen is None else cfg.max_unseen,
-        mode=cfg.gate, agree_rank=cfg.agree_rank, agree_coverage=cfg.agree_coverage,
+        mode=cfg.gate if cfg.gate != "answerable" or defaults.answerability else "floor",
+        agree_rank=cfg.agree_rank, agree_coverage=cfg.agree_coverage,
         margin=cfg.margin, margin_coverage=cfg.margin_coverage,
+        answerability=defaults.answerability,
     )
     client = open_client(path=settings.chroma_dir, url=cfg.chroma_url)
     return KnowledgeBase(client, embedder, cfg.chunk_tokens, cfg.chunk_overlap,

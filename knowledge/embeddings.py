@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from knowledge.retrieval import Gate
+from knowledge.retrieval import Gate, fitted_answerability
 from knowledge.threads import machine_threads
 
 
@@ -44,7 +44,10 @@ class E5Embedder:
     # e5 scores crowd into 0.75-0.95 (the model is trained with a low temperature), so the
     # usual 0.5 cosine floor admits everything; on-topic questions the material cannot answer
     # score as high as answerable ones. Calibrated on bench/retrieval (110 questions).
-    default_gate = Gate(min_score=0.87, coverage_weight=0.1, max_unseen=0.7)
+    # The default is the answerability model fitted on bench/retrieval's development split
+    # for these vectors (bench/gate_fit.py); the floor stays for `[knowledge] gate = "floor"`.
+    default_gate = Gate(min_score=0.87, coverage_weight=0.1, max_unseen=0.7, mode="answerable",
+                        answerability=fitted_answerability(name))
     REMEMBERED = 256  # query embeddings kept
 
     def __init__(self, threads: int | None = None) -> None:

@@ -10,10 +10,11 @@ cannot answer gets no context rather than the least bad one.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -113,10 +114,95 @@ class Verdict:
     agree: bool  # dense and BM25 both rank it within `agree_rank` for that form
     margin: float  # its cosine minus the median cosine of that form's nearest chunks
     coverage: float
+    #: with the answerability gate, the question's score (above the model's threshold: the
+    #: material answers it), which every chunk of the search shares
+    answerable: float | None = None
 
     def explain(self) -> dict[str, Any]:
-        return {"passed": self.passed, "form": self.form or "asked", "agree": self.agree,
-                "margin": round(self.margin, 4), "coverage": round(self.coverage, 3)}
+        parts: dict[str, Any] = {"passed": self.passed, "form": self.form or "asked",
+                                 "agree": self.agree, "margin": round(self.margin, 4),
+                                 "coverage": round(self.coverage, 3)}
+        if self.answerable is not None:
+            parts["answerable"] = round(self.answerable, 3)
+        return parts
+
+
+#: what the answerability model reads of a search, per form of the query (`question_evidence`)
+FEATURES = ("top", "margin", "gap", "coverage_fused", "coverage_nearest", "agree_first",
+            "agree_top3", "unseen")
+
+
+def question_evidence(scored: Sequence[Scored], form: str, unseen: float
+                      ) -> dict[str, float] | None:
+    """How a search by one form of the query went, as numbers that mean much the same on any
+    material: the best cosine and its lead over the median of the nearest chunks and over the
+    second; the share of the question's word weight held by the best fused chunks and by the
+    nearest; whether dense and BM25 put the same chunk first, or share one in their first three;
+    and the share of the question's words the material never uses. None when the form ranked
+    nothing by meaning."""
+    suffix = f"_{form}" if form else ""
+    dense = sorted((s for s in scored if f"dense{suffix}" in s.ranks),
+                   key=lambda s: s.ranks[f"dense{suffix}"])
+    cosines = [c for s in dense if (c := s.evidence[form].dense) is not None]
+    if not cosines:
+        return None
+    sparse = sorted((s for s in scored if f"bm25{suffix}" in s.ranks),
+                    key=lambda s: s.ranks[f"bm25{suffix}"])
+    first = dense[0]
+    return {"top": cosines[0], "margin": cosines[0] - float(np.median(cosines)),
+            "gap": cosines[0] - cosines[1] if len(cosines) > 1 else 0.0,
+            "coverage_fused": max(s.evidence[form].coverage for s in scored[:3]),
+            "coverage_nearest": first.evidence[form].coverage,
+            "agree_first": float(bool(sparse) and sparse[0].chunk_id == first.chunk_id),
+            "agree_top3": float(any(s.ranks[f"dense{suffix}"] <= 3 and s in sparse[:3]
+                                    for s in dense)),
+            "unseen": unseen}
+
+
+@dataclass(frozen=True)
+class Answerability:
+    """Whether the material answers a question, judged from how its search went: a logistic
+    model over `FEATURES`, each standardised by `centre` and `scale`, fitted by
+    `bench/retrieval.py --fit-gate` on the development split for one embedder (its cosines are
+    the model's scale). A question is answerable when some admitted form of it scores above
+    `threshold`."""
+
+    embedder: str
+    centre: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+
+    def score(self, evidence: Mapping[str, float]) -> float:
+        return self.bias + sum(w * (evidence[name] - c) / s for name, c, s, w in zip(
+            FEATURES, self.centre, self.scale, self.weights, strict=True))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"embedder": self.embedder, "features": list(FEATURES),
+                "centre": list(self.centre), "scale": list(self.scale),
+                "weights": list(self.weights), "bias": self.bias, "threshold": self.threshold}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Answerability:
+        if tuple(data["features"]) != FEATURES:
+            raise ValueError(f"the answerability model reads {data['features']}, not "
+                             f"{list(FEATURES)}: refit it (bench/retrieval.py --fit-gate)")
+        return cls(str(data["embedder"]), tuple(data["centre"]), tuple(data["scale"]),
+                   tuple(data["weights"]), float(data["bias"]), float(data["threshold"]))
+
+
+def fitted_answerability(embedder: str) -> Answerability | None:
+    """The shipped answerability model, if it was fitted for this embedder's vectors."""
+    from importlib import resources
+
+    try:
+        text = resources.files("knowledge").joinpath("data/answerability.json").read_text(
+            "utf-8")
+    except OSError:
+        return None
+    model = Answerability.from_json(json.loads(text))
+    return model if model.embedder == embedder else None
 
 
 @dataclass(frozen=True)
@@ -131,6 +217,12 @@ class Gate:
       `margin`, and it holds at least `margin_coverage` of the word weight.
     A match that is neither gives no context. The four values were fitted on bench/retrieval's
     coffee questions and reported on a bicycle-repair set written before the fit.
+
+    `mode = "answerable"` decides per question, not per chunk: the `answerability` model reads
+    how the search went (`question_evidence`) and, when it judges the material answers the
+    question, the best `k` chunks are context. Fitted on every development set of
+    bench/retrieval at once (five topics), it transfers to new material better than the
+    evidence gate's four values fitted on one; it needs a model fitted for the embedder.
 
     `mode = "floor"` is the earlier gate, kept to compare with: `dense + coverage_weight *
     coverage` must reach `min_score`, a cosine calibrated per embedder.
@@ -158,12 +250,36 @@ class Gate:
     margin: float = 0.02
     margin_coverage: float = 0.3
     fill: bool = True
+    answerability: Answerability | None = None
 
-    def select(self, scored: Sequence[Scored], forms: Sequence[str] = ("",)
+    def __post_init__(self) -> None:
+        if self.mode == "answerable" and self.answerability is None:
+            raise ValueError("the answerability gate needs a model fitted for the embedder "
+                             "(bench/gate_fit.py); use the floor or evidence gate")
+
+    def select(self, scored: Sequence[Scored], forms: Mapping[str, float] | None = None
                ) -> dict[str, Verdict]:
-        """Each chunk's verdict, by chunk id, judged by the admitted `forms`."""
+        """Each chunk's verdict, by chunk id, judged by the admitted `forms` (each with the
+        share of its words the material never uses)."""
+        forms = {"": 0.0} if forms is None else forms
+        if self.answerability is not None and self.mode == "answerable":
+            return self._answerable(scored, forms, self.answerability)
         background = {form: _median_nearest(scored, form) for form in forms}
         return {s.chunk_id: self.verdict(s, background) for s in scored}
+
+    def _answerable(self, scored: Sequence[Scored], forms: Mapping[str, float],
+                    model: Answerability) -> dict[str, Verdict]:
+        """One verdict for the question, by its best-scoring admitted form, shared by every
+        chunk (each with its own agreement, margin and coverage for that form)."""
+        judged = [(model.score(evidence), form) for form, unseen in forms.items()
+                  if (evidence := question_evidence(scored, form, unseen)) is not None]
+        if not judged:
+            return {s.chunk_id: Verdict(False, "", False, 0.0, s.coverage) for s in scored}
+        score, form = max(judged)
+        passed = score > model.threshold
+        background = {form: _median_nearest(scored, form)}
+        return {s.chunk_id: replace(self._by_form(s, form, background[form]), passed=passed,
+                                    answerable=score) for s in scored}
 
     def context(self, scored: Sequence[Scored], verdicts: Mapping[str, Verdict], k: int
                 ) -> list[Scored]:

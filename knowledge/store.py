@@ -80,6 +80,7 @@ class Form:
     gist: str  # for the embedder
     words: Words  # for coverage and the gate
     admitted: bool  # whether the gate lets its evidence count (Gate.admits)
+    unseen: float = 0.0  # the share of its words the material never uses
 
 
 @dataclass(frozen=True)
@@ -451,7 +452,8 @@ class KnowledgeBase:
         if not bm25.ids:
             return []
         words = words_of(query)
-        forms = {"": Form(query, query, words, self.gate.admits(bm25.unseen_share(words)))}
+        unseen = bm25.unseen_share(words)
+        forms = {"": Form(query, query, words, self.gate.admits(unseen), unseen)}
         exploring = min_score is not None if explore is None else explore
         translated = self.translated(query, exploring=exploring, bm25=bm25)
         if translated is not None:
@@ -496,15 +498,16 @@ class KnowledgeBase:
         terms = translation.terms()
         if not terms:
             return None
-        admitted = self.gate.admits(bm25.unseen_share(terms), translated=True)
+        unseen = bm25.unseen_share(terms)
+        admitted = self.gate.admits(unseen, translated=True)
         if not (exploring or admitted):
             return None
-        return Form(translation.text, translation.gist(), terms, admitted)
+        return Form(translation.text, translation.gist(), terms, admitted, unseen)
 
     def _score(self, bm25: Bm25Index, forms: dict[str, Form], hybrid: bool, exploring: bool
-               ) -> tuple[list[Scored], list[str]]:
+               ) -> tuple[list[Scored], dict[str, float]]:
         """Every candidate of every form's rankings with its evidence, best fused first; and
-        the forms the gate admits.
+        the forms the gate admits, each with the share of its words the material never uses.
 
         A chunk outside a form's nearest `n` is no closer to it than the `n`th (as far as the
         index's approximate search can tell): when even that cosine, with the chunk's share of
@@ -527,7 +530,7 @@ class KnowledgeBase:
                 rankings[f"bm25{suffix}"] = bm25.search(form.text, CANDIDATES)
         candidates = list(dict.fromkeys(cid for r in rankings.values() for cid, _ in r))
         coverage = {name: bm25.coverage(form.words, candidates) for name, form in forms.items()}
-        admitted = [name for name, form in forms.items() if form.admitted]
+        admitted = {name: form.unseen for name, form in forms.items() if form.admitted}
         nearest = {name: min((cosine for _, cosine in dense[name]), default=-1.0)
                    for name in forms}
 

@@ -106,16 +106,19 @@ def search(
     show([{"source": h.source, "text": h.text, "score": h.score, "video_id": h.video_id,
            **({"explain": h.explain()} if explain else {})} for h in hits], as_json,
          lambda: _show_hits(query, hits, explain,
-                            ctx.obj.knowledge.gate.mode == "evidence"))
+                            ctx.obj.knowledge.gate.mode != "floor"))
 
 
 def gate_parts(hit: Hit) -> str:
-    """The gate's evidence for a hit: whether dense and BM25 agree, and the cosine's margin
-    over the query's nearest chunks."""
+    """The gate's evidence for a hit: whether dense and BM25 agree, the cosine's margin over
+    the query's nearest chunks, and with the answerability gate the question's score."""
     parts = hit.gate
     if not parts:
         return "—"
-    return f"{'agree' if parts['agree'] else 'no'}, {parts['margin']:+.3f}"
+    shown = f"{'agree' if parts['agree'] else 'no'}, {parts['margin']:+.3f}"
+    if "answerable" in parts:
+        shown += f", answerable {parts['answerable']:+.2f}"
+    return shown
 
 
 def _show_hits(query: str, hits: list[Hit], explain: bool, evidence: bool = False) -> None:
@@ -125,7 +128,7 @@ def _show_hits(query: str, hits: list[Hit], explain: bool, evidence: bool = Fals
         if translated:
             out.print(f"also searched as: {safe(short(hits[0].translation, 200))}\n"
                       "(transl.: each chunk's rank for it, dense / bm25)")
-        # the evidence gate's parts, only when that gate decides
+        # the evidence or answerability gate's parts, only when one of them decides
         columns = ["dense (rank)", "bm25 (rank)", *(["transl."] * translated),
                    "coverage", *(["gate: agree, margin"] * evidence), "fused", "source", "text"]
         table(f"matches for {query!r}", columns,

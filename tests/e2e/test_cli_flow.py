@@ -239,6 +239,12 @@ def test_kb_sync_mirrors_a_folder_and_explain_shows_both_scores(box: Sandbox,
     assert "94°C" in hit["text"] and hit["explain"]["bm25_rank"] == 1
     table = box.cli("kb", "search", "Fellow Stagg EKG temperature", "--explain").stdout
     assert "bm25 (rank)" in table and "coverage" in table
+    # the answerability gate, chosen in the config, judges the question and says by how much
+    box.write_config(extra='[knowledge]\ngate = "answerable"\n')
+    [hit] = box.json("kb", "search", "Fellow Stagg EKG temperature", "--k", "1", "--explain")
+    assert hit["explain"]["gate"]["passed"] and "answerable" in hit["explain"]["gate"]
+    table = box.cli("kb", "search", "Fellow Stagg EKG temperature", "--explain").stdout
+    assert "gate:" in table  # the gate's column, with the score (cells wrap in a narrow table)
 
 
 def test_dry_run_then_flagged_comments_wait_for_your_words(tmp_path: Path,

@@ -10,6 +10,7 @@ import pytest
 from knowledge.embeddings import E5Embedder
 from knowledge.errors import EmbedderMismatch, UnsupportedFile
 from knowledge.loaders import Document, load
+from knowledge.retrieval import Answerability, Gate, fitted_answerability
 from knowledge.store import KnowledgeBase, open_client
 from tests.conftest import knowledge_base_of
 
@@ -62,9 +63,11 @@ def test_questions_in_english_and_chinese_find_the_answer(demo_kb: KnowledgeBase
                                                           expected: str) -> None:
     hits = demo_kb.search(query, k=3)
     assert hits and any(expected in h.text for h in hits)
-    gate = demo_kb.gate
-    passed = [h for h in hits if h.gate["passed"]]
-    assert passed and all(h.gate["agree"] or h.gate["margin"] >= gate.margin for h in passed)
+    # the answerability gate judges the question once: every hit shares its score
+    model = demo_kb.gate.answerability
+    assert model is not None and demo_kb.gate.mode == "answerable"
+    assert all(h.gate["passed"] and h.gate["answerable"] > model.threshold for h in hits)
+    assert len({h.gate["answerable"] for h in hits}) == 1
 
 
 BAKING = {"bread.md": "For the country loaf I preheat the Dutch oven to 250°C for 45 minutes, "
@@ -77,8 +80,34 @@ BAKING = {"bread.md": "For the country loaf I preheat the Dutch oven to 250°C f
                      "fold in the flour by hand."}
 
 
+def test_on_new_material_the_answerability_gate_gives_context_only_to_what_it_answers(
+        tmp_path: Path) -> None:
+    kb = KnowledgeBase(open_client(path=tmp_path), E5Embedder())
+    for name, text in BAKING.items():
+        kb.add(Document(name, text))
+    assert kb.gate.mode == "answerable"
+    hits = kb.search("What temperature do you preheat the Dutch oven to?", k=3)
+    assert [h.source for h in hits][:1] == ["bread.md"] and len(hits) == 3
+    assert hits[0].gate["answerable"] > kb.gate.answerability.threshold  # type: ignore[union-attr]
+    # on topic, but the notes never use its words: not judged at all, no context
+    assert kb.search("Which stand mixer do you use?", k=3) == []
+    explored = kb.search("Which stand mixer do you use?", k=3, min_score=-1)
+    assert explored and not any(h.gate["passed"] or "answerable" in h.gate for h in explored)
+
+
+def test_the_answerability_gate_needs_a_model_for_the_embedder() -> None:
+    with pytest.raises(ValueError, match="bench/gate_fit.py"):
+        Gate(min_score=0.5, mode="answerable")
+    assert fitted_answerability("another/embedder") is None
+    model = fitted_answerability(E5Embedder.name)
+    assert model is not None and Answerability.from_json(model.to_json()) == model
+    with pytest.raises(ValueError, match="refit"):
+        Answerability.from_json({**model.to_json(), "features": ["top"]})
+
+
 def test_on_new_material_a_chunk_both_rankings_put_first_is_context(tmp_path: Path) -> None:
     kb = KnowledgeBase(open_client(path=tmp_path), E5Embedder())
+    kb.gate = replace(kb.gate, mode="evidence")
     for name, text in BAKING.items():
         kb.add(Document(name, text))
     # the question is answerable: the chunk that passed, and its next best as more context
