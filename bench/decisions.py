@@ -10,7 +10,8 @@ persona, or complies in the comment's words). Figures per part, never mixed:
 - test: written before anything was fitted, frozen, report only;
 - test-2: 200 comments written before round 2's fit by a pass that did not read the checks;
 - test-3 to test-7: written before rounds 3, 4 and 6 (three in round 6, one before each fit)
-  by passes that did not read the checks;
+  by passes that did not read the checks; test-8 (spam as video channels see it) before the
+  fit of what auto mode asks as evidence that a comment is not spam;
 - third-party: bastioncorpus (MIT) injections and their benign look-alikes, never tuned on; and
   the SMS Spam Collection (CC BY 4.0): the classifier is not trained on it (training on its
   development half cost recall on the development comments); its test half is only reported.
@@ -92,6 +93,9 @@ def parts() -> dict[str, list[dict[str, Any]]]:
             "before round 6's second fit, frozen)": read("test-6.jsonl"),
             "test-7 (100 attacks in ten families, polite insults among them, and careful "
             "replies; written before round 6's third fit, frozen)": read("test-7.jsonl"),
+            "test-8 (120 spam as video channels see it, in disguise and in volume, and 120 "
+            "ordinary comments, look-alikes among them; written before the reading-unlike-spam "
+            "fit, frozen)": read("test-8.jsonl"),
             "third-party injections (bastioncorpus)": read("thirdparty-injection.jsonl")}
 
 
@@ -187,6 +191,14 @@ def posted(new: Any, as_before: bool = False) -> bool:
     return bool(new.status == Status.APPROVED)
 
 
+def posted_but_for(new: Any, check: str) -> bool:
+    """Approved, or held in auto mode by this one positive check alone."""
+    if posted(new) or isinstance(new, str):
+        return posted(new)
+    failed = [name for name, c in new.decisions.get("checks", {}).items() if not c["ok"]]
+    return new.decisions.get("decided_by") == 14 and failed == [check]
+
+
 def is_spam_label(new: Any) -> bool:
     return not isinstance(new, str) and new.triage_label == "spam"
 
@@ -274,9 +286,12 @@ def spam_table(rows: list[dict[str, Any]], now: dict[str, Any], before: dict[str
             ("peer: word naive Bayes", lambda r: word_nb.is_spam(r["text"]))):
         recall = sum(map(caught, spammy)) / len(spammy)
         false = sum(map(caught, ham)) / max(1, len(ham))
-        answered = sum(posted(now[r["id"]]) for r in spammy) if label.startswith("triage") \
-            else None
-        tail = f"; spam auto-answered {answered}" if answered is not None else ""
+        tail = ""
+        if label.startswith("triage"):
+            answered = sum(posted(now[r["id"]]) for r in spammy)
+            unasked = sum(posted_but_for(now[r["id"]], "spam") for r in spammy)
+            tail = (f"; spam auto-answered {answered} ({unasked} without asking that it read "
+                    f"unlike spam)")
         print(f"    {label:<24} recall {recall:.2f} ({len(spammy)} spam)   ham called spam "
               f"{false:.1%} ({len(ham)} ham){tail}")
 
@@ -417,7 +432,8 @@ def train_spam() -> None:
         np.save(out, vectors.astype(np.float16), allow_pickle=False)
     print(f"spam model: {len(model.spam)} n-grams, wording threshold {model.threshold:.1f}; "
           f"{len(texts)} reference vectors, weight of wording {calibration.weight}, threshold "
-          f"{calibration.threshold:.2f} -> {path}")
+          f"{calibration.threshold:.2f}, unlike spam at or below {calibration.clear:.2f}, a "
+          f"sentence alone above log-odds {calibration.sentence:.1f} -> {path}")
 
 
 def main() -> None:

@@ -155,7 +155,8 @@ class Pipeline:
                                                             *guarded.unavailable]}
         notes = [h.text for h in hits]
         found = self.found(drafted.text, notes)
-        checks = self.positive(comment, triaged.label, notes, found, drafted)
+        checks = (*self.positive(comment, triaged.label, notes, found, drafted),
+                  *unlike_spam(triaged))
         decisions["checks"] = {c.name: c.to_json() for c in checks}
         # every check is measured and recorded; auto mode needs the ones `[guard] auto_checks`
         # names, and the obedience check always
@@ -311,3 +312,12 @@ class Pipeline:
                  retrieve_ms=round(timings.retrieve * 1000), draft_ms=round(timings.draft * 1000))
         return Outcome(stored.comment.comment_id, draft_id, new.status, new.reason, timings,
                        new.triage_label)
+
+
+def unlike_spam(triaged: Triage) -> tuple[Check, ...]:
+    """The spam classifier's evidence that the comment wants nothing from the audience (none
+    when triage did not read it)."""
+    reading = triaged.detail.get("spam")
+    if not reading:
+        return ()
+    return (Check("spam", bool(reading["unlike"]), float(reading["score"]), str(reading["why"])),)

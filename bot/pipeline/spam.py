@@ -15,12 +15,21 @@ Each view's score is standardised on the other comments (out of fold) and the tw
 together (`Calibration`); the threshold calls at most `FALSE_ALARMS` of the other development
 comments spam, out of fold. With no embedding at hand the wording alone decides, at its own
 threshold.
+
+Not being called spam is not yet evidence that a comment wants nothing from the audience. Auto
+mode asks for that evidence (`SpamClassifier.unlike`): the comment scores clearly below the
+threshold (at most `HELD` of the other development comments score above `clear`, out of fold),
+and no sentence of it reads like spam on its own (praise followed by a plug: "love this! btw
+check out my latte art channel"), by the wording's log-odds against a cut that flags at most
+`HELD_BY_SENTENCE` of the other comments the threshold let through. Anything else waits for a
+person.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -38,6 +47,28 @@ ORDERS = (1, 2, 3, 4)
 THRESHOLD = 0.0
 #: the share of other comments the fitted threshold may call spam (out of fold, on development)
 FALSE_ALARMS = 0.03
+#: the share of other comments that may score above `clear` (so `HELD - FALSE_ALARMS` of them
+#: wait for a person in auto mode without being called spam)
+HELD = 0.04
+#: the share of the other comments not called spam that a sentence of theirs may hold
+HELD_BY_SENTENCE = 0.01
+#: where a comment is cut into sentences: after an end mark, and before "btw" or "P.S."
+SENTENCE_END = re.compile(r"(?<=[.!?。！？;；\n])\s*|\s+(?=(?:btw|ps|p\.s\.)\b)", re.IGNORECASE)
+#: the shortest piece that counts as a sentence
+SHORTEST_SENTENCE = 4
+
+
+def sentences(text: str) -> list[str]:
+    """The comment's sentences, when it has two or more; none for a single sentence (the
+    comment's own score already reads it)."""
+    parts = [p.strip() for p in SENTENCE_END.split(text) if p and p.strip()]
+    parts = [p for p in parts if len(p) >= SHORTEST_SENTENCE]
+    return parts if len(parts) >= 2 else []
+
+
+def loudest_sentence(model: SpamModel, text: str) -> float | None:
+    """The highest log-odds of any sentence of the comment, read alone (None for one)."""
+    return max((model.log_odds(s) for s in sentences(text)), default=None)
 
 
 def grams(text: str) -> list[str]:
@@ -117,10 +148,10 @@ def out_of_fold(texts: Sequence[str], spam: Sequence[bool],
     return scores
 
 
-def false_alarm_threshold(others: Sequence[float]) -> float:
-    """The score above which at most `FALSE_ALARMS` of the other comments lie."""
+def false_alarm_threshold(others: Sequence[float], share: float = FALSE_ALARMS) -> float:
+    """The score above which at most `share` of the other comments lie."""
     ranked = sorted(others)
-    return float(ranked[min(len(ranked) - 1, int(len(ranked) * (1 - FALSE_ALARMS)))])
+    return float(ranked[min(len(ranked) - 1, int(len(ranked) * (1 - share)))])
 
 
 @dataclass(frozen=True)
@@ -132,6 +163,10 @@ class Calibration:
     weight: float  # of wording; meaning gets the rest
     threshold: float
     k: int = 5
+    #: at or below this score a comment reads unlike spam (None: the threshold alone)
+    clear: float | None = None
+    #: a sentence whose log-odds read alone exceed this reads like spam (None: not asked)
+    sentence: float | None = None
 
     def score(self, log_odds: float, nearness: float) -> float:
         return (self.weight * (log_odds - self.wording[0]) / self.wording[1]
@@ -139,7 +174,8 @@ class Calibration:
 
     def to_json(self) -> dict[str, Any]:
         return {"wording": list(self.wording), "meaning": list(self.meaning),
-                "weight": self.weight, "threshold": self.threshold, "k": self.k}
+                "weight": self.weight, "threshold": self.threshold, "k": self.k,
+                "clear": self.clear, "sentence": self.sentence}
 
 
 def nearness(vector: np.ndarray, references: np.ndarray, is_spam: np.ndarray, k: int) -> float:
@@ -163,15 +199,56 @@ class SpamClassifier:
 
     def verdict(self, text: str, vector: np.ndarray | None = None) -> tuple[bool, str]:
         """Whether it is spam, and the scores that say so."""
+        spam, _, why = self._scored(text, vector)
+        return spam, why
+
+    def _scored(self, text: str, vector: np.ndarray | None) -> tuple[bool, float | None, str]:
+        """Whether it is spam, the two views' score (None when the wording alone decides), and
+        the scores that say so."""
         log_odds = self.wording.log_odds(text)
         if vector is None or self.calibration is None or self.references is None \
                 or self.is_spam_reference is None:
-            return log_odds > self.wording.threshold, f"log-odds {log_odds:.1f}"
+            return log_odds > self.wording.threshold, None, f"log-odds {log_odds:.1f}"
         near = nearness(vector, self.references, self.is_spam_reference, self.calibration.k)
         score = self.calibration.score(log_odds, near)
-        return (score > self.calibration.threshold,
+        return (score > self.calibration.threshold, score,
                 f"score {score:.2f}: n-gram log-odds {log_odds:.1f}, nearer to spam by "
                 f"{near:+.3f}")
+
+    def read(self, text: str, vector: np.ndarray | None = None) -> Reading:
+        """Whether the comment is spam, and whether it shows the evidence auto mode asks that it
+        wants nothing from the audience: a score at or below `clear`, and no sentence that
+        reads like spam on its own."""
+        spam, score, why = self._scored(text, vector)
+        shown = self.wording.log_odds(text) if score is None else score
+        calibration = self.calibration
+        if spam:
+            return Reading(True, False, shown, why)
+        if score is not None and calibration is not None and calibration.clear is not None \
+                and score > calibration.clear:
+            return Reading(False, False, shown, f"close to spam ({why}; reads unlike spam at "
+                                                f"or below {calibration.clear:.2f})")
+        loudest = loudest_sentence(self.wording, text)
+        if loudest is not None and calibration is not None and calibration.sentence is not None \
+                and loudest > calibration.sentence:
+            return Reading(False, False, shown, f"a sentence reads like spam on its own "
+                                                f"(log-odds {loudest:.1f}, above "
+                                                f"{calibration.sentence:.1f})")
+        return Reading(False, True, shown, f"reads unlike spam ({why})")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the classifier makes of a comment."""
+
+    spam: bool  # called spam: never answered
+    unlike: bool  # evidence that it wants nothing from the audience, as auto mode asks
+    score: float  # the two views' score, or the wording's log-odds when it decides alone
+    why: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"spam": self.spam, "unlike": self.unlike, "score": round(self.score, 3),
+                "why": self.why}
 
 
 def from_json(data: dict[str, Any]) -> SpamModel:
@@ -203,7 +280,8 @@ def bundled_classifier() -> SpamClassifier:
         return SpamClassifier(wording)
     c = meaning["calibration"]
     calibration = Calibration(tuple(c["wording"]), tuple(c["meaning"]),  # type: ignore[arg-type]
-                              c["weight"], c["threshold"], c["k"])
+                              c["weight"], c["threshold"], c["k"], c.get("clear"),
+                              c.get("sentence"))
     return SpamClassifier(wording, calibration, references, labels, meaning["embedder"])
 
 
@@ -230,6 +308,22 @@ def calibrated(texts: Sequence[str], spam: Sequence[bool], vectors: np.ndarray,
         threshold = false_alarm_threshold(scores[ham].tolist())
         recall = float(np.mean(scores[labels] > threshold))
         if best is None or recall > best[0]:
-            best = (recall, Calibration(spread, near, weight, threshold, k))
+            clear = false_alarm_threshold(scores[ham].tolist(), HELD)
+            let_through = ham & (scores <= threshold)
+            best = (recall, Calibration(spread, near, weight, threshold, k, clear,
+                                        sentence_cut(texts, spam, let_through, folds)))
     assert best is not None
     return best[1]
+
+
+def sentence_cut(texts: Sequence[str], spam: Sequence[bool], others: np.ndarray, folds: int
+                 ) -> float:
+    """The log-odds above which a sentence read alone flags at most `HELD_BY_SENTENCE` of the
+    `others` (the other comments the threshold lets through), out of fold."""
+    loudest = out_of_fold(texts, spam, lambda model, i, on: loudest_sentence(model, texts[i]),
+                          folds)
+    scores = sorted((s if s is not None else -math.inf)
+                    for s, other in zip(loudest, others, strict=True) if other)
+    cut = scores[min(len(scores) - 1, int(len(scores) * (1 - HELD_BY_SENTENCE)))] if scores \
+        else math.inf
+    return float(cut) if math.isfinite(cut) else math.inf  # too few sentences: never flag

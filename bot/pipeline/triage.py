@@ -31,7 +31,7 @@ from bot.pipeline.guard import Verdict
 from bot.pipeline.injection import instructs
 from bot.pipeline.lexicon import TOXIC
 from bot.pipeline.prompt import shape_of
-from bot.pipeline.spam import SpamClassifier, bundled_classifier
+from bot.pipeline.spam import Reading, SpamClassifier, bundled_classifier
 from bot.pipeline.spam import bundled as spam_model
 from connectors.base import Comment
 
@@ -183,11 +183,12 @@ class Triager:
         if decided is not None:
             return decided
         text = unicodedata.normalize("NFKC", comment.text.strip())
-        if self.widened and self.classifier is not None:
-            spam, why = self.spam(text)
-            if spam:
-                return Triage(Label.SPAM, f"reads like spam ({why})", "classifier")
         detail: dict[str, Any] = {}
+        if self.widened:
+            reading = self.spam(text)
+            if reading.spam and self.classifier is not None:
+                return Triage(Label.SPAM, f"reads like spam ({reading.why})", "classifier")
+            detail["spam"] = reading.to_json()  # auto mode asks whether it reads unlike spam
         if self.moderator is not None:
             try:
                 verdict = self.moderator.moderate(text)
@@ -209,8 +210,8 @@ class Triager:
                               detail)
         return self._benign(text, guess, detail)
 
-    def spam(self, text: str) -> tuple[bool, str]:
-        """The spam classifier's verdict by wording and by meaning (the comment's vector,
+    def spam(self, text: str) -> Reading:
+        """The spam classifier's reading by wording and by meaning (the comment's vector,
         which the classifier computes anyway, when it comes from the embedder the spam
         references were embedded with)."""
         spam = self.spam_classifier
@@ -218,7 +219,7 @@ class Triager:
         if self.classifier is not None and spam.embedder \
                 and spam.embedder == self.classifier.embedder_name:
             vector = self.classifier.vector(text)
-        return spam.verdict(text, vector)
+        return spam.read(text, vector)
 
     def warm(self, comments: Sequence[Comment]) -> None:
         """Embed in one model call the comments of a batch that the classifier will see."""

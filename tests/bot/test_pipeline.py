@@ -52,6 +52,23 @@ def test_auto_mode_posts_in_the_same_cycle(app: App, daemon: Daemon,
     assert app.store.drafts(Status.POSTED)[0].reply_id == connector.posted[0].reply_id
 
 
+def test_auto_mode_asks_that_a_comment_read_unlike_spam_and_names_the_check(
+        app: App, daemon: Daemon, connector: FakeConnector) -> None:
+    app.settings.mode = "auto"
+    connector.push_comment("Your videos are my morning routine. I just uploaded my first video "
+                           "too, please support")  # praise, then a plug: not called spam
+    connector.push_comment("Love your calm voice. I watch every Friday.")
+    plugged, plain = (new for _, new in daemon.dry_run(limit=2))
+    assert plugged.triage_label != "spam" and plugged.status == Status.PENDING
+    assert not plugged.decisions["checks"]["spam"]["ok"]
+    assert "a sentence reads like spam" in plugged.decisions["checks"]["spam"]["why"]
+    assert plain.status == Status.APPROVED and plain.decisions["checks"]["spam"]["ok"]
+    # a creator who leaves the check out knowingly gets the old behaviour
+    app.settings.guard.auto_checks = ["relevance", "grounding", "voice"]
+    stored, again = next(iter(daemon.dry_run(limit=1)))
+    assert stored.comment.text.startswith("Your videos") and again.status == Status.APPROVED
+
+
 def test_own_empty_and_spam_comments_are_skipped_with_reasons(
         app: App, daemon: Daemon, connector: FakeConnector, model: RecordingModel) -> None:
     connector.push_comment("Thanks everyone!", author="LinaBrews", is_own=True)

@@ -4,6 +4,7 @@ shipped model reads the spam channels get."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -84,3 +85,47 @@ def test_the_shipped_classifier_reads_what_a_comment_is_about_as_well_as_its_wor
     assert verdict("nice video, sub to me") == (False, True)  # the words alone miss it
     assert verdict("What grind do you use for the V60?") == (False, False)
     assert verdict("Check out my channel, I make beats") == (True, True)
+
+
+def test_a_comment_reads_unlike_spam_only_clearly_below_the_threshold_in_every_sentence() -> None:
+    model = spam.train(SPAM * 2 + HAM * 2, [True] * len(SPAM) * 2 + [False] * len(HAM) * 2)
+    calibration = spam.Calibration((0.0, 1.0), (0.0, 1.0), weight=1.0, threshold=2.0, clear=0.0,
+                                   sentence=0.0)
+    vectors = np.eye(2, dtype=np.float32)
+    classifier = spam.SpamClassifier(model, calibration, vectors, np.array([True, False]), "test")
+    other = np.array([0.0, 1.0], dtype=np.float32)  # as near to the spam as to the rest: 0
+
+    def read(text: str) -> spam.Reading:
+        return classifier.read(text, other)
+
+    plain = read("what grind for the V60? thanks for the tips")
+    assert not plain.spam and plain.unlike and plain.why.startswith("reads unlike spam")
+    # praise, then a plug: not spam as a whole, but its second sentence is
+    assert spam.sentences("great recipe! check out my channel for beats") == [
+        "great recipe!", "check out my channel for beats"]
+    plugged = read("great recipe, thanks for the tips, nice kitchen! check out my channel")
+    assert plugged.spam or not plugged.unlike
+    assert spam.sentences("love it btw sub to me") == ["love it", "btw sub to me"]
+    assert spam.sentences("one sentence only") == [] and spam.sentences("ok. ok.") == []
+    # between `clear` and the threshold: not spam, no evidence either
+    by_meaning = replace(calibration, weight=0.0)  # nearer to spam by 1: a score of 1
+    between = spam.SpamClassifier(model, by_meaning, vectors, np.array([True, False]),
+                                  "test").read("nice kitchen", np.array([1.0, 0.0], np.float32))
+    assert not between.spam and not between.unlike and between.why.startswith("close to spam")
+    assert spam.Reading(False, True, 0.1234, "x").to_json() == {
+        "spam": False, "unlike": True, "score": 0.123, "why": "x"}
+
+
+def test_the_fitted_calibration_holds_a_few_more_comments_for_a_person() -> None:
+    rng = np.random.default_rng(5)
+    texts = [f"{t}. {h}" for t in SPAM for h in HAM[:3]] + [f"{h}. {g}" for h in HAM
+                                                            for g in HAM[3:6]]
+    labels = [True] * len(SPAM) * 3 + [False] * len(HAM) * 3
+    vectors = rng.normal(size=(len(texts), 4)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    calibration = spam.calibrated(texts, labels, vectors)
+    assert calibration.clear is not None and calibration.clear <= calibration.threshold
+    assert calibration.sentence is not None
+    again = spam.Calibration(**{**calibration.to_json(), "wording": tuple(calibration.wording),
+                                "meaning": tuple(calibration.meaning)})
+    assert again == calibration
