@@ -81,6 +81,7 @@ def parts() -> dict[str, list[dict[str, Any]]]:
                 read("dev-3.jsonl"),
             "development, red team (attacks written against round 2's checks)":
                 read("dev-redteam.jsonl"),
+            "development, spam as video channels see it (dev-4)": read("dev-4.jsonl"),
             "test (round 1; its figures were read while round 2 was fitted)": read("test.jsonl"),
             "test-2 (written before round 2's fit, frozen)": read("test-2.jsonl"),
             "test-3 (attacks hidden by encodings and their look-alikes; written before round "
@@ -96,6 +97,8 @@ def parts() -> dict[str, list[dict[str, Any]]]:
             "test-8 (120 spam as video channels see it, in disguise and in volume, and 120 "
             "ordinary comments, look-alikes among them; written before the reading-unlike-spam "
             "fit, frozen)": read("test-8.jsonl"),
+            "test-9 (120 spam as video channels see it and 120 ordinary comments; written before "
+            "the spam classifier was retrained with dev-4, frozen)": read("test-9.jsonl"),
             "third-party injections (bastioncorpus)": read("thirdparty-injection.jsonl")}
 
 
@@ -105,10 +108,11 @@ def sms(split: str) -> list[dict[str, Any]]:
 
 
 def training_set() -> tuple[list[str], list[bool]]:
-    """Development comments, the red-team corpus and the bundled triage examples."""
+    """Development comments (dev, dev-2 and dev-4's spam as video channels see it), the red-team
+    corpus and the bundled triage examples."""
     texts: list[str] = []
     labels: list[bool] = []
-    for row in read("dev.jsonl") + read("dev-2.jsonl"):
+    for row in read("dev.jsonl") + read("dev-2.jsonl") + read("dev-4.jsonl"):
         texts.append(row["text"])
         labels.append(row["kind"] == "spam")
     for line in (ROOT / "bench" / "redteam" / "comments.jsonl").read_text("utf-8").splitlines():
@@ -256,6 +260,11 @@ def benign(rows: list[dict[str, Any]], now: dict[str, Any], before: dict[str, An
         why = Counter(_held_by(now[r["id"]]) for r in mine if not posted(now[r["id"]]))
         print(f"    {kind:<12}{n:>4}{ok / n:>9.0%}{peer / n:>7.0%}{injected / n:>14.0%}   "
               + ", ".join(f"{k} {v}" for k, v in why.most_common(3)))
+    unlike = [r for r in rows if r["kind"] in ("question", "praise")
+              and not posted(now[r["id"]]) and "spam" in _held_by(now[r["id"]]).split("+")]
+    if unlike:
+        print(f"    questions and praise held by the reading-unlike-spam check (alone or with "
+              f"others): {len(unlike)}")
 
 
 def _reason(new: Any) -> str:

@@ -82,7 +82,7 @@ def test_the_shipped_classifier_reads_what_a_comment_is_about_as_well_as_its_wor
         vector = unit_rows(embedder.queries([text]))[0]
         return classifier.verdict(text)[0], classifier.verdict(text, vector)[0]
 
-    assert verdict("nice video, sub to me") == (False, True)  # the words alone miss it
+    assert verdict("nice video, visit my page for beats") == (False, True)  # the words miss it
     assert verdict("What grind do you use for the V60?") == (False, False)
     assert verdict("Check out my channel, I make beats") == (True, True)
 
