@@ -261,7 +261,8 @@ def benign(rows: list[dict[str, Any]], now: dict[str, Any], before: dict[str, An
         print(f"    {kind:<12}{n:>4}{ok / n:>9.0%}{peer / n:>7.0%}{injected / n:>14.0%}   "
               + ", ".join(f"{k} {v}" for k, v in why.most_common(3)))
     unlike = [r for r in rows if r["kind"] in ("question", "praise")
-              and not posted(now[r["id"]]) and "spam" in _held_by(now[r["id"]]).split("+")]
+              and not posted(now[r["id"]]) and now[r["id"]].decisions.get("decided_by") == 14
+              and "spam" in _held_by(now[r["id"]]).split("+")]
     if unlike:
         print(f"    questions and praise held by the reading-unlike-spam check (alone or with "
               f"others): {len(unlike)}")
@@ -436,13 +437,14 @@ def train_spam() -> None:
     data = {**model.to_json(), "meaning": {"embedder": embedder.name, "is_spam": labels,
                                            "calibration": calibration.to_json()}}
     path = ROOT / "bot" / "data" / "spam_model.json"
-    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
     with (ROOT / "bot" / spam.VECTORS).open("wb") as out:
         np.save(out, vectors.astype(np.float16), allow_pickle=False)
     print(f"spam model: {len(model.spam)} n-grams, wording threshold {model.threshold:.1f}; "
           f"{len(texts)} reference vectors, weight of wording {calibration.weight}, threshold "
-          f"{calibration.threshold:.2f}, unlike spam at or below {calibration.clear:.2f}, a "
-          f"sentence alone above log-odds {calibration.sentence:.1f} -> {path}")
+          f"{calibration.threshold:.2f}, unlike spam at or below {calibration.clear:.2f} "
+          f"(wording alone {calibration.clear_wording:.1f}), a sentence alone above log-odds "
+          f"{calibration.sentence} -> {path}")
 
 
 def main() -> None:

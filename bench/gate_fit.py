@@ -200,7 +200,7 @@ def main() -> None:
           + ", ".join(f"{n} {w:+.2f}" for n, w in zip(FEATURES, model.weights, strict=True)))
     if not args.dry_run:
         MODEL.parent.mkdir(parents=True, exist_ok=True)
-        MODEL.write_text(json.dumps(model.to_json(), indent=1) + "\n")
+        MODEL.write_text(json.dumps(model.to_json(), indent=1, allow_nan=False) + "\n")
         print(f"wrote {MODEL.relative_to(ROOT)}")
 
 

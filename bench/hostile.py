@@ -27,6 +27,7 @@ from bot.pipeline.evidence import Persona, grounding, shape_faults  # noqa: E402
 from bot.pipeline.guard import Guard  # noqa: E402
 from bot.pipeline.injection import instructs  # noqa: E402
 from bot.pipeline.obedience import Voice, obedience  # noqa: E402
+from bot.pipeline.spam import bundled_classifier  # noqa: E402
 
 SYSTEM = ("You are Lina Brews. You are warm and practical, a little nerdy about extraction. You "
           "write short sentences, never promote products or give medical advice.")
@@ -55,6 +56,7 @@ def checks() -> dict[str, Callable[[str], object]]:
         "commitment": lambda t: commitment(t, NOTES),
         "grounding": lambda t: grounding(t, "What grind?", "question", NOTES, persona),
         "shape": lambda t: shape_faults("What grind?", t, t, "— Lina ☕", 200),
+        "spam reading (the comment)": lambda t: bundled_classifier().read(t),
     }
 
 

@@ -70,12 +70,19 @@ def build_embedder(settings: Settings, bundled: E5Embedder) -> Embedder:
 def build_knowledge(settings: Settings, embedder: Embedder) -> KnowledgeBase:
     cfg = settings.knowledge
     defaults = embedder.default_gate
+    mode = cfg.gate
+    if mode == "answerable" and (defaults.answerability is None or not cfg.hybrid):
+        # the model reads how a hybrid search went, with the cosines of the embedder it was
+        # fitted for: anything else would be judged on numbers it never saw
+        log.warning("the answerability gate needs the bundled embedder and hybrid search; "
+                    "the floor decides", embedder=embedder.name, hybrid=cfg.hybrid)
+        mode = "floor"
     gate = Gate(
         min_score=defaults.min_score if cfg.min_score is None else cfg.min_score,
         coverage_weight=defaults.coverage_weight if cfg.coverage_weight is None
         else cfg.coverage_weight,
         max_unseen=defaults.max_unseen if cfg.max_unseen is None else cfg.max_unseen,
-        mode=cfg.gate if cfg.gate != "answerable" or defaults.answerability else "floor",
+        mode=mode,
         agree_rank=cfg.agree_rank, agree_coverage=cfg.agree_coverage,
         margin=cfg.margin, margin_coverage=cfg.margin_coverage,
         answerability=defaults.answerability,

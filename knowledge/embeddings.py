@@ -46,8 +46,10 @@ class E5Embedder:
     # score as high as answerable ones. Calibrated on bench/retrieval (110 questions).
     # The default is the answerability model fitted on bench/retrieval's development split
     # for these vectors (bench/gate_fit.py); the floor stays for `[knowledge] gate = "floor"`.
-    default_gate = Gate(min_score=0.87, coverage_weight=0.1, max_unseen=0.7, mode="answerable",
-                        answerability=fitted_answerability(name))
+    _answerability = fitted_answerability(name)
+    default_gate = Gate(min_score=0.87, coverage_weight=0.1, max_unseen=0.7,
+                        mode="answerable" if _answerability else "floor",
+                        answerability=_answerability)
     REMEMBERED = 256  # query embeddings kept
 
     def __init__(self, threads: int | None = None) -> None:

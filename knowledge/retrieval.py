@@ -11,6 +11,7 @@ cannot answer gets no context rather than the least bad one.
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 from collections.abc import Mapping, Sequence
@@ -18,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+import structlog
 
 LATIN = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
 CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
@@ -163,7 +165,7 @@ def question_evidence(scored: Sequence[Scored], form: str, unseen: float
 class Answerability:
     """Whether the material answers a question, judged from how its search went: a logistic
     model over `FEATURES`, each standardised by `centre` and `scale`, fitted by
-    `bench/retrieval.py --fit-gate` on the development split for one embedder (its cosines are
+    `bench/gate_fit.py` on the development split for one embedder (its cosines are
     the model's scale). A question is answerable when some admitted form of it scores above
     `threshold`."""
 
@@ -187,21 +189,31 @@ class Answerability:
     def from_json(cls, data: Mapping[str, Any]) -> Answerability:
         if tuple(data["features"]) != FEATURES:
             raise ValueError(f"the answerability model reads {data['features']}, not "
-                             f"{list(FEATURES)}: refit it (bench/retrieval.py --fit-gate)")
-        return cls(str(data["embedder"]), tuple(data["centre"]), tuple(data["scale"]),
-                   tuple(data["weights"]), float(data["bias"]), float(data["threshold"]))
+                             f"{list(FEATURES)}: refit it (bench/gate_fit.py)")
+        model = cls(str(data["embedder"]), tuple(map(float, data["centre"])),
+                    tuple(map(float, data["scale"])), tuple(map(float, data["weights"])),
+                    float(data["bias"]), float(data["threshold"]))
+        numbers = (*model.centre, *model.scale, *model.weights, model.bias, model.threshold)
+        if not (len(model.centre) == len(model.scale) == len(model.weights) == len(FEATURES)
+                and all(math.isfinite(n) for n in numbers) and min(model.scale) > 0):
+            raise ValueError(f"the answerability model needs {len(FEATURES)} finite centres, "
+                             "positive scales and weights: refit it (bench/gate_fit.py)")
+        return model
 
 
 def fitted_answerability(embedder: str) -> Answerability | None:
-    """The shipped answerability model, if it was fitted for this embedder's vectors."""
+    """The shipped answerability model, if it was fitted for this embedder's vectors; None
+    (the floor decides) when it is missing, for another embedder or cannot be read."""
     from importlib import resources
 
     try:
         text = resources.files("knowledge").joinpath("data/answerability.json").read_text(
             "utf-8")
-    except OSError:
+        model = Answerability.from_json(json.loads(text))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        structlog.get_logger().warning("no answerability gate: the floor decides",
+                                       error=str(exc))
         return None
-    model = Answerability.from_json(json.loads(text))
     return model if model.embedder == embedder else None
 
 
@@ -220,9 +232,9 @@ class Gate:
 
     `mode = "answerable"` decides per question, not per chunk: the `answerability` model reads
     how the search went (`question_evidence`) and, when it judges the material answers the
-    question, the best `k` chunks are context. Fitted on every development set of
-    bench/retrieval at once (five topics), it transfers to new material better than the
-    evidence gate's four values fitted on one; it needs a model fitted for the embedder.
+    question, the best `k` chunks are context. It is fitted on every development set of
+    bench/retrieval at once (three materials: the coffee notes with three question sets,
+    bicycle repair and SQuAD articles) for one embedder, and needs hybrid search.
 
     `mode = "floor"` is the earlier gate, kept to compare with: `dense + coverage_weight *
     coverage` must reach `min_score`, a cosine calibrated per embedder.
@@ -284,7 +296,12 @@ class Gate:
     def context(self, scored: Sequence[Scored], verdicts: Mapping[str, Verdict], k: int
                 ) -> list[Scored]:
         """The chunks that are context, best fused first: those that pass, and with `fill`,
-        once one passes, the next best up to `k` (the question is answerable)."""
+        once one passes, the next best up to `k` (the question is answerable); with the
+        answerability gate, the best `k` of a question it judges answerable."""
+        if self.answerability is not None and self.mode == "answerable":
+            # the question is judged once: when it passes, its best `k` are the context (the
+            # commented video's chunks come first among them, never in their place)
+            return list(scored[:k]) if any(v.passed for v in verdicts.values()) else []
         passing = [s for s in scored if verdicts[s.chunk_id].passed]
         if passing and self.fill:
             passing += [s for s in scored

@@ -122,7 +122,7 @@ def gate_parts(hit: Hit) -> str:
 
 
 def _show_hits(query: str, hits: list[Hit], explain: bool, evidence: bool = False) -> None:
-    empty = "no chunk passes the floor: the bot would answer without context"
+    empty = "no chunk passes the gate: the bot would answer without context"
     if explain:
         translated = bool(hits and hits[0].translation)
         if translated:

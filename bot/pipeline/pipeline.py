@@ -315,9 +315,9 @@ class Pipeline:
 
 
 def unlike_spam(triaged: Triage) -> tuple[Check, ...]:
-    """The spam classifier's evidence that the comment wants nothing from the audience (none
-    when triage did not read it)."""
+    """The spam classifier's evidence that the comment wants nothing from the audience; a
+    failed check when triage did not read it (no evidence is no evidence)."""
     reading = triaged.detail.get("spam")
     if not reading:
-        return ()
+        return (Check("spam", False, 0.0, "not measured: triage did not read the comment"),)
     return (Check("spam", bool(reading["unlike"]), float(reading["score"]), str(reading["why"])),)

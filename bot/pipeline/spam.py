@@ -17,12 +17,12 @@ comments spam, out of fold. With no embedding at hand the wording alone decides,
 threshold.
 
 Not being called spam is not yet evidence that a comment wants nothing from the audience. Auto
-mode asks for that evidence (`SpamClassifier.unlike`): the comment scores clearly below the
-threshold (at most `HELD` of the other development comments score above `clear`, out of fold),
-and no sentence of it reads like spam on its own (praise followed by a plug: "love this! btw
-check out my latte art channel"), by the wording's log-odds against a cut that flags at most
-`HELD_BY_SENTENCE` of the other comments the threshold let through. Anything else waits for a
-person.
+mode asks for that evidence (`SpamClassifier.read`): the comment scores clearly below the
+threshold (at most `HELD` of the other development comments score above `clear`, out of fold;
+by the wording alone, above `clear_wording`, when triage has no vector), and no sentence of it
+reads like spam on its own (praise followed by a plug: "love this! btw check out my latte art
+channel"), by the wording's log-odds against a cut that flags at most `HELD_BY_SENTENCE` of the
+other comments the threshold let through. Anything else waits for a person.
 """
 
 from __future__ import annotations
@@ -52,8 +52,12 @@ FALSE_ALARMS = 0.03
 HELD = 0.04
 #: the share of the other comments not called spam that a sentence of theirs may hold
 HELD_BY_SENTENCE = 0.01
-#: where a comment is cut into sentences: after an end mark, and before "btw" or "P.S."
-SENTENCE_END = re.compile(r"(?<=[.!?。！？;；\n])\s*|\s+(?=(?:btw|ps|p\.s\.)\b)", re.IGNORECASE)
+#: where a comment is cut into sentences: after an end mark, at a comma, a dash between spaces
+#: or a run of emoji, and before "btw" or "P.S." (each alternative reads a character once, so
+#: the cut is linear in the text)
+SENTENCE_END = re.compile(
+    r"(?<=[.!?。！？;；\n])\s*|[,，、]\s*|\s[-–—]+\s|[\U0001F300-\U0001FAFF\u2600-\u27BF]+\s*"
+    r"|(?<=\s)(?=(?:btw|ps|p\.s\.)(?!\w))", re.IGNORECASE)
 #: the shortest piece that counts as a sentence
 SHORTEST_SENTENCE = 4
 
@@ -167,6 +171,8 @@ class Calibration:
     clear: float | None = None
     #: a sentence whose log-odds read alone exceed this reads like spam (None: not asked)
     sentence: float | None = None
+    #: `clear` for the wording's log-odds, when triage has no vector
+    clear_wording: float | None = None
 
     def score(self, log_odds: float, nearness: float) -> float:
         return (self.weight * (log_odds - self.wording[0]) / self.wording[1]
@@ -175,7 +181,8 @@ class Calibration:
     def to_json(self) -> dict[str, Any]:
         return {"wording": list(self.wording), "meaning": list(self.meaning),
                 "weight": self.weight, "threshold": self.threshold, "k": self.k,
-                "clear": self.clear, "sentence": self.sentence}
+                "clear": self.clear, "sentence": self.sentence,
+                "clear_wording": self.clear_wording}
 
 
 def nearness(vector: np.ndarray, references: np.ndarray, is_spam: np.ndarray, k: int) -> float:
@@ -224,10 +231,11 @@ class SpamClassifier:
         calibration = self.calibration
         if spam:
             return Reading(True, False, shown, why)
-        if score is not None and calibration is not None and calibration.clear is not None \
-                and score > calibration.clear:
+        clear = None if calibration is None else (
+            calibration.clear if score is not None else calibration.clear_wording)
+        if clear is not None and shown > clear:
             return Reading(False, False, shown, f"close to spam ({why}; reads unlike spam at "
-                                                f"or below {calibration.clear:.2f})")
+                                                f"or below {clear:.2f})")
         loudest = loudest_sentence(self.wording, text)
         if loudest is not None and calibration is not None and calibration.sentence is not None \
                 and loudest > calibration.sentence:
@@ -281,7 +289,7 @@ def bundled_classifier() -> SpamClassifier:
     c = meaning["calibration"]
     calibration = Calibration(tuple(c["wording"]), tuple(c["meaning"]),  # type: ignore[arg-type]
                               c["weight"], c["threshold"], c["k"], c.get("clear"),
-                              c.get("sentence"))
+                              c.get("sentence"), c.get("clear_wording"))
     return SpamClassifier(wording, calibration, references, labels, meaning["embedder"])
 
 
@@ -311,19 +319,21 @@ def calibrated(texts: Sequence[str], spam: Sequence[bool], vectors: np.ndarray,
             clear = false_alarm_threshold(scores[ham].tolist(), HELD)
             let_through = ham & (scores <= threshold)
             best = (recall, Calibration(spread, near, weight, threshold, k, clear,
-                                        sentence_cut(texts, spam, let_through, folds)))
+                                        sentence_cut(texts, spam, let_through, folds),
+                                        false_alarm_threshold(wording[ham].tolist(), HELD)))
     assert best is not None
     return best[1]
 
 
 def sentence_cut(texts: Sequence[str], spam: Sequence[bool], others: np.ndarray, folds: int
-                 ) -> float:
+                 ) -> float | None:
     """The log-odds above which a sentence read alone flags at most `HELD_BY_SENTENCE` of the
-    `others` (the other comments the threshold lets through), out of fold."""
+    `others` (the other comments the threshold lets through), out of fold; None when too few
+    of them have two sentences to tell."""
     loudest = out_of_fold(texts, spam, lambda model, i, on: loudest_sentence(model, texts[i]),
                           folds)
     scores = sorted((s if s is not None else -math.inf)
                     for s, other in zip(loudest, others, strict=True) if other)
     cut = scores[min(len(scores) - 1, int(len(scores) * (1 - HELD_BY_SENTENCE)))] if scores \
-        else math.inf
-    return float(cut) if math.isfinite(cut) else math.inf  # too few sentences: never flag
+        else -math.inf
+    return float(cut) if math.isfinite(cut) else None

@@ -116,3 +116,21 @@ margin = 0.05
     assert gate.agree_coverage == 0.15 and gate.max_unseen == E5Embedder.default_gate.max_unseen
     with pytest.raises(ConfigError, match="knowledge.gate"):
         load_settings(write(tmp_path / "bad.toml", '[knowledge]\ngate = "cosine"'))
+
+
+def test_the_answerability_gate_is_used_only_where_it_was_fitted(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def gate_for(extra: str) -> str:
+        config = write(tmp_path / "replybot.toml", f"""
+data_dir = "{tmp_path / 'state'}"
+[knowledge]
+gate = "answerable"
+{extra}
+""")
+        return str(build_knowledge(load_settings(config), E5Embedder()).gate.mode)
+
+    assert gate_for("") == "answerable"
+    # it reads how a hybrid search went: with dense search alone the floor decides, said aloud
+    assert gate_for("hybrid = false") == "floor"
+    assert "the answerability gate needs the bundled embedder and hybrid search" in \
+        capsys.readouterr().out

@@ -55,8 +55,8 @@ def test_auto_mode_posts_in_the_same_cycle(app: App, daemon: Daemon,
 def test_auto_mode_asks_that_a_comment_read_unlike_spam_and_names_the_check(
         app: App, daemon: Daemon, connector: FakeConnector) -> None:
     app.settings.mode = "auto"
-    connector.push_comment("Your videos are my morning routine. I just uploaded my first video "
-                           "too, please support")  # praise, then a plug: not called spam
+    connector.push_comment("Your voice is so relaxing, I watch every Friday - check out my "
+                           "vlog")  # praise, then a plug: not called spam
     connector.push_comment("Love your calm voice. I watch every Friday.")
     plugged, plain = (new for _, new in daemon.dry_run(limit=2))
     assert plugged.triage_label != "spam" and plugged.status == Status.PENDING
@@ -66,7 +66,19 @@ def test_auto_mode_asks_that_a_comment_read_unlike_spam_and_names_the_check(
     # a creator who leaves the check out knowingly gets the old behaviour
     app.settings.guard.auto_checks = ["relevance", "grounding", "voice"]
     stored, again = next(iter(daemon.dry_run(limit=1)))
-    assert stored.comment.text.startswith("Your videos") and again.status == Status.APPROVED
+    assert stored.comment.text.startswith("Your voice") and again.status == Status.APPROVED
+
+
+def test_no_reading_of_the_comment_is_no_evidence_it_is_not_spam(
+        app: App, daemon: Daemon, connector: FakeConnector) -> None:
+    app.settings.mode = "auto"
+    app.pipeline.triager.widened = False  # the phrase lists alone: the classifier never reads
+    connector.push_comment("Love your calm voice. I watch every Friday.")
+    [(_, new)] = list(daemon.dry_run(limit=1))
+    assert new.status == Status.PENDING
+    assert new.decisions["checks"]["spam"] == {"ok": False, "score": 0.0,
+                                               "why": "not measured: triage did not read the "
+                                                      "comment"}
 
 
 def test_own_empty_and_spam_comments_are_skipped_with_reasons(

@@ -129,3 +129,30 @@ def test_the_fitted_calibration_holds_a_few_more_comments_for_a_person() -> None
     again = spam.Calibration(**{**calibration.to_json(), "wording": tuple(calibration.wording),
                                 "meaning": tuple(calibration.meaning)})
     assert again == calibration
+
+
+def test_sentences_are_cut_at_commas_dashes_emoji_and_asides_in_linear_time() -> None:
+    assert spam.sentences("great video, sub to me - new beats daily") == [
+        "great video", "sub to me", "new beats daily"]
+    assert spam.sentences("love it 🔥🔥 my page has beats") == ["love it", "my page has beats"]
+    assert spam.sentences("love this video P.S. check my channel") == [
+        "love this video", "check my channel"]
+    assert spam.sentences("relax, btw-style jokes stay whole") == [
+        "relax", "btw-style jokes stay whole"]
+    # a long run of one character is read once: 200,000 spaces, dashes or commas finish (a
+    # backtracking cut took minutes on them)
+    for hostile in ("a" + " " * 200_000 + "b", " -" * 100_000, "," * 200_000, "btw " * 50_000):
+        assert isinstance(spam.sentences(hostile), list)
+
+
+def test_with_no_vector_the_wording_has_its_own_clear_line() -> None:
+    model = spam.train(SPAM * 2 + HAM * 2, [True] * len(SPAM) * 2 + [False] * len(HAM) * 2)
+    calibration = spam.Calibration((0.0, 1.0), (0.0, 1.0), weight=1.0, threshold=2.0,
+                                   clear_wording=model.log_odds("nice kitchen") - 0.01)
+    classifier = spam.SpamClassifier(replace(model, threshold=1e9), calibration)
+    assert not classifier.read("nice kitchen").unlike  # above the wording's clear line
+    assert model.log_odds("what grind for the V60?") < model.log_odds("nice kitchen")
+    assert classifier.read("what grind for the V60?").unlike
+    shipped = spam.bundled_classifier().calibration
+    assert shipped is not None and shipped.clear_wording is not None
+    assert shipped.sentence is not None and shipped.clear is not None

