@@ -286,10 +286,15 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
     # creator never wrote is no fact of theirs, whoever named it first. A number with its
     # unit is a quantity, which `_misstated` looks up in the lines that state it
     measured, texts = _measured(body), " ".join(creators)
+    # a name the viewer gave that the creator's own material holds too ("my first V60") is
+    # theirs to echo, in thanks as in answers; one only the viewer wrote is not
+    given = {n.lower() for n in claims(comment)}
+    anywhere = " ".join(found).lower()
     unsupported = [c for c in stated if not _mentions(written, c.lower()) and c not in measured
                    and not _month_named(c, body, texts)
                    and not (NUMBER.fullmatch(c) and _mentions(comment.lower(), c.lower()))
-                   and not (label == "praise" and _greeted(c, comment))]
+                   and not (c.lower() in given and _mentions(anywhere, c.lower()))
+                   and not _greeted(c, comment, dictionary=label == "praise")]
     if unsupported:
         return Check("grounding", False, 1 - len(unsupported) / len(stated),
                      f"not in the notes or persona: {', '.join(unsupported[:3])}")
@@ -434,11 +439,12 @@ TITLES = ("mr", "mrs", "ms", "miss", "dr", "sir", "madam", "prof", "professor", 
 HONORIFIC = re.compile(rf"\b(?:{'|'.join(TITLES)})\.?\s*$", re.IGNORECASE)
 
 
-def _greeted(name: str, comment: str) -> bool:
-    """A place, a day or a person's name the viewer gave, echoed in thanks ("Hello to
-    Berlin!"): a word the dictionary has, written as a name, or a word where the comment puts a
-    place or signs ("watching from São Paulo", "- Priya", "I'm Tomasz"); never with a title
-    before it. A brand the dictionary lacks ("BeanBlast"), a model number or "Mr. Robert" is no
+def _greeted(name: str, comment: str, dictionary: bool = True) -> bool:
+    """A place, a day or a person's name the viewer gave, echoed ("Hello to Berlin!", "since
+    you're in London, that's 13:00 there"): a word where the comment puts a place or signs
+    ("watching from São Paulo", "I'm in London", "- Priya", "I'm Tomasz"), or, in thanks
+    (`dictionary`), any word the dictionary has, written as a name; never with a title before
+    it. A brand the dictionary lacks ("BeanBlast"), a model number or "Mr. Robert" is no
     greeting."""
     # one capital, at the start: "BeanBlast" is written as a brand is
     if not re.fullmatch(r"[A-Z][^\W\d_A-Z]+", name) or name.lower() in TITLES:
@@ -447,7 +453,7 @@ def _greeted(name: str, comment: str) -> bool:
     if not said or any(HONORIFIC.search(comment[max(0, m.start() - 12):m.start()])
                        for m in said):
         return False
-    if re.fullmatch(r"[A-Z][a-z]+", name) and _in_dictionary(name):
+    if dictionary and re.fullmatch(r"[A-Z][a-z]+", name) and _in_dictionary(name):
         return True
     return any(name in re.split(r"[ '-]", next(g for g in slot.groups() if g))
                for slot in SLOT.finditer(comment))

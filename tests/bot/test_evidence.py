@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bot.pipeline.classify import bundled_examples
-from bot.pipeline.evidence import Persona, PositiveChecks, grounding, shape_faults
+from bot.pipeline.evidence import Persona, PositiveChecks, _greeted, grounding, shape_faults
 from knowledge.embeddings import E5Embedder
 
 SIGN = "— Lina ☕"
@@ -289,3 +289,24 @@ def test_a_hostile_sentence_about_people_is_not_the_creators_voice(reply: str) -
 ])
 def test_bitter_coffee_or_kind_words_are_no_hostility(reply: str) -> None:
     assert shape_faults("help?", reply, reply.removesuffix(SIGN).strip(), SIGN, 200) == []
+
+
+def test_a_name_the_viewer_gave_may_be_echoed_where_the_creators_material_holds_it() -> None:
+    comment = "Watching from São Paulo with my first Kalita"
+    reply = "Hello São Paulo! Enjoy that first Kalita."
+    assert not grounding(reply, comment, "praise", [], PERSONA).ok  # only the viewer wrote it
+    passage = "The Kalita Wave is flat-bottomed; I still prefer the V60 for light roasts."
+    assert grounding(reply, comment, "praise", [], PERSONA, found=[passage]).ok
+    # a brand the viewer names that no passage of the creator's holds stays theirs
+    assert not grounding("Thank you! Shout out to Zyntrax!", "Love this! Shout out Zyntrax",
+                         "praise", [], PERSONA, found=[passage]).ok
+
+
+def test_an_answer_may_echo_the_place_the_viewer_is_in_but_not_any_capitalised_word() -> None:
+    assert _greeted("London", "I'm in London, what time do new videos drop?", dictionary=False)
+    assert _greeted("Denver", "just moved to a flat in Denver, how long to rest beans?",
+                    dictionary=False)
+    # outside thanks a dictionary word written as a name is not enough
+    assert not _greeted("Bloom", "Bloom is the secret, right?", dictionary=False)
+    assert _greeted("Bloom", "Bloom is the secret, right?")
+    assert not _greeted("BeanBlast", "greetings from BeanBlast", dictionary=False)
