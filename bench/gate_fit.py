@@ -38,8 +38,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 import retrieval as bench  # noqa: E402
 
 from knowledge.embeddings import E5Embedder  # noqa: E402
-from knowledge.retrieval import FEATURES, Answerability, question_evidence, words_of  # noqa: E402
-from knowledge.store import Form, KnowledgeBase, open_client  # noqa: E402
+from knowledge.retrieval import FEATURES, Answerability, question_evidence  # noqa: E402
+from knowledge.store import KnowledgeBase, open_client  # noqa: E402
 
 MODEL = ROOT / "knowledge" / "data" / "answerability.json"
 PEERS = {"floor": {"mode": "floor"}, "evidence": {"mode": "evidence"}}
@@ -61,12 +61,7 @@ def searched(kb: KnowledgeBase, topic: str, items: Sequence[dict[str, str | None
     for q in items:
         query, answer = str(q["question"]), q["answer"]
         bm25 = kb._fresh_bm25()
-        words = words_of(query)
-        unseen = bm25.unseen_share(words)
-        forms = {"": Form(query, query, words, kb.gate.admits(unseen), unseen)}
-        translated = kb.translated(query, bm25=bm25)
-        if translated is not None:
-            forms["translated"] = translated
+        forms = kb._forms(query, bm25, exploring=False)  # as the bot's search makes them
         scored, admitted = kb._score(bm25, forms, hybrid=True, exploring=False)
         evidence = {form: question_evidence(scored, form, share)
                     for form, share in admitted.items()}

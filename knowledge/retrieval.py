@@ -151,7 +151,7 @@ def question_evidence(scored: Sequence[Scored], form: str, unseen: float
     sparse = sorted((s for s in scored if f"bm25{suffix}" in s.ranks),
                     key=lambda s: s.ranks[f"bm25{suffix}"])
     first = dense[0]
-    return {"top": cosines[0], "margin": cosines[0] - float(np.median(cosines)),
+    return {"top": cosines[0], "margin": cosines[0] - _median_nearest(scored, form),
             "gap": cosines[0] - cosines[1] if len(cosines) > 1 else 0.0,
             "coverage_fused": max(s.evidence[form].coverage for s in scored[:3]),
             "coverage_nearest": first.evidence[form].coverage,
@@ -274,8 +274,8 @@ class Gate:
         """Each chunk's verdict, by chunk id, judged by the admitted `forms` (each with the
         share of its words the material never uses)."""
         forms = {"": 0.0} if forms is None else forms
-        if self.answerability is not None and self.mode == "answerable":
-            return self._answerable(scored, forms, self.answerability)
+        if self._model is not None:
+            return self._answerable(scored, forms, self._model)
         background = {form: _median_nearest(scored, form) for form in forms}
         return {s.chunk_id: self.verdict(s, background) for s in scored}
 
@@ -289,16 +289,21 @@ class Gate:
             return {s.chunk_id: Verdict(False, "", False, 0.0, s.coverage) for s in scored}
         score, form = max(judged)
         passed = score > model.threshold
-        background = {form: _median_nearest(scored, form)}
-        return {s.chunk_id: replace(self._by_form(s, form, background[form]), passed=passed,
+        nearest = _median_nearest(scored, form)
+        return {s.chunk_id: replace(self._by_form(s, form, nearest), passed=passed,
                                     answerable=score) for s in scored}
+
+    @property
+    def _model(self) -> Answerability | None:
+        """The answerability model, when it is the one that decides."""
+        return self.answerability if self.mode == "answerable" else None
 
     def context(self, scored: Sequence[Scored], verdicts: Mapping[str, Verdict], k: int
                 ) -> list[Scored]:
         """The chunks that are context, best fused first: those that pass, and with `fill`,
         once one passes, the next best up to `k` (the question is answerable); with the
         answerability gate, the best `k` of a question it judges answerable."""
-        if self.answerability is not None and self.mode == "answerable":
+        if self._model is not None:
             # the question is judged once: when it passes, its best `k` are the context (the
             # commented video's chunks come first among them, never in their place)
             return list(scored[:k]) if any(v.passed for v in verdicts.values()) else []

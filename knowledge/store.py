@@ -451,13 +451,9 @@ class KnowledgeBase:
         bm25 = self._fresh_bm25()
         if not bm25.ids:
             return []
-        words = words_of(query)
-        unseen = bm25.unseen_share(words)
-        forms = {"": Form(query, query, words, self.gate.admits(unseen), unseen)}
         exploring = min_score is not None if explore is None else explore
-        translated = self.translated(query, exploring=exploring, bm25=bm25)
-        if translated is not None:
-            forms["translated"] = translated
+        forms = self._forms(query, bm25, exploring)
+        translated = forms.get("translated")
         scored, admitted = self._score(bm25, forms, hybrid, exploring=exploring)
         verdicts = self.gate.select(scored, admitted)
         if min_score is not None:
@@ -465,6 +461,16 @@ class KnowledgeBase:
         else:
             passing = self.gate.context(scored, verdicts, k)
         return self._hits(passing, video_id, k, translated.text if translated else "", verdicts)
+
+    def _forms(self, query: str, bm25: Bm25Index, exploring: bool) -> dict[str, Form]:
+        """The query as asked, and translated when the material's other language is searched."""
+        words = words_of(query)
+        unseen = bm25.unseen_share(words)
+        forms = {"": Form(query, query, words, self.gate.admits(unseen), unseen)}
+        translated = self.translated(query, exploring=exploring, bm25=bm25)
+        if translated is not None:
+            forms["translated"] = translated
+        return forms
 
     def passages(self, text: str, k: int = 3) -> list[str]:
         """The `k` chunks that share the most of the text's words (BM25, no gate), best first.

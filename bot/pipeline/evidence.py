@@ -275,8 +275,9 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
     uses it ("14 dollars, free shipping"); a quantity, when a line of it states the quantity
     about the same thing."""
     stated = claims(body)
+    given = claims(comment)
     # a name the comment gave counts wherever the reply puts it, first word or not
-    stated += [n for n in dict.fromkeys(claims(comment)) if not NUMBER.fullmatch(n)
+    stated += [n for n in dict.fromkeys(given) if not NUMBER.fullmatch(n)
                and n.lower() not in {c.lower() for c in stated}
                and re.search(rf"(?<!\w){re.escape(n)}(?!\w)", body, re.IGNORECASE)]
     backing = [p for p in found if _backs(p, body, stated, glosses)]
@@ -288,12 +289,12 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
     measured, texts = _measured(body), " ".join(creators)
     # a name the viewer gave that the creator's own material holds too ("my first V60") is
     # theirs to echo, in thanks as in answers; one only the viewer wrote is not
-    given = {n.lower() for n in claims(comment)}
+    viewers = {n.lower() for n in given}
     anywhere = " ".join(found).lower()
     unsupported = [c for c in stated if not _mentions(written, c.lower()) and c not in measured
                    and not _month_named(c, body, texts)
                    and not (NUMBER.fullmatch(c) and _mentions(comment.lower(), c.lower()))
-                   and not (c.lower() in given and _mentions(anywhere, c.lower()))
+                   and not (c.lower() in viewers and _mentions(anywhere, c.lower()))
                    and not _greeted(c, comment, dictionary=label == "praise")]
     if unsupported:
         return Check("grounding", False, 1 - len(unsupported) / len(stated),

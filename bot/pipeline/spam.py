@@ -206,19 +206,20 @@ class SpamClassifier:
 
     def verdict(self, text: str, vector: np.ndarray | None = None) -> tuple[bool, str]:
         """Whether it is spam, and the scores that say so."""
-        spam, _, why = self._scored(text, vector)
+        spam, _, _, why = self._scored(text, vector)
         return spam, why
 
-    def _scored(self, text: str, vector: np.ndarray | None) -> tuple[bool, float | None, str]:
-        """Whether it is spam, the two views' score (None when the wording alone decides), and
-        the scores that say so."""
+    def _scored(self, text: str, vector: np.ndarray | None
+                ) -> tuple[bool, float, bool, str]:
+        """Whether it is spam, its score (the two views' score, or the wording's log-odds when
+        the wording alone decides), whether both views gave it, and the scores that say so."""
         log_odds = self.wording.log_odds(text)
         if vector is None or self.calibration is None or self.references is None \
                 or self.is_spam_reference is None:
-            return log_odds > self.wording.threshold, None, f"log-odds {log_odds:.1f}"
+            return log_odds > self.wording.threshold, log_odds, False, f"log-odds {log_odds:.1f}"
         near = nearness(vector, self.references, self.is_spam_reference, self.calibration.k)
         score = self.calibration.score(log_odds, near)
-        return (score > self.calibration.threshold, score,
+        return (score > self.calibration.threshold, score, True,
                 f"score {score:.2f}: n-gram log-odds {log_odds:.1f}, nearer to spam by "
                 f"{near:+.3f}")
 
@@ -226,23 +227,22 @@ class SpamClassifier:
         """Whether the comment is spam, and whether it shows the evidence auto mode asks that it
         wants nothing from the audience: a score at or below `clear`, and no sentence that
         reads like spam on its own."""
-        spam, score, why = self._scored(text, vector)
-        shown = self.wording.log_odds(text) if score is None else score
+        spam, score, both, why = self._scored(text, vector)
         calibration = self.calibration
         if spam:
-            return Reading(True, False, shown, why)
+            return Reading(True, False, score, why)
         clear = None if calibration is None else (
-            calibration.clear if score is not None else calibration.clear_wording)
-        if clear is not None and shown > clear:
-            return Reading(False, False, shown, f"close to spam ({why}; reads unlike spam at "
+            calibration.clear if both else calibration.clear_wording)
+        if clear is not None and score > clear:
+            return Reading(False, False, score, f"close to spam ({why}; reads unlike spam at "
                                                 f"or below {clear:.2f})")
         loudest = loudest_sentence(self.wording, text)
         if loudest is not None and calibration is not None and calibration.sentence is not None \
                 and loudest > calibration.sentence:
-            return Reading(False, False, shown, f"a sentence reads like spam on its own "
+            return Reading(False, False, score, f"a sentence reads like spam on its own "
                                                 f"(log-odds {loudest:.1f}, above "
                                                 f"{calibration.sentence:.1f})")
-        return Reading(False, True, shown, f"reads unlike spam ({why})")
+        return Reading(False, True, score, f"reads unlike spam ({why})")
 
 
 @dataclass(frozen=True)
