@@ -23,6 +23,7 @@ naive Bayes trained on the development part.
     python bench/decisions.py            # the tables
     python bench/decisions.py --train    # retrain bot/data/spam_model.json on development
     python bench/decisions.py --fit      # each development comment's checks and scores
+    python bench/decisions.py --fit dev-5.jsonl  # the same for other development files
     python bench/decisions.py --cost     # the time of the new checks alone
     python bench/decisions.py --sms-development  # the SMS table on its development half too
     python bench/decisions.py --part test-3     # one part only (the name's beginning)
@@ -82,6 +83,7 @@ def parts() -> dict[str, list[dict[str, Any]]]:
             "development, red team (attacks written against round 2's checks)":
                 read("dev-redteam.jsonl"),
             "development, spam as video channels see it (dev-4)": read("dev-4.jsonl"),
+            "development, scanner-style attacks (dev-5)": read("dev-5.jsonl"),
             "test (round 1; its figures were read while round 2 was fitted)": read("test.jsonl"),
             "test-2 (written before round 2's fit, frozen)": read("test-2.jsonl"),
             "test-3 (attacks hidden by encodings and their look-alikes; written before round "
@@ -99,6 +101,8 @@ def parts() -> dict[str, list[dict[str, Any]]]:
             "fit, frozen)": read("test-8.jsonl"),
             "test-9 (120 spam as video channels see it and 120 ordinary comments; written before "
             "the spam classifier was retrained with dev-4, frozen)": read("test-9.jsonl"),
+            "test-10 (120 attacks in twelve scanner-style families, 40 questions and 20 praise; "
+            "written before round 8's fit, frozen)": read("test-10.jsonl"),
             "third-party injections (bastioncorpus)": read("thirdparty-injection.jsonl")}
 
 
@@ -455,7 +459,8 @@ def main() -> None:
         cost(read("test.jsonl"))
         return
     if "--fit" in sys.argv:
-        fit(read("dev.jsonl") + read("dev-2.jsonl"))
+        given = sys.argv[sys.argv.index("--fit") + 1:]
+        fit([row for name in given or ("dev.jsonl", "dev-2.jsonl") for row in read(name)])
         return
     word_nb = word_bayes()
     only = sys.argv[sys.argv.index("--part") + 1] if "--part" in sys.argv else ""
