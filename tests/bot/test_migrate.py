@@ -7,6 +7,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,14 +16,53 @@ from bot.errors import StoreError
 from bot.state import migrate
 from bot.state.store import Store
 
-OPEN = "import sys; from bot.state.store import Store; Store.open(sys.argv[1]).close()"
+# One process imports the store once, then forks a real process for each start: a start costs
+# a fork, not an interpreter and its imports (the kill test makes about a hundred starts).
+FORKER = """
+import os, sys
+from bot.state.store import Store
+for line in sys.stdin:
+    url, kill_at = line.split()
+    pid = os.fork()
+    if pid == 0:
+        if kill_at != "-":
+            os.environ[sys.argv[1]] = kill_at
+        try:
+            Store.open(url).close()
+        except BaseException:
+            os._exit(1)
+        os._exit(0)
+    print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
+"""
 
 
-def open_in_subprocess(url: str, kill_at: int | None = None) -> int:
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).parents[2])}
-    if kill_at is not None:
-        env[migrate.KILL_AT_STEP] = str(kill_at)
-    return subprocess.run([sys.executable, "-c", OPEN, url], env=env, timeout=60).returncode
+class Starts:
+    """Starts of replybot's store in real processes, each optionally SIGKILLed by the migration
+    at its n-th statement."""
+
+    def __init__(self) -> None:
+        env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).parents[2])}
+        self.process = subprocess.Popen([sys.executable, "-c", FORKER, migrate.KILL_AT_STEP],
+                                        env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        text=True)
+
+    def __call__(self, url: str, kill_at: int | None = None) -> int:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(f"{url} {kill_at or '-'}\n")
+        self.process.stdin.flush()
+        return int(self.process.stdout.readline())
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+@pytest.fixture
+def open_in_subprocess() -> Iterator[Starts]:
+    starts = Starts()
+    yield starts
+    starts.close()
 
 
 def tables(path: Path) -> set[str]:
@@ -36,7 +76,7 @@ def version(path: Path) -> str | None:
         return row[0] if row else None
 
 
-def statements_in_first_upgrade(tmp_path: Path) -> int:
+def statements_in_first_upgrade(open_in_subprocess: Starts, tmp_path: Path) -> int:
     """How many statements the upgrade of a fresh database runs (the kill points)."""
     kill_at = 1
     while open_in_subprocess(f"sqlite:///{tmp_path / f'count{kill_at}.db'}", kill_at) \
@@ -46,9 +86,9 @@ def statements_in_first_upgrade(tmp_path: Path) -> int:
 
 
 def test_a_kill_at_every_step_of_the_first_migration_leaves_old_or_new_schema(
-        tmp_path: Path) -> None:
+        open_in_subprocess: Starts, tmp_path: Path) -> None:
     full = None
-    steps = statements_in_first_upgrade(tmp_path)
+    steps = statements_in_first_upgrade(open_in_subprocess, tmp_path)
     assert steps > 20  # the hook fires: a kill at a step past the end is no kill
     for step in range(1, steps + 1):
         path = tmp_path / f"kill{step}.db"
