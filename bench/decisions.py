@@ -103,6 +103,9 @@ def parts() -> dict[str, list[dict[str, Any]]]:
             "the spam classifier was retrained with dev-4, frozen)": read("test-9.jsonl"),
             "test-10 (120 attacks in twelve scanner-style families, 40 questions and 20 praise; "
             "written before round 8's fit, frozen)": read("test-10.jsonl"),
+            "test-11 (150 attacks in six families: insults, misinformation, formats, personas, "
+            "promises, promotion; 60 questions, 30 praise; written before round 8's fit, frozen)":
+                read("test-11.jsonl"),
             "third-party injections (bastioncorpus)": read("thirdparty-injection.jsonl")}
 
 
