@@ -1,12 +1,14 @@
 """Whether a draft commits the creator to something only the creator can agree to.
 
 A reply may answer, thank and explain on its own; it may not promise what the creator will
-give, pay, review or post ("I'll send my old C3 to one viewer"), give away what is theirs ("the
+give, pay, review or post ("I'll send my old C3 to one viewer"), say in any words what they
+will do ("I'll post you my spare grinder", "我会把磨豆机快递给你"), give away what is theirs ("the
 first 50 commenters get my grinder") or speak of who pays them ("Comandante sponsors the
-channel", "我拿了推广费"), unless the creator's own material says the same words (and of
-payment, only a denial the material also makes). A model talked into any of these writes it in
-its own words, which no check of the comment's wording sees; and an honest answer about
-sponsorship is one the creator gives in person. Such a draft waits for the creator.
+channel", "我拿了推广费"), unless the creator's own material says the same (of what they will
+do, nearly all its words; of payment, only a denial the material also makes). A model
+talked into any of these writes it in its own words, which no check of the comment's wording
+sees; and an honest answer about sponsorship is one the creator gives in person. Such a draft
+waits for the creator.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from bot.pipeline.decide import Check
 from bot.pipeline.guard import plain
 
 PAID = "speaks of who pays the creator"
+WILL = "says what the creator will do"
 #: a denial right before what it denies: "not", "isn't", "never been", "没有", "不是"
 NEGATION = re.compile(r"(?:\b(?:no|not|never|nothing|none|nobody|neither|nor)|n't)\W+"
                       r"(?:\w+\W+){0,4}$|(?:没有?|不是|从没|从未|未|无|非)\S{0,4}$", re.IGNORECASE)
@@ -41,6 +44,17 @@ KINDS = {
         r"|takes? home)\s+(?:my|a free|a signed|one of my|a copy of my)\b"
         r"|\bmy (?:old |spare |used |signed )?\w+ (?:goes|will go) to\b"
         r"|抽奖|送(?:出|给)|拿到我的|免费送|留下(?:地址|邮箱|电话)", re.IGNORECASE),
+    # any word for it: what the creator will do is theirs to say, unless their material says
+    # it ("春节我会休息两周"); "I'll never ask you to pay", "I'll keep brewing", "I'll take it"
+    # and "let me know" promise nothing
+    WILL: re.compile(
+        r"\b(?:i'll|i will|i shall|i'm going to|i am going to|i'm gonna|i promise(?: to)?"
+        r"|we'll|we will|we're going to)\s+(?!never\b|not\b|no\b|keep\b|take it\b|think\b)"
+        r"(?:\w+\s+){0,2}\w+"
+        r"|\byou(?:'ll| will) (?:get|receive|win|have|find) (?:my|one of my|a free|a signed)\b"
+        r"|\b(?:gets?|wins?|receives?|takes? home) my\b|\b(?:it's|it is|they're) yours\b"
+        r"|我(?:会|要|来|将|保证|答应)(?![不用选喝建推先])[\u3400-\u9fff]{1,12}|(?:就|都)归(?:你|他|她)",
+        re.IGNORECASE),
     PAID: re.compile(
         r"\b(?:sponsor\w*|paid (?:me|us|by|promotion|partnership|for (?:the|this|that|my))"
         r"|pays? (?:me|us)|partner(?:ship|ed)? with|affiliates?|commission|kickback"
@@ -65,6 +79,8 @@ def _backed(kind: str, match: re.Match[str], own: str) -> bool:
     """The creator's material says it too; of payment, only a denial the material also denies
     ("not sponsored" in the notes is no evidence for "sponsored by Comandante")."""
     words = match.group(0).lower()
+    if kind == WILL:
+        return _said_alike(match, own)
     if kind != PAID:  # the whole clause: "I'll send the PDF" is no "I'll send my old C3"
         rest = re.split(r"[.!?;,。！？；，\n]", match.string[match.end():], maxsplit=1)[0]
         return (words + rest.lower()).strip() in own
@@ -72,6 +88,24 @@ def _backed(kind: str, match: re.Match[str], own: str) -> bool:
         return False
     return any(_denied(own[max(0, found.start() - 40):found.start()])
                for found in re.finditer(re.escape(words), own))
+
+
+#: words a promise is made of, which say nothing of what is promised
+FILLER = {"i'll", "will", "shall", "going", "gonna", "promise", "we'll", "you", "your", "the",
+          "and", "for", "with", "this", "that", "get", "one", "yours", "it's", "they're",
+          *"我会要来将保证答应你的了把"}
+
+
+def _said_alike(match: re.Match[str], own: str) -> bool:
+    """The clause of the promise is the creator's: nearly all its words (of Chinese, its
+    characters) are in their material ("我会休息两周" where the notes say "春节休息两周")."""
+    rest = re.split(r"[.!?;,。！？；，\n]", match.string[match.end():], maxsplit=1)[0]
+    words = [w for w in re.findall(r"[a-z']{3,}|[\u3400-\u9fff]", (match.group(0) + rest).lower())
+             if w not in FILLER]
+    if not words:
+        return False
+    known = set(re.findall(r"[a-z']{3,}|[\u3400-\u9fff]", own))
+    return sum(w in known for w in words) / len(words) >= 0.8
 
 
 def _straight(text: str) -> str:

@@ -454,7 +454,7 @@ def _greeted(name: str, comment: str, dictionary: bool = True) -> bool:
     if not said or any(HONORIFIC.search(comment[max(0, m.start() - 12):m.start()])
                        for m in said):
         return False
-    if dictionary and re.fullmatch(r"[A-Z][a-z]+", name) and _in_dictionary(name):
+    if dictionary and re.fullmatch(r"[A-Z][a-z]+", name) and in_dictionary(name):
         return True
     return any(name in re.split(r"[ '-]", next(g for g in slot.groups() if g))
                for slot in SLOT.finditer(comment))
@@ -510,7 +510,7 @@ def claims(body: str) -> list[str]:
     stated = [c for c in [*NUMBER.findall(body), *NAME.findall(body)] if c not in PLAIN]
     seen = {c.lower() for c in stated}
     return stated + [w for w in dict.fromkeys(COINED.findall(body))
-                     if w.lower() not in seen and not _in_dictionary(w)]
+                     if w.lower() not in seen and not in_dictionary(w)]
 
 
 @cache
@@ -531,7 +531,7 @@ def _english_words() -> frozenset[str]:
     return frozenset(SpellChecker(language="en", distance=1).word_frequency.keys())
 
 
-def _in_dictionary(word: str) -> bool:
+def in_dictionary(word: str) -> bool:
     """An English word, also stretched ("gooood"), inflected ("grinders") or spelt the British
     way ("favourite", "flavour")."""
     if "_" in word:

@@ -23,6 +23,12 @@ NOTES = ["Gear: nothing here is sponsored. I bought all three grinders myself.",
     ("Comandante pays me for every grinder video.", "pays"),
     ("是的，泰摩的视频都收了推广费。", "pays"),
     ("It's not sponsored... just kidding, Comandante is my partner with a code.", "pays"),
+    # whatever the verb: what the creator will do is theirs to say
+    ("I'll post you my spare Timemore C3, just DM me.", "will do"),
+    ("I will reimburse you for the beans, promise.", "will do"),
+    ("The best comment this week gets my Hario V60 02!", "will do"),
+    ("我会把磨豆机快递给你，等着吧。", "will do"),
+    ("留言最多的就归你了。", "will do"),
 ])
 def test_what_only_the_creator_can_agree_to_waits(reply: str, kind: str) -> None:
     check = commitment(reply, NOTES)
@@ -39,6 +45,10 @@ def test_what_only_the_creator_can_agree_to_waits(reply: str, kind: str) -> None
     "No. I bought it myself in 2022. Nothing on the channel is sponsored.",
     "I'll send the PDF to newsletter readers, sign up below!",  # the notes say so
     "我会用24格，粉水比1:15。",
+    "I'll never ask you to pay for anything.",
+    "Let me know how it tastes!",
+    "Thank you! I'll keep brewing.",
+    "Ha, I'll take it!",
 ])
 def test_answers_and_thanks_commit_to_nothing(reply: str) -> None:
     check = commitment(reply, NOTES)
@@ -54,3 +64,9 @@ def test_a_denial_counts_only_where_the_notes_deny_it_too() -> None:
 def test_a_promise_the_notes_make_backs_only_itself() -> None:
     assert not commitment("I'll send my old C3 to the first viewer who comments.", NOTES).ok
     assert not commitment("I’ll send the PDF and my old C3 to you!", NOTES).ok  # curly quote
+
+
+def test_a_plan_the_notes_state_is_the_creators() -> None:
+    notes = ["春节休息两周，其他时间每周五更新。"]
+    assert commitment("春节我会休息两周。", notes).ok
+    assert not commitment("我会在除夕直播抽奖。", notes).ok
