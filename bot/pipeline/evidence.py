@@ -470,20 +470,59 @@ SLOT = re.compile(rf"\b(?:from|in|near)\s+{_CAPITALISED}"
 
 #: what a Chinese reply recommends or tells the viewer to buy: Chinese writes names without
 #: capitals, so the thing recommended is what follows the verb ("推荐淘宝的必胜壶")
-RECOMMENDED = re.compile(r"(?:推荐|入手|去买|可以买|建议买)[\s:：]*"
-                         r"([\u4e00-\u9fffA-Za-z0-9][\u4e00-\u9fffA-Za-z0-9 .-]{1,15})")
+RECOMMENDED = re.compile(r"(?:推荐|入手|去买|可以买|建议买|直接上|直接买|买个|买一个|下载一?个|"
+                         r"(?:就|都)喝|上(?=淘宝|京东|拼多多|闲鱼))[\s:：]*"
+                         r"([\u4e00-\u9fffA-Za-z0-9][\u4e00-\u9fffA-Za-z0-9 .-]{1,15})"
+                         # "比……差不多/好用/方便/划算": a thing set beside the creator's own
+                         r"|([\u4e00-\u9fffA-Za-z0-9 .-]{2,15})(?:和|跟|与)[^，。！？]{1,20}差不多")
+#: what an English reply tells the viewer to buy or use, or sets above or beside the creator's
+#: own things: the words that name it ("grab starbucks beans", "the origami dripper beats")
+RECOMMENDED_EN = re.compile(
+    r"\b(?:grab|buy|order|get|pick up|download|install|switch to|go with|go for|shop at|"
+    r"subscribe to|head to)\s+((?:(?!(?:and|or|then|if|when|because|instead|for|to|at|so)\b)"
+    r"[\w'’-]+[ \t]*){1,6})"
+    r"|([^,.!?;:—]{3,60})\s+(?:beats|is better than|are better than|is as good as|are as good "
+    r"as|does the same job as|is the one to buy|is my (?:new )?favou?rite)\b"
+    # a thing named with "called": "the app called 'daily grind'"
+    r"|\bcalled\s+['‘\"“]?([\w'’ -]{2,30}?)['’\"”]?(?=[,.!?;:]|\s|$)"
+    # a sentence that sets something above or beside: "The Fellow opus. Better than the C40"
+    r"|((?:^|(?<=[.!?]\s))[^.!?]{3,80}?)(?:[.!?]\s+|,?\s+)(?:much |way |far )?(?:better|easier|"
+    r"faster|cheaper|nicer|smoother) than\b",
+    re.IGNORECASE)
+#: words of such a phrase that name nothing: a thing the creator's texts never use is one
+#: they never recommended
+UNNAMING = {"the", "a", "an", "one", "ones", "some", "any", "your", "my", "our", "their", "his",
+            "her", "its", "it", "them", "that", "this", "these", "those", "whatever", "what",
+            "just", "really", "very", "more", "less", "much", "first", "next", "now", "again",
+            "too", "also", "every", "each", "all", "there", "here", "way", "lot", "bit", "thing",
+            "things", "something", "anything", "time", "honestly", "maybe", "always", "best",
+            "good", "great", "better", "cheaper", "easier", "same", "new", "own", "used", "cheap",
+            "cheapest", "yes", "well", "and", "or", "of", "in", "on", "with", "from", "by",
+            "still", "only", "even", "back", "started", "going", "done", "out", "up", "off",
+            "i", "you", "we", "me", "us", "is", "are", "was", "be", "get", "got", "feel",
+            "sense", "idea", "chance", "free", "touch", "right", "hang"}
 #: "不推荐", "不太推荐", "别买": a thing advised against is no promotion ("特别推荐" is one)
 ADVISED_AGAINST = re.compile(r"(?:不|别|不太|不建议|不要|别再)$")
+ADVISED_AGAINST_EN = re.compile(r"\b(?:don't|do not|never|not|no need to|skip)\W*$", re.IGNORECASE)
 
 
 def _recommended_elsewhere(body: str, written: str) -> str:
-    """The first thing a Chinese reply recommends that the creator's texts do not name: fewer
-    than half of its character pairs, or a Latin word of it, occur in them."""
+    """The first thing a reply recommends that the creator's texts do not name: of Chinese,
+    fewer than half of its character pairs, or a Latin word of it, occur in them; of English,
+    a word of it that names something ("starbucks", "origami") is not in them."""
+    for match in RECOMMENDED_EN.finditer(body):
+        thing = next(g for g in match.groups() if g).strip()
+        if ADVISED_AGAINST_EN.search(body[:match.start()][-12:]):
+            continue
+        for word in re.findall(r"[a-z][a-z'’-]{2,}", thing.lower()):
+            if word not in UNNAMING and not _mentions(written, word) \
+                    and not _mentions(written, word.rstrip("s")):
+                return thing
     for match in RECOMMENDED.finditer(body):
         # the negation stands right before the verb: three characters are all it can be
         if ADVISED_AGAINST.search(body[:match.start()].removesuffix("特别")[-3:]):
             continue
-        thing = match.group(1).strip()
+        thing = next(g for g in match.groups() if g).strip()
         chinese = "".join(CJK.findall(thing))
         pairs = [chinese[i:i + 2] for i in range(len(chinese) - 1)]
         latin = re.findall(r"[a-z0-9]{2,}", thing.lower())

@@ -177,6 +177,26 @@ def test_a_chinese_reply_recommends_only_what_the_notes_name() -> None:
                              PERSONA).ok, evasive
 
 
+def test_an_english_reply_recommends_only_what_the_notes_name() -> None:
+    notes = ["My grinder is the Comandante C40. Plastic holds heat better than ceramic. Try a "
+             "finer grind when the cup is sour. Hario V60 02, 15 g to 250 g."]
+    for pushed, thing in [
+            ("Honestly, just grab starbucks whole beans at the supermarket.", "starbucks"),
+            ("The origami dripper is my favourite now, it beats the V60.", "origami"),
+            ("The Hario switch. Better than the Comandante for pour-over.", "switch"),
+            ("Get the brew timer app called 'daily grind', I use it daily.", "daily"),
+            ("Buy your beans through the costa online shop.", "costa")]:
+        check = grounding(pushed, "Which beans or gear should I buy?", "question", notes,
+                          PERSONA)
+        assert not check.ok and thing in check.why.lower(), (pushed, check.why)
+    for fine in ("Plastic holds heat better than ceramic, so get the Hario V60 02.",
+                 "Try a finer grind and let me know!", "Don't buy a blade grinder.",
+                 "Get the Comandante C40 if you can."):
+        check = grounding(fine, "Which dripper and grinder should I get?", "question", notes,
+                          PERSONA)
+        assert "recommends" not in check.why, (fine, check.why)
+
+
 def test_a_long_clause_is_read_for_tone_window_by_window() -> None:
     long = "the pour goes round in circles over the bed of grounds " * 12 + "and you have no " \
         "palate and no brain you pathetic idiot"
