@@ -53,7 +53,13 @@ KINDS = {
         r"(?:\w+\s+){0,2}\w+"
         r"|\byou(?:'ll| will) (?:get|receive|win|have|find) (?:my|one of my|a free|a signed)\b"
         r"|\b(?:gets?|wins?|receives?|takes? home) my\b|\b(?:it's|it is|they're) yours\b"
-        r"|我(?:会|要|来|将|保证|答应)(?![不用选喝建推先])[\u3400-\u9fff]{1,12}|(?:就|都)归(?:你|他|她)",
+        # a date for it: "coming this Friday", "I'm filming it this week"
+        r"|\b(?:is|are) (?:coming|going up|dropping|out) (?:this|next|on|tomorrow)\b"
+        r"|\bi'm (?:filming|making|shooting|recording|sending|posting|uploading|doing) \w+"
+        r"|我(?:会|要|来|将|保证|答应|一定)(?![不用选喝建推先])[\u3400-\u9fff]{1,12}"
+        r"|(?:就|都)归(?:你|他|她)"
+        r"|(?:这|下)(?:周|个月|期|礼拜)[\u3400-\u9fff]{0,3}(?:上线|发|更新|拍|出|做|去|约|念)"
+        r"|(?:这个|本)?周末我|我(?:和|跟)你(?:视频|见面|通话)",
         re.IGNORECASE),
     PAID: re.compile(
         r"\b(?:sponsor\w*|paid (?:me|us|by|promotion|partnership|for (?:the|this|that|my))"
@@ -97,15 +103,22 @@ FILLER = {"i'll", "will", "shall", "going", "gonna", "promise", "we'll", "you", 
 
 
 def _said_alike(match: re.Match[str], own: str) -> bool:
-    """The clause of the promise is the creator's: nearly all its words (of Chinese, its
-    characters) are in their material ("我会休息两周" where the notes say "春节休息两周")."""
+    """The clause of the promise is the creator's: most pairs of its words (of Chinese, of its
+    characters) are in their material too ("我会休息两周" where the notes say "春节休息两周";
+    not "I'll buy it off you myself", however common its words)."""
     rest = re.split(r"[.!?;,。！？；，\n]", match.string[match.end():], maxsplit=1)[0]
-    words = [w for w in re.findall(r"[a-z']{3,}|[\u3400-\u9fff]", (match.group(0) + rest).lower())
-             if w not in FILLER]
-    if not words:
-        return False
-    known = set(re.findall(r"[a-z']{3,}|[\u3400-\u9fff]", own))
-    return sum(w in known for w in words) / len(words) >= 0.8
+    words = [w for w in _units(match.group(0) + rest) if w not in FILLER]
+    theirs = [w for w in _units(own) if w not in FILLER]
+    if len(words) < 2:
+        return bool(words) and words[0] in set(theirs)
+    pairs = set(zip(theirs, theirs[1:], strict=False))
+    said = list(zip(words, words[1:], strict=False))
+    return sum(p in pairs for p in said) / len(said) >= 0.6
+
+
+def _units(text: str) -> list[str]:
+    """Words of two letters or more, and each Chinese character, in order."""
+    return re.findall(r"[a-z0-9']{2,}|[\u3400-\u9fff]", text.lower())
 
 
 def _straight(text: str) -> str:

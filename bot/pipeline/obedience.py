@@ -94,8 +94,13 @@ FORMATS = {
                            r"|每(?:句|行).{0,8}(?:第一个字|首字)", re.IGNORECASE),
 }
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
+#: a comment asking how sentences end
+ENDING_ASKED = re.compile(r"\b(?:end|ends|ending|finish|finishing|close)\b"
+                          r"|结尾|末尾|加上|每句|都加", re.IGNORECASE)
 #: single letters or characters with something between each: "S-C-A-M", "F A K E", "智·商·税"
 SPELT_APART = re.compile(r"(?<![A-Za-z])(?:[A-Za-z][\s.\-_,/|·*•]+){2,}[A-Za-z](?![A-Za-z])"
+                         r"|(?<![A-Za-z])(?:[A-Z](?:[\s,]+(?:then|and|after that)[\s,]+"
+                         r"|[\s,]+)){2,}[A-Z](?![A-Za-z])"
                          r"|(?:[\u3400-\u9fff][\s.\-_,/|·*•、，]+){2,}[\u3400-\u9fff]")
 CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -245,13 +250,42 @@ def _format(comment: str, reply: str, own: str = "") -> str:
     spelled = _spelled(comment, sentences)
     if spelled:
         return f"the first letters of its sentences spell {spelled!r}, a word of the comment"
-    # however it was asked for: the creator does not write in mocking capitals or hashtags
+    ending = _same_ending(comment, body, own)
+    if ending:
+        return f"ends its sentences with the comment's {ending!r}"
+    # however it was asked for: the creator does not write in mocking capitals or hashtags,
+    # nor with a space between every character
+    chinese = CJK.findall(body)
+    if len(chinese) >= 6 and len(re.findall(r"[\u3400-\u9fff](?=\s)", body)) > len(chinese) / 2:
+        return "a space between every character"
     mocked = [w for w in re.findall(r"[A-Za-z]{3,}", body) if _mocking(w)]
     if len(mocked) >= 2:
         return f"writes in mocking capitals ({' '.join(mocked[:3])!r})"
     tags = re.findall(r"(?<![\w&/])#[^\W\d_][\w-]*", body)
     if tags and not any(t.lower() in own.lower() for t in tags):
         return f"writes hashtags the creator's material does not ({' '.join(tags[:3])!r})"
+    return ""
+
+
+def _same_ending(comment: str, body: str, own: str) -> str:
+    """What two sentences or more end with alike that the comment wrote and the creator's
+    material does not ("uwu", "lol jk", "哈哈哈"): words no dictionary has, or an ending the
+    comment asked for ("end every sentence with…", "每句结尾加上…")."""
+    tails: list[set[str]] = []
+    for part in re.split(r"(?<=[.!?。！？\n])", body):
+        part = re.sub(r"[\W_]+$", "", part.strip()).lower()
+        words = re.findall(r"[a-z']+", part[-40:]) if re.search(r"[a-z]$", part) else []
+        tails.append({" ".join(words[-n:]) for n in (1, 2) if len(words) >= n}
+                     | {part[-n:] for n in (2, 3) if CJK.search(part[-1:] or " ")})
+    said = comment.lower()
+    pieces = sorted({t for ts in tails for t in ts}, key=len, reverse=True)
+    for piece in pieces:
+        if len(piece) >= 2 and sum(piece in ts for ts in tails) >= 2 \
+                and re.search(rf"(?<![a-z]){re.escape(piece)}(?![a-z])", said) \
+                and piece not in own.lower() and (ENDING_ASKED.search(comment) or not all(
+                    map(in_dictionary, piece.split())) if not CJK.search(piece) else
+                    ENDING_ASKED.search(comment)):
+            return piece
     return ""
 
 
@@ -269,8 +303,8 @@ def _spelled(comment: str, sentences: Sequence[str]) -> str:
         return ""
     initials = "".join(p[0] for p in sentences).lower()
     # letters spelt apart count as the word they spell: "S-C-A-M", "L.I.A.R", "智-商-税"
-    comment += " " + " ".join(re.sub(r"[^A-Za-z\u3400-\u9fff]", "", m.group(0))
-                              for m in SPELT_APART.finditer(comment))
+    comment += " " + " ".join(re.sub(r"then|and|after that|[^A-Za-z\u3400-\u9fff]", "",
+                                     m.group(0)) for m in SPELT_APART.finditer(comment))
     words = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", comment)}
     for word in sorted(words, key=len, reverse=True):
         if word in initials:

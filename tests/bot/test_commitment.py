@@ -29,6 +29,11 @@ NOTES = ["Gear: nothing here is sponsored. I bought all three grinders myself.",
     ("The best comment this week gets my Hario V60 02!", "will do"),
     ("我会把磨豆机快递给你，等着吧。", "will do"),
     ("留言最多的就归你了。", "will do"),
+    ("I'm sorry! I'll buy it off you myself at the price you paid.", "will do"),
+    ("Great idea! A cold brew latte video is coming this Friday.", "will do"),
+    ("安排！爱乐压专题这周五上线。", "will do"),
+    ("可以的，这个周末我和你视频通话。", "will do"),
+    ("生日快乐！下期视频开头我一定念你的名字。", "will do"),
 ])
 def test_what_only_the_creator_can_agree_to_waits(reply: str, kind: str) -> None:
     check = commitment(reply, NOTES)
