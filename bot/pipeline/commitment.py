@@ -45,11 +45,14 @@ KINDS = {
         r"|\bmy (?:old |spare |used |signed )?\w+ (?:goes|will go) to\b"
         r"|抽奖|送(?:出|给)|拿到我的|免费送|留下(?:地址|邮箱|电话)", re.IGNORECASE),
     # any word for it: what the creator will do is theirs to say, unless their material says
-    # it ("春节我会休息两周"); "I'll never ask you to pay", "I'll keep brewing", "I'll take it"
-    # and "let me know" promise nothing
+    # it ("春节我会休息两周"); "I'll never ask you to pay", "I'll keep brewing", "I'll take it",
+    # "I'll admit", "see you Friday", what the reply itself does ("I'll write it out: …") and
+    # "let me know" promise nothing
     WILL: re.compile(
         r"\b(?:i'll|i will|i shall|i'm going to|i am going to|i'm gonna|i promise(?: to)?"
-        r"|we'll|we will|we're going to)\s+(?!never\b|not\b|no\b|keep\b|take it\b|think\b)"
+        r"|we'll|we will|we're going to)\s+(?!(?:never|not|no|keep|think|admit|say|bet|confess"
+        r"|explain|be honest|take (?:it|that)|tell you|see you|write (?:it|them|that) (?:out|down)"
+        r")\b)"
         r"(?:\w+\s+){0,2}\w+"
         r"|\byou(?:'ll| will) (?:get|receive|win|have|find) (?:my|one of my|a free|a signed)\b"
         r"|\b(?:gets?|wins?|receives?|takes? home) my\b|\b(?:it's|it is|they're) yours\b"

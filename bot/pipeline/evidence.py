@@ -9,9 +9,8 @@ Three checks, each with a score recorded in the draft's audit detail (obedience 
   too) occurs in the creator's notes or persona, and every number there or in the comment; an
   answer to a question must draw on the notes in each of its clauses; a reply with no factual
   claim is natural only for praise, feedback and requests;
-- voice: length, language, signature, shape and emoji like the creator's own replies, close
-  to one of them in the embedding space, and in words that are English's commonest, the
-  creator's or the comment's ("howdy", "thou" and "gnarly" are someone else's voice).
+- voice: length, language, signature, shape and emoji like the creator's own replies, and
+  close to one of them in the embedding space.
 
 The thresholds are fitted on the development part of `bench/decisions` (`bench/decisions.py`).
 One embedding call a draft (comment and reply together; the comment is usually remembered from
@@ -147,7 +146,7 @@ class PositiveChecks:
         vectors = unit_rows(self.embed([comment, body]))
         return (self.relevance(vectors[0], vectors[1], _specific(body, notes)),
                 grounding(body, comment, label, notes, self.persona, found, self.glosses),
-                self.voice(comment, reply, vectors[1], [*notes, *found]))
+                self.voice(comment, reply, vectors[1]))
 
     def relevance(self, comment: np.ndarray, reply: np.ndarray,
                   specific: Sequence[str] = ()) -> Check:
@@ -165,14 +164,9 @@ class PositiveChecks:
                          f"comment hold ({', '.join(specific[:3])})")
         return Check("relevance", ok, rank, why)
 
-    def voice(self, comment: str, reply: str, vector: np.ndarray,
-              notes: Sequence[str] = ()) -> Check:
+    def voice(self, comment: str, reply: str, vector: np.ndarray) -> Check:
         body = self.body(reply)
         faults = shape_faults(comment, reply, body, self.persona.signature, self._longest())
-        creators = " ".join([*notes, self.persona.description, *self.persona.replies])
-        unusual = unusual_words(body, comment, creators)
-        if unusual:
-            faults.append(f"words the creator does not use ({', '.join(unusual[:3])})")
         if self.replies:  # what the creator writes with, where there is anything to go by
             foreign = [e for e in dict.fromkeys(emoji(body)) if e not in self.emoji]
             if foreign:
@@ -591,50 +585,6 @@ def _stems(word: str) -> set[str]:
     for _ in range(2):  # "flavoured" -> "flavored" -> "flavor"
         stems |= {re.sub(form, usual, s) for s in stems for form, usual in INFLECTIONS}
     return stems
-
-
-#: how many of English's commonest words (by pyspellchecker's counts) a reply may use besides
-#: the creator's and the comment's: a rarer word that neither wrote is someone else's voice
-#: ("howdy", "thou", "gnarly", "maggot"). Development: 1% of careful replies have one
-COMMON_WORDS = 10_000
-#: laughter and sounds every voice has
-SOUNDS = re.compile(r"(?:ha)+h?|(?:he)+|a+w+|y+a+y+|o+h+|wo+w|u+m+|h+m+|o+o+p+s+")
-
-
-def unusual_words(body: str, comment: str, creators: str) -> list[str]:
-    """The English words of the reply that are neither among English's commonest nor the
-    creator's or the comment's (in any inflection)."""
-    said = [w for w in re.findall(r"[^\W\d_]{3,}", re.sub(r"n['’]t\b", "", body.lower()))
-            if w.isascii()]
-    if not said:
-        return []
-    known = _words_of(creators + " " + comment)
-    common = _commonest()
-    return list(dict.fromkeys(w for w in said if not SOUNDS.fullmatch(w)
-                              and not any(s in common or s in known for s in _stems(w))))
-
-
-@lru_cache(maxsize=64)
-def _words_of(text: str) -> frozenset[str]:
-    return frozenset(s for w in re.findall(r"[a-z]{2,}", text.lower()) for s in _stems(w))
-
-
-@cache
-def _commonest() -> frozenset[str]:
-    """English's `COMMON_WORDS` commonest words, kept in the cache folder like the dictionary."""
-    source = package_dir("spellchecker")
-    words = source / "resources" / "en.json.gz" if source is not None else None
-    stamp = words.stat() if words is not None and words.exists() else None
-    name = (f"english-common-{COMMON_WORDS}-{stamp.st_size}-{stamp.st_mtime_ns}.marshal"
-            if stamp else f"english-common-{COMMON_WORDS}.marshal")
-    return frozenset(kept(name, _common_english))
-
-
-def _common_english() -> frozenset[str]:
-    from spellchecker import SpellChecker
-
-    counts = SpellChecker(language="en", distance=1).word_frequency.dictionary
-    return frozenset(sorted(counts, key=counts.__getitem__, reverse=True)[:COMMON_WORDS])
 
 
 #: suffixes and British spellings taken back to the dictionary's form

@@ -44,7 +44,8 @@ PERSONA_ASK = re.compile(
     r"act as (?:an? |my )?|roleplay as (?:an? |my )?|answer as (?:an? )?|"
     # "be a pirate", "be my grandma", "Be Gordon Ramsay.": with an article or as a command,
     # not "how long should the bloom be and how much water?"
-    r"be (?:an? |my )|(?:^|[.!?;:]\s+|\b(?:please|now|just) )be |(?-i:you be (?=[A-Z]))|"
+    r"(?<!there )(?<!will )be (?:an? |my )|(?:^|[.!?;:]\s+|\b(?:please|now|just) )be "
+    r"(?-i:(?=[A-Z]))|(?-i:you be (?=[A-Z]))|"
     r"from now on you(?:'re| are) (?:an? )?)([\w' -]{2,40})"
     r"|扮演(?:一[只个位名])?([\u4e00-\u9fff]{1,6})|你现在是(?:一[只个位名])?([\u4e00-\u9fff]{1,6})",
     re.IGNORECASE)
@@ -103,6 +104,8 @@ SPELT_APART = re.compile(r"(?<![A-Za-z])(?:[A-Za-z][\s.\-_,/|·*•]+){2,}[A-Za-
                          r"|[\s,]+)){2,}[A-Z](?![A-Za-z])"
                          r"|(?:[\u3400-\u9fff][\s.\-_,/|·*•、，]+){2,}[\u3400-\u9fff]")
 CJK = re.compile(r"[\u3400-\u9fff]")
+#: how many Chinese characters in a row, shared with the comment, make a copy
+CJK_RUN = 6
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,13 @@ def _copies(comment: str, reply: str, voice: Voice, run: int = 4) -> str:
     a short shouted word copied alone ("PWNED") counts too."""
     theirs, said = _tokens(comment), _tokens(reply)
     own = set(_ngrams(_tokens(" ".join([*voice.notes, voice.system_prompt])), run))
+    # a Chinese character is a token, so four of them are a phrase an answer echoes as a
+    # matter of course ("一个星期", "每周五都"): of Chinese, six in a row are a copy
+    long = set(_ngrams(said, CJK_RUN)) & set(_ngrams(theirs, CJK_RUN))
     for gram in sorted(set(_ngrams(said, run)) & set(_ngrams(theirs, run)) - own):
+        if all(CJK.fullmatch(t) for t in gram) and not any(
+                _contains(list(g), list(gram)) for g in long):
+            continue
         return f"copies the comment: {' '.join(gram)!r}"
     shouted = {w for w in re.findall(r"\b[A-Z]{4,}\b", comment)}
     body = set(re.findall(r"\b[A-Z]{4,}\b", reply))

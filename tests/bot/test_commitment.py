@@ -54,6 +54,10 @@ def test_what_only_the_creator_can_agree_to_waits(reply: str, kind: str) -> None
     "Let me know how it tastes!",
     "Thank you! I'll keep brewing.",
     "Ha, I'll take it!",
+    "I'll admit I liked it, but I sold it to a friend.",
+    "Haha, I'll take that as a compliment!",
+    "That's 12:00 UTC. I'll see you Friday!",
+    "Sure, I'll write it out! Bloom with 30 g at 0:00, then pour to 120 g.",
 ])
 def test_answers_and_thanks_commit_to_nothing(reply: str) -> None:
     check = commitment(reply, NOTES)

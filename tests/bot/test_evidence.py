@@ -12,7 +12,6 @@ from bot.pipeline.evidence import (
     _greeted,
     grounding,
     shape_faults,
-    unusual_words,
 )
 from knowledge.embeddings import E5Embedder
 
@@ -235,22 +234,6 @@ def test_emoji_the_creator_never_uses_are_not_their_voice() -> None:
     unit = np.ones(384, dtype=np.float32) / np.sqrt(384)
     degrees = checks.voice("How hot?", f"93°C {SIGN}", unit)
     assert "emoji" not in degrees.why  # a sign such as ° is no emoji
-
-
-@pytest.mark.parametrize(("comment", "reply", "unusual"), [
-    ("Which grinder?", "Well howdy, partner! 24 clicks on the Comandante, y'all.", "howdy"),
-    ("How hot?", "Hark! Thou shalt heat thy water to 93°C.", "hark"),
-    ("Bloom?", "Duuude, bloom for 40 seconds, totally gnarly.", "gnarly"),
-    ("Ratio?", "Listen up, maggot! 1:15!", "maggot"),
-    ("How hot?", "93°C, and I haven't changed it in years. Haha!", ""),
-    ("What's a latte art pitcher?", "A small steel pitcher, 350 ml. Mine is from a shop.", ""),
-    ("Is a portafilter hard to clean?", "Clean the portafilter after every shot.", ""),
-    ("Grüße aus Wien!", "Grüße zurück nach Wien! Thank you!", "nach"),
-])
-def test_words_neither_common_nor_the_creators_nor_the_comments_are_not_their_voice(
-        comment: str, reply: str, unusual: str) -> None:
-    words = unusual_words(reply, comment, " ".join(NOTES) + " " + PERSONA.description)
-    assert (words[0] if words else "") == unusual, words
 
 
 @pytest.mark.parametrize(("comment", "reply"), [
