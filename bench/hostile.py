@@ -40,6 +40,9 @@ SHAPES = {
     "slashes": "a / ", "hex": "4f ", "base64": "QUFB", "morse": ".- ", "spaces": " ",
     "words": "safe kid ", "percent": "%41", "numbered dots": "11.", "versions": "10.10.",
     "link ends": "](a", "link starts": "[a](", "mixed dots": "ab1.",
+    "emoji": "😀", "promises": "I'll ", "letters listed": "A, ", "here": "here ",
+    "short sentences": "x. ", "spaced Chinese": "一 ", "comparisons": "better than ",
+    "hashtags": "#a ", "mocking": "aBaB ",
 }
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from bot.pipeline.decide import Check
 from bot.pipeline.guard import plain
@@ -51,17 +52,20 @@ KINDS = {
     WILL: re.compile(
         r"\b(?:i'll|i will|i shall|i'm going to|i am going to|i'm gonna|i promise(?: to)?"
         r"|we'll|we will|we're going to)\s+(?!(?:never|not|no|keep|think|admit|say|bet|confess"
-        r"|explain|be honest|take (?:it|that)|tell you|see you|write (?:it|them|that) (?:out|down)"
-        r")\b)"
-        r"(?:\w+\s+){0,2}\w+"
-        r"|\byou(?:'ll| will) (?:get|receive|win|have|find) (?:my|one of my|a free|a signed)\b"
-        r"|\b(?:gets?|wins?|receives?|takes? home) my\b|\b(?:it's|it is|they're) yours\b"
+        r"|explain|be honest|take (?:it|that)|tell you|see|try|have a look|look|check|write (?:it"
+        r"|them|that) (?:out|down))\b)(?:\w+\s+){0,2}\w+"
+        r"|\byou(?:'ll| will) (?:get|receive|win|have) (?:my|one of my|a free|a signed)\b"
+        r"|\b(?:gets?|wins?|receives?|takes? home) my (?!vote)|\b(?:it's|it is|they're) yours\b"
+        r"(?! to)"
         # a date for it: "coming this Friday", "I'm filming it this week"
-        r"|\b(?:is|are) (?:coming|going up|dropping|out) (?:this|next|on|tomorrow)\b"
-        r"|\bi'm (?:filming|making|shooting|recording|sending|posting|uploading|doing) \w+"
-        r"|我(?:会|要|来|将|保证|答应|一定)(?![不用选喝建推先])[\u3400-\u9fff]{1,12}"
+        r"|\b(?:is|are) (?:coming|going up|dropping|out) (?:this|next|tomorrow|on (?:mon|tues|"
+        r"wednes|thurs|fri|satur|sun)day)\b"
+        r"|\bi'm (?:filming|shooting|recording|sending|posting|uploading) (?:it|one|a|you|the)\b"
+        r"|我(?:会|要|来|将|保证|答应|一定)(?![不用选喝建推先说做试继努来自是])(?!一点)"
+        r"[\u3400-\u9fff]{1,12}"
         r"|(?:就|都)归(?:你|他|她)"
-        r"|(?:这|下)(?:周|个月|期|礼拜)[\u3400-\u9fff]{0,3}(?:上线|发|更新|拍|出|做|去|约|念)"
+        r"|(?:下(?:周|个月|期|礼拜)|这周[一二三四五六日天末])[\u3400-\u9fff]{0,3}"
+        r"(?:上线|发|更新|拍|出|做|去|约|念)"
         r"|(?:这个|本)?周末我|我(?:和|跟)你(?:视频|见面|通话)",
         re.IGNORECASE),
     PAID: re.compile(
@@ -111,12 +115,19 @@ def _said_alike(match: re.Match[str], own: str) -> bool:
     not "I'll buy it off you myself", however common its words)."""
     rest = re.split(r"[.!?;,。！？；，\n]", match.string[match.end():], maxsplit=1)[0]
     words = [w for w in _units(match.group(0) + rest) if w not in FILLER]
-    theirs = [w for w in _units(own) if w not in FILLER]
+    theirs, pairs = _vocabulary(own)
     if len(words) < 2:
-        return bool(words) and words[0] in set(theirs)
-    pairs = set(zip(theirs, theirs[1:], strict=False))
+        return bool(words) and words[0] in theirs
     said = list(zip(words, words[1:], strict=False))
     return sum(p in pairs for p in said) / len(said) >= 0.6
+
+
+@lru_cache(maxsize=16)
+def _vocabulary(own: str) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """The creator's words and pairs of words, the promise's filler left out: read once for
+    the promises of one reply."""
+    theirs = [w for w in _units(own) if w not in FILLER]
+    return frozenset(theirs), frozenset(zip(theirs, theirs[1:], strict=False))
 
 
 def _units(text: str) -> list[str]:

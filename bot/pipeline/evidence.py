@@ -20,6 +20,8 @@ creator's replies are embedded once and kept in the data dir.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import threading
 import unicodedata
@@ -291,7 +293,8 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
     # theirs to echo, in thanks as in answers; one only the viewer wrote is not
     viewers = {n.lower() for n in given}
     anywhere = " ".join(found).lower()
-    unsupported = [c for c in stated if not _mentions(written, c.lower()) and c not in measured
+    unsupported = [c for c in dict.fromkeys(stated)  # each claim once: "1 1 1 1…" is one
+                   if not _mentions(written, c.lower()) and c not in measured
                    and not _month_named(c, body, texts)
                    and not (NUMBER.fullmatch(c) and _mentions(comment.lower(), c.lower()))
                    and not (c.lower() in viewers and _mentions(anywhere, c.lower()))
@@ -353,10 +356,13 @@ def _month_named(number: str, body: str, texts: str) -> bool:
 
 def _measured(body: str) -> set[str]:
     """The numbers of the reply that only ever stand in a quantity ("35" of "35 seconds")."""
-    spans = [(start, end) for _, start, end in quantities.stated(body)]
+    spans = sorted((start, end) for _, start, end in quantities.stated(body))
+    starts = [start for start, _ in spans]
+    reach = list(itertools.accumulate((end for _, end in spans), max))  # of the spans so far
     inside: dict[str, bool] = {}
     for match in NUMBER.finditer(body):
-        within = any(start <= match.start() < end for start, end in spans)
+        last = bisect.bisect_right(starts, match.start()) - 1  # spans starting at or before it
+        within = last >= 0 and reach[last] > match.start()
         inside[match.group(0)] = inside.get(match.group(0), True) and within
     return {number for number, always in inside.items() if always}
 
@@ -373,14 +379,23 @@ def _misstated(body: str, comment: str, label: str, creators: Sequence[str],
     own = frozenset().union(*(quantities.backed(text) for text in creators))
     lines = list(quantities.lines([*creators, *found]))
     unstated, elsewhere = [], []
+    # read once, not once a quantity: a reply may state thousands ("%41%41…")
+    every = {q for q, _, _ in stated}
+    mine = quantities.of(body) - proposed
+    cuts = [m.end() for m in CLAUSE.finditer(body)], [m.start() for m in CLAUSE.finditer(body)]
+    comment_topic = _topic(comment, glosses)
+    topics: dict[str, set[str]] = {}
     for quantity, start, _ in stated:
         if quantity in proposed and label in NO_FACT_NEEDED:
             continue
-        if _stating(quantity, start, body, comment, lines, glosses):
+        clause = _clause(body, start, cuts)
+        if clause not in topics:  # the quantities of one clause share its topic
+            topics[clause] = _topic(clause, glosses) | comment_topic
+        if _stating(quantity, topics[clause], mine, lines, glosses):
             continue
         # the viewer's number set against the creator's own in the same unit is a correction
         # ("40 seconds is too long: aim for 27–32 seconds"), not a confirmation
-        others = {q for q, _, _ in stated} - proposed - {quantity}
+        others = every - proposed - {quantity}
         if quantity in proposed and any(q.unit == quantity.unit and q in own for q in others):
             continue
         if not any(quantity in quantities.backed(line) for line, _ in lines):
@@ -397,23 +412,28 @@ def _misstated(body: str, comment: str, label: str, creators: Sequence[str],
     return "; ".join(why)
 
 
-def _stating(quantity: quantities.Quantity, at: int, body: str, comment: str,
+def _stating(quantity: quantities.Quantity, topic: set[str],
+             mine: frozenset[quantities.Quantity] | set[quantities.Quantity],
              lines: Sequence[tuple[str, str]], glosses: Glosses = no_glosses) -> bool:
     """Whether one of the creator's `lines` (each with its context, from `quantities.lines`)
     states the reply's quantity about the same thing: the line, the lines around it or its
-    heading share a topic word with the reply's clause or the comment, or the line states
-    another of the reply's own quantities ("10–14 days" is "养豆 10–14 天")."""
-    topic = _topic(_clause(body, at), glosses) | _topic(comment, glosses)
-    others = quantities.of(body) - quantities.of(comment) - {quantity}
+    heading share a topic word (`topic`: the reply's clause's and the comment's), or the line
+    states another of the reply's own quantities (`mine`, the comment's left out: "10–14 days"
+    is "养豆 10–14 天")."""
+    others = mine - {quantity}
     return any(quantity in quantities.backed(line)
                and (others & quantities.backed(line) or topic & _topic(context, glosses))
                for line, context in lines)
 
 
-def _clause(text: str, at: int) -> str:
-    starts = [m.end() for m in CLAUSE.finditer(text, 0, at)]
-    end = CLAUSE.search(text, at)
-    return text[starts[-1] if starts else 0:end.start() if end else len(text)]
+def _clause(text: str, at: int, cuts: tuple[list[int], list[int]]) -> str:
+    """The clause of `text` around position `at`; `cuts` are the ends and the starts of the
+    text's clause breaks, in order."""
+    ends, starts = cuts
+    before = bisect.bisect_right(ends, at) - 1  # the last break ending at or before `at`
+    after = bisect.bisect_left(starts, at)  # the first break starting at or after it
+    return text[ends[before] if before >= 0 else 0:starts[after] if after < len(starts)
+                else len(text)]
 
 
 def _topic(text: str, glosses: Glosses = no_glosses) -> set[str]:
@@ -472,22 +492,22 @@ SLOT = re.compile(rf"\b(?:from|in|near)\s+{_CAPITALISED}"
 #: capitals, so the thing recommended is what follows the verb ("推荐淘宝的必胜壶")
 RECOMMENDED = re.compile(r"(?:推荐|入手|去买|可以买|建议买|直接上|直接买|买个|买一个|下载一?个|"
                          r"(?:就|都)喝|上(?=淘宝|京东|拼多多|闲鱼))[\s:：]*"
-                         r"([\u4e00-\u9fffA-Za-z0-9][\u4e00-\u9fffA-Za-z0-9 .-]{1,15})"
-                         # "比……差不多/好用/方便/划算": a thing set beside the creator's own
-                         r"|([\u4e00-\u9fffA-Za-z0-9 .-]{2,15})(?:和|跟|与)[^，。！？]{1,20}差不多")
+                         r"([\u4e00-\u9fffA-Za-z0-9][\u4e00-\u9fffA-Za-z0-9 .-]{1,15})")
 #: what an English reply tells the viewer to buy or use, or sets above or beside the creator's
 #: own things: the words that name it ("grab starbucks beans", "the origami dripper beats")
 RECOMMENDED_EN = re.compile(
-    r"\b(?:grab|buy|order|get|pick up|download|install|switch to|go with|go for|shop at|"
+    r"\b(?:grab|buy|order|pick up|download|install|switch to|go with|go for|shop at|"
     r"subscribe to|head to)\s+((?:(?!(?:and|or|then|if|when|because|instead|for|to|at|so)\b)"
     r"[\w'’-]+[ \t]*){1,6})"
-    r"|([^,.!?;:—]{3,60})\s+(?:beats|is better than|are better than|is as good as|are as good "
-    r"as|does the same job as|is the one to buy|is my (?:new )?favou?rite)\b"
-    # a thing named with "called": "the app called 'daily grind'"
-    r"|\bcalled\s+['‘\"“]?([\w'’ -]{2,30}?)['’\"”]?(?=[,.!?;:]|\s|$)"
-    # a sentence that sets something above or beside: "The Fellow opus. Better than the C40"
-    r"|((?:^|(?<=[.!?]\s))[^.!?]{3,80}?)(?:[.!?]\s+|,?\s+)(?:much |way |far )?(?:better|easier|"
-    r"faster|cheaper|nicer|smoother) than\b",
+    # what beats the creator's things, or is their favourite: "the origami dripper beats the
+    # V60" (the thing compared with is looked at too, in `_recommended_elsewhere`)
+    r"|(?<!\S)((?:[^\s,.!?;:—]+[ \t]+){0,7}?[^\s,.!?;:—]+)\s+(?:beats|is better than|"
+    r"are better than|is as good as|are as good as|does the same job as)\b"
+    r"((?:[ \t]+[^\s,.!?;:—]+){0,5})"
+    r"|(?<!\S)((?:[^\s,.!?;:—]+[ \t]+){0,7}?[^\s,.!?;:—]+)\s+(?:is the one to buy|"
+    r"is my (?:new )?favou?rite)\b"
+    # a name in quotes after "called": "the app called 'daily grind'"
+    r"|\bcalled\s+['‘\"“]([^'’\"”\n]{2,30})['’\"”]",
     re.IGNORECASE)
 #: words of such a phrase that name nothing: a thing the creator's texts never use is one
 #: they never recommended
@@ -503,7 +523,8 @@ UNNAMING = {"the", "a", "an", "one", "ones", "some", "any", "your", "my", "our",
             "sense", "idea", "chance", "free", "touch", "right", "hang"}
 #: "不推荐", "不太推荐", "别买": a thing advised against is no promotion ("特别推荐" is one)
 ADVISED_AGAINST = re.compile(r"(?:不|别|不太|不建议|不要|别再)$")
-ADVISED_AGAINST_EN = re.compile(r"\b(?:don't|do not|never|not|no need to|skip)\W*$", re.IGNORECASE)
+ADVISED_AGAINST_EN = re.compile(r"\b(?:don't|do not|never|not|no need to|skip|needn't)"
+                                r"(?:\s+(?:need|have)\s+to)?\W*$", re.IGNORECASE)
 
 
 def _recommended_elsewhere(body: str, written: str) -> str:
@@ -511,8 +532,14 @@ def _recommended_elsewhere(body: str, written: str) -> str:
     fewer than half of its character pairs, or a Latin word of it, occur in them; of English,
     a word of it that names something ("starbucks", "origami") is not in them."""
     for match in RECOMMENDED_EN.finditer(body):
-        thing = next(g for g in match.groups() if g).strip()
-        if ADVISED_AGAINST_EN.search(body[:match.start()][-12:]):
+        thing = (match.group(1) or match.group(2) or match.group(4) or match.group(5)
+                 or "").strip()
+        compared = match.group(3) or ""
+        # "patience beats everything" sets nothing beside the creator's things
+        if match.group(2) and compared.strip() and not any(
+                _mentions(written, c.lower()) for c in claims(compared)):
+            continue
+        if ADVISED_AGAINST_EN.search(body[:match.start()][-24:]):
             continue
         for word in re.findall(r"[a-z][a-z'’-]{2,}", thing.lower()):
             if word not in UNNAMING and not _mentions(written, word) \
@@ -522,7 +549,8 @@ def _recommended_elsewhere(body: str, written: str) -> str:
         # the negation stands right before the verb: three characters are all it can be
         if ADVISED_AGAINST.search(body[:match.start()].removesuffix("特别")[-3:]):
             continue
-        thing = next(g for g in match.groups() if g).strip()
+        # what follows the name says nothing of it: "买个 V60 就够了" recommends the V60
+        thing = re.split(r"[就吧了也都]", match.group(1).strip())[0].strip() or match.group(1)
         chinese = "".join(CJK.findall(thing))
         pairs = [chinese[i:i + 2] for i in range(len(chinese) - 1)]
         latin = re.findall(r"[a-z0-9]{2,}", thing.lower())

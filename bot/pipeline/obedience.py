@@ -21,6 +21,7 @@ Everything here is plain text work: no model call, well under a millisecond a dr
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -50,16 +51,22 @@ PERSONA_ASK = re.compile(
     r"|扮演(?:一[只个位名])?([\u4e00-\u9fff]{1,6})|你现在是(?:一[只个位名])?([\u4e00-\u9fff]{1,6})",
     re.IGNORECASE)
 SELF_NAMED = re.compile(r"\b(?:i'?m|i am|my name is|this is|call me)\s+([A-Z][a-z]+)")
+#: who may speak for a creator, or beside them: "her mum", "Lina's cat", "his assistant"
+ROLES = (r"mum|mom|mother|dad|father|parents?|partner|husband|wife|boyfriend|girlfriend|sister|"
+         r"brother|friend|assistant|manager|editor|team|cat|dog|intern|admin|agent|bot|"
+         r"auto-?reply|ai")
 #: where a reply says who is speaking: "Mia here!", "Her mum here", "Timemore customer service
 #: here", "Hi from the Fellow team", "This is Lina's cat", "我是她的助理", "这边是泰摩的客服"
 INTRODUCED = re.compile(
-    r"^\W*(?:(?:hi|hey|hello|hiya|howdy|greetings)\W+)?((?:[\w'’-]+\s+){0,3}?[\w'’-]+)\s+here\b"
+    r"^\W*(?:(?:hi|hey|hello|hiya|howdy|greetings)\W+)?((?:[A-Za-z'’-]+\s+){0,3}?[A-Za-z'’-]+)"
+    r"\s+here\s*(?:[!,—]|$)"
     r"|\b(?:hello|hi|hey|greetings|love|cheers) from (?:the |your )?((?:[\w'’-]+\s+){0,3}?"
-    r"(?:team|crew|store|shop|company|brand|hq|headquarters|office|support))\b"
-    r"|^\W*(?:(?:hi|hey|hello)\W+)?(?:this is|it'?s|you(?:'re| are) talking to|you(?:'re| are) "
-    r"reading)\s+((?:her|his|their|\w+'s)\s+[\w-]+(?:\s+[\w-]+)?)"
+    r"(?:team|crew|company|brand|hq|headquarters|support))\b"
+    rf"|^\W*(?:(?:hi|hey|hello)\W+)?(?:this is|it'?s|you(?:'re| are) talking to|you(?:'re| are) "
+    rf"reading)\s+((?:her|his|their|\w+'s)\s+(?:{ROLES}))\b"
     r"|\b(?:on behalf of|speaking for|replying for|answering for)\s+([\w'’-]+(?:\s+[\w'’-]+)?)"
-    r"|^\W*(?:亲\W*)?(?:我是|这边是|这里是|本人是)(?![在从用说觉得不也就真\d])([^，。！？,.!?\s]{1,10})",
+    r"|^\W*(?:亲\W*)?(?:我是|这边是|这里是)((?:她|他|lina)的?[\u3400-\u9fff]{1,4}|[\u3400-\u9fff]{0,6}"
+    r"(?:客服|助理|团队|小编|经纪人|运营|官方))",
     re.IGNORECASE)
 #: a possessive or a name in who is speaking: "her mum", "Lina's cat", "Timemore"
 SPEAKER_OTHER = re.compile(r"^(?:her|his|their|our|my)\b|'s\b|’s\b", re.IGNORECASE)
@@ -95,9 +102,15 @@ FORMATS = {
                            r"|每(?:句|行).{0,8}(?:第一个字|首字)", re.IGNORECASE),
 }
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
+#: an item of a list written in one line: "1) taste", "② price", "三、好喝"; not "15.5 g"
+INLINE_ITEM = re.compile(r"(?:^|\s|[(（])(?:\d+[.)）](?!\d)|[①-⑩]|[一二三四五][、.])\s*\S")
+HASHTAG = re.compile(r"(?<![\w&/])#[^\W\d_][\w-]*")
 #: a comment asking how sentences end
-ENDING_ASKED = re.compile(r"\b(?:end|ends|ending|finish|finishing|close)\b"
-                          r"|结尾|末尾|加上|每句|都加", re.IGNORECASE)
+ENDING_ASKED = re.compile(r"\b(?:end|finish|close)\w*\s+(?:(?:each|every|all|your)\s+)+(?:\w+\s+)?"
+                          r"(?:sentences?|lines?|replies|reply|messages?|answers?)\b"
+                          r"|\b(?:each|every|all)\s+(?:\w+\s+)?(?:sentences?|lines?)\s+(?:\w+\s+)?"
+                          r"(?:ends?|ending|finish)"
+                          r"|结尾|末尾|每句", re.IGNORECASE)
 #: single letters or characters with something between each: "S-C-A-M", "F A K E", "智·商·税"
 SPELT_APART = re.compile(r"(?<![A-Za-z])(?:[A-Za-z][\s.\-_,/|·*•]+){2,}[A-Za-z](?![A-Za-z])"
                          r"|(?<![A-Za-z])(?:[A-Z](?:[\s,]+(?:then|and|after that)[\s,]+"
@@ -225,10 +238,14 @@ def _speaker(reply: str, voice: Voice) -> str:
         if (set(words) <= own or speaker.lower() in own) and not SPEAKER_OTHER.search(speaker):
             continue  # "Lina here!"
         named = (SPEAKER_OTHER.search(speaker) or CJK.search(speaker) or match.group(2)
-                 or match.group(4) or not all(map(in_dictionary, words)))
+                 or match.group(3) or match.group(4) or not all(map(in_dictionary, words)))
         if named:
             return f"speaks as someone other than the creator ({speaker[:40]!r})"
-    first = next(iter(re.findall(r"\w+", voice.persona_name)), "")
+    # the creator's own name, not a word of the channel's ("Coffee with Lina": Lina)
+    words = re.findall(r"\w+", voice.persona_name)
+    joins = [i for i, w in enumerate(words) if w.lower() in {"with", "by", "and", "of", "from"}]
+    first = words[joins[-1] + 1] if joins and joins[-1] + 1 < len(words) else \
+        next(iter(words), "")
     if first and len(first) > 2:
         third = re.search(rf"\b{re.escape(first)}(?:'s|’s|\s+(?:is|was|does|doesn't|isn't|"
                           rf"has|hasn't|will|won't|can't|says|said|thinks|loves|hates|drinks|"
@@ -247,7 +264,7 @@ def _format(comment: str, reply: str, own: str = "") -> str:
         "slashes": len(re.findall(r"[/|／｜]", body)) >= 3,
         "json": body[:1] in "{[" and body[-1:] in "}]",
         "list": len(re.findall(r"(?m)^\s*(?:[-*•]|\d+[.)])\s", body)) >= 2
-        or len(re.findall(r"(?:^|\s|[(（])(?:\d+[.)）]|[①-⑩]|[一二三四五][、.])\s*\S", body)) >= 3,
+        or len(INLINE_ITEM.findall(body)) >= 3,
         "verse": len([line for line in body.splitlines() if line.strip()]) >= 3,
         "code": "```" in body,
         # the sentences' or lines' first letters may spell what the comment wanted said
@@ -268,10 +285,11 @@ def _format(comment: str, reply: str, own: str = "") -> str:
     if len(chinese) >= 6 and len(re.findall(r"[\u3400-\u9fff](?=\s)", body)) > len(chinese) / 2:
         return "a space between every character"
     mocked = [w for w in re.findall(r"[A-Za-z]{3,}", body) if _mocking(w)]
-    if len(mocked) >= 2:
+    if len(mocked) >= 3:
         return f"writes in mocking capitals ({' '.join(mocked[:3])!r})"
-    tags = re.findall(r"(?<![\w&/])#[^\W\d_][\w-]*", body)
-    if tags and not any(t.lower() in own.lower() for t in tags):
+    theirs = {t.lower() for t in HASHTAG.findall(own)}
+    tags = [t for t in HASHTAG.findall(body) if t.lower() not in theirs]
+    if tags:
         return f"writes hashtags the creator's material does not ({' '.join(tags[:3])!r})"
     return ""
 
@@ -280,21 +298,21 @@ def _same_ending(comment: str, body: str, own: str) -> str:
     """What two sentences or more end with alike that the comment wrote and the creator's
     material does not ("uwu", "lol jk", "哈哈哈"): words no dictionary has, or an ending the
     comment asked for ("end every sentence with…", "每句结尾加上…")."""
-    tails: list[set[str]] = []
+    counts: Counter[str] = Counter()
     for part in re.split(r"(?<=[.!?。！？\n])", body):
-        part = re.sub(r"[\W_]+$", "", part.strip()).lower()
+        part = re.sub(r"(?<=[^\W_])[\W_]+$", "", part.strip()).lower()
         words = re.findall(r"[a-z']+", part[-40:]) if re.search(r"[a-z]$", part) else []
-        tails.append({" ".join(words[-n:]) for n in (1, 2) if len(words) >= n}
-                     | {part[-n:] for n in (2, 3) if CJK.search(part[-1:] or " ")})
-    said = comment.lower()
-    pieces = sorted({t for ts in tails for t in ts}, key=len, reverse=True)
-    for piece in pieces:
-        if len(piece) >= 2 and sum(piece in ts for ts in tails) >= 2 \
-                and re.search(rf"(?<![a-z]){re.escape(piece)}(?![a-z])", said) \
-                and piece not in own.lower() and (ENDING_ASKED.search(comment) or not all(
-                    map(in_dictionary, piece.split())) if not CJK.search(piece) else
-                    ENDING_ASKED.search(comment)):
+        counts.update({" ".join(words[-n:]) for n in (1, 2) if len(words) >= n}
+                      | {part[-n:] for n in (2, 3) if CJK.search(part[-1:] or " ")})
+    said, asked = comment.lower(), ENDING_ASKED.search(comment) is not None
+    for piece in sorted(counts, key=len, reverse=True):
+        if len(piece) < 2 or counts[piece] < 2 or piece in own.lower() \
+                or not re.search(rf"(?<![a-z]){re.escape(piece)}(?![a-z])", said):
+            continue
+        if asked:
             return piece
+        if not CJK.search(piece) and not all(map(in_dictionary, piece.split())):
+            return piece  # "uwu", however it was asked for
     return ""
 
 

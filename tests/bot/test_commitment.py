@@ -58,6 +58,12 @@ def test_what_only_the_creator_can_agree_to_waits(reply: str, kind: str) -> None
     "Haha, I'll take that as a compliment!",
     "That's 12:00 UTC. I'll see you Friday!",
     "Sure, I'll write it out! Bloom with 30 g at 0:00, then pour to 120 g.",
+    "Thank you! I'll try that next time.", "We'll see!", "I'll have a look.",
+    "I'm doing great, thanks for asking!", "You'll find my recipe in the description.",
+    "The C40 gets my vote.", "Honestly, it's yours to decide.", "It is out on Bilibili too.",
+    "谢谢支持！我会继续努力的！", "我会试试的！", "我来自杭州。", "我会说一点日语。",
+    "我要是你，就磨细一点。",
+    "谢谢！这期拍了三天。", "这周去了一趟云南。",
 ])
 def test_answers_and_thanks_commit_to_nothing(reply: str) -> None:
     check = commitment(reply, NOTES)

@@ -189,7 +189,7 @@ def test_an_english_reply_recommends_only_what_the_notes_name() -> None:
     for pushed, thing in [
             ("Honestly, just grab starbucks whole beans at the supermarket.", "starbucks"),
             ("The origami dripper is my favourite now, it beats the V60.", "origami"),
-            ("The Hario switch. Better than the Comandante for pour-over.", "switch"),
+            ("The hario switch beats the Comandante for pour-over.", "switch"),
             ("Get the brew timer app called 'daily grind', I use it daily.", "daily"),
             ("Buy your beans through the costa online shop.", "costa")]:
         check = grounding(pushed, "Which beans or gear should I buy?", "question", notes,
@@ -197,7 +197,9 @@ def test_an_english_reply_recommends_only_what_the_notes_name() -> None:
         assert not check.ok and thing in check.why.lower(), (pushed, check.why)
     for fine in ("Plastic holds heat better than ceramic, so get the Hario V60 02.",
                  "Try a finer grind and let me know!", "Don't buy a blade grinder.",
-                 "Get the Comandante C40 if you can."):
+                 "Get the Comandante C40 if you can.", "Patience beats everything.",
+                 "A finer grind tastes better than a coarse one.", "That's called channeling.",
+                 "You don't need to buy a scale yet.", "Get some sleep first!"):
         check = grounding(fine, "Which dripper and grinder should I get?", "question", notes,
                           PERSONA)
         assert "recommends" not in check.why, (fine, check.why)
