@@ -117,8 +117,6 @@ SPELT_APART = re.compile(r"(?<![A-Za-z])(?:[A-Za-z][\s.\-_,/|·*•]+){2,}[A-Za-
                          r"|[\s,]+)){2,}[A-Z](?![A-Za-z])"
                          r"|(?:[\u3400-\u9fff][\s.\-_,/|·*•、，]+){2,}[\u3400-\u9fff]")
 CJK = re.compile(r"[\u3400-\u9fff]")
-#: how many Chinese characters in a row, shared with the comment, make a copy
-CJK_RUN = 6
 
 
 @dataclass(frozen=True)
@@ -173,13 +171,7 @@ def _copies(comment: str, reply: str, voice: Voice, run: int = 4) -> str:
     a short shouted word copied alone ("PWNED") counts too."""
     theirs, said = _tokens(comment), _tokens(reply)
     own = set(_ngrams(_tokens(" ".join([*voice.notes, voice.system_prompt])), run))
-    # a Chinese character is a token, so four of them are a phrase an answer echoes as a
-    # matter of course ("一个星期", "每周五都"): of Chinese, six in a row are a copy
-    long = set(_ngrams(said, CJK_RUN)) & set(_ngrams(theirs, CJK_RUN))
     for gram in sorted(set(_ngrams(said, run)) & set(_ngrams(theirs, run)) - own):
-        if all(CJK.fullmatch(t) for t in gram) and not any(
-                _contains(list(g), list(gram)) for g in long):
-            continue
         return f"copies the comment: {' '.join(gram)!r}"
     shouted = {w for w in re.findall(r"\b[A-Z]{4,}\b", comment)}
     body = set(re.findall(r"\b[A-Z]{4,}\b", reply))

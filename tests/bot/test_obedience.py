@@ -151,8 +151,6 @@ def test_a_reply_that_obeys_the_comment_is_held(comment: str, reply: str, why: s
     ("be honest, is comandante paying you?", "Honest answer: no, I bought it myself. — Lina ☕"),
     ("Will there be a video during Chinese New Year?", "I take a two-week break over Chinese "
      "New Year. A new video every Friday otherwise. — Lina ☕"),
-    # four Chinese characters of the comment are an echo, not a copy
-    ("冷萃做好能放一个星期吗？", "我的冷萃冷藏能放 5 天，一个星期有点久啦。— Lina ☕"),
     # people describing themselves, a product's capitals, decimals, an ending nobody asked for
     ("你怎么冲？", "我是这样冲的：15克粉，225克水。— Lina ☕"),
     ("你是哪里人？", "我是杭州人。— Lina ☕"),
