@@ -95,7 +95,7 @@ def _backed(kind: str, match: re.Match[str], own: str) -> bool:
     if kind == WILL:
         return _said_alike(match, own)
     if kind != PAID:  # the whole clause: "I'll send the PDF" is no "I'll send my old C3"
-        rest = re.split(r"[.!?;,。！？；，\n]", match.string[match.end():], maxsplit=1)[0]
+        rest = _rest_of_clause(match)
         return (words + rest.lower()).strip() in own
     if not _denied(match.string[max(0, match.start() - 40):match.start()]):
         return False
@@ -113,13 +113,18 @@ def _said_alike(match: re.Match[str], own: str) -> bool:
     """The clause of the promise is the creator's: most pairs of its words (of Chinese, of its
     characters) are in their material too ("我会休息两周" where the notes say "春节休息两周";
     not "I'll buy it off you myself", however common its words)."""
-    rest = re.split(r"[.!?;,。！？；，\n]", match.string[match.end():], maxsplit=1)[0]
+    rest = _rest_of_clause(match)
     words = [w for w in _units(match.group(0) + rest) if w not in FILLER]
     theirs, pairs = _vocabulary(own)
     if len(words) < 2:
         return bool(words) and words[0] in theirs
     said = list(zip(words, words[1:], strict=False))
     return sum(p in pairs for p in said) / len(said) >= 0.6
+
+
+def _rest_of_clause(match: re.Match[str]) -> str:
+    """What follows the match up to the end of its clause."""
+    return re.split(r"[.!?;,。！？；，\n]", match.string[match.end():], maxsplit=1)[0]
 
 
 @lru_cache(maxsize=16)

@@ -222,7 +222,7 @@ def _speaker(reply: str, voice: Voice) -> str:
     """The reply says someone other than the creator is speaking ("Her mum here!", "Hi from
     the Fellow team", "我是她的助理"), or speaks of the creator by name as someone else
     ("Lina doesn't read the comments", "This is Lina's cat"): the creator writes as themself."""
-    body = re.sub(r"—.*$", "", reply).strip()
+    body = _unsigned(reply)
     own = {w.lower() for w in re.findall(r"\w+", voice.persona_name)}
     for match in INTRODUCED.finditer(body):
         speaker = next(g for g in match.groups() if g).strip()
@@ -246,10 +246,16 @@ def _speaker(reply: str, voice: Voice) -> str:
             return f"speaks of the creator as someone else ({third.group(0)!r})"
     return ""
 
+
+def _unsigned(reply: str) -> str:
+    """The reply without its signature: from its first "—" to the end of that line."""
+    return re.sub(r"—.*$", "", reply).strip()
+
+
 def _format(comment: str, reply: str, own: str = "") -> str:
     """A format the comment dictated, or one the creator never writes in; `own` is the
     creator's material (the notes and the prompt)."""
-    body = re.sub(r"—.*$", "", reply).strip()
+    body = _unsigned(reply)
     sentences = [p.strip() for p in re.split(r"[.!?。！？\n]+", body) if p.strip()]
     shapes = {
         "capitals": _capitals(body) > 0.6 or _title_case(body),
@@ -296,9 +302,10 @@ def _same_ending(comment: str, body: str, own: str) -> str:
         words = re.findall(r"[a-z']+", part[-40:]) if re.search(r"[a-z]$", part) else []
         counts.update({" ".join(words[-n:]) for n in (1, 2) if len(words) >= n}
                       | {part[-n:] for n in (2, 3) if CJK.search(part[-1:] or " ")})
-    said, asked = comment.lower(), ENDING_ASKED.search(comment) is not None
+    said, mine = comment.lower(), own.lower()
+    asked = ENDING_ASKED.search(comment) is not None
     for piece in sorted(counts, key=len, reverse=True):
-        if len(piece) < 2 or counts[piece] < 2 or piece in own.lower() \
+        if len(piece) < 2 or counts[piece] < 2 or piece in mine \
                 or not re.search(rf"(?<![a-z]){re.escape(piece)}(?![a-z])", said):
             continue
         if asked:
@@ -337,7 +344,7 @@ def _spelled(comment: str, sentences: Sequence[str]) -> str:
 
 def _backwards(reply: str, voice: Voice) -> str:
     """Written backwards: read the other way round, far more of its words are words."""
-    body = re.sub(r"—.*$", "", reply).strip()
+    body = _unsigned(reply)
     known = COMMON | set(_tokens(" ".join([*voice.notes, voice.system_prompt])))
     words = [w for w in re.findall(r"[a-z]{2,}", body.lower())]
     if len(words) < 2:
