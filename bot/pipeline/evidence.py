@@ -382,16 +382,27 @@ def _misstated(body: str, comment: str, label: str, creators: Sequence[str],
     # read once, not once a quantity: a reply may state thousands ("%41%41…")
     every = {q for q, _, _ in stated}
     mine = quantities.of(body) - proposed
-    cuts = [m.end() for m in CLAUSE.finditer(body)], [m.start() for m in CLAUSE.finditer(body)]
+    cuts = _cuts(body, CLAUSE)
+    sentences = _cuts(body, SENTENCE_END)
     comment_topic = _topic(comment, glosses)
-    topics: dict[str, set[str]] = {}
+    said = quantities.statements([*creators, *found])
+    rivalled: list[str] = []
+    rivals: dict[tuple[quantities.Quantity, tuple[str, str]], str] = {}
+    units: dict[str, _Amounts] = {}
     for quantity, start, _ in stated:
         if quantity in proposed and label in NO_FACT_NEEDED:
             continue
-        clause = _clause(body, start, cuts)
-        if clause not in topics:  # the quantities of one clause share its topic
-            topics[clause] = _topic(clause, glosses) | comment_topic
-        if _stating(quantity, topics[clause], mine, lines, glosses):
+        clause = _topic(_clause(body, start, cuts), glosses)
+        if _stating(quantity, clause | comment_topic, mine, lines, glosses):
+            # the viewer's own number may be set right ("40 seconds is too long for that")
+            if quantity not in proposed:
+                around = (_clause(body, start, cuts), _clause(body, start, sentences))
+                if (quantity, around) not in rivals:  # "93°C, 93°C, 93°C…" is read once
+                    rivals[quantity, around] = _rival(
+                        quantity, around,
+                        units.setdefault(quantity.unit, _Amounts(said, quantity.unit)),
+                        frozenset(every), glosses)
+                rivalled.append(rivals[quantity, around])
             continue
         # the viewer's number set against the creator's own in the same unit is a correction
         # ("40 seconds is too long: aim for 27–32 seconds"), not a confirmation
@@ -403,7 +414,7 @@ def _misstated(body: str, comment: str, label: str, creators: Sequence[str],
         else:
             whose = " (the comment's)" if quantity in proposed else ""
             elsewhere.append(f"{quantity}{whose}")
-    why = []
+    why = list(dict.fromkeys(r for r in rivalled if r))
     if unstated:
         why.append(f"no text of the creator's states {', '.join(dict.fromkeys(unstated))}")
     if elsewhere:
@@ -412,7 +423,7 @@ def _misstated(body: str, comment: str, label: str, creators: Sequence[str],
     return "; ".join(why)
 
 
-def _stating(quantity: quantities.Quantity, topic: set[str],
+def _stating(quantity: quantities.Quantity, topic: frozenset[str],
              mine: frozenset[quantities.Quantity] | set[quantities.Quantity],
              lines: Sequence[tuple[str, str]], glosses: Glosses = no_glosses) -> bool:
     """Whether one of the creator's `lines` (each with its context, from `quantities.lines`)
@@ -426,6 +437,96 @@ def _stating(quantity: quantities.Quantity, topic: set[str],
                for line, context in lines)
 
 
+class _Amounts:
+    """The creator's statements of one unit, and for each word of their clauses the amounts
+    it is said of (for `_rival`)."""
+
+    def __init__(self, said: Sequence[quantities.Statement], unit: str) -> None:
+        self.same = [s for s in said if s.quantity.unit == unit]
+        self.amounts: dict[str, set[str]] = {}
+        for s in self.same:
+            for word in _subject(s.part):
+                self.amounts.setdefault(word, set()).add(s.quantity.written.lower())
+        self.known = set(self.amounts).union(*(_subject(f"{s.line} {s.headings}")
+                                                for s in self.same))
+
+    def fit(self, words: frozenset[str], topic: frozenset[str]) -> float:
+        """How well a statement's topic fits the reply's words: each counts as much as it tells
+        amounts apart ("dark" is in the clause of one amount of °C, "water" of five)."""
+        return sum(1 / len(self.amounts.get(w, "-")) for w in words & topic)
+
+
+def _subject(text: str) -> frozenset[str]:
+    """The words of a text's topic that can say what an amount is of: no Chinese pair with a
+    word of grammar in it ("可以", "大约", "我用")."""
+    return frozenset(w for w in _topic(text) if not GRAMMAR.intersection(w))
+
+
+#: Chinese characters of grammar, pronouns and hedges, which say nothing of what an amount is of
+GRAMMAR = frozenset("我你他她它们的了是在和也都就还用可以大约左右这那个很会要能得着过吗呢吧啊把被给"
+                    "让从对再才又多少")
+
+
+def _rival(quantity: quantities.Quantity, around: Sequence[str], unit: _Amounts,
+           stated: frozenset[quantities.Quantity], glosses: Glosses = no_glosses) -> str:
+    """Why the creator's texts give another amount for what the reply states `quantity` of,
+    or "": the words the reply puts around it (its clause's, else its sentence's: the first of
+    `around` that holds a word of the creator's statements of the unit) are the clause of a
+    statement of another amount, and not of this one's ("For dark roasts I go hotter,
+    94–95°C" where the recipe says "light roasts 94–95°C, dark roasts 88–90°C").
+
+    The generous reading goes to this amount: its statements count the clauses of their line
+    that state nothing of the unit, and their headings at half weight, with the English of
+    their Chinese (and of the reply's); another's, its own clause only, which must hold
+    `RIVAL_WORDS` of the reply's words and fit better by `MIN_RIVAL_FIT`. An amount the reply
+    states too is no rival, nor one of another size (`_comparable`)."""
+    if not any(s.quantity == quantity for s in unit.same):
+        return ""
+    scope, words = next(((text, _subject(text) & unit.known) for text in around
+                         if _subject(text) & unit.known), ("", frozenset()))
+    if not words:
+        return ""
+    rivals = [s for s in unit.same if s.quantity != quantity and s.quantity not in stated
+              and _comparable(s.quantity, quantity)]
+    better = max(rivals, key=lambda s: unit.fit(words, _subject(s.part)), default=None)
+    if better is None or len(words & _subject(better.part)) < RIVAL_WORDS:
+        return ""
+    broad = _topic(scope, glosses)
+    own = max(unit.fit(broad, _topic(s.line, glosses))
+              + unit.fit(broad, _topic(s.headings, glosses) - _topic(s.line, glosses)) / 2
+              for s in unit.same if s.quantity == quantity)
+    if unit.fit(words, _subject(better.part)) - own < MIN_RIVAL_FIT:
+        return ""
+    about = sorted(words & _subject(better.part), key=lambda w: (len(unit.amounts[w]), w))
+    return f"the creator gives {better.quantity} for {' '.join(about[:3])}, not {quantity}"
+
+
+def _comparable(one: quantities.Quantity, other: quantities.Quantity) -> bool:
+    """Amounts of one thing are of one size: "go 1–2°C hotter" is a change, no rival of
+    "94–95°C", nor "2 clicks finer" of "24 clicks"."""
+    low, high = sorted((abs(one.value), abs(other.value)))
+    return high <= COMPARABLE * low
+
+
+#: how many times another amount may be this one and still be an amount of the same thing
+COMPARABLE = 3
+
+
+#: how many of the reply's words another amount's clause must hold: one is as often a
+#: paraphrase ("drop the water to 90–91°C" where the notes "heat water to 93°C" and "lower the
+#: temperature to 90–91°C")
+RIVAL_WORDS = 2
+#: how much better another amount's clause must fit the reply's words: one word of it that
+#: is in the clauses of two amounts at most
+MIN_RIVAL_FIT = 0.5
+
+
+def _cuts(text: str, pattern: re.Pattern[str]) -> tuple[list[int], list[int]]:
+    """The ends and the starts of `pattern`'s breaks in `text`, in order (for `_clause`)."""
+    breaks = list(pattern.finditer(text))
+    return [m.end() for m in breaks], [m.start() for m in breaks]
+
+
 def _clause(text: str, at: int, cuts: tuple[list[int], list[int]]) -> str:
     """The clause of `text` around position `at`; `cuts` are the ends and the starts of the
     text's clause breaks, in order."""
@@ -436,15 +537,21 @@ def _clause(text: str, at: int, cuts: tuple[list[int], list[int]]) -> str:
                 else len(text)]
 
 
-def _topic(text: str, glosses: Glosses = no_glosses) -> set[str]:
+@lru_cache(maxsize=8192)
+def _topic(text: str, glosses: Glosses = no_glosses) -> frozenset[str]:
     """The words that say what a text is about: Latin words of three letters or more, their
-    endings cut ("steaming" is "steam"), Chinese character pairs and the English of the
-    Chinese words; no units, no commonest words."""
+    endings cut ("steaming" is "steam"), model names ("V60", "C3"), Chinese character pairs and
+    the English of the Chinese words; no units, no commonest words."""
     lower = text.lower()
     words = {_stem(w) for w in [*re.findall(r"[a-z]{3,}", lower), *glosses(text)]
              if w not in STOP and w not in COMMON and w not in quantities.ALIAS}
     pairs = {run[i:i + 2] for run in CJK_RUN.findall(lower) for i in range(len(run) - 1)}
-    return words | {p for p in pairs if not any(c in quantities.NUMERALS for c in p)}
+    return frozenset(words | set(MODEL.findall(lower))
+                     | {p for p in pairs if not any(c in quantities.NUMERALS for c in p)})
+
+
+#: a model's name of letters and digits ("v60", "c3", "mk4")
+MODEL = re.compile(r"(?<![a-z0-9])[a-z]{1,3}\d{1,3}(?![a-z0-9])")
 
 
 def _stem(word: str) -> str:

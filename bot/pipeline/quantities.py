@@ -228,3 +228,53 @@ def lines(texts: Sequence[str]) -> Iterator[tuple[str, str]]:
             if backed(row):
                 around = " ".join(rows[max(0, i - 1):i + 2])
                 yield row, f"{heading} {around}"
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A quantity as one of the creator's texts states it: `part` is the clause of its line
+    that holds it ("light roasts 94–95°C"), `line` that clause with the clauses of its line
+    that state nothing of its unit (a table's "Water temperature"), `headings` the headings
+    it stands under."""
+
+    quantity: Quantity
+    part: str
+    line: str
+    headings: str
+
+
+#: a heading: Markdown's, a video's title, a Chinese numbered section ("五、打奶泡")
+HEADING = re.compile(r"\s*(?:(?P<marks>#{1,6})\s|\*\*Title\b|[一二三四五六七八九十]+、)")
+#: where a clause of a line ends: a sentence, a comma, a table cell; a full stop or comma only
+#: before a space, so "0.1 g" and "1,000" stay whole
+PART_END = re.compile(r"[.,](?=\s|$)|[!?;|。！？；，、·]")
+#: what a line says in brackets, a clause of its own ("Steep in the fridge (about 4°C) for 14
+#: hours" states 14 hours of the fridge, and 4°C of the bracket)
+BRACKETED = re.compile(r"[(（]([^()（）]*)[)）]")
+
+
+def statements(texts: Sequence[str]) -> list[Statement]:
+    """Each quantity the creator's texts state, with the clause and the headings it stands
+    under: what the quantity is of."""
+    return [s for text in texts for s in _statements(text)]
+
+
+@lru_cache(maxsize=1024)
+def _statements(text: str) -> tuple[Statement, ...]:
+    found: list[Statement] = []
+    headings: dict[int, str] = {}
+    for row in text[:LONGEST].splitlines():
+        heading = HEADING.match(row)
+        if heading:
+            level = len(heading.group("marks") or "#######")
+            headings = {k: v for k, v in headings.items() if k < level} | {level: row}
+        if not of(row):
+            continue
+        above = " ".join(headings[k] for k in sorted(headings) if headings[k] != row)
+        clauses = [*BRACKETED.findall(row), BRACKETED.sub(" ", row)]
+        parts = [(part, of(part)) for clause in clauses for part in PART_END.split(clause)]
+        for part, stating in parts:
+            for quantity in stating:
+                plain = [p for p, held in parts if all(q.unit != quantity.unit for q in held)]
+                found.append(Statement(quantity, part, " ".join([*plain, part]), above))
+    return tuple(found)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.pipeline.evidence import Persona, grounding
-from bot.pipeline.quantities import Quantity, backed, lines, of, stated
+from bot.pipeline.quantities import Quantity, backed, lines, of, stated, statements
 
 PERSONA = Persona("You are Lina, a home-coffee creator in Hangzhou.", "— Lina ☕")
 COLD_BREW = ("## Cold brew\n- 60 g coffee to 600 g cold water, ratio 1:10.\n"
@@ -207,4 +207,47 @@ def test_a_ratio_is_backed_by_a_line_about_the_same_drink() -> None:
                      PERSONA)
     assert not held.ok and "1:15" in held.why
     assert grounding("Cold brew is 1:10.", "Is cold brew 1:15?", "question", notes,
+                     PERSONA).ok
+
+
+RECIPE = ("# My V60 recipe\n## The numbers\n| What | Value |\n|---|---|\n"
+          "| Water temperature | **93°C** (light roasts 94–95°C, dark roasts 88–90°C) |\n"
+          "| Grind | Comandante **24 clicks** (Timemore C3: about 16 clicks) |\n"
+          "| Bloom | **30 g** water, wait **40 seconds** |\n"
+          "## Troubleshooting\n- Sour: grind 2 clicks finer or go 1–2°C hotter.\n")
+
+
+def test_each_statement_comes_with_its_clause_its_line_and_its_headings() -> None:
+    found = {(s.quantity.written, s.part.strip()): s for s in statements([RECIPE])}
+    dark = found["88–90°C", "dark roasts 88–90°C"]
+    # the table's label states no temperature: it says what every one of the row is of
+    assert "Water temperature" in dark.line and "light roasts" not in dark.line
+    assert dark.headings == "# My V60 recipe ## The numbers"
+    assert found["16 clicks", "Timemore C3: about 16 clicks"].line.count("clicks") == 1
+    assert ("30 g", "**30 g** water") in found and ("40 seconds", "wait **40 seconds**") in found
+    sour = found["1–2°C", "- Sour: grind 2 clicks finer or go 1–2°C hotter"]
+    assert sour.headings == "# My V60 recipe ## Troubleshooting"
+
+
+@pytest.mark.parametrize(("reply", "rival"), [
+    ("For dark roasts I go hotter, 94–95°C.", "88–90°C for dark roast"),
+    ("About 24 clicks on a Timemore C3.", "16 clicks for c3 timemore"),
+    ("Bloom with 60 g of water.", "30 g for bloom"),
+])
+def test_an_amount_the_notes_give_to_another_thing_is_held(reply: str, rival: str) -> None:
+    held = grounding(reply, "What do you use?", "question", [RECIPE, POUR_OVER, COLD_BREW],
+                     PERSONA)
+    assert not held.ok and f"the creator gives {rival}" in held.why
+
+
+@pytest.mark.parametrize("reply", [
+    "For dark roasts I go cooler, 88–90°C.",
+    "About 16 clicks on a Timemore C3, 24 on the Comandante.",
+    # a change is no amount of the same size: 1–2°C hotter is no rival of 94–95°C
+    "Sour? Grind 2 clicks finer, or go 1–2°C hotter.",
+    # 60 g is the cold brew's coffee: its clause holds water too, but so does the bloom's
+    "Cold brew: 60 g coffee to 600 g cold water, 14 hours in the fridge.",
+])
+def test_an_amount_said_of_what_the_notes_say_it_of_passes(reply: str) -> None:
+    assert grounding(reply, "What do you use?", "question", [RECIPE, POUR_OVER, COLD_BREW],
                      PERSONA).ok
