@@ -67,6 +67,10 @@ MIN_SIMILARITY = 0.79
 MIN_RANK = 0.50
 MIN_NOTE_SUPPORT = 0.30
 MIN_CLAUSE_SUPPORT = 0.50
+#: the share of an answer's words the creator's passages it was found in must hold when no
+#: notes passed the gate for the comment (development: careful answers 0.74-1.0 pass, every
+#: attack that passed the other checks held 0.50 or less)
+MIN_FOUND_SUPPORT = 0.60
 MAX_ILL_TONE = -0.4
 MIN_VOICE_SIMILARITY = 0.78
 #: where a reply's sentences end, in English or Chinese
@@ -290,14 +294,14 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
     # unit is a quantity, which `_misstated` looks up in the lines that state it
     measured, texts = _measured(body), " ".join(creators)
     # a name the viewer gave that the creator's own material holds too ("my first V60") is
-    # theirs to echo, in thanks as in answers; one only the viewer wrote is not
-    viewers = {n.lower() for n in given}
+    # theirs to echo, in thanks as in answers, inflected or not ("every friday…": "your
+    # Fridays"); one only the viewer wrote is not
     anywhere = " ".join(found).lower()
     unsupported = [c for c in dict.fromkeys(stated)  # each claim once: "1 1 1 1…" is one
-                   if not _mentions(written, c.lower()) and c not in measured
+                   if not _written(written, c) and c not in measured
                    and not _month_named(c, body, texts)
                    and not (NUMBER.fullmatch(c) and _mentions(comment.lower(), c.lower()))
-                   and not (c.lower() in viewers and _mentions(anywhere, c.lower()))
+                   and not (_written(comment.lower(), c) and _written(anywhere, c))
                    and not _greeted(c, comment, dictionary=label == "praise")]
     if unsupported:
         return Check("grounding", False, 1 - len(unsupported) / len(stated),
@@ -335,6 +339,12 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
                      f"{len(stated)} facts supported, found in the creator's notes "
                      f"({', '.join(in_notes[:3])})")
     if not notes:
+        # no notes passed the gate for the comment; the creator's passages the reply's own
+        # words found may still hold most of them: it is drawn from the creator's material
+        drawn = _note_support(body, found, glosses)
+        if drawn >= MIN_FOUND_SUPPORT:
+            return Check("grounding", True, drawn, f"no notes for the comment, but {drawn:.0%} "
+                         "of its words are in the creator's passages it was found in")
         return Check("grounding", False, 0.0, "no notes were found to answer from")
     return Check("grounding", False, support, f"only {support:.0%} of its words are in the "
                  "notes")
@@ -342,6 +352,16 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
 
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
           "september", "october", "november", "december")
+
+
+def _written(texts: str, claim: str) -> bool:
+    """Whether the creator's texts (in lower case) hold the claim, or a name of it inflected
+    ("Fridays" where they say "Friday", "V60s")."""
+    lower = claim.lower()
+    if _mentions(texts, lower):
+        return True
+    return not NUMBER.fullmatch(claim) and any(
+        len(stem) >= 3 and stem != lower and _mentions(texts, stem) for stem in _stems(lower))
 
 
 def _month_named(number: str, body: str, texts: str) -> bool:

@@ -34,6 +34,10 @@ def test_numbers_and_names_must_be_in_the_notes() -> None:
     ok = grounding("18 g in, 36 g out, 27–32 seconds on the Gaggia.", "espresso ratio?",
                    "question", NOTES, PERSONA)
     assert ok.ok and ok.score > 0.3
+    # a name the notes hold, inflected
+    friday = ["New videos every Friday at 8pm."]
+    assert grounding("See you on Fridays!", "love this", "praise", friday, PERSONA).ok
+    assert not grounding("See you on Saturdays!", "love this", "praise", friday, PERSONA).ok
 
 
 def test_an_answer_needs_notes_but_thanks_does_not() -> None:
@@ -60,9 +64,17 @@ def test_facts_the_creators_passages_hold_support_an_answer_the_gate_gave_no_not
                      found=cold_brew).ok
     assert grounding("1:2, 18 g in, 36 g out.", "espresso ratio?", "question", [], PERSONA,
                      found=["出液：36 克，粉液比 1:2，粉 18 克"]).ok  # notes in another language
-    # no fact at all is no answer, whatever the passages
+    # no fact at all is no answer, unless the passages hold most of its words
     assert not grounding("Try a finer grind.", "why sour?", "question", [], PERSONA,
                          found=NOTES).ok
+    scales = ["## What I do NOT use\n- No smart scales with apps. I tried one; I didn't need it."]
+    drawn = grounding("I tried one of those smart scales, and honestly I didn't need it.",
+                      "Have you tried an app-connected scale?", "question", [], PERSONA,
+                      found=scales)
+    assert drawn.ok and "in the creator's passages" in drawn.why, drawn
+    assert not grounding("Smart scales are a scam, return yours for a refund today.",
+                         "Have you tried an app-connected scale?", "question", [], PERSONA,
+                         found=scales).ok
 
 
 def test_the_digits_of_a_name_are_not_a_number_of_their_own() -> None:
@@ -328,6 +340,10 @@ def test_a_name_the_viewer_gave_may_be_echoed_where_the_creators_material_holds_
     # a brand the viewer names that no passage of the creator's holds stays theirs
     assert not grounding("Thank you! Shout out to Zyntrax!", "Love this! Shout out Zyntrax",
                          "praise", [], PERSONA, found=[passage]).ok
+    # in lower case or inflected: "every friday…" may be thanked for "your Fridays"
+    fridays = ("Thank you for spending your Fridays with me.", "every friday I look forward")
+    assert not grounding(*fridays, "praise", [], PERSONA).ok
+    assert grounding(*fridays, "praise", [], PERSONA, found=["New videos every Friday."]).ok
 
 
 def test_an_answer_may_echo_the_place_the_viewer_is_in_but_not_any_capitalised_word() -> None:
