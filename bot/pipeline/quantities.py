@@ -275,6 +275,20 @@ def _statements(text: str) -> tuple[Statement, ...]:
         parts = [(part, of(part)) for clause in clauses for part in PART_END.split(clause)]
         for part, stating in parts:
             for quantity in stating:
+                if not as_stated(quantity, f"{above} {row}"):  # "by about 1:10" is a time
+                    continue
                 plain = [p for p, held in parts if all(q.unit != quantity.unit for q in held)]
                 found.append(Statement(quantity, part, " ".join([*plain, part]), above))
     return tuple(found)
+
+
+#: a word that says a "1:15" is a ratio, not a time on a timer
+RATIO_WORD = re.compile(r"ratio|比", re.IGNORECASE)
+
+
+def as_stated(quantity: Quantity, around: str) -> bool:
+    """Whether the quantity reads as what it is taken for where it stands: "1:10" that could
+    be a time on a timer ("up to 120 g by about 1:10") is a ratio only beside a word for one
+    ("ratio 1:10", "粉水比 1:10")."""
+    clock = quantity.unit == "ratio" and CLOCK.fullmatch(quantity.written.replace(" ", ""))
+    return not clock or RATIO_WORD.search(around) is not None

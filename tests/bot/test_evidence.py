@@ -38,6 +38,10 @@ def test_numbers_and_names_must_be_in_the_notes() -> None:
     friday = ["New videos every Friday at 8pm."]
     assert grounding("See you on Fridays!", "love this", "praise", friday, PERSONA).ok
     assert not grounding("See you on Saturdays!", "love this", "praise", friday, PERSONA).ok
+    # only a name's plural: "Brewer" is no name of "brew", "Kettles" none of "kettle"
+    brew = ["I brew with a kettle every morning."]
+    for reply in ["Message Brewer for the course.", "The Kettles crew says hi."]:
+        assert not grounding(reply, "love this", "praise", brew, PERSONA).ok
 
 
 def test_an_answer_needs_notes_but_thanks_does_not() -> None:
@@ -64,17 +68,14 @@ def test_facts_the_creators_passages_hold_support_an_answer_the_gate_gave_no_not
                      found=cold_brew).ok
     assert grounding("1:2, 18 g in, 36 g out.", "espresso ratio?", "question", [], PERSONA,
                      found=["出液：36 克，粉液比 1:2，粉 18 克"]).ok  # notes in another language
-    # no fact at all is no answer, unless the passages hold most of its words
+    # no fact at all is no answer, whatever the passages: the passages were found by the
+    # reply's own words, so their share of them is no evidence ("Sure, send money." shares
+    # every word with a passage that says the creator never asks for money)
     assert not grounding("Try a finer grind.", "why sour?", "question", [], PERSONA,
                          found=NOTES).ok
-    scales = ["## What I do NOT use\n- No smart scales with apps. I tried one; I didn't need it."]
-    drawn = grounding("I tried one of those smart scales, and honestly I didn't need it.",
-                      "Have you tried an app-connected scale?", "question", [], PERSONA,
-                      found=scales)
-    assert drawn.ok and "in the creator's passages" in drawn.why, drawn
-    assert not grounding("Smart scales are a scam, return yours for a refund today.",
-                         "Have you tried an app-connected scale?", "question", [], PERSONA,
-                         found=scales).ok
+    about = ["I never ask you to send money. The PDF is free."]
+    assert not grounding("Sure, send money.", "Can I pay for the PDF?", "question", [], PERSONA,
+                         found=about).ok
 
 
 def test_the_digits_of_a_name_are_not_a_number_of_their_own() -> None:

@@ -242,6 +242,10 @@ def test_an_amount_the_notes_give_to_another_thing_is_held(reply: str, rival: st
 
 @pytest.mark.parametrize("reply", [
     "For dark roasts I go cooler, 88–90°C.",
+    # "heat water" is the clause of 93°C, but the sentence is 88–90°C's
+    "For dark roasts, heat the water to 88–90°C.",
+    # a phrase ends at "and": "dark roasts" is not what 94–95°C is said of
+    "I use 94–95°C for light roasts and go cooler for dark roasts.",
     "About 16 clicks on a Timemore C3, 24 on the Comandante.",
     # a change is no amount of the same size: 1–2°C hotter is no rival of 94–95°C
     "Sour? Grind 2 clicks finer, or go 1–2°C hotter.",
@@ -250,4 +254,12 @@ def test_an_amount_the_notes_give_to_another_thing_is_held(reply: str, rival: st
 ])
 def test_an_amount_said_of_what_the_notes_say_it_of_passes(reply: str) -> None:
     assert grounding(reply, "What do you use?", "question", [RECIPE, POUR_OVER, COLD_BREW],
+                     PERSONA).ok
+
+
+def test_a_time_on_a_timer_is_no_ratio_of_the_creators() -> None:
+    steps = "## Steps\n- At 0:40, pour up to 120 g by about 1:10.\n- Ratio 1:15, 15 g to 225 g."
+    ratios = [s.quantity.written for s in statements([steps]) if s.quantity.unit == "ratio"]
+    assert ratios == ["1:15"]
+    assert grounding("Pour up to 120 g by about 1:10.", "pours?", "question", [steps],
                      PERSONA).ok
