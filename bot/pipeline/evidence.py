@@ -412,7 +412,10 @@ def _misstated(body: str, comment: str, label: str, creators: Sequence[str],
     rivalled: list[str] = []
     rivals: dict[tuple[quantities.Quantity, tuple[str, str]], str] = {}
     units: dict[str, _Amounts] = {}
-    for quantity, start, _ in stated:
+    spans: dict[tuple[int, int], set[quantities.Quantity]] = {}  # a range's ends, together
+    for quantity, start, end in stated:
+        spans.setdefault((start, end), set()).add(quantity)
+    for quantity, start, end in stated:
         if quantity in proposed and label in NO_FACT_NEEDED:
             continue
         clause = _topic(_clause(body, start, cuts), glosses)
@@ -424,7 +427,8 @@ def _misstated(body: str, comment: str, label: str, creators: Sequence[str],
                     units[quantity.unit] = _Amounts(said, quantity.unit)
                 if (quantity, around) not in rivals:  # "93°C, 93°C, 93°C…" is read once
                     rivals[quantity, around] = _rival(quantity, around, units[quantity.unit],
-                                                      frozenset(every), glosses)
+                                                      frozenset(every), glosses,
+                                                      frozenset(spans[start, end]))
                 rivalled.append(rivals[quantity, around])
             continue
         # the viewer's number set against the creator's own in the same unit is a correction
@@ -462,16 +466,29 @@ def _stating(quantity: quantities.Quantity, topic: frozenset[str],
 
 class _Amounts:
     """The creator's statements of one unit, and for each word of their clauses the amounts
-    it is said of (for `_rival`)."""
+    it is said of (for `_rival`). Words are read with a comparative's "-er" cut where the
+    statements use the plain word ("darker roasts" are "dark roasts"; "water" stays)."""
 
     def __init__(self, said: Sequence[quantities.Statement], unit: str) -> None:
         self.same = [s for s in said if s.quantity.unit == unit]
+        self._read: dict[tuple[str, Glosses | None], frozenset[str]] = {}
+        self.plain: set[str] = set().union(*(_subject(f"{s.part} {s.line} {s.headings}")
+                                            for s in self.same))
         self.amounts: dict[str, set[str]] = {}
         for s in self.same:
-            for word in _subject(s.part):
+            for word in self.subject(s.part):
                 self.amounts.setdefault(word, set()).add(s.quantity.written.lower())
-        self.known = set(self.amounts).union(*(_subject(f"{s.line} {s.headings}")
+        self.known = set(self.amounts).union(*(self.subject(f"{s.line} {s.headings}")
                                                 for s in self.same))
+
+    def subject(self, text: str, glosses: Glosses | None = None) -> frozenset[str]:
+        """`_subject`'s words (with `glosses`, `_topic`'s too), comparatives read plain."""
+        if (text, glosses) not in self._read:
+            words = _subject(text) | (_topic(text, glosses) if glosses is not None
+                                      else frozenset())
+            self._read[text, glosses] = frozenset(
+                w[:-2] if w.endswith("er") and w[:-2] in self.plain else w for w in words)
+        return self._read[text, glosses]
 
     def fit(self, words: frozenset[str], topic: frozenset[str]) -> float:
         """How well a statement's topic fits the reply's words: each counts as much as it tells
@@ -493,7 +510,8 @@ GRAMMAR = frozenset("我你他她它们的了是在和也都就还用可以大�
 
 
 def _rival(quantity: quantities.Quantity, around: Sequence[str], unit: _Amounts,
-           stated: frozenset[quantities.Quantity], glosses: Glosses = no_glosses) -> str:
+           stated: frozenset[quantities.Quantity], glosses: Glosses = no_glosses,
+           together: frozenset[quantities.Quantity] = frozenset()) -> str:
     """Why the creator's texts give another amount for what the reply states `quantity` of,
     or "": the words the reply puts around it are the clause of a statement of another amount,
     and not of this one's ("For dark roasts I go hotter, 94–95°C" where the recipe says "light
@@ -505,29 +523,32 @@ def _rival(quantity: quantities.Quantity, around: Sequence[str], unit: _Amounts,
     that state nothing of the unit, and their headings at half weight, with the English of
     their Chinese (and of the reply's); another's, its own clause only, which must hold
     `RIVAL_WORDS` of the reply's words and fit better by `MIN_RIVAL_FIT`. Words are weighed in
-    one language: with no statement of this amount in the reply's, nothing is held. An amount
-    the reply states too is no rival, nor one of another size (`_comparable`)."""
+    one language: with no statement of this amount in the reply's, nothing is held. A range is
+    one amount (`together`, its ends): "10–14 days" is not stated by "a two-week break". An
+    amount the reply states too is no rival, nor one of another size (`_comparable`)."""
     chinese = CJK.search(around[-1]) is not None
     own = [s for s in unit.same if s.quantity == quantity
-           and (CJK.search(s.part) is not None) == chinese]
+           and (CJK.search(s.part) is not None) == chinese
+           and together <= quantities.of(s.part)]
     rivals = [s for s in unit.same if s.quantity != quantity and s.quantity not in stated
               and _comparable(s.quantity, quantity)]
     if not own or not rivals:
         return ""
     held = ""
     for scope in dict.fromkeys(around):
-        words = _subject(scope) & unit.known
+        words = unit.subject(scope) & unit.known
         if not words:
             continue
-        better = max(rivals, key=lambda s: unit.fit(words, _subject(s.part)))
-        broad = _topic(scope, glosses) | words
-        mine = max(unit.fit(broad, _topic(s.line, glosses) | _subject(s.line))
-                   + unit.fit(broad, _topic(s.headings, glosses) - _topic(s.line, glosses)) / 2
+        better = max(rivals, key=lambda s: unit.fit(words, unit.subject(s.part)))
+        broad = unit.subject(scope, glosses) | words
+        mine = max(unit.fit(broad, unit.subject(s.line, glosses))
+                   + unit.fit(broad, unit.subject(s.headings, glosses)
+                              - unit.subject(s.line, glosses)) / 2
                    for s in own)
-        if len(words & _subject(better.part)) < RIVAL_WORDS \
-                or unit.fit(words, _subject(better.part)) - mine < MIN_RIVAL_FIT - 1e-9:
+        theirs = words & unit.subject(better.part)
+        if len(theirs) < RIVAL_WORDS or unit.fit(words, theirs) - mine < MIN_RIVAL_FIT - 1e-9:
             return ""
-        about = sorted(words & _subject(better.part), key=lambda w: (len(unit.amounts[w]), w))
+        about = sorted(theirs, key=lambda w: (len(unit.amounts[w]), w))
         held = held or f"the creator gives {better.quantity} for {' '.join(about[:3])}, not " \
                        f"{quantity}"
     return held

@@ -214,7 +214,8 @@ RECIPE = ("# My V60 recipe\n## The numbers\n| What | Value |\n|---|---|\n"
           "| Water temperature | **93°C** (light roasts 94–95°C, dark roasts 88–90°C) |\n"
           "| Grind | Comandante **24 clicks** (Timemore C3: about 16 clicks) |\n"
           "| Bloom | **30 g** water, wait **40 seconds** |\n"
-          "## Troubleshooting\n- Sour: grind 2 clicks finer or go 1–2°C hotter.\n")
+          "## Troubleshooting\n- Sour: grind 2 clicks finer or go 1–2°C hotter.\n"
+          "- Bitter: lower the temperature to 90–91°C, especially for darker roasts.\n")
 
 
 def test_each_statement_comes_with_its_clause_its_line_and_its_headings() -> None:
@@ -246,6 +247,8 @@ def test_an_amount_the_notes_give_to_another_thing_is_held(reply: str, rival: st
     "For dark roasts, heat the water to 88–90°C.",
     # a phrase ends at "and": "dark roasts" is not what 94–95°C is said of
     "I use 94–95°C for light roasts and go cooler for dark roasts.",
+    # "darker roasts" are dark roasts: the notes say 90–91°C of them too
+    "If a dark roast tastes bitter, go down to 90–91°C.",
     "About 16 clicks on a Timemore C3, 24 on the Comandante.",
     # a change is no amount of the same size: 1–2°C hotter is no rival of 94–95°C
     "Sour? Grind 2 clicks finer, or go 1–2°C hotter.",
@@ -263,3 +266,13 @@ def test_a_time_on_a_timer_is_no_ratio_of_the_creators() -> None:
     assert ratios == ["1:15"]
     assert grounding("Pour up to 120 g by about 1:10.", "pours?", "question", [steps],
                      PERSONA).ok
+
+
+def test_a_range_is_one_amount() -> None:
+    # "10–14 days" is the espresso beans' rest, stated in Chinese; the English notes state
+    # 14 days only of a break, and 7–10 days of the beans' rest for pour-over
+    notes = ["## Beans\n- I rest the beans 7–10 days after the roast date.",
+             "## Schedule\n- I take a two-week break over New Year.",
+             "## 意式\n- 豆子：烘焙后养豆 10–14 天再做意式"]
+    assert grounding("For espresso, rest the beans 10–14 days after roasting.",
+                     "rest for espresso?", "question", notes, PERSONA).ok
