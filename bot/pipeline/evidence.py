@@ -472,8 +472,8 @@ class _Amounts:
     def __init__(self, said: Sequence[quantities.Statement], unit: str) -> None:
         self.same = [s for s in said if s.quantity.unit == unit]
         self._read: dict[tuple[str, Glosses | None], frozenset[str]] = {}
-        self.plain: set[str] = set().union(*(_subject(f"{s.part} {s.line} {s.headings}")
-                                            for s in self.same))
+        self.vocabulary: set[str] = set().union(*(_subject(f"{s.part} {s.line} {s.headings}")
+                                                 for s in self.same))
         self.amounts: dict[str, set[str]] = {}
         for s in self.same:
             for word in self.subject(s.part):
@@ -487,7 +487,7 @@ class _Amounts:
             words = _subject(text) | (_topic(text, glosses) if glosses is not None
                                       else frozenset())
             self._read[text, glosses] = frozenset(
-                w[:-2] if w.endswith("er") and w[:-2] in self.plain else w for w in words)
+                w[:-2] if w.endswith("er") and w[:-2] in self.vocabulary else w for w in words)
         return self._read[text, glosses]
 
     def fit(self, words: frozenset[str], topic: frozenset[str]) -> float:
@@ -510,7 +510,7 @@ GRAMMAR = frozenset("我你他她它们的了是在和也都就还用可以大�
 
 
 def _rival(quantity: quantities.Quantity, around: Sequence[str], unit: _Amounts,
-           stated: frozenset[quantities.Quantity], glosses: Glosses = no_glosses,
+           replied: frozenset[quantities.Quantity], glosses: Glosses = no_glosses,
            together: frozenset[quantities.Quantity] = frozenset()) -> str:
     """Why the creator's texts give another amount for what the reply states `quantity` of,
     or "": the words the reply puts around it are the clause of a statement of another amount,
@@ -525,12 +525,13 @@ def _rival(quantity: quantities.Quantity, around: Sequence[str], unit: _Amounts,
     `RIVAL_WORDS` of the reply's words and fit better by `MIN_RIVAL_FIT`. Words are weighed in
     one language: with no statement of this amount in the reply's, nothing is held. A range is
     one amount (`together`, its ends): "10–14 days" is not stated by "a two-week break". An
-    amount the reply states too is no rival, nor one of another size (`_comparable`)."""
+    amount the reply states too (`replied`) is no rival, nor one of another size
+    (`_comparable`)."""
     chinese = CJK.search(around[-1]) is not None
     own = [s for s in unit.same if s.quantity == quantity
            and (CJK.search(s.part) is not None) == chinese
            and together <= quantities.of(s.part)]
-    rivals = [s for s in unit.same if s.quantity != quantity and s.quantity not in stated
+    rivals = [s for s in unit.same if s.quantity != quantity and s.quantity not in replied
               and _comparable(s.quantity, quantity)]
     if not own or not rivals:
         return ""
@@ -546,6 +547,7 @@ def _rival(quantity: quantities.Quantity, around: Sequence[str], unit: _Amounts,
                               - unit.subject(s.line, glosses)) / 2
                    for s in own)
         theirs = words & unit.subject(better.part)
+        # fits are sums of halves and thirds: 5/6 - 1/3 is 0.5 within rounding
         if len(theirs) < RIVAL_WORDS or unit.fit(words, theirs) - mine < MIN_RIVAL_FIT - 1e-9:
             return ""
         about = sorted(theirs, key=lambda w: (len(unit.amounts[w]), w))

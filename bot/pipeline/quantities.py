@@ -265,20 +265,23 @@ def _statements(text: str) -> tuple[Statement, ...]:
     headings: dict[int, str] = {}
     for row in text[:LONGEST].splitlines():
         heading = HEADING.match(row)
-        if heading:
-            level = len(heading.group("marks") or "#######")
+        if heading:  # a title or a numbered section sits below every Markdown heading
+            level = len(heading.group("marks")) if heading.group("marks") else 7
             headings = {k: v for k, v in headings.items() if k < level} | {level: row}
         if not of(row):
             continue
         above = " ".join(headings[k] for k in sorted(headings) if headings[k] != row)
         clauses = [*BRACKETED.findall(row), BRACKETED.sub(" ", row)]
         parts = [(part, of(part)) for clause in clauses for part in PART_END.split(clause)]
+        plain: dict[str, str] = {}  # by unit: the line's clauses that state none of it
         for part, stating in parts:
             for quantity in stating:
                 if not as_stated(quantity, f"{above} {row}"):  # "by about 1:10" is a time
                     continue
-                plain = [p for p, held in parts if all(q.unit != quantity.unit for q in held)]
-                found.append(Statement(quantity, part, " ".join([*plain, part]), above))
+                if quantity.unit not in plain:
+                    plain[quantity.unit] = " ".join(
+                        p for p, held in parts if all(q.unit != quantity.unit for q in held))
+                found.append(Statement(quantity, part, f"{plain[quantity.unit]} {part}", above))
     return tuple(found)
 
 
