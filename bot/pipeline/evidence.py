@@ -523,14 +523,17 @@ def _rival(quantity: quantities.Quantity, around: Sequence[str], unit: _Amounts,
     that state nothing of the unit, and their headings at half weight, with the English of
     their Chinese (and of the reply's); another's, its own clause only, which must hold
     `RIVAL_WORDS` of the reply's words and fit better by `MIN_RIVAL_FIT`. Words are weighed in
-    one language: with no statement of this amount in the reply's, nothing is held. A range is
-    one amount (`together`, its ends): "10–14 days" is not stated by "a two-week break". An
+    one language: with no statement of this amount in the reply's, nothing is held. A range the
+    notes state whole is one amount (`together`, its ends): "10–14 days" is not stated by "a
+    two-week break". An
     amount the reply states too (`replied`) is no rival, nor one of another size
     (`_comparable`)."""
     chinese = CJK.search(around[-1]) is not None
-    own = [s for s in unit.same if s.quantity == quantity
-           and (CJK.search(s.part) is not None) == chinese
-           and together <= quantities.of(s.part)]
+    own = [s for s in unit.same if s.quantity == quantity]
+    # a range the notes state whole is that statement's; one made of two statements' ends
+    # ("88–95°C" of "88–90°C" and "94–95°C") is read end by end
+    whole = [s for s in own if together <= quantities.of(s.part)]
+    own = [s for s in whole or own if (CJK.search(s.part) is not None) == chinese]
     rivals = [s for s in unit.same if s.quantity != quantity and s.quantity not in replied
               and _comparable(s.quantity, quantity)]
     if not own or not rivals:

@@ -234,6 +234,8 @@ def test_each_statement_comes_with_its_clause_its_line_and_its_headings() -> Non
     ("For dark roasts I go hotter, 94–95°C.", "88–90°C for dark roast"),
     ("About 24 clicks on a Timemore C3.", "16 clicks for c3 timemore"),
     ("Bloom with 60 g of water.", "30 g for bloom"),
+    # a range made of two statements' ends is read end by end: 95°C is no dark roast's
+    ("For dark roasts, 88–95°C.", "88–90°C for dark roast"),
 ])
 def test_an_amount_the_notes_give_to_another_thing_is_held(reply: str, rival: str) -> None:
     held = grounding(reply, "What do you use?", "question", [RECIPE, POUR_OVER, COLD_BREW],
