@@ -297,7 +297,7 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
     unsupported = [c for c in dict.fromkeys(stated)  # each claim once: "1 1 1 1…" is one
                    if not _written(texts, c, written) and c not in measured
                    and not _month_named(c, body, texts)
-                   and not (NUMBER.fullmatch(c) and _mentions(comment.lower(), c.lower()))
+                   and not (NUMBER.fullmatch(c) and _mentions(comment_lower, c.lower()))
                    and not (_said(comment_lower, c) and _written(anywhere, c, anywhere_lower))
                    and not _greeted(c, comment, dictionary=label == "praise")]
     if unsupported:
@@ -402,7 +402,7 @@ def _misstated(body: str, comment: str, label: str, creators: Sequence[str],
     lines = list(quantities.lines([*creators, *found]))
     unstated, elsewhere = [], []
     # read once, not once a quantity: a reply may state thousands ("%41%41…")
-    every = {q for q, _, _ in stated}
+    every = frozenset(q for q, _, _ in stated)
     mine = quantities.of(body) - proposed
     cuts = _cuts(body, CLAUSE)
     sentences = _cuts(body, SENTENCE_END)
@@ -427,8 +427,7 @@ def _misstated(body: str, comment: str, label: str, creators: Sequence[str],
                     units[quantity.unit] = _Amounts(said, quantity.unit)
                 if (quantity, around) not in rivals:  # "93°C, 93°C, 93°C…" is read once
                     rivals[quantity, around] = _rival(quantity, around, units[quantity.unit],
-                                                      frozenset(every), glosses,
-                                                      frozenset(spans[start, end]))
+                                                      every, glosses, frozenset(spans[start, end]))
                 rivalled.append(rivals[quantity, around])
             continue
         # the viewer's number set against the creator's own in the same unit is a correction
@@ -472,23 +471,25 @@ class _Amounts:
     def __init__(self, said: Sequence[quantities.Statement], unit: str) -> None:
         self.same = [s for s in said if s.quantity.unit == unit]
         self._read: dict[tuple[str, Glosses | None], frozenset[str]] = {}
-        self.vocabulary: set[str] = set().union(*(_subject(f"{s.part} {s.line} {s.headings}")
+        # a statement's line holds its clause: its words and its headings' are all there are
+        self.vocabulary: set[str] = set().union(*(_subject(f"{s.line} {s.headings}")
                                                  for s in self.same))
+        self.known = self._plain(frozenset(self.vocabulary))
         self.amounts: dict[str, set[str]] = {}
         for s in self.same:
             for word in self.subject(s.part):
                 self.amounts.setdefault(word, set()).add(s.quantity.written.lower())
-        self.known = set(self.amounts).union(*(self.subject(f"{s.line} {s.headings}")
-                                                for s in self.same))
 
     def subject(self, text: str, glosses: Glosses | None = None) -> frozenset[str]:
         """`_subject`'s words (with `glosses`, `_topic`'s too), comparatives read plain."""
         if (text, glosses) not in self._read:
-            words = _subject(text) | (_topic(text, glosses) if glosses is not None
-                                      else frozenset())
-            self._read[text, glosses] = frozenset(
-                w[:-2] if w.endswith("er") and w[:-2] in self.vocabulary else w for w in words)
+            self._read[text, glosses] = self._plain(
+                _subject(text) | (_topic(text, glosses) if glosses is not None else frozenset()))
         return self._read[text, glosses]
+
+    def _plain(self, words: frozenset[str]) -> frozenset[str]:
+        return frozenset(w[:-2] if w.endswith("er") and w[:-2] in self.vocabulary else w
+                         for w in words)
 
     def fit(self, words: frozenset[str], topic: frozenset[str]) -> float:
         """How well a statement's topic fits the reply's words: each counts as much as it tells
