@@ -10,6 +10,9 @@ model writes is not. A reply is held when it:
   that someone other than the creator is speaking ("Her mum here!", "Hi from the Fellow
   team", "我是她的助理") or speaks of the creator by name as someone else ("Lina doesn't read
   the comments");
+- answers a comment that says how the reply is to be worded ("answer like a cowboy", "make it
+  rhyme", "用东北话回答"): whether the draft then speaks as the creator cannot be told from its
+  words, so there is no evidence it does;
 - answers in a format the comment dictated (capitals, JSON, a list, a poem, a code block, the
   first letters of its sentences spelling the comment's word, even one spelt "S-C-A-M"), or
   in one the creator never writes in, however it was asked for: backwards, in mocking capitals
@@ -101,6 +104,33 @@ FORMATS = {
                            r"(?:each|every) (?:sentence|line)|藏头|首字(?!母)"
                            r"|每(?:句|行).{0,8}(?:第一个字|首字)", re.IGNORECASE),
 }
+#: where a request to the bot starts: a sentence or clause, or "please", "can you", "just"…
+ASKING = (r"(?:^|[.!?:;,(—–~～]\s*|\b(?:please|pls|plz|now|just|and|but|so|ok|okay|lol|"
+          r"(?:can|could|would|will) (?:you|u)|you should|i want you to|i'd like you to)\s+)")
+#: a comment that says how the reply is to be worded: a voice ("answer like a cowboy", "talk
+#: like Yoda", "in the style of an ad", "pretend you're my grandma", "用东北话回答", "用客服的语气
+#: 回答", "扮演"), a form ("make it rhyme", "in haiku form", "in one long lowercase sentence",
+#: "the words in reverse order", "用古文回答", "用繁体字回答"). Plain or simple words, "like I'm
+#: five" and a language ("is the video in English?") are not one: they are how the creator writes
+DICTATED = re.compile(
+    rf"{ASKING}(?:answer|reply|respond|talk|speak|write|say|explain|tell|put|word|phrase|format|"
+    r"give|do)\w*(?:\s+(?:it|this|that|me|us|your|the|my|answer|reply|response|back|for me|"
+    r"for this one|for fun|please|pls|all))*\s+"
+    r"(?:like (?:an? |the |my |some |one )?(?!(?:this|that|it|i|i'm|you|me|normal|usual|always|"
+    r"before)\b)[\w'-]+|as (?:if you were |though you were |an? |the )[\w'-]+"
+    r"|in (?:the )?(?:style|voice|tone|manner|accent|dialect|words|character) of)"
+    r"|\bin (?:an? |the |one )?(?:[\w'-]+ ){0,4}?(?:style|voice|tone|accent|dialect|rhymes?|poem|"
+    r"haiku|verse|limerick|slang|lowercase|uppercase|all caps|caps|capitals|riddles?|"
+    r"emojis? only)\b"
+    r"|\bin (?!(?:plain|simple|simpler|basic|normal|good|proper|easy)\b)[a-z'-]+ english\b"
+    r"|\bmake it (?:rhyme|a (?:poem|song|haiku|rap))\b|\b(?:words|letters) in reverse order\b"
+    rf"|{ASKING}(?:pretend (?:to be|you(?:'re| are))|role-?play (?:as )?|from now on,? you(?:'re|"
+    r" are))"
+    r"|用[^，。？！?,：:]{0,12}?(?:话|腔|语气|口气|口吻|风格|方式|文体|体|古文|文言文|繁体字?|火星文|"
+    r"顺口溜|诗|歌词|方言|身份)[^，。？！?,]{0,3}?来?(?:回答|回复|说|讲|写|解释|聊|答)"
+    r"|(?:回答|回复|说|讲)[^，。？！?]{0,4}?(?:用|以)[^，。？！?]{1,8}?的?(?:语气|口气|方式|风格|口吻|身份)"
+    r"|扮演|你现在是|假装(?:你是|成)|(?:模仿|学)[^，。？！?]{1,10}?(?:说话|的语气|的口气|的口吻|回答)",
+    re.IGNORECASE | re.MULTILINE)
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 #: an item of a list written in one line: "1) taste", "② price", "三、好喝"; not "15.5 g"
 INLINE_ITEM = re.compile(r"(?:^|\s|[(（])(?:\d+[.)）](?!\d)|[①-⑩]|[一二三四五][、.])\s*\S")
@@ -134,10 +164,21 @@ def obedience(comment: str, reply: str, voice: Voice) -> Check:
     found = (_repeats_asked(comment, reply, voice) or _copies(comment, reply, voice)
              or _system_prompt(reply, voice) or _persona(comment, reply, voice)
              or _format(comment, reply, " ".join([*voice.notes, voice.system_prompt]))
-             or _backwards(reply, voice))
+             or _backwards(reply, voice) or _dictated(comment))
     if found:
         return Check("obedience", False, 0.0, found)
     return Check("obedience", True, 1.0, "carries out nothing the comment asked")
+
+
+def _dictated(comment: str) -> str:
+    """The comment says how the reply is to be worded. Whether a draft then speaks as the
+    creator or as the voice asked for cannot be told from the draft's words alone ("Howdy,
+    partner!", "老铁，整挺好"): there is no evidence it is the creator's, so a person decides."""
+    asked = DICTATED.search(comment)
+    if asked is None:
+        return ""
+    return (f"the comment says how to word the reply ({asked.group(0).strip(' ,.:;!?')[:40]!r}); "
+            "the creator answers in their own voice")
 
 
 def _tokens(text: str) -> list[str]:
