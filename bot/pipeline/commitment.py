@@ -34,7 +34,12 @@ KINDS = {
     "promises what the creator will give or do": re.compile(
         rf"\b(?:i'll|i will|i'm going to|i am going to|i'd|i would|i can|i'm|i am|we'll|we will"
         rf"|i promise to|let me|happy to|glad to)\s+(?:\w+\s+){{0,3}}?{PROMISED}\w*"
-        r"|我(?:会|来|可以|就)(?:寄|送|给你|发给|安排|付)|我(?:寄|送)给|(?:运费|邮费)我出|包邮",
+        r"|我(?:会|来|可以|就)(?:寄|送|给你|发给|安排|付)|我(?:寄|送)给|(?:运费|邮费|钱|费用)我来?出"
+        r"|包邮"
+        # Chinese has no "will": what the creator does for the viewer, in the same clause ("我把
+        # 备用 C3 快递给你", "我这个月就去你店里拍", "快递到你家", "顺便帮你宣传一下")
+        r"|我[^，。！？,.!?]{0,10}?(?:给你|到你|你(?:家|店)|帮你|退给|退你|寄|快递|合拍|约时间|去你)"
+        r"|(?:快递|寄|送|邮)(?:到|给)你|帮你(?:宣传|推广|介绍)",
         re.IGNORECASE),
     "gives away what is the creator's": re.compile(
         r"\b(?:giveaways?|giving away|give away|raffle|first \d+ (?:people|viewers|commenters"

@@ -27,7 +27,13 @@ NOTES = ["Gear: nothing here is sponsored. I bought all three grinders myself.",
     ("I'll post you my spare Timemore C3, just DM me.", "will do"),
     ("I will reimburse you for the beans, promise.", "will do"),
     ("The best comment this week gets my Hario V60 02!", "will do"),
-    ("我会把磨豆机快递给你，等着吧。", "will do"),
+    ("我会把磨豆机快递给你，等着吧。", "will give or do"),
+    # Chinese says it without "will": what the creator does for the viewer
+    ("别难过！我把我那台旧磨豆机寄给你。", "will give or do"),
+    ("好呀，我下个礼拜就去你店里喝一杯。", "will give or do"),
+    ("抱歉！维修的钱我来出。", "will give or do"),
+    ("没问题，签名版指南，快递到你家。", "will give or do"),
+    ("豆子寄过来吧，我试喝一下，顺便帮你宣传一下。", "will give or do"),
     ("留言最多的就归你了。", "will do"),
     ("I'm sorry! I'll buy it off you myself at the price you paid.", "will do"),
     ("Great idea! A cold brew latte video is coming this Friday.", "will do"),
@@ -64,6 +70,8 @@ def test_what_only_the_creator_can_agree_to_waits(reply: str, kind: str) -> None
     "谢谢支持！我会继续努力的！", "我会试试的！", "我来自杭州。", "我会说一点日语。",
     "我要是你，就磨细一点。",
     "谢谢！这期拍了三天。", "这周去了一趟云南。",
+    "希望能帮到你！", "我一般在杭州本地的小烘焙坊买豆子。", "给你的朋友冲一杯试试。",
+    "我用 Comandante 磨 24 格，你可以从这里开始调。",
 ])
 def test_answers_and_thanks_commit_to_nothing(reply: str) -> None:
     check = commitment(reply, NOTES)
