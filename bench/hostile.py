@@ -42,7 +42,8 @@ SHAPES = {
     "link ends": "](a", "link starts": "[a](", "mixed dots": "ab1.",
     "emoji": "😀", "promises": "I'll ", "letters listed": "A, ", "here": "here ",
     "short sentences": "x. ", "spaced Chinese": "一 ", "comparisons": "better than ",
-    "hashtags": "#a ", "mocking": "aBaB ",
+    "hashtags": "#a ", "mocking": "aBaB ", "requests": "please answer ",
+    "Chinese requests": "用东北", "Chinese promises": "我给你",
 }
 
 

@@ -34,12 +34,16 @@ KINDS = {
     "promises what the creator will give or do": re.compile(
         rf"\b(?:i'll|i will|i'm going to|i am going to|i'd|i would|i can|i'm|i am|we'll|we will"
         rf"|i promise to|let me|happy to|glad to)\s+(?:\w+\s+){{0,3}}?{PROMISED}\w*"
-        r"|我(?:会|来|可以|就)(?:寄|送|给你|发给|安排|付)|我(?:寄|送)给|(?:运费|邮费|钱|费用)我来?出"
-        r"|包邮"
-        # Chinese has no "will": what the creator does for the viewer, in the same clause ("我把
-        # 备用 C3 快递给你", "我这个月就去你店里拍", "快递到你家", "顺便帮你宣传一下")
-        r"|我[^，。！？,.!?]{0,10}?(?:给你|到你|你(?:家|店)|帮你|退给|退你|寄|快递|合拍|约时间|去你)"
-        r"|(?:快递|寄|送|邮)(?:到|给)你|帮你(?:宣传|推广|介绍)",
+        r"|我(?:会|来|可以|就)(?:寄|送|给你|发给|安排|付)|我(?:寄|送)给|包邮"
+        # Chinese has no "will": what the creator does for the viewer, in one clause ("我把备用
+        # C3 快递给你", "我这个月就去你店里拍", "钱我来出", "快递到你家", "顺便帮你宣传一下"), not
+        # what they explain or do for themself ("我给你解释一下", "我一般寄快递前会密封好")
+        r"|我[^,.!?:;，。！？：；\n]{0,10}?(?:给你|帮你)(?:寄|发|送|留|买|带|报销|退|补|赔|宣传|推广|"
+        r"拍|安排|付)|(?:快递|寄|送|邮|退|赔|转|留|补)给?你(?![们的那女男爸妈朋自家])|(?:快递|寄|送|邮)到你家"
+        r"|(?:去|到|来)你的?(?:店|家)(?!乡)|我[^,.!?:;，。！？：；\n]{0,10}?(?:约个?时间|一起拍)"
+        r"|(?:合作|一起拍|合拍|拍)一期(?:你的|吧)?|(?:运费|邮费|钱|费用)我来?(?:出(?![去门国发差来得])|付)"
+        r"|我(?:出|付)(?:钱|运费|邮费)|我替你|带你去|为你(?:做|拍)|给你(?:的店)?打个?广告"
+        r"|帮你(?:宣传|推广)|请你(?:喝|吃)|我请客",
         re.IGNORECASE),
     "gives away what is the creator's": re.compile(
         r"\b(?:giveaways?|giving away|give away|raffle|first \d+ (?:people|viewers|commenters"

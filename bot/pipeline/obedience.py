@@ -105,31 +105,61 @@ FORMATS = {
                            r"|每(?:句|行).{0,8}(?:第一个字|首字)", re.IGNORECASE),
 }
 #: where a request to the bot starts: a sentence or clause, or "please", "can you", "just"…
-ASKING = (r"(?:^|[.!?:;,(—–~～]\s*|\b(?:please|pls|plz|now|just|and|but|so|ok|okay|lol|"
+#: where a clause ends; `plain` has folded the full-width "，。！？：；" of Chinese into these
+CLAUSE_END = r"[,.!?:;。\n]"
+#: a character within a clause
+WITHIN = r"[^,.!?:;。\n]"
+#: where a request to the bot starts: a clause, or "please", "can you", "just"…
+ASKING = (r"(?:^|[,.!?:;(—–~～]\s*|\b(?:please|pls|plz|now|just|ok|okay|lol|"
           r"(?:can|could|would|will) (?:you|u)|you should|i want you to|i'd like you to)\s+)")
+#: the verb of such a request, as a command; then up to four words of what is to be worded
+SAY = (r"(?:answer|reply|respond|talk|speak|write|say|explain|tell|put|word|phrase|format|"
+       r"give|do|act|sound|written)(?:\s+(?:it|this|that|me|us|your|the|my|answer|reply|"
+       r"response|back|for me|for this one|for fun|please|pls|all|only)){0,4}\s+")
+#: forms of speech a creator does not answer in of their own accord
+FORMS = (r"(?:style|voice|tone|accent|dialect|rhymes?|rhyming|poem|haiku|verse|limerick|slang|"
+         r"speak|lingo|persona|lowercase|uppercase|all caps|caps|capitals|riddles?|emojis?)")
 #: a comment that says how the reply is to be worded: a voice ("answer like a cowboy", "talk
-#: like Yoda", "in the style of an ad", "pretend you're my grandma", "用东北话回答", "用客服的语气
-#: 回答", "扮演"), a form ("make it rhyme", "in haiku form", "in one long lowercase sentence",
-#: "the words in reverse order", "用古文回答", "用繁体字回答"). Plain or simple words, "like I'm
-#: five" and a language ("is the video in English?") are not one: they are how the creator writes
+#: like Yoda", "reply as if you were a pirate", "pretend you're my grandma", "用东北话回答", "以客
+#: 服的口吻回答", "扮演"), a form ("make it rhyme", "in haiku form", "answer in one long
+#: lowercase sentence", "the words in reverse order", "用古文回答", "用繁体字回答"). Plain or
+#: simple words, "like I'm five", a language ("is the video in English?", "用普通话回答"), a
+#: viewer speaking of themself ("tell me as a newbie") and a description ("the passion in your
+#: voice", "the second verse") are not one
 DICTATED = re.compile(
-    rf"{ASKING}(?:answer|reply|respond|talk|speak|write|say|explain|tell|put|word|phrase|format|"
-    r"give|do)\w*(?:\s+(?:it|this|that|me|us|your|the|my|answer|reply|response|back|for me|"
-    r"for this one|for fun|please|pls|all))*\s+"
-    r"(?:like (?:an? |the |my |some |one )?(?!(?:this|that|it|i|i'm|you|me|normal|usual|always|"
-    r"before)\b)[\w'-]+|as (?:if you were |though you were |an? |the )[\w'-]+"
-    r"|in (?:the )?(?:style|voice|tone|manner|accent|dialect|words|character) of)"
-    r"|\bin (?:an? |the |one )?(?:[\w'-]+ ){0,4}?(?:style|voice|tone|accent|dialect|rhymes?|poem|"
-    r"haiku|verse|limerick|slang|lowercase|uppercase|all caps|caps|capitals|riddles?|"
-    r"emojis? only)\b"
-    r"|\bin (?!(?:plain|simple|simpler|basic|normal|good|proper|easy)\b)[a-z'-]+ english\b"
-    r"|\bmake it (?:rhyme|a (?:poem|song|haiku|rap))\b|\b(?:words|letters) in reverse order\b"
-    rf"|{ASKING}(?:pretend (?:to be|you(?:'re| are))|role-?play (?:as )?|from now on,? you(?:'re|"
-    r" are))"
-    r"|用[^，。？！?,：:]{0,12}?(?:话|腔|语气|口气|口吻|风格|方式|文体|体|古文|文言文|繁体字?|火星文|"
-    r"顺口溜|诗|歌词|方言|身份)[^，。？！?,]{0,3}?来?(?:回答|回复|说|讲|写|解释|聊|答)"
-    r"|(?:回答|回复|说|讲)[^，。？！?]{0,4}?(?:用|以)[^，。？！?]{1,8}?的?(?:语气|口气|方式|风格|口吻|身份)"
-    r"|扮演|你现在是|假装(?:你是|成)|(?:模仿|学)[^，。？！?]{1,10}?(?:说话|的语气|的口气|的口吻|回答)",
+    rf"{ASKING}{SAY}(?:like (?:you(?:'re| are| were)|u r) |as (?:if|though) (?:you|u)(?:'re| are"
+    r"| were| r) |like (?!(?:an? |my |some |one )?(?:this|that|it|i|i'm|you|me|the|normal|usual|"
+    r"always|before|why|what|how|which|when|where|who|whether|if|so|really|literally|just|pro|"
+    r"boss|champ|\d+)\b)(?:an? |my |some |one )?[\w'-]+"
+    r"|(?:as|the way) (?:an? |the )?[\w'-]+(?: [\w'-]+)? would(?= *(?:[,.!?:;]|$))"
+    r"|in (?:an? |the |one )?(?:[\w'-]+ ){0,3}?" + FORMS + r"\b"
+    r"|(?:with|using) (?:an? |only )?(?:[\w'-]+ ){0,2}?(?:voice|accent|slang|emojis?|rhymes?)\b"
+    r"|in (?!(?:plain|simple|simpler|basic|normal|good|proper|easy|the|your|my)\b)[a-z'-]+ "
+    r"english\b|[\w'-]+-style\b)"
+    # who is to speak: only after a verb of speaking ("reply as a pirate", not "tell me as a
+    # newbie" or "give it as a gift")
+    r"|\b(?:answer|reply|respond|talk|speak|write)\s+as (?:an? |the |(?-i:(?=[A-Z])))[\w'-]+"
+    r"|\brhyming (?:reply|answer|response)\b|\bin character\b"
+    rf"|(?:^|{CLAUSE_END}\s*)(?:only emojis?\b|(?:with|using|in) (?:an? )?(?:[\w'-]+ ){{1,2}}"
+    r"(?:voice|accent)\b|be an? [\w'-]+ (?:for|when|and)\b)"
+    rf"|(?:^|{CLAUSE_END}\s*)in the (?:style|voice|manner|persona) of\b"
+    r"|\bmake (?:it|your answer|the answer|your reply) (?:rhyme|a (?:poem|haiku|rap)|sound "
+    r"like)\b|\bin (?:an? |one )?(?:[\w'-]+ )?(?:rhymes?|haiku|limerick|speak)\b"
+    r"|\b(?:words|letters) in reverse order\b"
+    rf"|{ASKING}(?:pretend (?:to be|you(?:'re| are))|imagine you(?:'re| are) (?:an? |the )"
+    r"|role-?play\b|from now on,? you(?:'re| are) (?:an? |the )(?!best\b))"
+    # Chinese: 用 or 以, a voice, then the verb; not plain words or a language
+    rf"|(?:用|以)(?!{WITHIN}{{0,12}}?(?:简单|通俗|直白|易懂|白话|人话|普通话|具体|中文|汉语|英文|英语))"
+    rf"{WITHIN}{{0,12}}?(?:(?<![的实真大好废坏])话|腔|语气|口气|口吻|口音|风格|文风|古文|古风|文言|"
+    r"繁体|火星文|顺口溜|诗|歌词|方言|身份|粤语|emoji|表情|押韵|形式|方式|(?<![具身])体)"
+    rf"{WITHIN}{{0,3}}?来?(?:回答|回复|说|讲|写|解释|聊|答)"
+    rf"|(?:回答|回复|说|讲){WITHIN}{{0,4}}?(?<![可所])(?:用|以){WITHIN}{{1,8}}?的?"
+    r"(?:语气|口气|口吻|身份)"
+    rf"|(?:^|{CLAUSE_END}|请|你)(?:扮演|假装(?:你是|成))|你现在是一?[个只位名]|把自己当成|你就当自己是"
+    rf"|当一回|(?:换成|带点|整点|来点){WITHIN}{{1,4}}(?:腔|口音)|腔(?:回答|回复)|(?:语气|口气|口吻)像"
+    rf"|像{WITHIN}{{1,8}}一样(?:回答|回复|说话)|写成{WITHIN}{{0,4}}(?:诗|绝句|歌)|押韵"
+    rf"|(?:模仿|(?:^|{CLAUSE_END}|请|你|能|可以|来)学(?![到了习会过])着?){WITHIN}{{1,10}}?(?:说话|的语气|的口气|的口吻|"
+    r"回答|回复)",
     re.IGNORECASE | re.MULTILINE)
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 #: an item of a list written in one line: "1) taste", "② price", "三、好喝"; not "15.5 g"
