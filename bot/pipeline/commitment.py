@@ -53,7 +53,8 @@ KINDS = {
         r"[^.!?\n]{0,40}\b(?:gets?|wins?|receives?|claims?"
         r"|takes? home)\s+(?:my|a free|a signed|one of my|a copy of my)\b"
         r"|\bmy (?:old |spare |used |signed )?\w+ (?:goes|will go) to\b"
-        r"|抽奖|送(?:出|给)|拿到我的|免费送|留下(?:地址|邮箱|电话)", re.IGNORECASE),
+        r"|抽奖|送(?:出|给)|拿到我的|免费送|留下(?:地址|邮箱|电话)"
+        r"|我的[^,.!?:;，。！？：；\n]{0,10}?(?:寄|送|快递)给(?!我)", re.IGNORECASE),
     # any word for it: what the creator will do is theirs to say, unless their material says
     # it ("春节我会休息两周"); "I'll never ask you to pay", "I'll keep brewing", "I'll take it",
     # "I'll admit", "see you Friday", what the reply itself does ("I'll write it out: …") and

@@ -37,6 +37,7 @@ NOTES = ["Gear: nothing here is sponsored. I bought all three grinders myself.",
     ("下次来杭州，我请你喝咖啡！", "will give or do"),
     ("好呀，回头我拍一期你的店。", "will give or do"),
     ("差价我补给你。", "will give or do"),
+    ("可以呀，我的旧 C3 就寄给留言最早的那位观众。", "gives away"),
     ("留言最多的就归你了。", "will do"),
     ("I'm sorry! I'll buy it off you myself at the price you paid.", "will do"),
     ("Great idea! A cold brew latte video is coming this Friday.", "will do"),
@@ -76,7 +77,8 @@ def test_what_only_the_creator_can_agree_to_waits(reply: str, kind: str) -> None
     "希望能帮到你！", "我一般在杭州本地的小烘焙坊买豆子。", "给你的朋友冲一杯试试。",
     "我用 Comandante 磨 24 格，你可以从这里开始调。",
     "我给你解释一下：闷蒸是让气体跑出来。", "我一般寄快递前会把豆子密封好。",
-    "我觉得咱俩口味挺合拍的。", "这个钱我出得心甘情愿，磨豆机真的值。", "我很喜欢你店里的装修！",
+    "我觉得咱俩口味挺合拍的。", "我的豆子都是烘焙坊寄给我的。",
+    "这个钱我出得心甘情愿，磨豆机真的值。", "我很喜欢你店里的装修！",
 ])
 def test_answers_and_thanks_commit_to_nothing(reply: str) -> None:
     check = commitment(reply, NOTES)
