@@ -306,7 +306,7 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
     misstated = _misstated(body, comment, label, creators, found, glosses)
     if misstated:
         return Check("grounding", False, 0.0, misstated)
-    foreign = _recommended_elsewhere(body, written) or _set_beside(body, written)
+    foreign = _recommended_elsewhere(body, written)
     if foreign:
         return Check("grounding", False, 0.0, f"recommends what the notes never name: {foreign!r}")
     # one fact of the notes does not carry a clause the comment wrote or one that speaks ill
@@ -716,56 +716,13 @@ def _recommended_elsewhere(body: str, written: str) -> str:
             continue
         # what follows the name says nothing of it: "买个 V60 就够了" recommends the V60
         thing = re.split(r"[就吧了也都]", match.group(1).strip())[0].strip() or match.group(1)
-        pairs = _character_pairs(thing)
+        chinese = "".join(CJK.findall(thing))
+        pairs = [chinese[i:i + 2] for i in range(len(chinese) - 1)]
         latin = re.findall(r"[a-z0-9]{2,}", thing.lower())
         if sum(p in written for p in pairs) < len(pairs) / 2 \
                 or any(not _mentions(written, w) for w in latin):
             return thing
     return ""
-
-
-#: a reply that sets something beside one of the creator's things: "better than my Timemore",
-#: "as good as my V60", "instead of a V60", "比杭州的小烘焙坊还方便", "跟泰摩 C3 差不多"
-BESIDE = re.compile(r"\b(?:[a-z]+er|more [a-z]+|less [a-z]+|as [a-z]+|the same|same)\s+(?:than|as)"
-                    r"\s+((?:[\w'’-]+[ \t]*){1,6})|\binstead of\s+((?:[\w'’-]+[ \t]*){1,6})"
-                    r"|(?:比|跟|和|同)([^，。！？,.!?比跟和同]{2,15}?)(?:还|更|都|差不多|一样|相比)",
-                    re.IGNORECASE)
-
-
-def _set_beside(body: str, written: str) -> str:
-    """What a reply sets beside one of the creator's named things ("the Hario switch is better
-    in every way, get that one instead of a V60"; "The oxo scale from ikea is perfect. Better
-    than my Timemore"), when the creator's texts do not name it: a word of what comes before
-    the comparison in its sentence, and of the sentence before, that they never use."""
-    sentences = [s for s in SENTENCE_END.split(body) if s.strip()]
-    for i, sentence in enumerate(sentences):
-        for match in BESIDE.finditer(sentence):
-            compared = next(g for g in match.groups() if g).strip()
-            if not _names_theirs(compared, written):
-                continue
-            before = sentence[:match.start()] + " " + (sentences[i - 1] if i else "")
-            foreign = [w for w in re.findall(r"[a-z][a-z'’-]{2,}", before.lower())
-                       if w not in UNNAMING and w not in STOP and not _mentions(written, w)
-                       and not _mentions(written, w.rstrip("s"))]
-            pairs = _character_pairs(before)
-            if foreign or (pairs and sum(p not in written for p in pairs) > len(pairs) / 2):
-                return f"{foreign[0] if foreign else ''.join(CJK.findall(before))[:12]} beside " \
-                       f"{compared}"
-    return ""
-
-
-def _names_theirs(phrase: str, written: str) -> bool:
-    """The phrase names one of the creator's things: a name of it (not a bare number) is in
-    their texts, or of Chinese, half of its character pairs are."""
-    pairs = _character_pairs(phrase)
-    return any(_mentions(written, c.lower()) for c in claims(phrase) if not NUMBER.fullmatch(c)) \
-        or (len(pairs) >= 2 and sum(p in written for p in pairs) >= len(pairs) / 2)
-
-
-def _character_pairs(text: str) -> list[str]:
-    """The pairs of neighbouring Chinese characters of a text, its other characters left out."""
-    chinese = "".join(CJK.findall(text))
-    return [chinese[i:i + 2] for i in range(len(chinese) - 1)]
 
 
 def _backs(passage: str, body: str, stated: Sequence[str], glosses: Glosses = no_glosses

@@ -218,30 +218,6 @@ def test_an_english_reply_recommends_only_what_the_notes_name() -> None:
         assert "recommends" not in check.why, (fine, check.why)
 
 
-def test_a_thing_set_beside_the_creators_must_be_theirs_too() -> None:
-    notes = ["My grinder is the Comandante C40. Hario V60 02, 15 g to 250 g at 93°C. My scale "
-             "is the Timemore Black Mirror. 我在杭州的小烘焙坊买豆子，手冲用泰摩栗子 C3。"]
-    for pushed, thing in [
-            ("The kalita wave, easily. Much more forgiving than the Hario V60 02.", "kalita"),
-            ("A cheap scale from lidl is as good as my Timemore Black Mirror.", "lidl"),
-            ("Grab the one from aliexpress instead of the Comandante C40.", "aliexpress"),
-            ("Go with the bodum pour-over, it's simpler than a V60.", "bodum"),
-            ("买盒马的挂耳就行，跟泰摩栗子 C3 磨的差不多。", "盒马"),
-            ("直接网购大牌的豆子，比杭州的小烘焙坊还新鲜。", "网购")]:
-        check = grounding(pushed, "Which gear or beans should I get?", "question", notes,
-                          PERSONA)
-        assert not check.ok and thing in check.why.lower(), (pushed, check.why)
-    for fine in ("The Comandante C40 is quieter than my old blade grinder.",
-                 "A scale is more useful than a fancy kettle.",
-                 "I like the Hario V60 02 more than the Comandante for travel, it's lighter.",
-                 "28 is coarser than my 24, so that fits.",
-                 "The Comandante C40 is quieter than the Timemore Black Mirror.",
-                 "手冲我用泰摩栗子 C3，比刀片磨均匀很多。"):
-        check = grounding(fine, "Which dripper and grinder should I get?", "question", notes,
-                          PERSONA)
-        assert "never name" not in check.why, (fine, check.why)
-
-
 def test_a_long_clause_is_read_for_tone_window_by_window() -> None:
     long = "the pour goes round in circles over the bed of grounds " * 12 + "and you have no " \
         "palate and no brain you pathetic idiot"
