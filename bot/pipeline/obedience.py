@@ -109,57 +109,79 @@ FORMATS = {
 CLAUSE_END = r"[,.!?:;。\n]"
 #: a character within a clause
 WITHIN = r"[^,.!?:;。\n]"
+#: where a Chinese request starts: a clause, or a word that asks ("请", "能不能", "可以", "麻烦")
+ASKED_ZH = rf"(?:^|{CLAUSE_END}\s*|请|能不能|能|可以|麻烦|帮我|来|试着|直接|你|只)"
+#: plain words, a language and a manner of speaking that is anyone's, not a voice
+PLAIN_ZH = ("简单|通俗|直白|易懂|白话|人话|普通话|具体|中文|汉语|英文|英语|一句话|什么|这种|那种|"
+            "哪种")
 #: where a request to the bot starts: a clause, or "please", "can you", "just"…
 ASKING = (r"(?:^|[,.!?:;(—–~～]\s*|\b(?:please|pls|plz|now|just|ok|okay|lol|"
           r"(?:can|could|would|will) (?:you|u)|you should|i want you to|i'd like you to)\s+)")
-#: the verb of such a request, as a command; then up to four words of what is to be worded
-SAY = (r"(?:answer|reply|respond|talk|speak|write|say|explain|tell|put|word|phrase|format|"
-       r"give|do|act|sound|written)(?:\s+(?:it|this|that|me|us|your|the|my|answer|reply|"
-       r"response|back|for me|for this one|for fun|please|pls|all|only)){0,4}\s+")
+#: the verb of a request for a voice, as a command; then up to four words of what is to be
+#: worded ("put your answer", "answer me"); "do", "give" and "explain" ask for content ("do
+#: like a Q&A video", "explain like last time"), not a voice
+SAY = (r"(?:answer|reply|respond|talk|speak|write|say|put|word|phrase|format|act|sound|written)"
+       r"(?:\s+(?:it|this|that|me|us|your|the|my|answer|reply|response|back|to this|for me|"
+       r"for this one|for fun|please|pls|all|only|entirely)){0,4}\s+")
 #: forms of speech a creator does not answer in of their own accord
 FORMS = (r"(?:style|voice|tone|accent|dialect|rhymes?|rhyming|poem|haiku|verse|limerick|slang|"
          r"speak|lingo|persona|lowercase|uppercase|all caps|caps|capitals|riddles?|emojis?)")
-#: a comment that says how the reply is to be worded: a voice ("answer like a cowboy", "talk
-#: like Yoda", "reply as if you were a pirate", "pretend you're my grandma", "用东北话回答", "以客
-#: 服的口吻回答", "扮演"), a form ("make it rhyme", "in haiku form", "answer in one long
-#: lowercase sentence", "the words in reverse order", "用古文回答", "用繁体字回答"). Plain or
+#: where the voice asked for ends: the request's end, or "would", "please", "for this one"
+VOICE_END = (r"(?:\s+(?:would|for (?:this one|fun|me)|please|pls|talks?|speaks?))?\s*(?:[,.!?:;]|$"
+             r"|when you (?:answer|reply)|and (?:tell|answer|reply|respond|give|explain|say))")
+#: a comment that says how the reply is to be worded: a voice ("answer like a cowboy:", "talk
+#: like Yoda please", "reply as if you were a pirate", "pretend you're my grandma", "用东北话回答",
+#: "以客服的口吻回答", "请扮演"), a form ("make it rhyme", "answer in haiku form", "answer in one
+#: long lowercase sentence", "the words in reverse order", "用古文回答", "用繁体字回答"). Plain or
 #: simple words, "like I'm five", a language ("is the video in English?", "用普通话回答"), a
-#: viewer speaking of themself ("tell me as a newbie") and a description ("the passion in your
-#: voice", "the second verse") are not one
+#: request for content ("do like a Q&A video", "can you do Korean-style chicken?"), a viewer
+#: speaking of themself ("tell me as a newbie") and a description ("the passion in your voice",
+#: "the second verse", "you talk like a professor", "你用粤语说的那段") are not one
 DICTATED = re.compile(
     rf"{ASKING}{SAY}(?:like (?:you(?:'re| are| were)|u r) |as (?:if|though) (?:you|u)(?:'re| are"
     r"| were| r) |like (?!(?:an? |my |some |one )?(?:this|that|it|i|i'm|you|me|the|normal|usual|"
     r"always|before|why|what|how|which|when|where|who|whether|if|so|really|literally|just|pro|"
-    r"boss|champ|\d+)\b)(?:an? |my |some |one )?[\w'-]+"
-    r"|(?:as|the way) (?:an? |the )?[\w'-]+(?: [\w'-]+)? would(?= *(?:[,.!?:;]|$))"
+    r"boss|champ|more|\d+)\b)(?:an? |my |some |one )?[\w'-]+(?: [\w'-]+){0,2}?" + VOICE_END +
+    r"|(?:as|the way) (?:an? |the )?(?!(?:you|u)\b)[\w'-]+(?: [\w'-]+)? would(?= *(?:[,.!?:;]|$))"
     r"|in (?:an? |the |one )?(?:[\w'-]+ ){0,3}?" + FORMS + r"\b"
     r"|(?:with|using) (?:an? |only )?(?:[\w'-]+ ){0,2}?(?:voice|accent|slang|emojis?|rhymes?)\b"
     r"|in (?!(?:plain|simple|simpler|basic|normal|good|proper|easy|the|your|my)\b)[a-z'-]+ "
-    r"english\b|[\w'-]+-style\b)"
-    # who is to speak: only after a verb of speaking ("reply as a pirate", not "tell me as a
-    # newbie" or "give it as a gift")
-    r"|\b(?:answer|reply|respond|talk|speak|write)\s+as (?:an? |the |(?-i:(?=[A-Z])))[\w'-]+"
-    r"|\brhyming (?:reply|answer|response)\b|\bin character\b"
-    rf"|(?:^|{CLAUSE_END}\s*)(?:only emojis?\b|(?:with|using|in) (?:an? )?(?:[\w'-]+ ){{1,2}}"
-    r"(?:voice|accent)\b|be an? [\w'-]+ (?:for|when|and)\b)"
-    rf"|(?:^|{CLAUSE_END}\s*)in the (?:style|voice|manner|persona) of\b"
-    r"|\bmake (?:it|your answer|the answer|your reply) (?:rhyme|a (?:poem|haiku|rap)|sound "
-    r"like)\b|\bin (?:an? |one )?(?:[\w'-]+ )?(?:rhymes?|haiku|limerick|speak)\b"
-    r"|\b(?:words|letters) in reverse order\b"
-    rf"|{ASKING}(?:pretend (?:to be|you(?:'re| are))|imagine you(?:'re| are) (?:an? |the )"
-    r"|role-?play\b|from now on,? you(?:'re| are) (?:an? |the )(?!best\b))"
-    # Chinese: 用 or 以, a voice, then the verb; not plain words or a language
-    rf"|(?:用|以)(?!{WITHIN}{{0,12}}?(?:简单|通俗|直白|易懂|白话|人话|普通话|具体|中文|汉语|英文|英语))"
-    rf"{WITHIN}{{0,12}}?(?:(?<![的实真大好废坏])话|腔|语气|口气|口吻|口音|风格|文风|古文|古风|文言|"
-    r"繁体|火星文|顺口溜|诗|歌词|方言|身份|粤语|emoji|表情|押韵|形式|方式|(?<![具身])体)"
-    rf"{WITHIN}{{0,3}}?来?(?:回答|回复|说|讲|写|解释|聊|答)"
-    rf"|(?:回答|回复|说|讲){WITHIN}{{0,4}}?(?<![可所])(?:用|以){WITHIN}{{1,8}}?的?"
-    r"(?:语气|口气|口吻|身份)"
-    rf"|(?:^|{CLAUSE_END}|请|你)(?:扮演|假装(?:你是|成))|你现在是一?[个只位名]|把自己当成|你就当自己是"
-    rf"|当一回|(?:换成|带点|整点|来点){WITHIN}{{1,4}}(?:腔|口音)|腔(?:回答|回复)|(?:语气|口气|口吻)像"
-    rf"|像{WITHIN}{{1,8}}一样(?:回答|回复|说话)|写成{WITHIN}{{0,4}}(?:诗|绝句|歌)|押韵"
-    rf"|(?:模仿|(?:^|{CLAUSE_END}|请|你|能|可以|来)学(?![到了习会过])着?){WITHIN}{{1,10}}?(?:说话|的语气|的口气|的口吻|"
-    r"回答|回复)",
+    r"english\b|[\w'-]+-style\b|in the form of an? |in character\b)"
+    # "like you're …" and "… would" ask for a voice after any verb: "tell me like you're a
+    # cowboy", "do it like Gordon Ramsay would"
+    rf"|{ASKING}(?:do|explain|tell|give)\b(?:\s+\S+){{0,3}}?\s+(?:like (?:you(?:'re| are| were)"
+    r"|u r|ur) |as (?:if|though) (?:you|u)(?:'re| are| were| r) |(?:like|the way) (?:an? |the )?"
+    r"(?!(?:you|u)\b)[\w'-]+(?: [\w'-]+)? would(?= *(?:[,.!?:;]|$)))"
+    # who is to speak, after a verb of answering: "reply as a pirate:", "Answer as Shakespeare"
+    r"|\b(?:answer|reply|respond|act)\s+as (?:an? |the |(?-i:(?=[A-Z])))[\w'-]+(?: [\w'-]+)?"
+    + VOICE_END +
+    rf"|(?:{ASKING}(?:(?:explain|tell)\w*(?:\s+\S+){{0,5}}?\s+)?|\b(?:answer|reply|response)\s+)"
+    r"in (?:an? |one )?(?:[\w'-]+ )?(?:rhymes?|haiku|limerick)\b"
+    r"|\bmake (?:it|your answer|the answer|your reply|every sentence) (?:rhyme|a (?:poem|haiku|"
+    r"rap))\b|\b(?:words|letters) in reverse order\b|\brhyming (?:reply|answer|response)\b"
+    rf"|(?:^|{CLAUSE_END}\s*)only (?:in )?emojis?\b"
+    rf"|{ASKING}(?:pretend (?:to be|you(?:'re| are))|role-?play as\b|you are now\b"
+    r"|make (?:it|your answer|the answer) sound like\b"
+    r"|(?:imagine|from now on,?) you(?:'re| are) (?:an? |the |(?-i:(?=[A-Z])))[\w'-]+(?: [\w'-]+)?"
+    + VOICE_END + r"|be (?:an? |my )[\w'-]+ (?:for this|when you|and (?:tell|answer|reply|give|"
+    r"explain|say)))"
+    rf"|(?:^|{CLAUSE_END}\s*)(?:in the (?:voice|style|persona) of (?!your|my)(?:an? |the )?"
+    r"[\w'-]+(?: [\w'-]+)?\s*[,.!?:;]|(?:using|with) an? [\w'-]+ (?:voice|accent)\s*[,.!?:;])"
+    # Chinese: at a clause's start or after a request word (请, 能不能, 可以…): 用 a voice and a
+    # verb of saying, or 以 a voice and 回答; not plain words, a language or a manner ("用这种方式
+    # 讲解"), and not what was said ("用东北话说就是", "用文言文写的那句")
+    rf"|{ASKED_ZH}(?:用(?!{WITHIN}{{0,12}}?(?:{PLAIN_ZH}))(?!了|户|起|过){WITHIN}{{0,12}}?"
+    r"(?:(?<![的实真大好废坏行])话|腔|语气|口气|口吻|口音|风格|文风|古文|古风|文言|繁体|火星文|顺口溜|诗|"
+    r"歌词|方言|身份|粤语|emoji|表情|押韵|(?<![这那哪么种个])的(?:方式|形式))"
+    rf"{WITHIN}{{0,3}}?来?(?:回答|回复|说|讲|写|解释|聊|答|评价|介绍)(?![的过了得]|就是)"
+    rf"|以{WITHIN}{{1,12}}?(?:语气|口气|口吻|身份|风格|视角){WITHIN}{{0,3}}?来?(?:回答|回复|回|跟我说|"
+    r"告诉我|评价|介绍)|" + WITHIN + r"{0,6}(?:腔|口音)来?(?:回答|回复)"
+    rf"|(?:扮演|假装(?:你是|成))(?![的过了])|(?:模仿|学(?![到了习会过])着?){WITHIN}{{1,10}}?"
+    rf"(?:的语气|的口气|的口吻|回答|回复)|像{WITHIN}{{1,8}}一样(?:回答|回复)|写成{WITHIN}{{0,4}}(?:诗|绝句|歌)"
+    rf"|(?:换成|带点|整点|来点){WITHIN}{{1,4}}(?:腔|口音|话)来?(?:回答|回复|说)(?![的过了])"
+    r"|押韵地?(?:回答|回复))"
+    rf"|(?:回答|回复){WITHIN}{{0,4}}?(?<![可所])(?:用|以){WITHIN}{{1,8}}?的?(?:语气|口气|口吻|身份)"
+    rf"|你现在是一?[个只位名](?!{WITHIN}*[吗?])|你就当自己是",
     re.IGNORECASE | re.MULTILINE)
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 #: an item of a list written in one line: "1) taste", "② price", "三、好喝"; not "15.5 g"

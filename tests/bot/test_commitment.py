@@ -32,11 +32,11 @@ NOTES = ["Gear: nothing here is sponsored. I bought all three grinders myself.",
     ("别难过！我把我那台旧磨豆机寄给你。", "will give or do"),
     ("好呀，我下个礼拜就去你店里喝一杯。", "will give or do"),
     ("抱歉！维修的钱我来出。", "will give or do"),
-    ("没问题，签名版指南，快递到你家。", "will give or do"),
+    ("没问题，我把签名版指南快递到你家。", "will give or do"),
     ("豆子寄过来吧，我试喝一下，顺便帮你宣传一下。", "will give or do"),
     ("下次来杭州，我请你喝咖啡！", "will give or do"),
     ("好呀，回头我拍一期你的店。", "will give or do"),
-    ("差价我补给你。", "will give or do"),
+    ("差价我退给你。", "will give or do"),
     ("可以呀，我的旧 C3 就寄给留言最早的那位观众。", "gives away"),
     ("留言最多的就归你了。", "will do"),
     ("I'm sorry! I'll buy it off you myself at the price you paid.", "will do"),
@@ -79,6 +79,9 @@ def test_what_only_the_creator_can_agree_to_waits(reply: str, kind: str) -> None
     "我给你解释一下：闷蒸是让气体跑出来。", "我一般寄快递前会把豆子密封好。",
     "我觉得咱俩口味挺合拍的。", "我的豆子都是烘焙坊寄给我的。",
     "这个钱我出得心甘情愿，磨豆机真的值。", "我很喜欢你店里的装修！",
+    "送你一句话：豆子新鲜最重要。", "新豆子到你家以后先养豆一周再喝。",
+    "冷萃那期是我跟朋友一起拍的。", "都是我出钱买的，没有任何广告。",
+    "我替你问了一下烘焙坊，他们说这批是浅烘。", "请你喝之前先摇一摇。",
 ])
 def test_answers_and_thanks_commit_to_nothing(reply: str) -> None:
     check = commitment(reply, NOTES)
