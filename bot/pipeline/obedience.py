@@ -141,7 +141,7 @@ DICTATED = re.compile(
     rf"{ASKING}{SAY}(?:like (?:you(?:'re| are| were)|u r) |as (?:if|though) (?:you|u)(?:'re| are"
     r"| were| r) |like (?!(?:an? |my |some |one )?(?:this|that|it|i|i'm|you|me|the|normal|usual|"
     r"always|before|why|what|how|which|when|where|who|whether|if|so|really|literally|just|pro|"
-    r"boss|champ|more|\d+)\b)(?:an? |my |some |one )?[\w'-]+(?: [\w'-]+){0,2}?" + VOICE_END +
+    r"boss|champ|more|\d+)\b)(?:an? |my |some |one )?[\w'-]+(?: [\w'-]+){0,5}?" + VOICE_END +
     r"|(?:as|the way) (?:an? |the )?(?!(?:you|u)\b)[\w'-]+(?: [\w'-]+)? would(?= *(?:[,.!?:;]|$))"
     r"|in (?:an? |the |one )?(?:[\w'-]+ ){0,3}?" + FORMS + r"\b"
     r"|(?:with|using) (?:an? |only )?(?:[\w'-]+ ){0,2}?(?:voice|accent|slang|emojis?|rhymes?)\b"
@@ -181,7 +181,7 @@ DICTATED = re.compile(
     rf"|(?:换成|带点|整点|来点){WITHIN}{{1,4}}(?:腔|口音|话)来?(?:回答|回复|说)(?![的过了])"
     r"|押韵地?(?:回答|回复))"
     rf"|(?:回答|回复){WITHIN}{{0,4}}?(?<![可所])(?:用|以){WITHIN}{{1,8}}?的?(?:语气|口气|口吻|身份)"
-    rf"|你现在是一?[个只位名](?!{WITHIN}*[吗?])|你就当自己是",
+    rf"|你现在是一?[个只位名](?!{WITHIN}*[吗?])|你就当自己是|扮演(?![的过了着])(?!{WITHIN}{{0,4}}角色)",
     re.IGNORECASE | re.MULTILINE)
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 #: an item of a list written in one line: "1) taste", "② price", "三、好喝"; not "15.5 g"
