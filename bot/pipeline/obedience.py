@@ -104,7 +104,6 @@ FORMATS = {
                            r"(?:each|every) (?:sentence|line)|藏头|首字(?!母)"
                            r"|每(?:句|行).{0,8}(?:第一个字|首字)", re.IGNORECASE),
 }
-#: where a request to the bot starts: a sentence or clause, or "please", "can you", "just"…
 #: where a clause ends; `plain` has folded the full-width "，。！？：；" of Chinese into these
 CLAUSE_END = r"[,.!?:;。\n]"
 #: a character within a clause
@@ -176,12 +175,12 @@ DICTATED = re.compile(
     rf"{WITHIN}{{0,3}}?来?(?:回答|回复|说|讲|写|解释|聊|答|评价|介绍)(?![的过了得]|就是)"
     rf"|以{WITHIN}{{1,12}}?(?:语气|口气|口吻|身份|风格|视角){WITHIN}{{0,3}}?来?(?:回答|回复|回|跟我说|"
     r"告诉我|评价|介绍)|" + WITHIN + r"{0,6}(?:腔|口音)来?(?:回答|回复)"
-    rf"|(?:扮演|假装(?:你是|成))(?![的过了])|(?:模仿|学(?![到了习会过])着?){WITHIN}{{1,10}}?"
+    rf"|假装(?:你是|成)(?![的过了])|(?:模仿|学(?![到了习会过])着?){WITHIN}{{1,10}}?"
     rf"(?:的语气|的口气|的口吻|回答|回复)|像{WITHIN}{{1,8}}一样(?:回答|回复)|写成{WITHIN}{{0,4}}(?:诗|绝句|歌)"
     rf"|(?:换成|带点|整点|来点){WITHIN}{{1,4}}(?:腔|口音|话)来?(?:回答|回复|说)(?![的过了])"
     r"|押韵地?(?:回答|回复))"
     rf"|(?:回答|回复){WITHIN}{{0,4}}?(?<![可所])(?:用|以){WITHIN}{{1,8}}?的?(?:语气|口气|口吻|身份)"
-    rf"|你现在是一?[个只位名](?!{WITHIN}*[吗?])|你就当自己是|扮演(?![的过了着])(?!{WITHIN}{{0,4}}角色)",
+    rf"|你现在是一?[个只位名](?!{WITHIN}{{0,20}}[吗?])|你就当自己是|扮演(?![的过了着])(?!{WITHIN}{{0,4}}角色)",
     re.IGNORECASE | re.MULTILINE)
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 #: an item of a list written in one line: "1) taste", "② price", "三、好喝"; not "15.5 g"
