@@ -37,6 +37,10 @@ NOTES = ["Gear: nothing here is sponsored. I bought all three grinders myself.",
     ("下次来杭州，我请你喝咖啡！", "will give or do"),
     ("好呀，回头我拍一期你的店。", "will give or do"),
     ("差价我退给你。", "will give or do"),
+    ("别担心，磨豆机坏了我赔你一台新的。", "will give or do"),
+    ("下次见面这杯我买单。", "will give or do"),
+    ("来回运费都由我承担。", "will give or do"),
+    ("加个微信，我发你配方。", "will give or do"),
     ("可以呀，我的旧 C3 就寄给留言最早的那位观众。", "gives away"),
     ("留言最多的就归你了。", "will do"),
     ("I'm sorry! I'll buy it off you myself at the price you paid.", "will do"),
@@ -82,6 +86,7 @@ def test_what_only_the_creator_can_agree_to_waits(reply: str, kind: str) -> None
     "送你一句话：豆子新鲜最重要。", "新豆子到你家以后先养豆一周再喝。",
     "冷萃那期是我跟朋友一起拍的。", "都是我出钱买的，没有任何广告。",
     "我替你问了一下烘焙坊，他们说这批是浅烘。", "请你喝之前先摇一摇。",
+    "送你四个字：慢慢注水。", "昨天我包了饺子。", "我给你发的私信可能被折叠了。",
 ])
 def test_answers_and_thanks_commit_to_nothing(reply: str) -> None:
     check = commitment(reply, NOTES)
