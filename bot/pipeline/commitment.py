@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from bot.pipeline.decide import Check
-from bot.pipeline.guard import plain
+from bot.pipeline.guard import CLAUSE_END, WITHIN, plain
 
 PAID = "speaks of who pays the creator"
 WILL = "says what the creator will do"
@@ -38,22 +38,22 @@ KINDS = {
         # Chinese has no "will": what the creator does for the viewer, in one clause ("我把备用
         # C3 快递给你", "我这个月就去你店里拍", "钱我来出", "我请你喝咖啡", "顺便帮你宣传一下"), not
         # what they explain or did ("我给你解释一下", "送你一句话", "我和老公一起拍的", "钱我出的")
-        r"|我[^,.!?:;，。！？：；\n]{0,10}?(?:给你|帮你)(?:寄|发|送|买|带|报销|退|赔|宣传|推广|安排|付)"
+        rf"|我{WITHIN}{{0,10}}?(?:给你|帮你)(?:寄|发|送|买|带|报销|退|赔|宣传|推广|安排|付)"
         r"(?![的过了])|(?:快递|寄|送|邮|退|赔)给你(?![们的那女男爸妈朋自家])"
         # the subject left out at a clause's start is the creator's ("，快递到你家")
-        r"|(?:^|[,.!?:;，。！？：；\n]\s*)(?:快递|寄|邮)到你家"
-        r"|我[^,.!?:;，。！？：；\n]{0,10}?(?:(?:快递|寄|送|邮)到你家|就?(?:去|到)你的?(?:店|家)(?!乡)"
+        rf"|(?:^|{CLAUSE_END}\s*)(?:快递|寄|邮)到你家"
+        rf"|我{WITHIN}{{0,10}}?(?:(?:快递|寄|送|邮)到你家|就?(?:去|到)你的?(?:店|家)(?!乡)"
         r"|约个?时间|一起拍(?![的了过]))|(?:合作|合拍|一起拍)一期吧|拍一期你的"
         r"|(?:运费|邮费|钱|费用)我来?(?:出|付)(?![去门国发差来得的不了过])"
         r"|我(?:出|付)(?:钱|运费|邮费)(?![的了过之买])|我替你(?:付|出|买|卖|寄)|为你(?:做|拍)(?![的过了])"
-        r"|给你(?:的店)?打个?广告|帮你(?:宣传|推广)|我[^,.!?:;，。！？：；\n]{0,6}?请你(?:喝|吃)"
+        rf"|给你(?:的店)?打个?广告|帮你(?:宣传|推广)|我{WITHIN}{{0,6}}?请你(?:喝|吃)"
         r"|我请客(?![的那])"
         # goods or money to the viewer, counted ("寄你一包", "赔你一台", "转你 200 块"; not "送你一
         # 句话"), paid for ("这杯算我的", "这杯我买单", "运费由我承担") or handed over ("归你了")
         r"|(?:寄|发|送|赔|转|退|补)你\s*(?:一|两|几|\d+)\s*[包台个块张份支瓶袋盒杯元]"
         r"|(?:钱|费|杯|单|顿)用?算我(?:的|账上|头上)|算我账上|我买单|这(?:杯|单|顿)我请"
         r"|我包了(?=[,.!?;:，。！？；：]|$)|(?:由我|我来)承担|(?<![就都])归你了"
-        r"|我[^,.!?:;，。！？：；\n]{0,10}?(?:发|传)给?你(?![的过了们])|上门(?:教|帮|给)你"
+        rf"|我{WITHIN}{{0,10}}?(?:发|传)给?你(?![的过了们])|上门(?:教|帮|给)你"
         r"|给你(?:寄|换一台|录一?个|出一期|挂个?链接|留一?个(?!言))",
         re.IGNORECASE | re.MULTILINE),
     "gives away what is the creator's": re.compile(
@@ -65,7 +65,7 @@ KINDS = {
         r"|takes? home)\s+(?:my|a free|a signed|one of my|a copy of my)\b"
         r"|\bmy (?:old |spare |used |signed )?\w+ (?:goes|will go) to\b"
         r"|抽奖|送(?:出|给)|拿到我的|免费送|留下(?:地址|邮箱|电话)"
-        r"|我的[^,.!?:;，。！？：；\n]{0,10}?(?:寄|送|快递)给(?!我)", re.IGNORECASE),
+        rf"|我的{WITHIN}{{0,10}}?(?:寄|送|快递)给(?!我)", re.IGNORECASE),
     # any word for it: what the creator will do is theirs to say, unless their material says
     # it ("春节我会休息两周"); "I'll never ask you to pay", "I'll keep brewing", "I'll take it",
     # "I'll admit", "see you Friday", what the reply itself does ("I'll write it out: …") and

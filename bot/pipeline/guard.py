@@ -105,6 +105,13 @@ def plain(text: str) -> str:
     return MIXED.sub(lambda m: m.group(0).translate(LOOKALIKES), folded)
 
 
+#: where a clause ends in text read through `plain`, which folds the full-width "，！？：；" of
+#: Chinese into these ("。" it keeps)
+CLAUSE_END = r"[,.!?:;。\n]"
+#: a character within such a clause
+WITHIN = r"[^,.!?:;。\n]"
+
+
 def in_digits(text: str) -> str:
     """The text with digits spelt as words written as digits, and the commas and spaces between
     them dropped: "one three eight, zero zero one two" reads "1380012"."""

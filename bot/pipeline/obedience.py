@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from bot.pipeline.decide import Check
 from bot.pipeline.encodings import revealed
 from bot.pipeline.evidence import in_dictionary
-from bot.pipeline.guard import plain
+from bot.pipeline.guard import CLAUSE_END, WITHIN, plain
 from bot.pipeline.lexicon import COMMON
 
 QUOTED = re.compile(r"\"([^\"]{2,120})\"|“([^”]{2,120})”|«\s*([^»]{2,120}?)\s*»|「([^」]{2,120})」"
@@ -104,10 +104,6 @@ FORMATS = {
                            r"(?:each|every) (?:sentence|line)|藏头|首字(?!母)"
                            r"|每(?:句|行).{0,8}(?:第一个字|首字)", re.IGNORECASE),
 }
-#: where a clause ends; `plain` has folded the full-width "，。！？：；" of Chinese into these
-CLAUSE_END = r"[,.!?:;。\n]"
-#: a character within a clause
-WITHIN = r"[^,.!?:;。\n]"
 #: where a Chinese request starts: a clause, or a word that asks ("请", "能不能", "可以", "麻烦")
 ASKED_ZH = rf"(?:^|{CLAUSE_END}\s*|请|能不能|能|可以|麻烦|帮我|来|试着|直接|你|只)"
 #: plain words, a language and a manner of speaking that is anyone's, not a voice
