@@ -6,7 +6,10 @@ needs_human (legal, medical, personal crisis, press, private matters). Three sou
 1. rules: patterns for crises, attempts to instruct the bot (phrases, and
    `bot.pipeline.injection` for any order of words and disguises), insults, private questions,
    spam phrases in English and Chinese and the spam classifier (`bot.pipeline.spam`), on text
-   folded with NFKC (full-width and lookalike forms);
+   folded with NFKC (full-width and lookalike forms). Viewers use spam's phrases too ("is there
+   a Telegram group?"): a phrase calls a comment spam only when the classifier does not read it
+   unlike spam, and the nearest examples (3.) call it spam on the same condition; otherwise a
+   person decides;
 2. the OpenAI moderation endpoint, when `[triage] moderation` is on;
 3. the offline classifier (`bot.pipeline.classify`): the class of the nearest labelled examples.
 
@@ -142,14 +145,25 @@ def rules(comment: Comment, widened: bool = True, spam_wording: bool = True) -> 
     if private:
         return Triage(Label.NEEDS_HUMAN, f"asks for private or sensitive matters "
                       f"({private.group(0)!r})")
-    spam = SPAM_PHRASES.search(text)
-    if spam and (LINK.search(text) or len(text) < 400):
-        return Triage(Label.SPAM, f"spam phrase {spam.group(0)!r}")
+    phrase = spam_phrase(text)
+    if phrase and not widened:
+        return Triage(Label.SPAM, f"spam phrase {phrase!r}")
+    if phrase and spam_wording and not bundled_classifier().read(text).unlike:
+        return Triage(Label.SPAM, f"spam phrase {phrase!r}")
     if LINK.search(text) and shape_of(text, 1).kind != "question":
         return Triage(Label.SPAM, "a link with no question")
     if widened and spam_wording and spam_model().is_spam(text):
         return Triage(Label.SPAM, f"reads like spam (log-odds {spam_model().log_odds(text):.1f})")
     return None
+
+
+def spam_phrase(text: str) -> str | None:
+    """A phrase spam uses ("telegram", "crypto", "加微信"), in a comment short enough or with a
+    link. Viewers use them too ("is there a Telegram group?", "someone here claims to be you
+    on WhatsApp"), so a phrase calls a comment spam only when the classifier does not read it
+    unlike spam; when it does, a person decides."""
+    found = SPAM_PHRASES.search(text)
+    return found.group(0) if found and (LINK.search(text) or len(text) < 400) else None
 
 
 def by_shape(text: str) -> Label:
@@ -184,21 +198,22 @@ class Triager:
             return decided
         text = unicodedata.normalize("NFKC", comment.text.strip())
         detail: dict[str, Any] = {}
-        if self.widened:
-            reading = self.spam(text)
+        reading = self.spam(text) if self.widened else None
+        #: what spam looks like in a comment the spam classifier reads unlike spam: a person
+        #: decides (auto mode asks that the comment reads unlike spam)
+        doubts: list[str] = []
+        if reading is not None:
             if reading.spam and self.classifier is not None:
                 return Triage(Label.SPAM, f"reads like spam ({reading.why})", "classifier")
+            phrase = spam_phrase(text)
+            if phrase and not reading.unlike:
+                return Triage(Label.SPAM, f"spam phrase {phrase!r} ({reading.why})")
+            if phrase:  # a viewer's words, most likely ("is there a Telegram group?")
+                doubts.append(f"uses {phrase!r} as spam does")
             detail["spam"] = reading.to_json()  # auto mode asks whether it reads unlike spam
-        if self.moderator is not None:
-            try:
-                verdict = self.moderator.moderate(text)
-            except ModelError as exc:
-                log.warning("moderation unavailable; a person will check", error=str(exc))
-                detail["moderation_error"] = str(exc)
-            else:
-                detail["moderation"] = list(verdict.categories)
-                if verdict.flagged:
-                    return self._moderated(verdict, detail)
+        moderated = self._moderate(text, detail)
+        if moderated is not None:
+            return moderated
         guess = self.classifier.classify(text) if self.classifier is not None else None
         if guess is not None:
             detail["classifier"] = {"label": guess.label,
@@ -206,9 +221,30 @@ class Triager:
                                     "similarity": round(guess.similarity, 3),
                                     "nearest": guess.nearest}
             if guess.label in HARMFUL and guess.confidence >= self.min_confidence:
-                return Triage(guess.label, f"like labelled {guess.describe()}", "classifier",
-                              detail)
+                # the examples are few: when the spam classifier, which has read far more,
+                # reads the comment unlike spam, a person decides
+                if guess.label != Label.SPAM or reading is None or not reading.unlike:
+                    return Triage(guess.label, f"like labelled {guess.describe()}",
+                                  "classifier", detail)
+                doubts.append(f"like labelled {guess.describe()}")
+        if reading is not None and doubts:
+            detail["spam"] = Reading(False, False, reading.score,
+                                     f"{'; '.join(doubts)}, though it {reading.why}").to_json()
         return self._benign(text, guess, detail)
+
+    def _moderate(self, text: str, detail: dict[str, Any]) -> Triage | None:
+        """The moderation endpoint's verdict when it flags the comment (its categories, or
+        why it could not be asked, go into `detail`)."""
+        if self.moderator is None:
+            return None
+        try:
+            verdict = self.moderator.moderate(text)
+        except ModelError as exc:
+            log.warning("moderation unavailable; a person will check", error=str(exc))
+            detail["moderation_error"] = str(exc)
+            return None
+        detail["moderation"] = list(verdict.categories)
+        return self._moderated(verdict, detail) if verdict.flagged else None
 
     def spam(self, text: str) -> Reading:
         """The spam classifier's reading by wording and by meaning (the comment's vector,

@@ -90,15 +90,17 @@ def test_a_torn_cache_file_is_embedded_again(tmp_path: Path) -> None:
 
 
 def test_a_batch_of_comments_is_embedded_in_one_call() -> None:
-    """Only the comments no rule decides reach the classifier, so only they are embedded."""
+    """Only the comments no rule decides reach the classifier, so only they are embedded (a
+    spam phrase is not decided by rule alone: the classifier reads its meaning)."""
     embed = CountingEmbedder()
     classifier = NearestExamples(examples_named("thanks", "love it"), embed,
                                  store=ExampleVectors(embed.name, None))
     triager = Triager(classifier)
     comments = [Comment("local", f"c{i}", "viewer", text) for i, text in
-                enumerate(["What grind for a V60?", "Ｇｒｅａｔ video", "", "DM me on telegram"])]
+                enumerate(["What grind for a V60?", "Ｇｒｅａｔ video", "", "www.cheap-beans.example",
+                           "DM me on telegram"])]
     triager.warm(comments)
-    assert embed.calls == [["What grind for a V60?", "Great video"]]
+    assert embed.calls == [["What grind for a V60?", "Great video", "DM me on telegram"]]
 
 
 @pytest.mark.parametrize("command", [["health"], ["queue", "list"]])

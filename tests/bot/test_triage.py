@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
 
 from bot.errors import ConfigError
 from bot.llm import OpenAIModeration
+from bot.pipeline import spam
 from bot.pipeline.classify import NearestExamples, bundled_examples, read_examples
 from bot.pipeline.triage import Triager, rules, triage
 from connectors.base import Comment
@@ -107,6 +109,38 @@ def test_replies_that_read_as_hostile_or_spam_are_named(classifier: NearestExamp
     assert triager.judge_reply("Get lost, nobody asked for your opinion, loser.")
     assert triager.judge_reply("Everyone DM me to double your money this week 💸")
     assert triager.judge_reply("Thanks so much! Glad the recipe worked for you.") == []
+
+
+def reading_as(is_spam: bool) -> spam.SpamClassifier:
+    """A spam classifier that calls everything spam, or reads everything unlike spam."""
+    model = spam.train(["buy my stuff"], [True])
+    return spam.SpamClassifier(spam.SpamModel(model.spam, model.ham, model.unseen, model.prior,
+                                              -math.inf if is_spam else math.inf))
+
+
+@pytest.mark.parametrize("text", ["Is there a Telegram group for your viewers?",
+                                  "有人冒充博主说中奖要加微信，大家别信"])
+def test_a_spam_phrase_the_classifier_reads_unlike_spam_goes_to_a_person(
+        classifier: NearestExamples, text: str) -> None:
+    for triager in (Triager(classifier, spam_classifier=reading_as(False)),
+                    Triager(spam_classifier=reading_as(False))):
+        verdict = triager(c(text))
+        assert verdict.label != "spam"
+        assert verdict.detail["spam"]["unlike"] is False  # auto mode holds it for a person
+        assert "as spam does" in verdict.detail["spam"]["why"]
+    assert Triager(classifier, spam_classifier=reading_as(True))(c(text)).label == "spam"
+    assert rules(c(text), widened=False).label == "spam"  # the phrase lists alone, as measured
+
+
+def test_examples_that_call_a_comment_spam_ask_the_spam_classifier(
+        classifier: NearestExamples) -> None:
+    text = "My mentor turned $200 into $9,000 in a month, look her up"
+    assert Triager(classifier, spam_classifier=reading_as(True))(c(text)).label == "spam"
+    verdict = Triager(classifier, spam_classifier=reading_as(False))(c(text))
+    assert verdict.detail["classifier"]["label"] == "spam"
+    assert verdict.label != "spam"  # the examples are few; a person decides
+    assert verdict.detail["spam"]["unlike"] is False
+    assert "like labelled spam" in verdict.detail["spam"]["why"]
 
 
 def test_custom_examples_are_checked(tmp_path: Path) -> None:
