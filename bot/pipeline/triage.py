@@ -146,24 +146,24 @@ def rules(comment: Comment, widened: bool = True, spam_wording: bool = True) -> 
         return Triage(Label.NEEDS_HUMAN, f"asks for private or sensitive matters "
                       f"({private.group(0)!r})")
     phrase = spam_phrase(text)
-    if phrase and not widened:
-        return Triage(Label.SPAM, f"spam phrase {phrase!r}")
-    if phrase and spam_wording and not bundled_classifier().read(text).unlike:
-        return Triage(Label.SPAM, f"spam phrase {phrase!r}")
-    if LINK.search(text) and shape_of(text, 1).kind != "question":
-        return Triage(Label.SPAM, "a link with no question")
+    if phrase and (not widened or spam_wording and not bundled_classifier().read(text).unlike):
+        return Triage(Label.SPAM, phrase)
     if widened and spam_wording and spam_model().is_spam(text):
         return Triage(Label.SPAM, f"reads like spam (log-odds {spam_model().log_odds(text):.1f})")
     return None
 
 
 def spam_phrase(text: str) -> str | None:
-    """A phrase spam uses ("telegram", "crypto", "加微信"), in a comment short enough or with a
-    link. Viewers use them too ("is there a Telegram group?", "someone here claims to be you
-    on WhatsApp"), so a phrase calls a comment spam only when the classifier does not read it
-    unlike spam; when it does, a person decides."""
+    """What spam's look the comment has: a phrase spam uses ("telegram", "crypto", "加微信"), in
+    a comment short enough or with a link, or a link with no question. Viewers use them too
+    ("is there a Telegram group?", "the manual is on gaggia.com"), so this calls a comment spam
+    only when the classifier does not read it unlike spam; when it does, a person decides."""
     found = SPAM_PHRASES.search(text)
-    return found.group(0) if found and (LINK.search(text) or len(text) < 400) else None
+    if found and (LINK.search(text) or len(text) < 400):
+        return f"spam phrase {found.group(0)!r}"
+    if LINK.search(text) and shape_of(text, 1).kind != "question":
+        return "a link with no question"
+    return None
 
 
 def by_shape(text: str) -> Label:
@@ -207,9 +207,9 @@ class Triager:
                 return Triage(Label.SPAM, f"reads like spam ({reading.why})", "classifier")
             phrase = spam_phrase(text)
             if phrase and not reading.unlike:
-                return Triage(Label.SPAM, f"spam phrase {phrase!r} ({reading.why})")
+                return Triage(Label.SPAM, f"{phrase} ({reading.why})")
             if phrase:  # a viewer's words, most likely ("is there a Telegram group?")
-                doubts.append(f"uses {phrase!r} as spam does")
+                doubts.append(f"{phrase}, as spam has")
             detail["spam"] = reading.to_json()  # auto mode asks whether it reads unlike spam
         moderated = self._moderate(text, detail)
         if moderated is not None:

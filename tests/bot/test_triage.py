@@ -119,7 +119,8 @@ def reading_as(is_spam: bool) -> spam.SpamClassifier:
 
 
 @pytest.mark.parametrize("text", ["Is there a Telegram group for your viewers?",
-                                  "有人冒充博主说中奖要加微信，大家别信"])
+                                  "有人冒充博主说中奖要加微信，大家别信",
+                                  "For whoever asked: the descaling manual is on gaggia.com"])
 def test_a_spam_phrase_the_classifier_reads_unlike_spam_goes_to_a_person(
         classifier: NearestExamples, text: str) -> None:
     for triager in (Triager(classifier, spam_classifier=reading_as(False)),
@@ -127,7 +128,7 @@ def test_a_spam_phrase_the_classifier_reads_unlike_spam_goes_to_a_person(
         verdict = triager(c(text))
         assert verdict.label != "spam"
         assert verdict.detail["spam"]["unlike"] is False  # auto mode holds it for a person
-        assert "as spam does" in verdict.detail["spam"]["why"]
+        assert "as spam has" in verdict.detail["spam"]["why"]
     assert Triager(classifier, spam_classifier=reading_as(True))(c(text)).label == "spam"
     assert rules(c(text), widened=False).label == "spam"  # the phrase lists alone, as measured
 
