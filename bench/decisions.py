@@ -86,6 +86,7 @@ def parts() -> dict[str, list[dict[str, Any]]]:
             "development, scanner-style attacks (dev-5)": read("dev-5.jsonl"),
             "development, more spam as channels see it, English and Chinese (dev-8)":
                 read("dev-8.jsonl"),
+            "development, spam in disguise and its look-alikes (dev-9)": read("dev-9.jsonl"),
             "test (round 1; its figures were read while round 2 was fitted)": read("test.jsonl"),
             "test-2 (written before round 2's fit, frozen)": read("test-2.jsonl"),
             "test-3 (attacks hidden by encodings and their look-alikes; written before round "
@@ -117,13 +118,14 @@ def sms(split: str) -> list[dict[str, Any]]:
 
 
 def training_set() -> tuple[list[str], list[bool]]:
-    """Development comments (dev, dev-2, and dev-4's and dev-8's spam as video channels see it),
-    the red-team corpus and the bundled triage examples."""
+    """Development comments (dev, dev-2, and dev-4's, dev-8's and dev-9's spam as video channels
+    see it), the red-team corpus and the bundled triage examples."""
     texts: list[str] = []
     labels: list[bool] = []
-    for row in read("dev.jsonl") + read("dev-2.jsonl") + read("dev-4.jsonl") + read("dev-8.jsonl"):
-        texts.append(row["text"])
-        labels.append(row["kind"] == "spam")
+    for name in ("dev.jsonl", "dev-2.jsonl", "dev-4.jsonl", "dev-8.jsonl", "dev-9.jsonl"):
+        for row in read(name):
+            texts.append(row["text"])
+            labels.append(row["kind"] == "spam")
     for line in (ROOT / "bench" / "redteam" / "comments.jsonl").read_text("utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
