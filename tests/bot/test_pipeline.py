@@ -55,8 +55,9 @@ def test_auto_mode_posts_in_the_same_cycle(app: App, daemon: Daemon,
 def test_auto_mode_asks_that_a_comment_read_unlike_spam_and_names_the_check(
         app: App, daemon: Daemon, connector: FakeConnector) -> None:
     app.settings.mode = "auto"
-    connector.push_comment("Your voice is so relaxing, I watch every Friday - check out my "
-                           "vlog")  # praise, then a plug: not called spam
+    connector.push_comment("Your voice is so relaxing, I watch every Friday with my morning V60 "
+                           "and it is the best part of my week - check out my vlog")
+    # praise, then a plug: not called spam, but its last sentence reads like spam
     connector.push_comment("Love your calm voice. I watch every Friday.")
     plugged, plain = (new for _, new in daemon.dry_run(limit=2))
     assert plugged.triage_label != "spam" and plugged.status == Status.PENDING
