@@ -15,6 +15,11 @@ TOXIC = re.compile(
     re.IGNORECASE,
 )
 
+#: hostile words that viewers use as often about the scammers in the comments as about the
+#: creator ("评论区那个说加微信的是骗子，大家别信", "is this account a scammer?"): alone, an
+#: accusation or a warning, which a person reads, not an insult to skip
+ACCUSATION = re.compile(r"(?<![A-Za-z])(?:fraud|scammer)(?![A-Za-z])|骗子", re.IGNORECASE)
+
 #: words nearly every English sentence has, to tell text from text written backwards or turned
 COMMON = frozenset(
     "a about all an and are at be been but by can do for from get go have he her his how i if "

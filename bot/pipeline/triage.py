@@ -32,7 +32,7 @@ from bot.log import log
 from bot.pipeline.classify import Guess, NearestExamples
 from bot.pipeline.guard import Verdict
 from bot.pipeline.injection import instructs
-from bot.pipeline.lexicon import TOXIC
+from bot.pipeline.lexicon import ACCUSATION, TOXIC
 from bot.pipeline.prompt import shape_of
 from bot.pipeline.spam import Reading, SpamClassifier, bundled_classifier
 from bot.pipeline.spam import bundled as spam_model
@@ -138,9 +138,13 @@ def rules(comment: Comment, widened: bool = True, spam_wording: bool = True) -> 
     hint = injection.group(0) if injection else instructs(text) if widened else None
     if hint:
         return Triage(Label.NEEDS_HUMAN, f"tries to instruct the bot ({hint!r})")
-    toxic = TOXIC.search(text)
-    if toxic:
-        return Triage(Label.TOXIC, f"hostile wording {toxic.group(0)!r}")
+    hostile = [m.group(0) for m in TOXIC.finditer(text)]
+    insults = [word for word in hostile if not ACCUSATION.fullmatch(word)]
+    if insults:
+        return Triage(Label.TOXIC, f"hostile wording {insults[0]!r}")
+    if hostile:
+        return Triage(Label.NEEDS_HUMAN, f"calls someone a scammer ({hostile[0]!r}): a warning "
+                      f"to other viewers or an accusation")
     private = PRIVATE.search(text) or SENSITIVE.search(text)
     if private:
         return Triage(Label.NEEDS_HUMAN, f"asks for private or sensitive matters "

@@ -59,6 +59,18 @@ def test_hostile_crisis_and_private_comments(text: str, label: str) -> None:
     assert verdict.answerable  # what happens to it is the policy's business
 
 
+@pytest.mark.parametrize(("text", "label"), [
+    ("评论区那个说加微信领磨豆机的是骗子，大家别信", "needs_human"),
+    ("Heads up: the account replying 'you won' here is a scammer", "needs_human"),
+    ("You are a fraud", "needs_human"),  # an accusation the creator reads, not skips
+    ("你这也叫教程？纯属误人子弟，骗流量的骗子。", "toxic"),
+    ("you stupid fraud", "toxic"),
+])
+def test_calling_someone_a_scammer_is_read_by_a_person(text: str, label: str) -> None:
+    verdict = triage(c(text))
+    assert verdict.label == label, verdict.reason
+
+
 def test_a_phone_that_is_no_number_is_no_private_matter() -> None:
     assert triage(c("What's your phone number?")).label == "needs_human"
     assert "private" not in triage(c("Do you use an app scale? Ones that connect to your "
