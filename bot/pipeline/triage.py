@@ -204,7 +204,7 @@ class Triager:
         detail: dict[str, Any] = {}
         reading = self.spam(text) if self.widened else None
         #: what spam looks like in a comment the spam classifier reads unlike spam: a person
-        #: decides (auto mode asks that the comment reads unlike spam)
+        #: decides
         doubts: list[str] = []
         if reading is not None:
             if reading.spam and self.classifier is not None:
@@ -232,8 +232,11 @@ class Triager:
                                   "classifier", detail)
                 doubts.append(f"like labelled {guess.describe()}")
         if reading is not None and doubts:
-            detail["spam"] = Reading(False, False, reading.score,
-                                     f"{'; '.join(doubts)}, though it {reading.why}").to_json()
+            # held whatever `[guard] auto_checks` asks, with the reason in every mode
+            why = f"{'; '.join(doubts)}, though it {reading.why}"
+            detail["spam"] = Reading(False, False, reading.score, why).to_json()
+            return Triage(Label.NEEDS_HUMAN, f"looks like spam to one reading: {why}",
+                          "classifier", detail)
         return self._benign(text, guess, detail)
 
     def _moderate(self, text: str, detail: dict[str, Any]) -> Triage | None:

@@ -70,6 +70,16 @@ def test_auto_mode_asks_that_a_comment_read_unlike_spam_and_names_the_check(
     assert stored.comment.text.startswith("Your voice") and again.status == Status.APPROVED
 
 
+def test_what_looks_like_spam_to_one_reading_waits_whatever_auto_mode_asks(
+        app: App, daemon: Daemon, connector: FakeConnector) -> None:
+    app.settings.mode = "auto"
+    app.settings.guard.auto_checks = []  # not even the reading-unlike-spam check
+    connector.push_comment("Is there a Telegram group for your viewers?")
+    [(_, new)] = list(daemon.dry_run(limit=1))
+    assert new.triage_label == "needs_human" and new.status == Status.PENDING
+    assert "'telegram'" in new.reason.lower() and "needs a person" in new.reason
+
+
 def test_no_reading_of_the_comment_is_no_evidence_it_is_not_spam(
         app: App, daemon: Daemon, connector: FakeConnector) -> None:
     app.settings.mode = "auto"
