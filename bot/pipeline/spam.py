@@ -231,13 +231,15 @@ class SpamClassifier:
         calibration = self.calibration
         if spam:
             return Reading(True, False, score, why)
-        clear = None if calibration is None else (
-            calibration.clear if both else calibration.clear_wording)
+        if calibration is None:  # the shipped data could not be read: no evidence either way
+            return Reading(False, False, score, f"no fitted line below which a comment reads "
+                                                f"unlike spam ({why})")
+        clear = calibration.clear if both else calibration.clear_wording
         if clear is not None and score > clear:
             return Reading(False, False, score, f"close to spam ({why}; reads unlike spam at "
                                                 f"or below {clear:.2f})")
         loudest = loudest_sentence(self.wording, text)
-        if loudest is not None and calibration is not None and calibration.sentence is not None \
+        if loudest is not None and calibration.sentence is not None \
                 and loudest > calibration.sentence:
             return Reading(False, False, score, f"a sentence reads like spam on its own "
                                                 f"(log-odds {loudest:.1f}, above "

@@ -156,3 +156,13 @@ def test_with_no_vector_the_wording_has_its_own_clear_line() -> None:
     shipped = spam.bundled_classifier().calibration
     assert shipped is not None and shipped.clear_wording is not None
     assert shipped.sentence is not None and shipped.clear is not None
+
+
+def test_with_no_fitted_lines_nothing_reads_unlike_spam() -> None:
+    """Shipped data that cannot be read leaves the wording's threshold: it still calls spam,
+    but below it there is no evidence a comment wants nothing, and auto mode asks for that."""
+    model = spam.train(SPAM * 2 + HAM * 2, [True] * len(SPAM) * 2 + [False] * len(HAM) * 2)
+    classifier = spam.SpamClassifier(replace(model, threshold=0.0))
+    reading = classifier.read("what grind for the V60?")
+    assert not reading.spam and not reading.unlike and "no fitted line" in reading.why
+    assert classifier.read(SPAM[0]).spam

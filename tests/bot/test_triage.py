@@ -126,8 +126,10 @@ def test_replies_that_read_as_hostile_or_spam_are_named(classifier: NearestExamp
 def reading_as(is_spam: bool) -> spam.SpamClassifier:
     """A spam classifier that calls everything spam, or reads everything unlike spam."""
     model = spam.train(["buy my stuff"], [True])
-    return spam.SpamClassifier(spam.SpamModel(model.spam, model.ham, model.unseen, model.prior,
-                                              -math.inf if is_spam else math.inf))
+    line = -math.inf if is_spam else math.inf
+    return spam.SpamClassifier(
+        spam.SpamModel(model.spam, model.ham, model.unseen, model.prior, line),
+        spam.Calibration((0.0, 1.0), (0.0, 1.0), 1.0, line, clear=line, clear_wording=line))
 
 
 @pytest.mark.parametrize("text", ["Is there a Telegram group for your viewers?",
