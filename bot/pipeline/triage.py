@@ -191,6 +191,10 @@ class Triager:
     #: the benign classes are taken from the classifier above this share of the vote
     min_benign_confidence: float = 0.5
     sure_benign: float = 0.8
+    #: the share of the vote at which the classifier skips a comment as toxic unseen; below it
+    #: (from `min_confidence`) a person reads it: praise sits next to "Cringe. Unsubscribed"
+    #: ("Finally a review that isn't sponsored, respect")
+    sure_toxic: float = 0.8
     reply_min_similarity: float = 0.85
     widened: bool = True
     #: spam by wording and meaning (bot.pipeline.spam); the shipped one unless given
@@ -227,6 +231,9 @@ class Triager:
             if guess.label in HARMFUL and guess.confidence >= self.min_confidence:
                 # the examples are few: when the spam classifier, which has read far more,
                 # reads the comment unlike spam, a person decides
+                if guess.label == Label.TOXIC and guess.confidence < self.sure_toxic:
+                    return Triage(Label.NEEDS_HUMAN, f"may be hostile: like labelled "
+                                  f"{guess.describe()}", "classifier", detail)
                 if guess.label != Label.SPAM or reading is None or not reading.unlike:
                     return Triage(guess.label, f"like labelled {guess.describe()}",
                                   "classifier", detail)

@@ -116,6 +116,16 @@ def test_an_unsure_classifier_leaves_harm_to_the_rules(classifier: NearestExampl
     assert triager(c("Nobody wants to watch you, just quit already.")).label != "toxic"
 
 
+def test_only_a_sure_vote_skips_a_comment_as_toxic(classifier: NearestExamples) -> None:
+    """Skipped as toxic, a comment is never seen: below a sure vote a person reads it."""
+    praise = Triager(classifier)(c("Wow, you make it look effortless"))
+    assert praise.label == "needs_human" and praise.reason.startswith("may be hostile")
+    assert praise.detail["classifier"]["label"] == "toxic"
+    insult = "Nobody wants to watch you, just quit already."
+    assert Triager(classifier, widened=False)(c(insult)).label == "toxic"
+    assert Triager(classifier, widened=False, sure_toxic=1.01)(c(insult)).label == "needs_human"
+
+
 def test_replies_that_read_as_hostile_or_spam_are_named(classifier: NearestExamples) -> None:
     triager = Triager(classifier)
     assert triager.judge_reply("Get lost, nobody asked for your opinion, loser.")
