@@ -207,8 +207,8 @@ class Triager:
         text = unicodedata.normalize("NFKC", comment.text.strip())
         detail: dict[str, Any] = {}
         reading = self.spam(text) if self.widened else None
-        #: what spam looks like in a comment the spam classifier reads unlike spam: a person
-        #: decides
+        # what spam looks like in a comment the spam classifier reads unlike spam: a person
+        # decides
         doubts: list[str] = []
         if reading is not None:
             if reading.spam and self.classifier is not None:
@@ -229,11 +229,11 @@ class Triager:
                                     "similarity": round(guess.similarity, 3),
                                     "nearest": guess.nearest}
             if guess.label in HARMFUL and guess.confidence >= self.min_confidence:
-                # the examples are few: when the spam classifier, which has read far more,
-                # reads the comment unlike spam, a person decides
                 if guess.label == Label.TOXIC and guess.confidence < self.sure_toxic:
                     return Triage(Label.NEEDS_HUMAN, f"may be hostile: like labelled "
                                   f"{guess.describe()}", "classifier", detail)
+                # the examples are few: when the spam classifier, which has read far more,
+                # reads the comment unlike spam, a person decides
                 if guess.label != Label.SPAM or reading is None or not reading.unlike:
                     return Triage(guess.label, f"like labelled {guess.describe()}",
                                   "classifier", detail)
