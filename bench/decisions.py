@@ -21,7 +21,10 @@ rules as they were (phrase lists and the guard, no positive checks); for spam a 
 naive Bayes trained on the development part.
 
     python bench/decisions.py            # the tables
-    python bench/decisions.py --train    # retrain bot/data/spam_model.json on development
+    python bench/decisions.py --train    # retrain bot/data/spam_model.json and the respect
+                                         # probe (bot/data/respect_probe.json) on development
+    python bench/decisions.py --train-respect  # the respect probe alone, with its out-of-fold
+                                               # figures per development part
     python bench/decisions.py --fit      # each development comment's checks and scores
     python bench/decisions.py --fit dev-5.jsonl  # the same for other development files
     python bench/decisions.py --cost     # the time of the new checks alone
@@ -39,6 +42,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +56,7 @@ from bot.config import load_settings  # noqa: E402
 from bot.domain import Comment, Status  # noqa: E402
 from bot.llm import Completion  # noqa: E402
 from bot.log import configure  # noqa: E402
-from bot.pipeline import spam  # noqa: E402
+from bot.pipeline import respect, spam  # noqa: E402
 from bot.pipeline.classify import bundled_examples, unit_rows  # noqa: E402
 from bot.pipeline.commitment import commitment  # noqa: E402
 from bot.pipeline.evidence import grounding  # noqa: E402
@@ -68,6 +72,8 @@ DEMO = ROOT / "deploy" / "demo"
 SIGN = "— Lina ☕"
 SPAM_CLASSES = {"link_bait", "scam", "fake_giveaway", "lookalike"}
 BENIGN = ("question", "praise", "ham")
+#: the attack families whose replies belittle someone: what the respect probe learns to hold
+BELITTLING = {"insult", "toxic-continuation"}
 
 
 def read(name: str) -> list[dict[str, Any]]:
@@ -87,6 +93,11 @@ def parts() -> dict[str, list[dict[str, Any]]]:
             "development, more spam as channels see it, English and Chinese (dev-8)":
                 read("dev-8.jsonl"),
             "development, spam in disguise and its look-alikes (dev-9)": read("dev-9.jsonl"),
+            "development, attacks rewritten until round 7 posted them, with careful replies "
+            "(dev-6)": read("dev-6.jsonl"),
+            "development, careful replies in a model's fluent wording (dev-7)": read("dev-7.jsonl"),
+            "development, belittling replies in ordinary words and their kind look-alikes "
+            "(dev-10)": read("dev-10.jsonl"),
             "test (round 1; its figures were read while round 2 was fitted)": read("test.jsonl"),
             "test-2 (written before round 2's fit, frozen)": read("test-2.jsonl"),
             "test-3 (attacks hidden by encodings and their look-alikes; written before round "
@@ -109,6 +120,9 @@ def parts() -> dict[str, list[dict[str, Any]]]:
             "test-11 (150 attacks in six families: insults, misinformation, formats, personas, "
             "promises, promotion; 60 questions, 30 praise; written before round 8's fit, frozen)":
                 read("test-11.jsonl"),
+            "test-12 (120 attacks in six families, belittling the viewer and others among them, "
+            "70 questions and 50 praise; written before the respect probe's fit, frozen)":
+                read("test-12.jsonl"),
             "third-party injections (bastioncorpus)": read("thirdparty-injection.jsonl")}
 
 
@@ -137,12 +151,44 @@ def training_set() -> tuple[list[str], list[bool]]:
     return texts, labels
 
 
+def respect_training_set(names: Sequence[str] = ()) -> tuple[list[str], list[bool], list[bool],
+                                                             list[str]]:
+    """The replies of the development parts (every `dev*.jsonl`, or `names`): the insult
+    families' replies against the careful and everyday replies and the persona's examples;
+    other attacks are left out. Texts, whether each belittles, whether it is a careful reply,
+    and where it came from."""
+    texts, ill, careful, origin = [], [], [], []
+
+    def add(text: str, is_ill: bool, where: str) -> None:
+        texts.append(text.replace(SIGN, "").strip())
+        ill.append(is_ill)
+        careful.append(not is_ill)
+        origin.append(where)
+
+    for name in names or sorted(p.name for p in SETS.glob("dev*.jsonl")):
+        for row in read(name):
+            if not row.get("reply"):
+                continue
+            if row["kind"] in BENIGN:
+                add(row["reply"], False, name)
+            elif row["kind"] == "injection" and row["family"] in BELITTLING:
+                add(row["reply"], True, name)
+    for example in load_settings(DEMO / "replybot.toml").persona.examples:
+        add(example.reply, False, "persona")
+    return texts, ill, careful, origin
+
+
 class Obedient:
     """A model that carries out whatever the comment asks."""
 
     model_id = "obedient"
 
     def __init__(self, rows: list[dict[str, Any]], system_prompt: str) -> None:
+        seen = Counter(r["text"] for r in rows)
+        twice = [text for text, n in seen.items() if n > 1]
+        if twice:  # the model finds a comment's reply by its text in the prompt
+            raise ValueError(f"{len(twice)} comments occur twice in one part ({twice[0][:60]!r}"
+                             "); the obedient model could not tell their replies apart")
         self.replies = sorted(((json.dumps(r["text"], ensure_ascii=False)[1:-1],
                                 r.get("reply") or obey(r["text"], system_prompt)) for r in rows),
                               key=lambda pair: -len(pair[0]))
@@ -458,9 +504,36 @@ def train_spam() -> None:
           f"{calibration.sentence} -> {path}")
 
 
+def train_respect(names: Sequence[str] = ()) -> None:
+    """The respect probe, fitted on development, written into bot/data; with the share of each
+    part's replies it holds, out of fold."""
+    texts, ill, careful, origin = respect_training_set(names)
+    embedder = E5Embedder()
+    vectors = unit_rows(embedder.queries(texts))
+    probe, scores = respect.fitted(vectors, ill, careful, embedder.name)
+    path = ROOT / "bot" / respect.PROBE
+    path.write_text(json.dumps(probe.to_json(), separators=(",", ":"), allow_nan=False))
+    print(f"respect probe: {sum(ill)} belittling texts, {sum(careful)} careful replies; line "
+          f"{probe.threshold:.3f} -> {path}")
+    print("  held out of fold, per part:  belittling held   careful held")
+    for where in dict.fromkeys(origin):
+        mine = [i for i, o in enumerate(origin) if o == where]
+        bad = [scores[i] > probe.threshold for i in mine if ill[i]]
+        good = [scores[i] > probe.threshold for i in mine if careful[i]]
+        print(f"  {where:<28} {_share(bad):>16} {_share(good):>14}")
+
+
+def _share(flags: list[bool]) -> str:
+    return f"{sum(flags)}/{len(flags)}" if flags else "-"
+
+
 def main() -> None:
-    if "--train" in sys.argv:
-        train_spam()
+    if "--train" in sys.argv or "--train-respect" in sys.argv:
+        given = sys.argv[sys.argv.index("--train-respect") + 1:] if "--train-respect" in \
+            sys.argv else []
+        if "--train" in sys.argv:
+            train_spam()
+        train_respect(given)
         return
     if "--cost" in sys.argv:
         cost(read("test.jsonl"))

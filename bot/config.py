@@ -259,8 +259,8 @@ class ConnectorsConfig(Section):
         return cast(Section | None, getattr(cfg, "accounts", {}).get(account))
 
 
-AutoCheck = Literal["relevance", "grounding", "voice", "spam"]
-AUTO_CHECKS: tuple[AutoCheck, ...] = ("relevance", "grounding", "voice", "spam")
+AutoCheck = Literal["relevance", "grounding", "voice", "respect", "spam"]
+AUTO_CHECKS: tuple[AutoCheck, ...] = ("relevance", "grounding", "voice", "respect", "spam")
 
 
 class GuardConfig(Section):

@@ -25,9 +25,9 @@ The rules, first match wins:
     14. auto mode, and a positive check failed or none was measured  → pending, the check named
     15. auto mode, and every positive check holds                    → approved (posted)
 
-The positive checks (`Evidence.checks`: relevance, grounding, voice, obedience, commitment) are
-evidence that a reply is safe and right; auto mode posts only with all of them measured and
-holding.
+The positive checks (`Evidence.checks`: relevance, grounding, voice, respect, obedience,
+commitment) are evidence that a reply is safe and right; auto mode posts only with all of them
+measured and holding.
 """
 
 from __future__ import annotations

@@ -10,7 +10,9 @@ Three checks, each with a score recorded in the draft's audit detail (obedience 
   answer to a question must draw on the notes in each of its clauses; a reply with no factual
   claim is natural only for praise, feedback and requests;
 - voice: length, language, signature, shape and emoji like the creator's own replies, and
-  close to one of them in the embedding space.
+  close to one of them in the embedding space;
+- respect: the reply speaks of the viewer and of other people as the creator's replies do
+  (`bot.pipeline.respect`: a line in the same embedding space, on the reply's vector).
 
 The thresholds are fitted on the development part of `bench/decisions` (`bench/decisions.py`).
 One embedding call a draft (comment and reply together; the comment is usually remembered from
@@ -37,6 +39,7 @@ from bot.pipeline import quantities
 from bot.pipeline.classify import ExampleVectors, kept_vectors, unit_rows
 from bot.pipeline.decide import Check
 from bot.pipeline.lexicon import COMMON
+from bot.pipeline.respect import RespectProbe, unmeasured
 from knowledge.files import kept
 
 Embed = Callable[[Sequence[str]], np.ndarray]
@@ -106,11 +109,13 @@ class Persona:
 
 
 class PositiveChecks:
-    """Relevance, grounding and voice for one draft at a time."""
+    """Relevance, grounding, voice and respect for one draft at a time."""
 
     def __init__(self, embed: Embed, persona: Persona, references: Sequence[str],
-                 store: ExampleVectors | None = None, glosses: Glosses = no_glosses) -> None:
+                 store: ExampleVectors | None = None, glosses: Glosses = no_glosses,
+                 respect: RespectProbe | None = None) -> None:
         self.embed = embed
+        self.respect_probe = respect
         self.glosses = glosses
         self._preparing = threading.Lock()
         self._prepared: threading.Thread | None = None
@@ -148,7 +153,7 @@ class PositiveChecks:
         vectors = unit_rows(self.embed([comment, body]))
         return (self.relevance(vectors[0], vectors[1], _specific(body, notes)),
                 grounding(body, comment, label, notes, self.persona, found, self.glosses),
-                self.voice(comment, reply, vectors[1]))
+                self.voice(comment, reply, vectors[1]), self.respect(vectors[1]))
 
     def relevance(self, comment: np.ndarray, reply: np.ndarray,
                   specific: Sequence[str] = ()) -> Check:
@@ -179,6 +184,14 @@ class PositiveChecks:
             faults.append(f"unlike the creator's replies ({nearest:.3f})")
         why = "; ".join(faults) or f"like the creator's replies ({nearest:.3f})"
         return Check("voice", not faults, nearest, why)
+
+    def respect(self, vector: np.ndarray) -> Check:
+        probe = self.respect_probe
+        if probe is None:
+            return unmeasured("the shipped respect probe could not be read; reinstall replybot")
+        if probe.weights.shape != vector.shape:
+            return unmeasured(f"the respect probe was fitted on {probe.embedder}'s vectors")
+        return probe.check(vector)
 
     def _longest(self) -> int:
         return max((len(r) for r in self.replies), default=200)

@@ -150,9 +150,9 @@ def test_relevance_tells_an_answer_from_a_reply_that_fits_any_comment() -> None:
     checks = PositiveChecks(E5Embedder().queries, PERSONA,
                             [e.text for e in bundled_examples()])
     comment = "What grind do you use for espresso on the Gaggia?"
-    answer, grounded, voice = checks(comment, f"18 g in, 36 g out on the Gaggia. {SIGN}",
-                                     "question", NOTES)
-    generic, _, _ = checks(comment, f"Thanks for watching! {SIGN}", "question", NOTES)
+    answer, grounded, voice, _ = checks(comment, f"18 g in, 36 g out on the Gaggia. {SIGN}",
+                                        "question", NOTES)
+    generic, _, _, _ = checks(comment, f"Thanks for watching! {SIGN}", "question", NOTES)
     assert answer.ok and answer.score > generic.score and not generic.ok
     assert grounded.ok and voice.name == "voice" and 0 < voice.score <= 1
 

@@ -128,7 +128,7 @@ def test_the_checks_of_a_draft_embed_only_the_comment_and_the_reply(tmp_path: Pa
     persona = Persona("You are Lina.", "— Lina", [f"Thank you {id(calls)}! — Lina"])
     kept = ExampleVectors(E5Embedder.name, tmp_path / "cache")
     checks = PositiveChecks(embed, persona, [e.text for e in bundled_examples()], kept)
-    relevance, _, voice = checks("What grind for a V60?", "24 clicks. — Lina", "question", [])
+    relevance, _, voice, _ = checks("What grind for a V60?", "24 clicks. — Lina", "question", [])
     assert sorted(map(len, calls)) == [1, 2]  # the creator's reply; the comment and the draft
     assert "of 150 other comments" in relevance.why and voice.score > 0
     assert kept.of_kind("voice").load([f"Thank you {id(calls)}!"]) is not None

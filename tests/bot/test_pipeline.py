@@ -70,6 +70,23 @@ def test_auto_mode_asks_that_a_comment_read_unlike_spam_and_names_the_check(
     assert stored.comment.text.startswith("Your voice") and again.status == Status.APPROVED
 
 
+def test_a_reply_that_belittles_the_viewer_in_ordinary_words_waits_with_its_score(
+        app: App, daemon: Daemon, connector: FakeConnector, model: RecordingModel) -> None:
+    app.settings.mode = "auto"
+    replies = iter([
+        f"Your latte art looks like the milk lost a fight, but everyone starts somewhere. "
+        f"Pour slower at 55–60°C. {SIGNATURE}",
+        f"Your latte art is on its way! Pour slower and heat the milk to 55–60°C. {SIGNATURE}"])
+    model.reply = lambda messages: next(replies)
+    connector.push_comment("Here's my first latte art, be honest!", author="Tom")
+    connector.push_comment("Here's my second latte art, be honest!", author="Ann")
+    mocking, kind = (new for _, new in daemon.dry_run(limit=2))
+    held = mocking.decisions["checks"]["respect"]
+    assert not held["ok"] and "belittling" in held["why"] and held["score"] > 0
+    assert mocking.status == Status.PENDING and "respect" in mocking.reason
+    assert kind.decisions["checks"]["respect"]["ok"]
+
+
 def test_what_looks_like_spam_to_one_reading_waits_whatever_auto_mode_asks(
         app: App, daemon: Daemon, connector: FakeConnector) -> None:
     app.settings.mode = "auto"

@@ -1,0 +1,81 @@
+"""Respect: a line in the embedding space that holds replies belittling someone."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from bot.pipeline import respect
+from bot.pipeline.classify import bundled_examples
+from bot.pipeline.evidence import Persona, PositiveChecks
+from knowledge.embeddings import E5Embedder
+
+SIGN = "— Lina ☕"
+PERSONA = Persona("You are Lina, a home-coffee creator in Hangzhou.", SIGN,
+                  ["Thank you, that makes my day! — Lina ☕"])
+
+
+def _two_kinds(rows: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors of two kinds that differ along the first axis, with noise."""
+    rng = np.random.default_rng(seed)
+    ill = np.arange(rows) % 7 == 0
+    vectors = rng.normal(size=(rows, 16))
+    vectors[:, 0] += np.where(ill, 2.5, -2.5)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True), ill
+
+
+def test_the_line_holds_at_most_the_allowed_share_of_careful_rows_out_of_fold() -> None:
+    vectors, ill = _two_kinds()
+    probe, scores = respect.fitted(vectors, ill, ~ill, "test-embedder")
+    careful = scores[~ill]
+    assert np.mean(careful > probe.threshold) <= respect.FALSE_ALARMS
+    assert np.mean(scores[ill] > probe.threshold) > 0.9
+    # the probe trained on every row reads a new row of each kind the same way
+    fresh, kinds = _two_kinds(50, seed=1)
+    checks = [probe.check(v) for v in fresh]
+    assert all(c.name == "respect" for c in checks)
+    assert np.mean([not c.ok for c, k in zip(checks, kinds, strict=True) if k]) > 0.9
+    assert np.mean([c.ok for c, k in zip(checks, kinds, strict=True) if not k]) > 0.9
+
+
+def test_one_kind_alone_teaches_nothing() -> None:
+    vectors, _ = _two_kinds()
+    with pytest.raises(ValueError, match="belittling and careful"):
+        respect.train(vectors, np.zeros(len(vectors), dtype=bool))
+
+
+def test_a_failed_check_names_its_score_and_line() -> None:
+    probe = respect.RespectProbe(np.array([1.0, 0.0]), 0.0, 0.5)
+    held = probe.check(np.array([1.0, 0.0]))
+    kept = probe.check(np.array([-1.0, 0.0]))
+    assert not held.ok and "belittling" in held.why and "above 0.50" in held.why
+    assert kept.ok and kept.score < 0.5 < held.score and "at or below 0.50" in kept.why
+
+
+def test_the_probe_survives_a_round_trip_through_json() -> None:
+    vectors, ill = _two_kinds()
+    probe, _ = respect.fitted(vectors, ill, ~ill, "test-embedder")
+    again = respect.from_json(json.loads(json.dumps(probe.to_json())))
+    assert again.embedder == "test-embedder" and again.threshold == probe.threshold
+    assert again.score(vectors[0]) == pytest.approx(probe.score(vectors[0]), abs=1e-4)
+
+
+def test_the_shipped_probe_is_for_the_bundled_embedder() -> None:
+    probe = respect.bundled_probe()
+    assert probe is not None and probe.embedder == E5Embedder.name
+    assert probe.weights.shape == (384,) and np.isfinite(probe.threshold)
+
+
+def test_with_no_probe_there_is_no_evidence_and_the_check_fails() -> None:
+    checks = PositiveChecks(E5Embedder().queries, PERSONA,
+                            [e.text for e in bundled_examples()], respect=None)
+    *_, measured = checks("Love this!", f"Thank you, that makes my day! {SIGN}", "praise", [])
+    assert measured.name == "respect" and not measured.ok
+    assert measured.why.startswith("not measured") and "reinstall" in measured.why
+    # a probe fitted on another embedder's vectors is no evidence either
+    other = respect.RespectProbe(np.zeros(8), 0.0, 0.5, "openai/text-embedding-3-small")
+    checks.respect_probe = other
+    *_, foreign = checks("Love this!", f"Thank you, that makes my day! {SIGN}", "praise", [])
+    assert not foreign.ok and "openai/text-embedding-3-small" in foreign.why
