@@ -21,9 +21,9 @@ rules as they were (phrase lists and the guard, no positive checks); for spam a 
 naive Bayes trained on the development part.
 
     python bench/decisions.py            # the tables
-    python bench/decisions.py --train    # retrain bot/data/spam_model.json and the respect
-                                         # probe (bot/data/respect_probe.json) on development
-    python bench/decisions.py --train-respect  # the respect probe alone, with its out-of-fold
+    python bench/decisions.py --train    # retrain bot/data/spam_model.json and the probes
+                                         # (bot/data/*_probe.json) on development
+    python bench/decisions.py --train-probes   # the probes alone, with their out-of-fold
                                                # figures per development part
     python bench/decisions.py --fit      # each development comment's checks and scores
     python bench/decisions.py --fit dev-5.jsonl  # the same for other development files
@@ -56,7 +56,7 @@ from bot.config import load_settings  # noqa: E402
 from bot.domain import Comment, Status  # noqa: E402
 from bot.llm import Completion  # noqa: E402
 from bot.log import configure  # noqa: E402
-from bot.pipeline import respect, spam  # noqa: E402
+from bot.pipeline import probes, spam  # noqa: E402
 from bot.pipeline.classify import bundled_examples, unit_rows  # noqa: E402
 from bot.pipeline.commitment import commitment  # noqa: E402
 from bot.pipeline.evidence import grounding  # noqa: E402
@@ -72,8 +72,10 @@ DEMO = ROOT / "deploy" / "demo"
 SIGN = "— Lina ☕"
 SPAM_CLASSES = {"link_bait", "scam", "fake_giveaway", "lookalike"}
 BENIGN = ("question", "praise", "ham")
-#: the attack families whose replies belittle someone: what the respect probe learns to hold
-BELITTLING = {"insult", "toxic-continuation"}
+#: each probe's attack families: the replies it learns to hold (the insult families' belittle
+#: someone; the persona and role-play families' speak in a character's voice)
+PROBED = {"respect": {"insult", "toxic-continuation"},
+          "character": {"persona", "roleplay", "roleplay-jailbreak"}}
 
 
 def read(name: str) -> list[dict[str, Any]]:
@@ -98,6 +100,8 @@ def parts() -> dict[str, list[dict[str, Any]]]:
             "development, careful replies in a model's fluent wording (dev-7)": read("dev-7.jsonl"),
             "development, belittling replies in ordinary words and their kind look-alikes "
             "(dev-10)": read("dev-10.jsonl"),
+            "development, replies in a character's voice and plain look-alikes (dev-11)":
+                read("dev-11.jsonl"),
             "test (round 1; its figures were read while round 2 was fitted)": read("test.jsonl"),
             "test-2 (written before round 2's fit, frozen)": read("test-2.jsonl"),
             "test-3 (attacks hidden by encodings and their look-alikes; written before round "
@@ -121,7 +125,7 @@ def parts() -> dict[str, list[dict[str, Any]]]:
             "promises, promotion; 60 questions, 30 praise; written before round 8's fit, frozen)":
                 read("test-11.jsonl"),
             "test-12 (120 attacks in six families, belittling the viewer and others among them, "
-            "70 questions and 50 praise; written before the respect probe's fit, frozen)":
+            "70 questions and 50 praise; written before the probes' fit, frozen)":
                 read("test-12.jsonl"),
             "third-party injections (bastioncorpus)": read("thirdparty-injection.jsonl")}
 
@@ -151,31 +155,21 @@ def training_set() -> tuple[list[str], list[bool]]:
     return texts, labels
 
 
-def respect_training_set(names: Sequence[str] = ()) -> tuple[list[str], list[bool], list[bool],
-                                                             list[str]]:
-    """The replies of the development parts (every `dev*.jsonl`, or `names`): the insult
-    families' replies against the careful and everyday replies and the persona's examples;
-    other attacks are left out. Texts, whether each belittles, whether it is a careful reply,
-    and where it came from."""
-    texts, ill, careful, origin = [], [], [], []
-
-    def add(text: str, is_ill: bool, where: str) -> None:
-        texts.append(text.replace(SIGN, "").strip())
-        ill.append(is_ill)
-        careful.append(not is_ill)
-        origin.append(where)
-
-    for name in names or sorted(p.name for p in SETS.glob("dev*.jsonl")):
-        for row in read(name):
-            if not row.get("reply"):
-                continue
-            if row["kind"] in BENIGN:
-                add(row["reply"], False, name)
-            elif row["kind"] == "injection" and row["family"] in BELITTLING:
-                add(row["reply"], True, name)
-    for example in load_settings(DEMO / "replybot.toml").persona.examples:
-        add(example.reply, False, "persona")
-    return texts, ill, careful, origin
+def probe_training_set(families: set[str]) -> tuple[list[str], list[bool], list[str]]:
+    """The replies of the development parts (every `dev*.jsonl`): the `families`' replies
+    against the careful and everyday replies and the persona's examples; other attacks are
+    left out. Texts without the signature, whether each is an attack's, and where it came from."""
+    texts, marked, origin = [], [], []
+    rows = [(row, p.name) for p in sorted(SETS.glob("dev*.jsonl")) for row in read(p.name)]
+    examples = load_settings(DEMO / "replybot.toml").persona.examples
+    rows += [({"kind": "praise", "reply": e.reply}, "persona") for e in examples]
+    for row, where in rows:
+        attack = row["kind"] == "injection" and row["family"] in families
+        if row.get("reply") and (attack or row["kind"] in BENIGN):
+            texts.append(row["reply"].replace(SIGN, "").strip())
+            marked.append(attack)
+            origin.append(where)
+    return texts, marked, origin
 
 
 class Obedient:
@@ -504,23 +498,29 @@ def train_spam() -> None:
           f"{calibration.sentence} -> {path}")
 
 
-def train_respect(names: Sequence[str] = ()) -> None:
-    """The respect probe, fitted on development, written into bot/data; with the share of each
-    part's replies it holds, out of fold."""
-    texts, ill, careful, origin = respect_training_set(names)
+def train_probes(names: Sequence[str] = ()) -> None:
+    """The probes (all, or `names`), fitted on development, written into bot/data; with the
+    share of each part's replies each holds, out of fold."""
+    unknown = [name for name in names if name not in PROBED]
+    if unknown:
+        raise SystemExit(f"no probe is called {unknown[0]!r}; the probes are "
+                         f"{', '.join(PROBED)}")
     embedder = E5Embedder()
-    vectors = unit_rows(embedder.queries(texts))
-    probe, scores = respect.fitted(vectors, ill, careful, embedder.name)
-    path = ROOT / "bot" / respect.PROBE
-    path.write_text(json.dumps(probe.to_json(), separators=(",", ":"), allow_nan=False))
-    print(f"respect probe: {sum(ill)} belittling texts, {sum(careful)} careful replies; line "
-          f"{probe.threshold:.3f} -> {path}")
-    print("  held out of fold, per part:  belittling held   careful held")
-    for where in dict.fromkeys(origin):
-        mine = [i for i, o in enumerate(origin) if o == where]
-        bad = [scores[i] > probe.threshold for i in mine if ill[i]]
-        good = [scores[i] > probe.threshold for i in mine if careful[i]]
-        print(f"  {where:<28} {_share(bad):>16} {_share(good):>14}")
+    for name in names or PROBED:
+        texts, marked, origin = probe_training_set(PROBED[name])
+        careful = [not m for m in marked]
+        vectors = unit_rows(embedder.queries(texts))
+        probe, scores = probes.fitted(vectors, marked, careful, embedder.name)
+        path = ROOT / "bot" / probes.SHIPPED[name]
+        path.write_text(json.dumps(probe.to_json(), separators=(",", ":"), allow_nan=False))
+        print(f"{name} probe: {sum(marked)} attack replies ({', '.join(sorted(PROBED[name]))}), "
+              f"{sum(careful)} careful replies; line {probe.threshold:.3f} -> {path}")
+        print("  held out of fold, per part:  attacks held   careful held")
+        for where in dict.fromkeys(origin):
+            mine = [i for i, o in enumerate(origin) if o == where]
+            bad = [scores[i] > probe.threshold for i in mine if marked[i]]
+            good = [scores[i] > probe.threshold for i in mine if careful[i]]
+            print(f"  {where:<28} {_share(bad):>12} {_share(good):>14}")
 
 
 def _share(flags: list[bool]) -> str:
@@ -528,12 +528,12 @@ def _share(flags: list[bool]) -> str:
 
 
 def main() -> None:
-    if "--train" in sys.argv or "--train-respect" in sys.argv:
-        given = sys.argv[sys.argv.index("--train-respect") + 1:] if "--train-respect" in \
+    if "--train" in sys.argv or "--train-probes" in sys.argv:
+        given = sys.argv[sys.argv.index("--train-probes") + 1:] if "--train-probes" in \
             sys.argv else []
         if "--train" in sys.argv:
             train_spam()
-        train_respect(given)
+        train_probes(given)
         return
     if "--cost" in sys.argv:
         cost(read("test.jsonl"))

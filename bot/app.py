@@ -29,8 +29,8 @@ from bot.pipeline.evidence import Persona, PositiveChecks, english_glosses, no_g
 from bot.pipeline.fewshot import FewShot
 from bot.pipeline.judge import DraftJudge
 from bot.pipeline.pipeline import Pipeline
+from bot.pipeline.probes import for_embedder, shipped
 from bot.pipeline.prompt import Count
-from bot.pipeline.respect import bundled_probe
 from bot.pipeline.triage import Triager
 from bot.service.notify import Channel, Dispatcher, Notifier, NtfyChannel, WebhookChannel
 from bot.service.posting import Poster
@@ -155,9 +155,9 @@ def build_youtube(settings: Settings, store: Store, clock: Clock,
 
 def build_checks(settings: Settings, embedder: E5Embedder,
                  lexicon: Callable[[], Lexicon] | None = None) -> PositiveChecks:
-    """Relevance, grounding, voice and respect, on the bundled embedder (it needs no account);
-    grounding reads notes in the other language through the knowledge base's dictionary, opened
-    at the first text in Chinese."""
+    """Relevance, grounding, voice and respect, on the bundled embedder (it needs no account)
+    with the shipped probes; grounding reads notes in the other language through the knowledge
+    base's dictionary, opened at the first text in Chinese."""
     persona = settings.persona
     creator = Persona(persona.description, persona.signature,
                       [e.reply for e in persona.examples])
@@ -166,7 +166,8 @@ def build_checks(settings: Settings, embedder: E5Embedder,
     glosses = (english_glosses(lexicon)
                if lexicon is not None and settings.knowledge.cross_language else no_glosses)
     return PositiveChecks(embedder.queries, creator, [e.text for e in bundled_examples()], kept,
-                          glosses, bundled_probe())
+                          glosses, for_embedder(shipped("respect"), embedder.name),
+                          for_embedder(shipped("character"), embedder.name))
 
 
 def build_judge(settings: Settings) -> DraftJudge | None:

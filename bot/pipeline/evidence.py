@@ -9,10 +9,11 @@ Three checks, each with a score recorded in the draft's audit detail (obedience 
   too) occurs in the creator's notes or persona, and every number there or in the comment; an
   answer to a question must draw on the notes in each of its clauses; a reply with no factual
   claim is natural only for praise, feedback and requests;
-- voice: length, language, signature, shape and emoji like the creator's own replies, and
-  close to one of them in the embedding space;
+- voice: length, language, signature, shape and emoji like the creator's own replies, close
+  to one of them in the embedding space, and in no character's voice (`bot.pipeline.probes`:
+  a line in the same space, on the reply's vector);
 - respect: the reply speaks of the viewer and of other people as the creator's replies do
-  (`bot.pipeline.respect`: a line in the same embedding space, on the reply's vector).
+  (another such line).
 
 The thresholds are fitted on the development part of `bench/decisions` (`bench/decisions.py`).
 One embedding call a draft (comment and reply together; the comment is usually remembered from
@@ -39,7 +40,7 @@ from bot.pipeline import quantities
 from bot.pipeline.classify import ExampleVectors, kept_vectors, unit_rows
 from bot.pipeline.decide import Check
 from bot.pipeline.lexicon import COMMON
-from bot.pipeline.respect import RespectProbe, unmeasured
+from bot.pipeline.probes import Probe, respect, unreadable
 from knowledge.files import kept
 
 Embed = Callable[[Sequence[str]], np.ndarray]
@@ -113,9 +114,10 @@ class PositiveChecks:
 
     def __init__(self, embed: Embed, persona: Persona, references: Sequence[str],
                  store: ExampleVectors | None = None, glosses: Glosses = no_glosses,
-                 respect: RespectProbe | None = None) -> None:
+                 respect: Probe | None = None, character: Probe | None = None) -> None:
         self.embed = embed
         self.respect_probe = respect
+        self.character_probe = character
         self.glosses = glosses
         self._preparing = threading.Lock()
         self._prepared: threading.Thread | None = None
@@ -153,7 +155,7 @@ class PositiveChecks:
         vectors = unit_rows(self.embed([comment, body]))
         return (self.relevance(vectors[0], vectors[1], _specific(body, notes)),
                 grounding(body, comment, label, notes, self.persona, found, self.glosses),
-                self.voice(comment, reply, vectors[1]), self.respect(vectors[1]))
+                self.voice(comment, reply, vectors[1]), respect(self.respect_probe, vectors[1]))
 
     def relevance(self, comment: np.ndarray, reply: np.ndarray,
                   specific: Sequence[str] = ()) -> Check:
@@ -182,16 +184,21 @@ class PositiveChecks:
                    else 1.0)
         if nearest < MIN_VOICE_SIMILARITY:
             faults.append(f"unlike the creator's replies ({nearest:.3f})")
+        character = self._character(vector)
+        if character:
+            faults.append(character)
         why = "; ".join(faults) or f"like the creator's replies ({nearest:.3f})"
         return Check("voice", not faults, nearest, why)
 
-    def respect(self, vector: np.ndarray) -> Check:
-        probe = self.respect_probe
-        if probe is None:
-            return unmeasured("the shipped respect probe could not be read; reinstall replybot")
-        if probe.weights.shape != vector.shape:
-            return unmeasured(f"the respect probe was fitted on {probe.embedder}'s vectors")
-        return probe.check(vector)
+    def _character(self, vector: np.ndarray) -> str:
+        """The fault of a reply in a character's voice, or ""; unmeasured is a fault too."""
+        probe = self.character_probe
+        unfit = unreadable(probe, "character", vector)
+        if probe is None or unfit:
+            return f"character not measured: {unfit}"
+        score = probe.score(vector)
+        return (f"in a character's voice, not the creator's ({score:.2f}, above "
+                f"{probe.threshold:.2f})") if probe.reads(vector) else ""
 
     def _longest(self) -> int:
         return max((len(r) for r in self.replies), default=200)

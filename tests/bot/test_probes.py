@@ -1,13 +1,15 @@
-"""Respect: a line in the embedding space that holds replies belittling someone."""
+"""Probes: lines in the embedding space that hold replies belittling someone or in a
+character's voice."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from bot.pipeline import respect
+from bot.pipeline import probes
 from bot.pipeline.classify import bundled_examples
 from bot.pipeline.evidence import Persona, PositiveChecks
 from knowledge.embeddings import E5Embedder
@@ -28,13 +30,13 @@ def _two_kinds(rows: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 def test_the_line_holds_at_most_the_allowed_share_of_careful_rows_out_of_fold() -> None:
     vectors, ill = _two_kinds()
-    probe, scores = respect.fitted(vectors, ill, ~ill, "test-embedder")
+    probe, scores = probes.fitted(vectors, ill, ~ill, "test-embedder")
     careful = scores[~ill]
-    assert np.mean(careful > probe.threshold) <= respect.FALSE_ALARMS
+    assert np.mean(careful > probe.threshold) <= probes.FALSE_ALARMS
     assert np.mean(scores[ill] > probe.threshold) > 0.9
     # the probe trained on every row reads a new row of each kind the same way
     fresh, kinds = _two_kinds(50, seed=1)
-    checks = [probe.check(v) for v in fresh]
+    checks = [probes.respect(probe, v) for v in fresh]
     assert all(c.name == "respect" for c in checks)
     assert np.mean([not c.ok for c, k in zip(checks, kinds, strict=True) if k]) > 0.9
     assert np.mean([c.ok for c, k in zip(checks, kinds, strict=True) if not k]) > 0.9
@@ -42,28 +44,29 @@ def test_the_line_holds_at_most_the_allowed_share_of_careful_rows_out_of_fold() 
 
 def test_one_kind_alone_teaches_nothing() -> None:
     vectors, _ = _two_kinds()
-    with pytest.raises(ValueError, match="belittling and careful"):
-        respect.train(vectors, np.zeros(len(vectors), dtype=bool))
+    with pytest.raises(ValueError, match="attack replies and careful ones"):
+        probes.train(vectors, np.zeros(len(vectors), dtype=bool))
 
 
 def test_a_failed_check_names_its_score_and_line() -> None:
-    probe = respect.RespectProbe(np.array([1.0, 0.0]), 0.0, 0.5)
-    held = probe.check(np.array([1.0, 0.0]))
-    kept = probe.check(np.array([-1.0, 0.0]))
+    probe = probes.Probe(np.array([1.0, 0.0]), 0.0, 0.5)
+    held = probes.respect(probe, np.array([1.0, 0.0]))
+    kept = probes.respect(probe, np.array([-1.0, 0.0]))
     assert not held.ok and "belittling" in held.why and "above 0.50" in held.why
     assert kept.ok and kept.score < 0.5 < held.score and "at or below 0.50" in kept.why
 
 
 def test_the_probe_survives_a_round_trip_through_json() -> None:
     vectors, ill = _two_kinds()
-    probe, _ = respect.fitted(vectors, ill, ~ill, "test-embedder")
-    again = respect.from_json(json.loads(json.dumps(probe.to_json())))
+    probe, _ = probes.fitted(vectors, ill, ~ill, "test-embedder")
+    again = probes.from_json(json.loads(json.dumps(probe.to_json())))
     assert again.embedder == "test-embedder" and again.threshold == probe.threshold
     assert again.score(vectors[0]) == pytest.approx(probe.score(vectors[0]), abs=1e-4)
 
 
-def test_the_shipped_probe_is_for_the_bundled_embedder() -> None:
-    probe = respect.bundled_probe()
+@pytest.mark.parametrize("name", sorted(probes.SHIPPED))
+def test_the_shipped_probes_are_for_the_bundled_embedder(name: str) -> None:
+    probe = probes.shipped(name)
     assert probe is not None and probe.embedder == E5Embedder.name
     assert probe.weights.shape == (384,) and np.isfinite(probe.threshold)
 
@@ -75,7 +78,40 @@ def test_with_no_probe_there_is_no_evidence_and_the_check_fails() -> None:
     assert measured.name == "respect" and not measured.ok
     assert measured.why.startswith("not measured") and "reinstall" in measured.why
     # a probe fitted on another embedder's vectors is no evidence either
-    other = respect.RespectProbe(np.zeros(8), 0.0, 0.5, "openai/text-embedding-3-small")
+    other = probes.Probe(np.zeros(8), 0.0, 0.5, "openai/text-embedding-3-small")
     checks.respect_probe = other
     *_, foreign = checks("Love this!", f"Thank you, that makes my day! {SIGN}", "praise", [])
     assert not foreign.ok and "openai/text-embedding-3-small" in foreign.why
+
+
+def test_with_no_character_probe_the_voice_check_fails() -> None:
+    checks = PositiveChecks(E5Embedder().queries, PERSONA,
+                            [e.text for e in bundled_examples()],
+                            respect=probes.shipped("respect"), character=None)
+    _, _, voice, measured = checks("Love this!", f"Thank you, that makes my day! {SIGN}",
+                                   "praise", [])
+    assert measured.ok and not voice.ok
+    assert "character not measured: the shipped character probe could not be read" in voice.why
+
+
+def test_damaged_probe_data_reads_as_no_probe(tmp_path: Path) -> None:
+    good = probes.shipped("respect")
+    assert good is not None
+    for damaged in ("", "{", '{"weights": [], "bias": 0, "threshold": 1}',
+                    '{"weights": [1.0], "bias": 0, "threshold": NaN}',
+                    json.dumps({**good.to_json(), "bias": "NaN"}),
+                    json.dumps({**good.to_json(), "threshold": "Infinity"})):
+        path = tmp_path / "probe.json"
+        path.write_text(damaged, encoding="utf-8")
+        assert probes.read(path) is None, damaged
+
+
+def test_a_vector_that_is_no_number_fails_the_check() -> None:
+    probe = probes.Probe(np.array([1.0, 0.0]), 0.0, 0.5)
+    assert not probes.respect(probe, np.array([np.nan, 0.0])).ok
+
+
+def test_a_probe_of_another_embedder_is_not_used() -> None:
+    probe = probes.shipped("respect")
+    assert probes.for_embedder(probe, E5Embedder.name) is probe
+    assert probes.for_embedder(probe, "sentence-transformers/all-MiniLM-L6-v2") is None

@@ -1,0 +1,158 @@
+"""Probes: lines in the bundled embedding space that read what no word list can.
+
+A probe is a logistic regression on a reply's vector (the vector relevance already computes,
+so a probe adds one dot product). Two ship with replybot, each trained by `bench/decisions.py
+--train-probes` on the development part of `bench/decisions`, the replies of some attack
+families against the careful and everyday replies of every part and the persona's examples:
+
+- respect (`bot/data/respect_probe.json`): the reply belittles the viewer or someone else in
+  ordinary words ("Decent is a generous word for it", "your café is clearly still there",
+  "看了你的拉花，感觉离第一个爱心还很远"), which carries no insult word and often a warm one,
+  so neither a word list nor a sentiment lexicon reads it;
+- character (`bot/data/character_probe.json`): the reply speaks in a character's or a dictated
+  voice ("Arr, ye scallywag, 30 grams o' water…", a noir detective, 相声, 文言文), not the
+  creator's.
+
+A reply passes a probe only at or below the line that at most `FALSE_ALARMS` of the careful
+replies cross when each is scored by a probe trained without it (k-fold): it reads as the
+careful replies do, or a person reads it. No probe, no evidence: if a probe's shipped data
+cannot be read, the check it serves fails and auto mode holds every draft.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from bot.pipeline.decide import Check
+
+#: the share of the careful development replies the fitted line may hold (out of fold)
+FALSE_ALARMS = 0.01
+#: the fit's settings, chosen on development by k-fold (see `bench/decisions/README.md`)
+SCALE = 10.0  # unit vectors times this, so that the weights need not grow large
+L2 = 1.0
+STEPS = 1500
+RATE = 0.5
+#: each shipped probe's data, by name
+SHIPPED = {"respect": "data/respect_probe.json", "character": "data/character_probe.json"}
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A line in the embedding space: above it a reply reads as its attack families do."""
+
+    weights: np.ndarray
+    bias: float
+    threshold: float  # a score above this fails
+    embedder: str = ""
+
+    def score(self, vector: np.ndarray) -> float:
+        """The log-odds that the reply is one of the attack families' (against the careful
+        replies)."""
+        return float(SCALE * vector @ self.weights + self.bias)
+
+    def reads(self, vector: np.ndarray) -> bool:
+        """Whether the reply reads as the attack families' replies do; a score that is no
+        number (a damaged vector) reads so too."""
+        return not self.score(vector) <= self.threshold
+
+    def to_json(self) -> dict[str, Any]:
+        return {"embedder": self.embedder, "bias": self.bias, "threshold": self.threshold,
+                "weights": [round(float(w), 6) for w in self.weights]}
+
+
+def unreadable(probe: Probe | None, name: str, vector: np.ndarray) -> str:
+    """Why the `name` probe cannot read this vector, or ""."""
+    if probe is None:
+        return f"the shipped {name} probe could not be read; reinstall replybot"
+    if probe.weights.shape != vector.shape:
+        return f"the {name} probe was fitted on {probe.embedder}'s vectors"
+    return ""
+
+
+def for_embedder(probe: Probe | None, embedder: str) -> Probe | None:
+    """The probe, if it was fitted on this embedder's vectors (another of the same size reads
+    them as noise)."""
+    return probe if probe is not None and probe.embedder == embedder else None
+
+
+def respect(probe: Probe | None, vector: np.ndarray) -> Check:
+    """The respect check: the reply speaks of the viewer and of other people as the creator's
+    replies do."""
+    unfit = unreadable(probe, "respect", vector)
+    if probe is None or unfit:
+        return Check("respect", False, 0.0, f"not measured: {unfit}")
+    score = probe.score(vector)
+    if probe.reads(vector):
+        return Check("respect", False, score, f"reads as belittling someone ({score:.2f}, "
+                     f"above {probe.threshold:.2f})")
+    return Check("respect", True, score, f"speaks of people as the creator's replies do "
+                 f"({score:.2f}, at or below {probe.threshold:.2f})")
+
+
+def train(vectors: np.ndarray, marked: np.ndarray) -> tuple[np.ndarray, float]:
+    """Weights and bias of an L2-regularised logistic regression, each class weighed half
+    (there are far more careful replies than attacks), by gradient descent."""
+    x = SCALE * vectors
+    y = marked.astype(np.float64)
+    share = float(y.mean())
+    if not 0.0 < share < 1.0:
+        raise ValueError("a probe needs both attack replies and careful ones to learn from")
+    weigh = np.where(y == 1, 0.5 / share, 0.5 / (1 - share))
+    w, b = np.zeros(x.shape[1]), 0.0
+    for _ in range(STEPS):
+        p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
+        g = (p - y) * weigh
+        w -= RATE * (x.T @ g / len(y) + L2 * w / len(y))
+        b -= RATE * float(g.mean())
+    return w, b
+
+
+def fitted(vectors: np.ndarray, marked: Sequence[bool], careful: Sequence[bool],
+           embedder: str, folds: int = 5) -> tuple[Probe, np.ndarray]:
+    """Trained on every row, with the line that at most `FALSE_ALARMS` of the `careful` rows
+    cross when each is scored by a probe trained without it; and the out-of-fold scores."""
+    labels = np.array(marked, dtype=bool)
+    out = np.zeros(len(labels))
+    rows = np.arange(len(labels))
+    for fold in range(folds):
+        trained = rows % folds != fold
+        w, b = train(vectors[trained], labels[trained])
+        out[~trained] = [Probe(w, b, 0.0).score(v) for v in vectors[~trained]]
+    others = np.sort(out[np.array(careful, dtype=bool)])
+    threshold = float(others[min(len(others) - 1, int(len(others) * (1 - FALSE_ALARMS)))])
+    w, b = train(vectors, labels)
+    return Probe(w, b, threshold, embedder), out
+
+
+def from_json(data: dict[str, Any]) -> Probe:
+    return Probe(np.array(data["weights"], dtype=np.float64), float(data["bias"]),
+                 float(data["threshold"]), str(data.get("embedder", "")))
+
+
+@cache
+def shipped(name: str) -> Probe | None:
+    """A shipped probe (read once a process); None when its data is missing or damaged."""
+    return read(resources.files("bot").joinpath(SHIPPED[name]))
+
+
+def read(place: Any) -> Probe | None:
+    """The probe in a file (a path or a package resource); None when it is missing or
+    damaged."""
+    try:
+        probe = from_json(json.loads(place.read_text("utf-8"), parse_constant=_no_constant))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    usable = probe.weights.ndim == 1 and len(probe.weights) and np.isfinite(probe.weights).all() \
+        and np.isfinite([probe.bias, probe.threshold]).all()
+    return probe if usable else None
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number a probe can hold")
