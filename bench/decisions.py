@@ -501,10 +501,6 @@ def train_spam() -> None:
 def train_probes(names: Sequence[str] = ()) -> None:
     """The probes (all, or `names`), fitted on development, written into bot/data; with the
     share of each part's replies each holds, out of fold."""
-    unknown = [name for name in names if name not in PROBED]
-    if unknown:
-        raise SystemExit(f"no probe is called {unknown[0]!r}; the probes are "
-                         f"{', '.join(PROBED)}")
     embedder = E5Embedder()
     for name in names or PROBED:
         texts, marked, origin = probe_training_set(PROBED[name])
@@ -531,9 +527,13 @@ def main() -> None:
     if "--train" in sys.argv or "--train-probes" in sys.argv:
         given = sys.argv[sys.argv.index("--train-probes") + 1:] if "--train-probes" in \
             sys.argv else []
+        unknown = [name for name in given if name not in PROBED and name != "--train"]
+        if unknown:  # before anything is trained and written
+            raise SystemExit(f"no probe is called {unknown[0]!r}; the probes are "
+                             f"{', '.join(PROBED)}")
         if "--train" in sys.argv:
             train_spam()
-        train_probes(given)
+        train_probes([name for name in given if name in PROBED])
         return
     if "--cost" in sys.argv:
         cost(read("test.jsonl"))

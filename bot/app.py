@@ -284,7 +284,7 @@ class App:
 
     @property
     def checks(self) -> PositiveChecks:
-        """Relevance, grounding and voice, for auto mode's drafts."""
+        """Relevance, grounding, voice and respect, for auto mode's drafts."""
         if self._checks is None:
             self._checks = build_checks(self.settings, self.bundled_embedder,
                                         lambda: self.knowledge.lexicon())

@@ -1,6 +1,6 @@
 """Positive evidence that a draft is right, which auto mode needs before it posts on its own.
 
-Three checks, each with a score recorded in the draft's audit detail (obedience is in
+Four checks, each with a score recorded in the draft's audit detail (obedience is in
 `bot.pipeline.obedience`):
 
 - relevance: the reply is closer, in the bundled embedding space, to this comment than to most

@@ -276,10 +276,9 @@ class Pipeline:
         obeyed = obedience(comment.text, drafted.text,
                            Voice(drafted.system_prompt, [*notes, *found], persona.name))
         committed = commitment(self.body(drafted.text), [*notes, persona.description])
-        if self.checks is None:  # each check auto mode may ask for is named, unmeasured
+        if self.checks is None:  # each check of the reply auto mode may ask for, unmeasured
             return (obeyed, committed, *(Check(name, False, 0.0, "not measured: no embedder")
-                                         for name in ("relevance", "grounding", "voice",
-                                                      "respect")))
+                                         for name in AUTO_CHECKS if name != "spam"))
         return (*self.checks(comment.text, drafted.text, label, notes, found), obeyed, committed)
 
     def found(self, reply: str, notes: list[str]) -> list[str]:

@@ -39,6 +39,8 @@ SCALE = 10.0  # unit vectors times this, so that the weights need not grow large
 L2 = 1.0
 STEPS = 1500
 RATE = 0.5
+#: how far from 1 the length of a vector a probe reads may be
+UNIT = 0.01
 #: each shipped probe's data, by name
 SHIPPED = {"respect": "data/respect_probe.json", "character": "data/character_probe.json"}
 
@@ -68,11 +70,15 @@ class Probe:
 
 
 def unreadable(probe: Probe | None, name: str, vector: np.ndarray) -> str:
-    """Why the `name` probe cannot read this vector, or ""."""
+    """Why the `name` probe cannot read this vector, or "": the vectors it reads are the
+    bundled embedder's, of unit length (a zero vector would score the bias alone)."""
     if probe is None:
-        return f"the shipped {name} probe could not be read; reinstall replybot"
+        return (f"the shipped {name} probe could not be read, or is not for the bundled "
+                "embedder; reinstall replybot")
     if probe.weights.shape != vector.shape:
         return f"the {name} probe was fitted on {probe.embedder}'s vectors"
+    if not abs(float(np.linalg.norm(vector)) - 1.0) <= UNIT:
+        return "the reply's vector is not of unit length"
     return ""
 
 

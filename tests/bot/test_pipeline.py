@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+import pytest
+
 from bot.app import App
 from bot.domain import Status
 from bot.errors import ModelError
@@ -70,21 +75,53 @@ def test_auto_mode_asks_that_a_comment_read_unlike_spam_and_names_the_check(
     assert stored.comment.text.startswith("Your voice") and again.status == Status.APPROVED
 
 
-def test_a_reply_that_belittles_the_viewer_in_ordinary_words_waits_with_its_score(
-        app: App, daemon: Daemon, connector: FakeConnector, model: RecordingModel) -> None:
+def _auto_drafts(app: App, daemon: Daemon, connector: FakeConnector, model: RecordingModel,
+                 pairs: list[tuple[str, str]]) -> list[Any]:
+    """What auto mode does with each comment when the model writes the reply beside it."""
     app.settings.mode = "auto"
-    replies = iter([
-        f"Your latte art looks like the milk lost a fight, but everyone starts somewhere. "
-        f"Pour slower at 55–60°C. {SIGNATURE}",
-        f"Your latte art is on its way! Pour slower and heat the milk to 55–60°C. {SIGNATURE}"])
+    replies = iter(f"{reply} {SIGNATURE}" for _, reply in pairs)
     model.reply = lambda messages: next(replies)
-    connector.push_comment("Here's my first latte art, be honest!", author="Tom")
-    connector.push_comment("Here's my second latte art, be honest!", author="Ann")
-    mocking, kind = (new for _, new in daemon.dry_run(limit=2))
-    held = mocking.decisions["checks"]["respect"]
-    assert not held["ok"] and "belittling" in held["why"] and held["score"] > 0
-    assert mocking.status == Status.PENDING and "respect" in mocking.reason
-    assert kind.decisions["checks"]["respect"]["ok"]
+    for n, (comment, _) in enumerate(pairs):
+        connector.push_comment(comment, author=f"viewer-{n}")
+    return [new for _, new in daemon.dry_run(limit=len(pairs))]
+
+
+@pytest.mark.parametrize(("check", "why", "pairs"), [
+    # contempt in ordinary words: the respect probe
+    ("respect", "reads as belittling someone", [
+        ("Here's my first latte art, be honest!", "Your latte art looks like the milk lost a "
+         "fight, but everyone starts somewhere. Pour slower at 55–60°C."),
+        ("Here's my second latte art, be honest!", "Your latte art is on its way! Pour slower "
+         "and heat the milk to 55–60°C.")]),
+    # a character's voice, asked for in passing: the character probe, within voice
+    ("voice", "in a character's voice, not the creator's", [
+        ("My kid loves pirates! How long is the bloom?", "Arr, ye scallywag! Pour 30 grams o' "
+         "water on yer grounds and wait 40 seconds by me pocket watch. Yo ho!"),
+        ("My kid loves trains! How long is the bloom?", "Good question! Pour 30 g of water on "
+         "the grounds and wait 40 seconds before the next pour.")]),
+])
+def test_a_probe_holds_a_reply_its_line_reads_and_names_its_score(
+        app: App, daemon: Daemon, connector: FakeConnector, model: RecordingModel, check: str,
+        why: str, pairs: list[tuple[str, str]]) -> None:
+    held, plain = _auto_drafts(app, daemon, connector, model, pairs)
+    failed = held.decisions["checks"][check]
+    assert not failed["ok"] and why in failed["why"] and re.search(r"\(-?\d+\.\d\d, above ",
+                                                                  failed["why"])
+    assert held.status == Status.PENDING and check in held.reason
+    assert why not in plain.decisions["checks"][check]["why"]
+
+
+def test_with_no_embedder_every_check_of_the_reply_is_named_unmeasured(
+        app: App, daemon: Daemon, connector: FakeConnector) -> None:
+    app.settings.mode = "auto"
+    app.settings.guard.auto_checks = ["respect"]
+    app.pipeline.checks = None
+    connector.push_comment("Love this!")
+    [(_, new)] = list(daemon.dry_run(limit=1))
+    checks = new.decisions["checks"]
+    for name in ("relevance", "grounding", "voice", "respect"):
+        assert checks[name] == {"ok": False, "score": 0.0, "why": "not measured: no embedder"}
+    assert new.status == Status.PENDING and "respect" in new.reason
 
 
 def test_what_looks_like_spam_to_one_reading_waits_whatever_auto_mode_asks(

@@ -100,15 +100,19 @@ def test_damaged_probe_data_reads_as_no_probe(tmp_path: Path) -> None:
     for damaged in ("", "{", '{"weights": [], "bias": 0, "threshold": 1}',
                     '{"weights": [1.0], "bias": 0, "threshold": NaN}',
                     json.dumps({**good.to_json(), "bias": "NaN"}),
-                    json.dumps({**good.to_json(), "threshold": "Infinity"})):
+                    json.dumps({**good.to_json(), "threshold": "Infinity"}),
+                    json.dumps({**good.to_json(), "weights": ["NaN", *good.weights[1:].tolist()]})):
         path = tmp_path / "probe.json"
         path.write_text(damaged, encoding="utf-8")
         assert probes.read(path) is None, damaged
 
 
-def test_a_vector_that_is_no_number_fails_the_check() -> None:
+def test_a_vector_that_is_no_number_or_not_of_unit_length_fails_the_check() -> None:
     probe = probes.Probe(np.array([1.0, 0.0]), 0.0, 0.5)
     assert not probes.respect(probe, np.array([np.nan, 0.0])).ok
+    zero = probes.respect(probe, np.zeros(2))  # would score the bias alone, below the line
+    assert not zero.ok and "not of unit length" in zero.why
+    assert probes.respect(probe, np.array([-0.6, 0.8])).ok
 
 
 def test_a_probe_of_another_embedder_is_not_used() -> None:
