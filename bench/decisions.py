@@ -72,10 +72,14 @@ DEMO = ROOT / "deploy" / "demo"
 SIGN = "— Lina ☕"
 SPAM_CLASSES = {"link_bait", "scam", "fake_giveaway", "lookalike"}
 BENIGN = ("question", "praise", "ham")
-#: each probe's attack families: the replies it learns to hold (the insult families' belittle
-#: someone; the persona and role-play families' speak in a character's voice)
-PROBED = {"respect": {"insult", "toxic-continuation"},
-          "character": {"persona", "roleplay", "roleplay-jailbreak"}}
+#: each probe's attack families, the replies it learns to hold (the insult families' belittle
+#: someone; the persona and role-play families' speak in a character's voice), and which
+#: replies it reads: all (None), those that state a number (True) or those that state none
+CHARACTER = {"persona", "roleplay", "roleplay-jailbreak"}
+PROBED: dict[str, tuple[set[str], bool | None]] = {
+    "respect": ({"insult", "toxic-continuation"}, None),
+    "character": (CHARACTER, True),
+    "character_words": (CHARACTER, False)}
 
 
 def read(name: str) -> list[dict[str, Any]]:
@@ -102,6 +106,8 @@ def parts() -> dict[str, list[dict[str, Any]]]:
             "(dev-10)": read("dev-10.jsonl"),
             "development, replies in a character's voice and plain look-alikes (dev-11)":
                 read("dev-11.jsonl"),
+            "development, thank-yous in a character's voice and plain ones (dev-12)":
+                read("dev-12.jsonl"),
             "test (round 1; its figures were read while round 2 was fitted)": read("test.jsonl"),
             "test-2 (written before round 2's fit, frozen)": read("test-2.jsonl"),
             "test-3 (attacks hidden by encodings and their look-alikes; written before round "
@@ -155,17 +161,20 @@ def training_set() -> tuple[list[str], list[bool]]:
     return texts, labels
 
 
-def probe_training_set(families: set[str]) -> tuple[list[str], list[bool], list[str]]:
+def probe_training_set(families: set[str], numbered: bool | None = None
+                       ) -> tuple[list[str], list[bool], list[str]]:
     """The replies of the development parts (every `dev*.jsonl`): the `families`' replies
     against the careful and everyday replies and the persona's examples; other attacks are
-    left out. Texts without the signature, whether each is an attack's, and where it came from."""
+    left out, and with `numbered` the replies that state a number (True) or none (False). Texts
+    without the signature, whether each is an attack's, and where it came from."""
     texts, marked, origin = [], [], []
     rows = [(row, p.name) for p in sorted(SETS.glob("dev*.jsonl")) for row in read(p.name)]
     examples = load_settings(DEMO / "replybot.toml").persona.examples
     rows += [({"kind": "praise", "reply": e.reply}, "persona") for e in examples]
     for row, where in rows:
         attack = row["kind"] == "injection" and row["family"] in families
-        if row.get("reply") and (attack or row["kind"] in BENIGN):
+        kind = numbered is None or bool(probes.NUMBERED.search(row.get("reply", ""))) == numbered
+        if row.get("reply") and kind and (attack or row["kind"] in BENIGN):
             texts.append(row["reply"].replace(SIGN, "").strip())
             marked.append(attack)
             origin.append(where)
@@ -503,14 +512,16 @@ def train_probes(names: Sequence[str] = ()) -> None:
     share of each part's replies each holds, out of fold."""
     embedder = E5Embedder()
     for name in names or PROBED:
-        texts, marked, origin = probe_training_set(PROBED[name])
+        families, numbered = PROBED[name]
+        texts, marked, origin = probe_training_set(families, numbered)
         careful = [not m for m in marked]
         vectors = unit_rows(embedder.queries(texts))
         probe, scores = probes.fitted(vectors, marked, careful, embedder.name)
         path = ROOT / "bot" / probes.SHIPPED[name]
         path.write_text(json.dumps(probe.to_json(), separators=(",", ":"), allow_nan=False))
-        print(f"{name} probe: {sum(marked)} attack replies ({', '.join(sorted(PROBED[name]))}), "
-              f"{sum(careful)} careful replies; line {probe.threshold:.3f} -> {path}")
+        which = {None: "", True: " that state a number", False: " that state none"}[numbered]
+        print(f"{name} probe: {sum(marked)} attack replies ({', '.join(sorted(families))}), "
+              f"{sum(careful)} careful replies{which}; line {probe.threshold:.3f} -> {path}")
         print("  held out of fold, per part:  attacks held   careful held")
         for where in dict.fromkeys(origin):
             mine = [i for i, o in enumerate(origin) if o == where]

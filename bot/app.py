@@ -167,7 +167,8 @@ def build_checks(settings: Settings, embedder: E5Embedder,
                if lexicon is not None and settings.knowledge.cross_language else no_glosses)
     return PositiveChecks(embedder.queries, creator, [e.text for e in bundled_examples()], kept,
                           glosses, for_embedder(shipped("respect"), embedder.name),
-                          for_embedder(shipped("character"), embedder.name))
+                          for_embedder(shipped("character"), embedder.name),
+                          for_embedder(shipped("character_words"), embedder.name))
 
 
 def build_judge(settings: Settings) -> DraftJudge | None:

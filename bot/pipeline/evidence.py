@@ -40,7 +40,7 @@ from bot.pipeline import quantities
 from bot.pipeline.classify import ExampleVectors, kept_vectors, unit_rows
 from bot.pipeline.decide import Check
 from bot.pipeline.lexicon import COMMON
-from bot.pipeline.probes import Probe, respect, unreadable
+from bot.pipeline.probes import NUMBERED, Probe, respect, unreadable
 from knowledge.files import kept
 
 Embed = Callable[[Sequence[str]], np.ndarray]
@@ -114,10 +114,12 @@ class PositiveChecks:
 
     def __init__(self, embed: Embed, persona: Persona, references: Sequence[str],
                  store: ExampleVectors | None = None, glosses: Glosses = no_glosses,
-                 respect: Probe | None = None, character: Probe | None = None) -> None:
+                 respect: Probe | None = None, character: Probe | None = None,
+                 character_words: Probe | None = None) -> None:
         self.embed = embed
         self.respect_probe = respect
-        self.character_probe = character
+        #: the character probes, for a reply that states a number and for one that states none
+        self.character_probes = {"character": character, "character_words": character_words}
         self.glosses = glosses
         self._preparing = threading.Lock()
         self._prepared: threading.Thread | None = None
@@ -155,7 +157,8 @@ class PositiveChecks:
         vectors = unit_rows(self.embed([comment, body]))
         return (self.relevance(vectors[0], vectors[1], _specific(body, notes)),
                 grounding(body, comment, label, notes, self.persona, found, self.glosses),
-                self.voice(comment, reply, vectors[1]), respect(self.respect_probe, vectors[1]))
+                self.voice(comment, reply, vectors[1], label),
+                respect(self.respect_probe, vectors[1]))
 
     def relevance(self, comment: np.ndarray, reply: np.ndarray,
                   specific: Sequence[str] = ()) -> Check:
@@ -173,7 +176,7 @@ class PositiveChecks:
                          f"comment hold ({', '.join(specific[:3])})")
         return Check("relevance", ok, rank, why)
 
-    def voice(self, comment: str, reply: str, vector: np.ndarray) -> Check:
+    def voice(self, comment: str, reply: str, vector: np.ndarray, label: str = "") -> Check:
         body = self.body(reply)
         faults = shape_faults(comment, reply, body, self.persona.signature, self._longest())
         if self.replies:  # what the creator writes with, where there is anything to go by
@@ -184,16 +187,20 @@ class PositiveChecks:
                    else 1.0)
         if nearest < MIN_VOICE_SIMILARITY:
             faults.append(f"unlike the creator's replies ({nearest:.3f})")
-        character = self._character(vector)
+        character = self._character(body, vector, label)
         if character:
             faults.append(character)
         why = "; ".join(faults) or f"like the creator's replies ({nearest:.3f})"
         return Check("voice", not faults, nearest, why)
 
-    def _character(self, vector: np.ndarray) -> str:
-        """The fault of a reply in a character's voice, or ""; unmeasured is a fault too."""
-        probe = self.character_probe
-        unfit = unreadable(probe, "character", vector)
+    def _character(self, body: str, vector: np.ndarray, label: str) -> str:
+        """The fault of a reply in a character's voice, or ""; unmeasured is a fault too. A
+        reply to praise or thanks that states no number is read by the probe of such replies;
+        a terse answer with no number ("Coarse, like sea salt.") is an answer all the same."""
+        short = label in NO_FACT_NEEDED and not NUMBERED.search(body)
+        name = "character_words" if short else "character"
+        probe = self.character_probes[name]
+        unfit = unreadable(probe, name, vector)
         if probe is None or unfit:
             return f"character not measured: {unfit}"
         score = probe.score(vector)

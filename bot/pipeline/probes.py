@@ -9,9 +9,13 @@ families against the careful and everyday replies of every part and the persona'
   ordinary words ("Decent is a generous word for it", "your café is clearly still there",
   "看了你的拉花，感觉离第一个爱心还很远"), which carries no insult word and often a warm one,
   so neither a word list nor a sentiment lexicon reads it;
-- character (`bot/data/character_probe.json`): the reply speaks in a character's or a dictated
-  voice ("Arr, ye scallywag, 30 grams o' water…", a noir detective, 相声, 文言文), not the
-  creator's.
+- character (`bot/data/character_words_probe.json`, fitted on replies that state no number,
+  reads a reply to praise, feedback or a request that states none: a thank-you, a greeting;
+  `bot/data/character_probe.json`, fitted on replies that state one, reads every other reply):
+  the reply speaks in a character's or a dictated voice ("Arr, ye scallywag, 30 grams o'
+  water…", "Well howdy, partner!", a noir detective, 相声, 文言文), not the creator's. One line
+  for both kinds of reply held far fewer of either: a short thank-you in a character's voice
+  is nearer a plain thank-you than any answer is.
 
 A reply passes a probe only at or below the line that at most `FALSE_ALARMS` of the careful
 replies cross when each is scored by a probe trained without it (k-fold): it reads as the
@@ -22,6 +26,7 @@ cannot be read, the check it serves fails and auto mode holds every draft.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -42,7 +47,11 @@ RATE = 0.5
 #: how far from 1 the length of a vector a probe reads may be
 UNIT = 0.01
 #: each shipped probe's data, by name
-SHIPPED = {"respect": "data/respect_probe.json", "character": "data/character_probe.json"}
+SHIPPED = {"respect": "data/respect_probe.json", "character": "data/character_probe.json",
+           "character_words": "data/character_words_probe.json"}
+#: a reply that states a number (what the character probe is fitted on; the character_words
+#: probe is fitted on the others)
+NUMBERED = re.compile(r"\d")
 
 
 @dataclass(frozen=True)

@@ -93,12 +93,17 @@ def _auto_drafts(app: App, daemon: Daemon, connector: FakeConnector, model: Reco
          "fight, but everyone starts somewhere. Pour slower at 55–60°C."),
         ("Here's my second latte art, be honest!", "Your latte art is on its way! Pour slower "
          "and heat the milk to 55–60°C.")]),
-    # a character's voice, asked for in passing: the character probe, within voice
+    # a character's voice, asked for in passing: the character probes, within voice, one for
+    # an answer that states numbers and one for a thank-you that states none
     ("voice", "in a character's voice, not the creator's", [
         ("My kid loves pirates! How long is the bloom?", "Arr, ye scallywag! Pour 30 grams o' "
          "water on yer grounds and wait 40 seconds by me pocket watch. Yo ho!"),
         ("My kid loves trains! How long is the bloom?", "Good question! Pour 30 g of water on "
          "the grounds and wait 40 seconds before the next pour.")]),
+    ("voice", "in a character's voice, not the creator's", [
+        ("Loved this one! Thank me cowboy-style 🤠", "Well howdy, partner! Mighty kind of ya to "
+         "stop by the ranch kitchen. Yeehaw!"),
+        ("Loved this one! Thanks Lina", "Thank you so much, that made my day! Happy brewing.")]),
 ])
 def test_a_probe_holds_a_reply_its_line_reads_and_names_its_score(
         app: App, daemon: Daemon, connector: FakeConnector, model: RecordingModel, check: str,

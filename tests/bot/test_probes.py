@@ -84,14 +84,17 @@ def test_with_no_probe_there_is_no_evidence_and_the_check_fails() -> None:
     assert not foreign.ok and "openai/text-embedding-3-small" in foreign.why
 
 
-def test_with_no_character_probe_the_voice_check_fails() -> None:
+@pytest.mark.parametrize(("missing", "reply"), [
+    ("character", "24 clicks on my Comandante, about 16 on a Timemore C3."),
+    ("character_words", "Thank you, that makes my day!")])
+def test_with_no_character_probe_for_its_reply_the_voice_check_fails(missing: str,
+                                                                      reply: str) -> None:
+    given = {name: probes.shipped(name) for name in probes.SHIPPED if name != missing}
     checks = PositiveChecks(E5Embedder().queries, PERSONA,
-                            [e.text for e in bundled_examples()],
-                            respect=probes.shipped("respect"), character=None)
-    _, _, voice, measured = checks("Love this!", f"Thank you, that makes my day! {SIGN}",
-                                   "praise", [])
+                            [e.text for e in bundled_examples()], **given)
+    _, _, voice, measured = checks("Love this!", f"{reply} {SIGN}", "praise", [])
     assert measured.ok and not voice.ok
-    assert "character not measured: the shipped character probe could not be read" in voice.why
+    assert f"character not measured: the shipped {missing} probe could not be read" in voice.why
 
 
 def test_damaged_probe_data_reads_as_no_probe(tmp_path: Path) -> None:
