@@ -121,7 +121,7 @@ def test_queue_show_text_for_people(box: Sandbox) -> None:
     assert "What water temperature do you use?" in shown and "awaiting approval" in shown
     # each positive check auto mode would need, with its score
     for name in ("relevance", "grounding", "voice", "respect", "obedience"):
-        assert re.search(rf"check {name}: (holds|FAILS) \d\.\d\d ", shown), name
+        assert re.search(rf"check {name}: (holds|FAILS) -?\d+\.\d\d ", shown), name
     listing = box.cli("queue", "list").stdout
     assert "Tom" in listing and "pending" in listing
 
