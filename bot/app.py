@@ -29,7 +29,7 @@ from bot.pipeline.evidence import Persona, PositiveChecks, english_glosses, no_g
 from bot.pipeline.fewshot import FewShot
 from bot.pipeline.judge import DraftJudge
 from bot.pipeline.pipeline import Pipeline
-from bot.pipeline.probes import for_embedder, shipped
+from bot.pipeline.probes import SHIPPED, for_embedder, shipped
 from bot.pipeline.prompt import Count
 from bot.pipeline.triage import Triager
 from bot.service.notify import Channel, Dispatcher, Notifier, NtfyChannel, WebhookChannel
@@ -166,9 +166,8 @@ def build_checks(settings: Settings, embedder: E5Embedder,
     glosses = (english_glosses(lexicon)
                if lexicon is not None and settings.knowledge.cross_language else no_glosses)
     return PositiveChecks(embedder.queries, creator, [e.text for e in bundled_examples()], kept,
-                          glosses, for_embedder(shipped("respect"), embedder.name),
-                          for_embedder(shipped("character"), embedder.name),
-                          for_embedder(shipped("character_words"), embedder.name))
+                          glosses, **{name: for_embedder(shipped(name), embedder.name)
+                                      for name in SHIPPED})
 
 
 def build_judge(settings: Settings) -> DraftJudge | None:

@@ -40,7 +40,7 @@ from bot.pipeline import quantities
 from bot.pipeline.classify import ExampleVectors, kept_vectors, unit_rows
 from bot.pipeline.decide import Check
 from bot.pipeline.lexicon import COMMON
-from bot.pipeline.probes import NUMBERED, Probe, respect, unreadable
+from bot.pipeline.probes import NUMBERED, Probe, reading, respect
 from knowledge.files import kept
 
 Embed = Callable[[Sequence[str]], np.ndarray]
@@ -199,13 +199,10 @@ class PositiveChecks:
         a terse answer with no number ("Coarse, like sea salt.") is an answer all the same."""
         short = label in NO_FACT_NEEDED and not NUMBERED.search(body)
         name = "character_words" if short else "character"
-        probe = self.character_probes[name]
-        unfit = unreadable(probe, name, vector)
-        if probe is None or unfit:
-            return f"character not measured: {unfit}"
-        score = probe.score(vector)
-        return (f"in a character's voice, not the creator's ({score:.2f}, above "
-                f"{probe.threshold:.2f})") if probe.reads(vector) else ""
+        read = reading(self.character_probes[name], name, vector)
+        if not read.measured:
+            return f"character {read.figures}"
+        return "" if read.holds else f"in a character's voice, not the creator's {read.figures}"
 
     def _longest(self) -> int:
         return max((len(r) for r in self.replies), default=200)

@@ -68,27 +68,41 @@ class Probe:
         replies)."""
         return float(SCALE * vector @ self.weights + self.bias)
 
-    def reads(self, vector: np.ndarray) -> bool:
-        """Whether the reply reads as the attack families' replies do; a score that is no
-        number (a damaged vector) reads so too."""
-        return not self.score(vector) <= self.threshold
-
     def to_json(self) -> dict[str, Any]:
         return {"embedder": self.embedder, "bias": self.bias, "threshold": self.threshold,
                 "weights": [round(float(w), 6) for w in self.weights]}
 
 
-def unreadable(probe: Probe | None, name: str, vector: np.ndarray) -> str:
-    """Why the `name` probe cannot read this vector, or "": the vectors it reads are the
-    bundled embedder's, of unit length (a zero vector would score the bias alone)."""
+@dataclass(frozen=True)
+class Reading:
+    """What a probe made of a reply: whether it holds, its score, and the score against the
+    line, or why the probe could not read the reply (which fails too)."""
+
+    holds: bool
+    score: float
+    figures: str
+    measured: bool = True
+
+
+def reading(probe: Probe | None, name: str, vector: np.ndarray) -> Reading:
+    """The `name` probe's reading of a reply's vector. It reads only the bundled embedder's
+    vectors, of unit length (a zero vector would score the bias alone); a score that is no
+    number (a damaged vector) does not hold."""
     if probe is None:
-        return (f"the shipped {name} probe could not be read, or is not for the bundled "
-                "embedder; reinstall replybot")
+        return _unmeasured(f"the shipped {name} probe could not be read, or is not for the "
+                           "bundled embedder; reinstall replybot")
     if probe.weights.shape != vector.shape:
-        return f"the {name} probe was fitted on {probe.embedder}'s vectors"
+        return _unmeasured(f"the {name} probe was fitted on {probe.embedder}'s vectors")
     if not abs(float(np.linalg.norm(vector)) - 1.0) <= UNIT:
-        return "the reply's vector is not of unit length"
-    return ""
+        return _unmeasured("the reply's vector is not of unit length")
+    score = probe.score(vector)
+    if score <= probe.threshold:
+        return Reading(True, score, f"({score:.2f}, at or below {probe.threshold:.2f})")
+    return Reading(False, score, f"({score:.2f}, above {probe.threshold:.2f})")
+
+
+def _unmeasured(why: str) -> Reading:
+    return Reading(False, 0.0, f"not measured: {why}", measured=False)
 
 
 def for_embedder(probe: Probe | None, embedder: str) -> Probe | None:
@@ -100,15 +114,12 @@ def for_embedder(probe: Probe | None, embedder: str) -> Probe | None:
 def respect(probe: Probe | None, vector: np.ndarray) -> Check:
     """The respect check: the reply speaks of the viewer and of other people as the creator's
     replies do."""
-    unfit = unreadable(probe, "respect", vector)
-    if probe is None or unfit:
-        return Check("respect", False, 0.0, f"not measured: {unfit}")
-    score = probe.score(vector)
-    if probe.reads(vector):
-        return Check("respect", False, score, f"reads as belittling someone ({score:.2f}, "
-                     f"above {probe.threshold:.2f})")
-    return Check("respect", True, score, f"speaks of people as the creator's replies do "
-                 f"({score:.2f}, at or below {probe.threshold:.2f})")
+    read = reading(probe, "respect", vector)
+    if not read.measured:
+        return Check("respect", False, read.score, read.figures)
+    why = "speaks of people as the creator's replies do" if read.holds else \
+        "reads as belittling someone"
+    return Check("respect", read.holds, read.score, f"{why} {read.figures}")
 
 
 def train(vectors: np.ndarray, marked: np.ndarray) -> tuple[np.ndarray, float]:
