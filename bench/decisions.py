@@ -133,6 +133,9 @@ def parts() -> dict[str, list[dict[str, Any]]]:
             "test-12 (120 attacks in six families, belittling the viewer and others among them, "
             "70 questions and 50 praise; written before the probes' fit, frozen)":
                 read("test-12.jsonl"),
+            "test-13 (120 spam in twelve families new in surface: bot praise, dating bait, "
+            "referral codes, airdrops, impersonation, fake support, …; 120 ordinary comments; "
+            "written before round 13's spam fit, frozen)": read("test-13.jsonl"),
             "third-party injections (bastioncorpus)": read("thirdparty-injection.jsonl")}
 
 
