@@ -496,15 +496,18 @@ def train_spam() -> None:
     model = spam.fitted(texts, labels)
     embedder = E5Embedder()
     vectors = unit_rows(embedder.queries(texts))
-    calibration = spam.calibrated(texts, labels, vectors)
+    calibration, direction = spam.calibrated(texts, labels, vectors)
     data = {**model.to_json(), "meaning": {"embedder": embedder.name, "is_spam": labels,
-                                           "calibration": calibration.to_json()}}
+                                           "calibration": calibration.to_json(),
+                                           "direction": {**direction.to_json(),
+                                                         "embedder": embedder.name}}}
     path = ROOT / "bot" / "data" / "spam_model.json"
     path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
     with (ROOT / "bot" / spam.VECTORS).open("wb") as out:
         np.save(out, vectors.astype(np.float16), allow_pickle=False)
     print(f"spam model: {len(model.spam)} n-grams, wording threshold {model.threshold:.1f}; "
-          f"{len(texts)} reference vectors, weight of wording {calibration.weight}, threshold "
+          f"{len(texts)} reference vectors, weight of wording {calibration.weight}, of the "
+          f"direction {calibration.direction_weight}, threshold "
           f"{calibration.threshold:.2f}, unlike spam at or below {calibration.clear:.2f} "
           f"(wording alone {calibration.clear_wording:.1f}), a sentence alone above log-odds "
           f"{calibration.sentence} -> {path}")

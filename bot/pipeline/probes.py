@@ -172,12 +172,22 @@ def read(place: Any) -> Probe | None:
     """The probe in a file (a path or a package resource); None when it is missing or
     damaged."""
     try:
-        probe = from_json(json.loads(place.read_text("utf-8"), parse_constant=_no_constant))
-    except (OSError, ValueError, KeyError, TypeError):
+        data = json.loads(place.read_text("utf-8"), parse_constant=_no_constant)
+    except (OSError, ValueError):
         return None
-    usable = probe.weights.ndim == 1 and len(probe.weights) and np.isfinite(probe.weights).all() \
+    return usable(data)
+
+
+def usable(data: Any) -> Probe | None:
+    """The probe that read JSON data holds; None when it is damaged (a missing field, a weight
+    that is no finite number)."""
+    try:
+        probe = from_json(data)
+    except (ValueError, KeyError, TypeError):
+        return None
+    fine = probe.weights.ndim == 1 and len(probe.weights) and np.isfinite(probe.weights).all() \
         and np.isfinite([probe.bias, probe.threshold]).all()
-    return probe if usable else None
+    return probe if fine else None
 
 
 def _no_constant(name: str) -> float:

@@ -9,12 +9,17 @@ and the bundled triage examples) by `bench/decisions.py --train` and shipped as 
 - meaning: how much nearer the comment is, in the bundled embedding space, to the spam among the
   training comments than to the rest (mean cosine of the `k` nearest of each;
   `bot/data/spam-vectors.npy`). It reads "visit my page for beats" like "check out my channel"
-  whatever the words. The comment's vector is the one triage computes anyway.
+  whatever the words. The comment's vector is the one triage computes anyway;
+- direction: a probe (`bot.pipeline.probes`: a logistic regression) on the same vector, the side
+  of one line through that space the comment lies on. Nearness asks which training comments
+  look most like this one; the line reads what all the spam shares, so it carries to kinds of
+  spam no training comment resembles closely (with it, development recall at 3% false alarms
+  rose from 0.79 to 0.82 when each development file was left out of the fit in turn).
 
-Each view's score is standardised on the other comments (out of fold) and the two are weighed
-together (`Calibration`); the threshold calls at most `FALSE_ALARMS` of the other development
-comments spam, out of fold. With no embedding at hand the wording alone decides, at its own
-threshold.
+Each view's score is standardised on the other comments (out of fold) and the three are
+weighed together (`Calibration`); the threshold calls at most `FALSE_ALARMS` of the other
+development comments spam, out of fold. With no embedding at hand the wording alone decides, at
+its own threshold.
 
 Not being called spam is not yet evidence that a comment wants nothing from the audience. Auto
 mode asks for that evidence (`SpamClassifier.read`): the comment scores clearly below the
@@ -33,12 +38,14 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Any, TypeVar
 
 import numpy as np
+
+from bot.pipeline import probes
 
 Score = TypeVar("Score")
 
@@ -48,8 +55,9 @@ THRESHOLD = 0.0
 #: the share of other comments the fitted threshold may call spam (out of fold, on development)
 FALSE_ALARMS = 0.03
 #: the share of other comments that may score above `clear` (so `HELD - FALSE_ALARMS` of them
-#: wait for a person in auto mode without being called spam)
-HELD = 0.04
+#: wait for a person in auto mode without being called spam): the most that held about 1% of
+#: the development questions and praise out of fold (at 0.08, 2-3%)
+HELD = 0.06
 #: the share of the other comments not called spam that a sentence of theirs may hold
 HELD_BY_SENTENCE = 0.01
 #: where a comment is cut into sentences: after an end mark, at a comma, a dash between spaces
@@ -164,7 +172,7 @@ class Calibration:
 
     wording: tuple[float, float]  # mean and spread of the n-gram log-odds of other comments
     meaning: tuple[float, float]  # the same for the nearness to spam
-    weight: float  # of wording; meaning gets the rest
+    weight: float  # of wording; meaning gets what wording and direction leave
     threshold: float
     k: int = 5
     #: at or below this score a comment reads unlike spam (None: the threshold alone)
@@ -173,16 +181,23 @@ class Calibration:
     sentence: float | None = None
     #: `clear` for the wording's log-odds, when triage has no vector
     clear_wording: float | None = None
+    #: mean and spread of the direction probe's scores of other comments, and its weight (0:
+    #: the classifier has no probe)
+    direction: tuple[float, float] = (0.0, 1.0)
+    direction_weight: float = 0.0
 
-    def score(self, log_odds: float, nearness: float) -> float:
+    def score(self, log_odds: float, nearness: float, direction: float = 0.0) -> float:
         return (self.weight * (log_odds - self.wording[0]) / self.wording[1]
-                + (1 - self.weight) * (nearness - self.meaning[0]) / self.meaning[1])
+                + (1 - self.weight - self.direction_weight)
+                * (nearness - self.meaning[0]) / self.meaning[1]
+                + self.direction_weight * (direction - self.direction[0]) / self.direction[1])
 
     def to_json(self) -> dict[str, Any]:
         return {"wording": list(self.wording), "meaning": list(self.meaning),
                 "weight": self.weight, "threshold": self.threshold, "k": self.k,
                 "clear": self.clear, "sentence": self.sentence,
-                "clear_wording": self.clear_wording}
+                "clear_wording": self.clear_wording, "direction": list(self.direction),
+                "direction_weight": self.direction_weight}
 
 
 def nearness(vector: np.ndarray, references: np.ndarray, is_spam: np.ndarray, k: int) -> float:
@@ -203,6 +218,8 @@ class SpamClassifier:
     references: np.ndarray | None = None  # unit vectors of the training comments
     is_spam_reference: np.ndarray | None = None
     embedder: str = ""  # the embedder whose vectors `references` are
+    #: the third view's line (its score is weighed in; the calibration's threshold decides)
+    direction: probes.Probe | None = None
 
     def verdict(self, text: str, vector: np.ndarray | None = None) -> tuple[bool, str]:
         """Whether it is spam, and the scores that say so."""
@@ -218,10 +235,12 @@ class SpamClassifier:
                 or self.is_spam_reference is None:
             return log_odds > self.wording.threshold, log_odds, False, f"log-odds {log_odds:.1f}"
         near = nearness(vector, self.references, self.is_spam_reference, self.calibration.k)
-        score = self.calibration.score(log_odds, near)
+        weighed = self.direction is not None and self.calibration.direction_weight > 0
+        line = self.direction.score(vector) if weighed else 0.0  # type: ignore[union-attr]
+        score = self.calibration.score(log_odds, near, line)
         return (score > self.calibration.threshold, score, True,
                 f"score {score:.2f}: n-gram log-odds {log_odds:.1f}, nearer to spam by "
-                f"{near:+.3f}")
+                f"{near:+.3f}" + (f", spam's side of the line by {line:+.1f}" if weighed else ""))
 
     def read(self, text: str, vector: np.ndarray | None = None) -> Reading:
         """Whether the comment is spam, and whether it shows the evidence auto mode asks that it
@@ -273,17 +292,24 @@ def bundled() -> SpamModel:
 
 @cache
 def bundled_classifier() -> SpamClassifier:
-    """The shipped classifier, both views (read once a process); wording alone when the
-    vectors are missing or do not match their labels."""
+    """The shipped classifier, every view (read once a process); wording alone when the
+    vectors or the direction's line are missing or do not match the rest."""
     data = json.loads(resources.files("bot").joinpath("data/spam_model.json").read_text("utf-8"))
-    wording = from_json(data)
-    meaning = data.get("meaning")
-    if not meaning:
-        return SpamClassifier(wording)
     try:
         with resources.files("bot").joinpath(VECTORS).open("rb") as handle:
             references = np.load(handle, allow_pickle=False).astype(np.float32)
     except (OSError, ValueError):
+        references = None
+    return classifier(data, references)
+
+
+def classifier(data: dict[str, Any], references: np.ndarray | None) -> SpamClassifier:
+    """The classifier that stored data and the training comments' vectors make: the wording
+    alone when the vectors are missing or do not match their labels, or when the threshold
+    was fitted with a direction's line that cannot be read."""
+    wording = from_json(data)
+    meaning = data.get("meaning")
+    if not meaning or references is None:
         return SpamClassifier(wording)
     labels = np.array(meaning["is_spam"], dtype=bool)
     if references.ndim != 2 or references.shape[0] != len(labels):
@@ -291,40 +317,61 @@ def bundled_classifier() -> SpamClassifier:
     c = meaning["calibration"]
     calibration = Calibration(tuple(c["wording"]), tuple(c["meaning"]),  # type: ignore[arg-type]
                               c["weight"], c["threshold"], c["k"], c.get("clear"),
-                              c.get("sentence"), c.get("clear_wording"))
-    return SpamClassifier(wording, calibration, references, labels, meaning["embedder"])
+                              c.get("sentence"), c.get("clear_wording"),
+                              tuple(c.get("direction", (0.0, 1.0))),  # type: ignore[arg-type]
+                              c.get("direction_weight", 0.0))
+    direction = probes.usable(meaning["direction"]) if "direction" in meaning else None
+    if calibration.direction_weight > 0 and (
+            direction is None or direction.weights.shape != (references.shape[1],)):
+        return SpamClassifier(wording)
+    return SpamClassifier(wording, calibration, references, labels, meaning["embedder"],
+                          direction)
 
 
 #: the training comments' vectors under the bundled embedder, beside spam_model.json
 VECTORS = "data/spam-vectors.npy"
+#: the weighings `calibrated` chooses from: (wording, direction); meaning gets the rest
+WEIGHTS = ((0.3, 0.0), (0.5, 0.0), (0.7, 0.0), (0.3, 0.3), (0.4, 0.3), (0.5, 0.25),
+           (0.34, 0.33), (0.3, 0.5))
 
 
 def calibrated(texts: Sequence[str], spam: Sequence[bool], vectors: np.ndarray,
-               weights: Sequence[float] = (0.3, 0.5, 0.7), k: int = 5, folds: int = 5
-               ) -> Calibration:
-    """The weighing of the two views that catches the most spam out of fold, with the threshold
-    that calls at most `FALSE_ALARMS` of the other comments spam."""
+               weights: Sequence[tuple[float, float]] = WEIGHTS, k: int = 5, folds: int = 5
+               ) -> tuple[Calibration, probes.Probe]:
+    """The weighing of the three views (wording's and direction's weights from `weights`;
+    meaning gets the rest) that catches the most spam out of fold, with the threshold that
+    calls at most `FALSE_ALARMS` of the other comments spam; and the direction's line, trained
+    on every comment."""
     labels = np.array(spam, dtype=bool)
     wording, meaning = np.array(out_of_fold(texts, spam, lambda model, i, on: (
         model.log_odds(texts[i]), nearness(vectors[i], vectors[on], labels[on], k)), folds)).T
+    rows = np.arange(len(labels))
+    direction = np.zeros(len(labels))
+    for fold in range(folds):  # the same folds as `out_of_fold`
+        trained = rows % folds != fold
+        w, b = probes.train(vectors[trained], labels[trained])
+        direction[~trained] = probes.SCALE * vectors[~trained] @ w + b
     ham = ~labels
-    spread = (float(wording[ham].mean()), float(wording[ham].std() or 1.0))
-    near = (float(meaning[ham].mean()), float(meaning[ham].std() or 1.0))
+    spreads = [(float(s[ham].mean()), float(s[ham].std() or 1.0))
+               for s in (wording, meaning, direction)]
     best: tuple[float, Calibration] | None = None
-    for weight in weights:
-        calibration = Calibration(spread, near, weight, 0.0, k)
-        scores = np.array([calibration.score(w, m) for w, m in zip(wording, meaning,
-                                                                    strict=True)])
+    for weight, along in weights:
+        calibration = Calibration(spreads[0], spreads[1], weight, 0.0, k, direction=spreads[2],
+                                  direction_weight=along)
+        scores = np.array([calibration.score(*views) for views in zip(
+            wording, meaning, direction, strict=True)])
         threshold = false_alarm_threshold(scores[ham].tolist())
         recall = float(np.mean(scores[labels] > threshold))
         if best is None or recall > best[0]:
             clear = false_alarm_threshold(scores[ham].tolist(), HELD)
             let_through = ham & (scores <= threshold)
-            best = (recall, Calibration(spread, near, weight, threshold, k, clear,
-                                        sentence_cut(texts, spam, let_through, folds),
-                                        false_alarm_threshold(wording[ham].tolist(), HELD)))
+            best = (recall, replace(calibration, threshold=threshold, clear=clear,
+                                    sentence=sentence_cut(texts, spam, let_through, folds),
+                                    clear_wording=false_alarm_threshold(wording[ham].tolist(),
+                                                                        HELD)))
     assert best is not None
-    return best[1]
+    w, b = probes.train(vectors, labels)
+    return best[1], probes.Probe(w, b, best[1].threshold)
 
 
 def sentence_cut(texts: Sequence[str], spam: Sequence[bool], others: np.ndarray, folds: int

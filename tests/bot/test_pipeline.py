@@ -62,12 +62,14 @@ def test_auto_mode_asks_that_a_comment_read_unlike_spam_and_names_the_check(
     app.settings.mode = "auto"
     connector.push_comment("Your voice is so relaxing, I watch every Friday with my morning V60 "
                            "and it is the best part of my week - check out my vlog")
-    # praise, then a plug: not called spam, but its last sentence reads like spam
+    # praise, then a plug: not called spam, but too close to spam as a whole, or in its last
+    # sentence, to read unlike it
     connector.push_comment("Love your calm voice. I watch every Friday.")
     plugged, plain = (new for _, new in daemon.dry_run(limit=2))
     assert plugged.triage_label != "spam" and plugged.status == Status.PENDING
     assert not plugged.decisions["checks"]["spam"]["ok"]
-    assert "a sentence reads like spam" in plugged.decisions["checks"]["spam"]["why"]
+    assert plugged.decisions["checks"]["spam"]["why"].startswith(
+        ("a sentence reads like spam", "close to spam"))
     assert plain.status == Status.APPROVED and plain.decisions["checks"]["spam"]["ok"]
     # a creator who leaves the check out knowingly gets the old behaviour
     app.settings.guard.auto_checks = ["relevance", "grounding", "voice"]

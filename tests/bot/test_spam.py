@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from bot.pipeline import spam
+from bot.pipeline import probes, spam
+
+ROOT = Path(__file__).resolve().parents[2]
 
 SPAM = ["check out my channel for beats", "sub4sub, I sub back", "free gift card, DM me",
         "visit my channel pls", "subscribe to me and I sub back", "earn money fast, DM me",
@@ -54,10 +57,11 @@ def test_both_views_are_weighed_out_of_fold_to_call_few_other_comments_spam() ->
     texts = SPAM * 4 + HAM * 4
     labels = [True] * len(SPAM) * 4 + [False] * len(HAM) * 4
     vectors = np.array([near(s) for s in labels])
-    calibration = spam.calibrated(texts, labels, vectors)
-    assert calibration.weight in (0.3, 0.5, 0.7) and calibration.wording[1] > 0
+    calibration, direction = spam.calibrated(texts, labels, vectors)
+    assert (calibration.weight, calibration.direction_weight) in spam.WEIGHTS
+    assert calibration.wording[1] > 0
     classifier = spam.SpamClassifier(spam.fitted(texts, labels), calibration, vectors,
-                                     np.array(labels), "test")
+                                     np.array(labels), "test", direction)
     # comments it was not trained on
     new_spam = ["follow my channel for free beats", "dm me for a free gift", "sub to me pls"]
     new_ham = ["what water temperature?", "the grind looked fine", "great kettle pour"]
@@ -123,12 +127,49 @@ def test_the_fitted_calibration_holds_a_few_more_comments_for_a_person() -> None
     labels = [True] * len(SPAM) * 3 + [False] * len(HAM) * 3
     vectors = rng.normal(size=(len(texts), 4)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    calibration = spam.calibrated(texts, labels, vectors)
+    calibration, _ = spam.calibrated(texts, labels, vectors)
     assert calibration.clear is not None and calibration.clear <= calibration.threshold
     assert calibration.sentence is not None
     again = spam.Calibration(**{**calibration.to_json(), "wording": tuple(calibration.wording),
-                                "meaning": tuple(calibration.meaning)})
+                                "meaning": tuple(calibration.meaning),
+                                "direction": tuple(calibration.direction)})
     assert again == calibration
+
+
+def test_the_direction_reads_spam_no_training_comment_resembles() -> None:
+    # spam lies along the first axis, the rest along the second; a comment far along the first
+    # axis is nearer to no training comment than to another, but on spam's side of the line
+    rng = np.random.default_rng(7)
+    labels = np.array([True] * 40 + [False] * 40)
+    vectors = np.array([[1.0, 0.3 * rng.normal(), 0.6 * rng.normal()] if is_spam else
+                        [0.3 * rng.normal(), 1.0, 0.6 * rng.normal()] for is_spam in labels])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    w, b = probes.train(vectors, labels)
+    line = probes.Probe(w, b, 0.0)
+    model = spam.train(["x"] * 2, [True, False])  # the wording cannot tell
+    calibration = spam.Calibration((0.0, 1.0), (0.0, 1.0), weight=0.0, threshold=1.0,
+                                   direction=(0.0, 1.0), direction_weight=1.0)
+    reading = spam.SpamClassifier(model, calibration, vectors, labels, "test", line)
+    assert reading.verdict("x", vectors[0])[0] and not reading.verdict("x", vectors[-1])[0]
+    assert "spam's side of the line" in reading.verdict("x", vectors[0])[1]
+
+
+def test_stored_data_with_a_damaged_line_leaves_the_wording_alone_to_decide() -> None:
+    data = json.loads((ROOT / "bot" / "data" / "spam_model.json").read_text("utf-8"))
+    references = np.load(ROOT / "bot" / spam.VECTORS).astype(np.float32)
+    whole = spam.classifier(data, references)
+    assert whole.calibration is not None and whole.direction is not None
+    assert whole.calibration.direction_weight > 0  # the shipped fit weighs the line
+    for damaged in ({**data["meaning"]["direction"], "bias": "NaN"},
+                    {**data["meaning"]["direction"], "weights": [1.0, 2.0]},
+                    {"weights": None}):
+        alone = spam.classifier({**data, "meaning": {**data["meaning"], "direction": damaged}},
+                                references)
+        assert alone.calibration is None and alone.direction is None
+    no_line = {key: value for key, value in data["meaning"].items() if key != "direction"}
+    assert spam.classifier({**data, "meaning": no_line}, references).calibration is None
+    assert spam.classifier(data, None).calibration is None
+    assert spam.classifier(data, references[:-1]).calibration is None
 
 
 def test_sentences_are_cut_at_commas_dashes_emoji_and_asides_in_linear_time() -> None:
