@@ -367,6 +367,13 @@ def spam_table(rows: list[dict[str, Any]], now: dict[str, Any], before: dict[str
                     f"unlike spam)")
         print(f"    {label:<24} recall {recall:.2f} ({len(spammy)} spam)   ham called spam "
               f"{false:.1%} ({len(ham)} ham){tail}")
+    families = defaultdict(list)
+    for row in spammy:
+        families[row.get("family", "spam")].append(row)
+    if len(families) > 1:
+        print("    per family, called spam / auto-answered: " + ", ".join(
+            f"{name} {sum(is_spam_label(now[r['id']]) for r in mine)}/{len(mine)}"
+            f" {sum(posted(now[r['id']]) for r in mine)}" for name, mine in families.items()))
 
 
 def sms_table(word_nb: spam.SpamModel) -> None:

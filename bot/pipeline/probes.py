@@ -172,7 +172,7 @@ def read(place: Any) -> Probe | None:
     """The probe in a file (a path or a package resource); None when it is missing or
     damaged."""
     try:
-        data = json.loads(place.read_text("utf-8"), parse_constant=_no_constant)
+        data = json.loads(place.read_text("utf-8"), parse_constant=no_constant)
     except (OSError, ValueError):
         return None
     return usable(data)
@@ -190,5 +190,6 @@ def usable(data: Any) -> Probe | None:
     return probe if fine else None
 
 
-def _no_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number a probe can hold")
+def no_constant(name: str) -> float:
+    """For `json.loads(parse_constant=…)`: stored data holds no NaN or Infinity."""
+    raise ValueError(f"{name} is not a number stored data may hold")

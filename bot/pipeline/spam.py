@@ -1,6 +1,6 @@
 """Spam as channels see it: how a comment is written, and what it is about.
 
-Two views, both trained on the development part of `bench/decisions` (plus the red-team corpus
+Three views, each trained on the development part of `bench/decisions` (plus the red-team corpus
 and the bundled triage examples) by `bench/decisions.py --train` and shipped as data:
 
 - wording: a multinomial naive Bayes over character n-grams (1 to 4, on NFKC-folded lower-case
@@ -19,7 +19,7 @@ and the bundled triage examples) by `bench/decisions.py --train` and shipped as 
 Each view's score is standardised on the other comments (out of fold) and the three are
 weighed together (`Calibration`); the threshold calls at most `FALSE_ALARMS` of the other
 development comments spam, out of fold. With no embedding at hand the wording alone decides, at
-its own threshold.
+its own threshold; so it does when the stored data is damaged in any part (`classifier`).
 
 Not being called spam is not yet evidence that a comment wants nothing from the audience. Auto
 mode asks for that evidence (`SpamClassifier.read`): the comment scores clearly below the
@@ -27,7 +27,9 @@ threshold (at most `HELD` of the other development comments score above `clear`,
 by the wording alone, above `clear_wording`, when triage has no vector), and no sentence of it
 reads like spam on its own (praise followed by a plug: "love this! btw check out my latte art
 channel"), by the wording's log-odds against a cut that flags at most `HELD_BY_SENTENCE` of the
-other comments the threshold let through. Anything else waits for a person.
+other comments the threshold let through, and its vector is not beyond the direction's own line
+(which 1% of the other development comments cross, out of fold), so a long, warmly worded
+comment cannot outweigh what it is about. Anything else waits for a person.
 """
 
 from __future__ import annotations
@@ -211,52 +213,65 @@ def nearness(vector: np.ndarray, references: np.ndarray, is_spam: np.ndarray, k:
 
 @dataclass(frozen=True)
 class SpamClassifier:
-    """Both views: wording alone when no vector is given, both when it is."""
+    """Every view: the wording alone when no vector is given, all three when one is."""
 
     wording: SpamModel
     calibration: Calibration | None = None
     references: np.ndarray | None = None  # unit vectors of the training comments
     is_spam_reference: np.ndarray | None = None
     embedder: str = ""  # the embedder whose vectors `references` are
-    #: the third view's line (its score is weighed in; the calibration's threshold decides)
+    #: the third view's line: its score is weighed in, and a comment beyond the line's own
+    #: threshold (what at most `probes.FALSE_ALARMS` of the other development comments cross,
+    #: out of fold) does not read unlike spam, however the other views outweigh it
     direction: probes.Probe | None = None
 
     def verdict(self, text: str, vector: np.ndarray | None = None) -> tuple[bool, str]:
         """Whether it is spam, and the scores that say so."""
-        spam, _, _, why = self._scored(text, vector)
+        spam, _, _, why, _ = self._scored(text, vector)
         return spam, why
 
     def _scored(self, text: str, vector: np.ndarray | None
-                ) -> tuple[bool, float, bool, str]:
-        """Whether it is spam, its score (the two views' score, or the wording's log-odds when
-        the wording alone decides), whether both views gave it, and the scores that say so."""
+                ) -> tuple[bool, float, bool, str, float | None]:
+        """Whether it is spam, its score (the views' weighed score, or the wording's log-odds
+        when the wording alone decides), whether every view gave it, and the scores that say
+        so; and how far beyond the direction's line the comment lies (negative: short of it;
+        None when no line is weighed). A score that is no number (a damaged vector) is not
+        spam and not clear of it."""
         log_odds = self.wording.log_odds(text)
         if vector is None or self.calibration is None or self.references is None \
                 or self.is_spam_reference is None:
-            return log_odds > self.wording.threshold, log_odds, False, f"log-odds {log_odds:.1f}"
+            return (log_odds > self.wording.threshold, log_odds, False, f"log-odds {log_odds:.1f}",
+                    None)
         near = nearness(vector, self.references, self.is_spam_reference, self.calibration.k)
-        weighed = self.direction is not None and self.calibration.direction_weight > 0
-        line = self.direction.score(vector) if weighed else 0.0  # type: ignore[union-attr]
-        score = self.calibration.score(log_odds, near, line)
+        line = self.direction if self.calibration.direction_weight > 0 else None
+        along = line.score(vector) if line is not None else 0.0
+        score = self.calibration.score(log_odds, near, along)
+        beyond = along - line.threshold if line is not None else None
         return (score > self.calibration.threshold, score, True,
                 f"score {score:.2f}: n-gram log-odds {log_odds:.1f}, nearer to spam by "
-                f"{near:+.3f}" + (f", spam's side of the line by {line:+.1f}" if weighed else ""))
+                f"{near:+.3f}" + ("" if beyond is None else f", {beyond:+.1f} from the spam line"),
+                beyond)
 
     def read(self, text: str, vector: np.ndarray | None = None) -> Reading:
         """Whether the comment is spam, and whether it shows the evidence auto mode asks that it
         wants nothing from the audience: a score at or below `clear`, and no sentence that
-        reads like spam on its own."""
-        spam, score, both, why = self._scored(text, vector)
+        reads like spam on its own, nor a vector beyond the direction's line."""
+        spam, score, both, why, beyond = self._scored(text, vector)
         calibration = self.calibration
         if spam:
             return Reading(True, False, score, why)
         if calibration is None:  # the shipped data could not be read: no evidence either way
             return Reading(False, False, score, f"no fitted line below which a comment reads "
                                                 f"unlike spam ({why})")
+        if not math.isfinite(score):
+            return Reading(False, False, score, f"its score is no number ({why})")
         clear = calibration.clear if both else calibration.clear_wording
-        if clear is not None and score > clear:
+        if clear is not None and not score <= clear:
             return Reading(False, False, score, f"close to spam ({why}; reads unlike spam at "
                                                 f"or below {clear:.2f})")
+        if beyond is not None and not beyond <= 0:
+            return Reading(False, False, score, f"beyond the spam line, whatever its words "
+                                                f"({why})")
         loudest = loudest_sentence(self.wording, text)
         if loudest is not None and calibration.sentence is not None \
                 and loudest > calibration.sentence:
@@ -272,7 +287,7 @@ class Reading:
 
     spam: bool  # called spam: never answered
     unlike: bool  # evidence that it wants nothing from the audience, as auto mode asks
-    score: float  # the two views' score, or the wording's log-odds when it decides alone
+    score: float  # the views' weighed score, or the wording's log-odds when it decides alone
     why: str
 
     def to_json(self) -> dict[str, Any]:
@@ -294,7 +309,8 @@ def bundled() -> SpamModel:
 def bundled_classifier() -> SpamClassifier:
     """The shipped classifier, every view (read once a process); wording alone when the
     vectors or the direction's line are missing or do not match the rest."""
-    data = json.loads(resources.files("bot").joinpath("data/spam_model.json").read_text("utf-8"))
+    data = json.loads(resources.files("bot").joinpath("data/spam_model.json").read_text("utf-8"),
+                      parse_constant=probes.no_constant)
     try:
         with resources.files("bot").joinpath(VECTORS).open("rb") as handle:
             references = np.load(handle, allow_pickle=False).astype(np.float32)
@@ -304,28 +320,61 @@ def bundled_classifier() -> SpamClassifier:
 
 
 def classifier(data: dict[str, Any], references: np.ndarray | None) -> SpamClassifier:
-    """The classifier that stored data and the training comments' vectors make: the wording
-    alone when the vectors are missing or do not match their labels, or when the threshold
-    was fitted with a direction's line that cannot be read."""
+    """The classifier that stored data and the training comments' vectors make; the wording
+    alone when the vectors are missing or do not match their labels, or when the calibration
+    or the direction's line is missing a part, out of range or no number (a score weighed
+    from a damaged part could fall below a threshold it was never fitted for)."""
     wording = from_json(data)
     meaning = data.get("meaning")
     if not meaning or references is None:
         return SpamClassifier(wording)
+    try:
+        return _calibrated_classifier(wording, meaning, references)
+    except (KeyError, TypeError, ValueError):
+        return SpamClassifier(wording)
+
+
+def _calibrated_classifier(wording: SpamModel, meaning: dict[str, Any], references: np.ndarray
+                           ) -> SpamClassifier:
     labels = np.array(meaning["is_spam"], dtype=bool)
-    if references.ndim != 2 or references.shape[0] != len(labels):
-        return SpamClassifier(wording)
+    if references.ndim != 2 or references.shape[0] != len(labels) \
+            or not labels.any() or labels.all() or not np.isfinite(references).all():
+        raise ValueError("the vectors do not match their labels")
     c = meaning["calibration"]
-    calibration = Calibration(tuple(c["wording"]), tuple(c["meaning"]),  # type: ignore[arg-type]
-                              c["weight"], c["threshold"], c["k"], c.get("clear"),
-                              c.get("sentence"), c.get("clear_wording"),
-                              tuple(c.get("direction", (0.0, 1.0))),  # type: ignore[arg-type]
-                              c.get("direction_weight", 0.0))
-    direction = probes.usable(meaning["direction"]) if "direction" in meaning else None
-    if calibration.direction_weight > 0 and (
-            direction is None or direction.weights.shape != (references.shape[1],)):
-        return SpamClassifier(wording)
+    lined = "direction" in meaning
+    if lined != ("direction" in c and "direction_weight" in c):
+        raise ValueError("a line without its weighing, or a weighing without its line")
+    clear, sentence, clear_wording = (None if c.get(key) is None else _number(c[key])
+                                      for key in ("clear", "sentence", "clear_wording"))
+    calibration = Calibration(
+        _spread(c["wording"]), _spread(c["meaning"]), _number(c["weight"]),
+        _number(c["threshold"]), int(c["k"]), clear, sentence, clear_wording,
+        _spread(c["direction"]) if lined else (0.0, 1.0),
+        _number(c["direction_weight"]) if lined else 0.0)
+    weights = (calibration.weight, calibration.direction_weight)
+    if min(weights) < 0 or sum(weights) > 1 or calibration.k < 1:
+        raise ValueError("weights out of range")
+    direction = probes.usable(meaning["direction"]) if lined else None
+    if lined and (direction is None or direction.weights.shape != (references.shape[1],)
+                  or direction.embedder != meaning["embedder"]):
+        raise ValueError("the line cannot be read")
     return SpamClassifier(wording, calibration, references, labels, meaning["embedder"],
                           direction)
+
+
+def _number(value: Any) -> float:
+    """A stored figure: a finite number (True and "1" are not)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) \
+            or not math.isfinite(value):
+        raise ValueError(f"{value!r} is not a finite number")
+    return float(value)
+
+
+def _spread(pair: Any) -> tuple[float, float]:
+    """A stored mean and spread: two finite numbers, the spread above 0."""
+    if not isinstance(pair, list | tuple) or len(pair) != 2 or _number(pair[1]) <= 0:
+        raise ValueError(f"{pair!r} is not a mean and a spread")
+    return _number(pair[0]), _number(pair[1])
 
 
 #: the training comments' vectors under the bundled embedder, beside spam_model.json
@@ -341,16 +390,11 @@ def calibrated(texts: Sequence[str], spam: Sequence[bool], vectors: np.ndarray,
     """The weighing of the three views (wording's and direction's weights from `weights`;
     meaning gets the rest) that catches the most spam out of fold, with the threshold that
     calls at most `FALSE_ALARMS` of the other comments spam; and the direction's line, trained
-    on every comment."""
+    on every comment, with its own threshold (`probes.fitted`: the same folds)."""
     labels = np.array(spam, dtype=bool)
     wording, meaning = np.array(out_of_fold(texts, spam, lambda model, i, on: (
         model.log_odds(texts[i]), nearness(vectors[i], vectors[on], labels[on], k)), folds)).T
-    rows = np.arange(len(labels))
-    direction = np.zeros(len(labels))
-    for fold in range(folds):  # the same folds as `out_of_fold`
-        trained = rows % folds != fold
-        w, b = probes.train(vectors[trained], labels[trained])
-        direction[~trained] = probes.SCALE * vectors[~trained] @ w + b
+    line, direction = probes.fitted(vectors, labels.tolist(), (~labels).tolist(), "", folds)
     ham = ~labels
     spreads = [(float(s[ham].mean()), float(s[ham].std() or 1.0))
                for s in (wording, meaning, direction)]
@@ -370,8 +414,7 @@ def calibrated(texts: Sequence[str], spam: Sequence[bool], vectors: np.ndarray,
                                     clear_wording=false_alarm_threshold(wording[ham].tolist(),
                                                                         HELD)))
     assert best is not None
-    w, b = probes.train(vectors, labels)
-    return best[1], probes.Probe(w, b, best[1].threshold)
+    return best[1], line
 
 
 def sentence_cut(texts: Sequence[str], spam: Sequence[bool], others: np.ndarray, folds: int

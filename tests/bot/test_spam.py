@@ -136,40 +136,73 @@ def test_the_fitted_calibration_holds_a_few_more_comments_for_a_person() -> None
     assert again == calibration
 
 
-def test_the_direction_reads_spam_no_training_comment_resembles() -> None:
-    # spam lies along the first axis, the rest along the second; a comment far along the first
-    # axis is nearer to no training comment than to another, but on spam's side of the line
+def _line_classifier(weight: float = 0.0) -> tuple[spam.SpamClassifier, np.ndarray, np.ndarray]:
+    """A classifier whose line separates spam (along the first axis) from the rest (along the
+    second), with `weight` on a wording that cannot tell them apart and the rest on the line;
+    and a new vector on each side."""
     rng = np.random.default_rng(7)
     labels = np.array([True] * 40 + [False] * 40)
     vectors = np.array([[1.0, 0.3 * rng.normal(), 0.6 * rng.normal()] if is_spam else
                         [0.3 * rng.normal(), 1.0, 0.6 * rng.normal()] for is_spam in labels])
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    w, b = probes.train(vectors, labels)
-    line = probes.Probe(w, b, 0.0)
-    model = spam.train(["x"] * 2, [True, False])  # the wording cannot tell
-    calibration = spam.Calibration((0.0, 1.0), (0.0, 1.0), weight=0.0, threshold=1.0,
-                                   direction=(0.0, 1.0), direction_weight=1.0)
-    reading = spam.SpamClassifier(model, calibration, vectors, labels, "test", line)
-    assert reading.verdict("x", vectors[0])[0] and not reading.verdict("x", vectors[-1])[0]
-    assert "spam's side of the line" in reading.verdict("x", vectors[0])[1]
+    line, _ = probes.fitted(vectors, labels.tolist(), (~labels).tolist(), "test")
+    calibration = spam.Calibration((0.0, 1.0), (0.0, 1.0), weight=weight, threshold=1.0,
+                                   clear=0.5, direction=(0.0, 1.0), direction_weight=1 - weight)
+    model = spam.train(["x y"] * 2, [True, False])
+    fresh = np.array([[0.9, -0.2, 0.4], [-0.1, 0.8, -0.6]])  # in no training comment
+    fresh /= np.linalg.norm(fresh, axis=1, keepdims=True)
+    classifier = spam.SpamClassifier(model, calibration, vectors, labels, "test", line)
+    return classifier, fresh[0], fresh[1]
 
 
-def test_stored_data_with_a_damaged_line_leaves_the_wording_alone_to_decide() -> None:
+def test_the_direction_reads_spam_from_the_side_of_the_line_a_new_comment_lies() -> None:
+    classifier, spammy, other = _line_classifier()
+    assert classifier.verdict("x y", spammy)[0] and not classifier.verdict("x y", other)[0]
+    assert "from the spam line" in classifier.verdict("x y", spammy)[1]
+    assert classifier.read("x y", other).unlike
+
+
+def test_a_comment_beyond_the_line_never_reads_unlike_spam_whatever_its_words() -> None:
+    classifier, spammy, _ = _line_classifier(weight=0.9)
+    wordy = replace(classifier, wording=spam.train(["x y", "long kind words"], [True, False]))
+    text = "long kind words " * 40  # the wording's log-odds outweigh the line
+    reading = wordy.read(text, spammy)
+    assert not reading.spam and not reading.unlike
+    assert reading.why.startswith("beyond the spam line")
+    nowhere = wordy.read(text, np.full(3, np.nan))  # a damaged vector: no evidence
+    assert not nowhere.unlike and "no number" in nowhere.why
+
+
+def test_stored_data_with_a_damaged_part_leaves_the_wording_alone_to_decide() -> None:
     data = json.loads((ROOT / "bot" / "data" / "spam_model.json").read_text("utf-8"))
     references = np.load(ROOT / "bot" / spam.VECTORS).astype(np.float32)
     whole = spam.classifier(data, references)
     assert whole.calibration is not None and whole.direction is not None
     assert whole.calibration.direction_weight > 0  # the shipped fit weighs the line
-    for damaged in ({**data["meaning"]["direction"], "bias": "NaN"},
-                    {**data["meaning"]["direction"], "weights": [1.0, 2.0]},
-                    {"weights": None}):
-        alone = spam.classifier({**data, "meaning": {**data["meaning"], "direction": damaged}},
-                                references)
-        assert alone.calibration is None and alone.direction is None
-    no_line = {key: value for key, value in data["meaning"].items() if key != "direction"}
-    assert spam.classifier({**data, "meaning": no_line}, references).calibration is None
+    meaning, line, weighing = data["meaning"], data["meaning"]["direction"], \
+        data["meaning"]["calibration"]
+    damaged_lines = [{**line, "bias": "NaN"}, {**line, "weights": [1.0, 2.0]},
+                     {**line, "embedder": "another"}, {**line, "threshold": None},
+                     {"weights": None}]
+    damaged_weighings = [{**weighing, "weight": float("nan")}, {**weighing, "weight": -0.1},
+                         {**weighing, "weight": True}, {**weighing, "direction_weight": "0.3"},
+                         {**weighing, "weight": 0.7, "direction_weight": 0.7},
+                         {**weighing, "direction": [0.0, 0.0]}, {**weighing, "meaning": [1.0]},
+                         {**weighing, "wording": None}, {**weighing, "k": 0},
+                         {**weighing, "clear": float("inf")},
+                         {key: v for key, v in weighing.items() if key != "direction_weight"}]
+    variants = [{**meaning, "direction": damaged} for damaged in damaged_lines]
+    variants += [{**meaning, "calibration": damaged} for damaged in damaged_weighings]
+    variants += [{key: v for key, v in meaning.items() if key != "direction"},  # weighing alone
+                 {key: v for key, v in meaning.items() if key != "calibration"},
+                 {**meaning, "is_spam": [False] * len(meaning["is_spam"])}]
+    for variant in variants:
+        alone = spam.classifier({**data, "meaning": variant}, references)
+        assert alone.calibration is None and alone.direction is None, variant.keys()
     assert spam.classifier(data, None).calibration is None
     assert spam.classifier(data, references[:-1]).calibration is None
+    with pytest.raises(ValueError):  # the shipped file is read without NaN or Infinity
+        json.loads('{"weight": NaN}', parse_constant=probes.no_constant)
 
 
 def test_sentences_are_cut_at_commas_dashes_emoji_and_asides_in_linear_time() -> None:
