@@ -4,6 +4,7 @@ shipped model reads the spam channels get."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -86,9 +87,17 @@ def test_the_shipped_classifier_reads_what_a_comment_is_about_as_well_as_its_wor
         vector = unit_rows(embedder.queries([text]))[0]
         return classifier.verdict(text)[0], classifier.verdict(text, vector)[0]
 
-    assert verdict("nice video, visit my page for beats") == (False, True)  # the words miss it
     assert verdict("What grind do you use for the V60?") == (False, False)
     assert verdict("Check out my channel, I make beats") == (True, True)
+    # with a vector, the meaning and the line say it too: nearer to the training spam than to
+    # the rest, and beyond the spam line; an ordinary question is far short of both
+    plug = "nice video, visit my page for beats"
+    _, why = classifier.verdict(plug, unit_rows(embedder.queries([plug]))[0])
+    near, line = (float(n) for n in re.findall(r"([+-]\d+\.\d+)", why)[-2:])
+    assert near > 0 and line > 0
+    _, why = classifier.verdict("What grind?", unit_rows(embedder.queries(["What grind?"]))[0])
+    near, line = (float(n) for n in re.findall(r"([+-]\d+\.\d+)", why)[-2:])
+    assert near < 0 and line < 0
 
 
 def test_a_comment_reads_unlike_spam_only_clearly_below_the_threshold_in_every_sentence() -> None:
