@@ -416,7 +416,7 @@ def _sms_table(word_nb: spam.SpamModel) -> None:
 
 def cost(rows: list[dict[str, Any]]) -> None:
     """Per-comment time of the new checks alone, as the pipeline makes them: the text checks
-    (instruction finder, spam classifier with both views, obedience, grounding and voice's
+    (instruction finder, spam classifier with every view, obedience, grounding and voice's
     shape), the look-up of
     the reply's facts in the creator's notes, and the one embedding call relevance and voice
     share."""
@@ -501,16 +501,15 @@ def fit(rows: list[dict[str, Any]]) -> None:
 
 
 def train_spam() -> None:
-    """Both views of the spam classifier, fitted on development, written into bot/data."""
+    """Every view of the spam classifier, fitted on development, written into bot/data."""
     texts, labels = training_set()
     model = spam.fitted(texts, labels)
     embedder = E5Embedder()
     vectors = unit_rows(embedder.queries(texts))
-    calibration, direction = spam.calibrated(texts, labels, vectors)
+    calibration, direction = spam.calibrated(texts, labels, vectors, embedder=embedder.name)
     data = {**model.to_json(), "meaning": {"embedder": embedder.name, "is_spam": labels,
                                            "calibration": calibration.to_json(),
-                                           "direction": {**direction.to_json(),
-                                                         "embedder": embedder.name}}}
+                                           "direction": direction.to_json()}}
     path = ROOT / "bot" / "data" / "spam_model.json"
     path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
     with (ROOT / "bot" / spam.VECTORS).open("wb") as out:

@@ -354,9 +354,9 @@ def _calibrated_classifier(wording: SpamModel, meaning: dict[str, Any], referenc
     weights = (calibration.weight, calibration.direction_weight)
     if min(weights) < 0 or sum(weights) > 1 or calibration.k < 1:
         raise ValueError("weights out of range")
-    direction = probes.usable(meaning["direction"]) if lined else None
-    if lined and (direction is None or direction.weights.shape != (references.shape[1],)
-                  or direction.embedder != meaning["embedder"]):
+    direction = probes.for_embedder(probes.usable(meaning["direction"]), meaning["embedder"]) \
+        if lined else None
+    if lined and (direction is None or direction.weights.shape != (references.shape[1],)):
         raise ValueError("the line cannot be read")
     return SpamClassifier(wording, calibration, references, labels, meaning["embedder"],
                           direction)
@@ -385,16 +385,18 @@ WEIGHTS = ((0.3, 0.0), (0.5, 0.0), (0.7, 0.0), (0.3, 0.3), (0.4, 0.3), (0.5, 0.2
 
 
 def calibrated(texts: Sequence[str], spam: Sequence[bool], vectors: np.ndarray,
-               weights: Sequence[tuple[float, float]] = WEIGHTS, k: int = 5, folds: int = 5
-               ) -> tuple[Calibration, probes.Probe]:
+               weights: Sequence[tuple[float, float]] = WEIGHTS, k: int = 5, folds: int = 5,
+               embedder: str = "") -> tuple[Calibration, probes.Probe]:
     """The weighing of the three views (wording's and direction's weights from `weights`;
     meaning gets the rest) that catches the most spam out of fold, with the threshold that
     calls at most `FALSE_ALARMS` of the other comments spam; and the direction's line, trained
-    on every comment, with its own threshold (`probes.fitted`: the same folds)."""
+    on every comment, with its own threshold (`probes.fitted`: the same folds), for the
+    `embedder` whose vectors these are."""
     labels = np.array(spam, dtype=bool)
     wording, meaning = np.array(out_of_fold(texts, spam, lambda model, i, on: (
         model.log_odds(texts[i]), nearness(vectors[i], vectors[on], labels[on], k)), folds)).T
-    line, direction = probes.fitted(vectors, labels.tolist(), (~labels).tolist(), "", folds)
+    line, direction = probes.fitted(vectors, labels.tolist(), (~labels).tolist(), embedder,
+                                    folds)
     ham = ~labels
     spreads = [(float(s[ham].mean()), float(s[ham].std() or 1.0))
                for s in (wording, meaning, direction)]

@@ -68,7 +68,7 @@ def test_both_views_are_weighed_out_of_fold_to_call_few_other_comments_spam() ->
     new_ham = ["what water temperature?", "the grind looked fine", "great kettle pour"]
     assert sum(classifier.verdict(t, near(True))[0] for t in new_spam) >= 2
     assert sum(classifier.verdict(t, near(False))[0] for t in new_ham) == 0
-    # with a vector both views decide; without one, the wording alone
+    # with a vector every view decides; without one, the wording alone
     worded, why = classifier.verdict("check out my channel", near(True))
     assert worded and why.startswith("score")
     assert classifier.verdict("check out my channel")[1].startswith("log-odds")  # no vector
