@@ -152,11 +152,12 @@ class PositiveChecks:
         return (text.replace(sig, "") if sig else text).strip()
 
     def __call__(self, comment: str, reply: str, label: str, notes: Sequence[str],
-                 found: Sequence[str] = ()) -> tuple[Check, ...]:
+                 found: Sequence[str] = (), asked: Sequence[str] = ()) -> tuple[Check, ...]:
         body = self.body(reply)
         vectors = unit_rows(self.embed([comment, body]))
         return (self.relevance(vectors[0], vectors[1], _specific(body, notes)),
-                grounding(body, comment, label, notes, self.persona, found, self.glosses),
+                grounding(body, comment, label, notes, self.persona, found, self.glosses,
+                          asked),
                 self.voice(comment, reply, vectors[1], label),
                 respect(self.respect_probe, vectors[1]))
 
@@ -290,7 +291,8 @@ TITLE_CASED = re.compile(r"(?<=[\w,;)] )(?:On|My|A|An|The|And|Of|With|Like|About
 
 
 def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona: Persona,
-              found: Sequence[str] = (), glosses: Glosses = no_glosses) -> Check:
+              found: Sequence[str] = (), glosses: Glosses = no_glosses,
+              asked: Sequence[str] = ()) -> Check:
     """Every name in the reply occurs in the notes or persona, or in a passage of the creator's
     that backs the reply, and every number there or in the comment; and an answer to a question
     draws on the notes retrieved for it, or states facts a backing passage holds.
@@ -299,7 +301,12 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
     when it holds two of the reply's facts, or one and a share of its words, so a number that
     occurs somewhere in the material ("14" hours of cold brew) does not back any sentence that
     uses it ("14 dollars, free shipping"); a quantity, when a line of it states the quantity
-    about the same thing."""
+    about the same thing.
+
+    `asked` are the passages the comment's own words find, with no gate. When the gate gave a
+    question no notes, an answer is still grounded if one of them holds `MIN_NOTE_SUPPORT` of
+    its words: the creator wrote it about what was asked, though the search found it too weak
+    to offer the model."""
     stated = claims(body)
     given = claims(comment)
     # a name the comment gave counts wherever the reply puts it, first word or not
@@ -360,7 +367,11 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
                      f"{len(stated)} facts supported, found in the creator's notes "
                      f"({', '.join(in_notes[:3])})")
     if not notes:
-        return Check("grounding", False, 0.0, "no notes were found to answer from")
+        support = max((_note_support(body, [p], glosses) for p in asked), default=0.0)
+        if support >= MIN_NOTE_SUPPORT:
+            return Check("grounding", True, support, f"no notes passed the gate; {support:.0%} "
+                         "of its words are in a passage the comment's own words find")
+        return Check("grounding", False, support, "no notes were found to answer from")
     return Check("grounding", False, support, f"only {support:.0%} of its words are in the "
                  "notes")
 

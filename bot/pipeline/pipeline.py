@@ -155,7 +155,8 @@ class Pipeline:
                                                             *guarded.unavailable]}
         notes = [h.text for h in hits]
         found = self.found(drafted.text, notes)
-        checks = (*self.positive(comment, triaged.label, notes, found, drafted),
+        asked = [] if notes else self.asked(comment.text)
+        checks = (*self.positive(comment, triaged.label, notes, found, drafted, asked),
                   *unlike_spam(triaged))
         decisions["checks"] = {c.name: c.to_json() for c in checks}
         # every check is measured and recorded; auto mode needs the ones `[guard] auto_checks`
@@ -169,7 +170,7 @@ class Pipeline:
         if self.judge is not None and decision.status == Status.APPROVED:
             # the judge is asked only about a draft that would otherwise be posted
             shown = [h.text for h in drafted.notes or hits]
-            judged = self.judge(comment.text, drafted.text, [*shown, *found])
+            judged = self.judge(comment.text, drafted.text, [*shown, *found, *asked])
             decisions["checks"]["judge"] = judged.to_json()
             evidence = replace(evidence, checks=(*required, judged))
             decision = decide(verdict, Action(action), rule, mode, evidence, drop)
@@ -269,7 +270,7 @@ class Pipeline:
         return verdict
 
     def positive(self, comment: Comment, label: str, notes: list[str], found: list[str],
-                 drafted: Drafted) -> tuple[Check, ...]:
+                 drafted: Drafted, asked: Sequence[str] = ()) -> tuple[Check, ...]:
         """The evidence auto mode needs: the reply carries out nothing the comment asked, and
         is relevant, grounded and in the creator's voice."""
         persona = self.settings.persona
@@ -279,7 +280,8 @@ class Pipeline:
         if self.checks is None:  # each check of the reply auto mode may ask for, unmeasured
             return (obeyed, committed, *(Check(name, False, 0.0, "not measured: no embedder")
                                          for name in AUTO_CHECKS if name != "spam"))
-        return (*self.checks(comment.text, drafted.text, label, notes, found), obeyed, committed)
+        return (*self.checks(comment.text, drafted.text, label, notes, found, asked), obeyed,
+                committed)
 
     def found(self, reply: str, notes: list[str]) -> list[str]:
         """The creator's passages that hold the reply's words and its numbers and names, beyond
@@ -299,6 +301,17 @@ class Pipeline:
             log.exception("could not look up the reply's facts")
             return []
         return [p for p in dict.fromkeys(found) if p not in notes]
+
+    def asked(self, comment: str) -> list[str]:
+        """The creator's passages that share the most of the comment's own words, with no gate:
+        where an answer may be checked when the gate gave its question no context."""
+        if self.retriever is None or not comment.strip():
+            return []
+        try:
+            return self.retriever.passages(comment, k=self.settings.knowledge.top_k)
+        except Exception:  # only evidence is lost: the reply is held as having no notes
+            log.exception("could not look up the comment's words")
+            return []
 
     def _record(self, stored: StoredComment, new: NewDraft, timings: Timings,
                 started: float) -> Outcome:

@@ -50,6 +50,28 @@ def test_an_answer_needs_notes_but_thanks_does_not() -> None:
     assert not grounding("Thanks! I use 20 g.", "Love this!", "praise", [], PERSONA).ok
 
 
+def test_an_answer_the_gate_gave_no_notes_is_checked_against_what_the_comment_finds() -> None:
+    # the passages the comment's own words find, with no gate: the creator wrote the answer
+    # about what was asked, though the search found it too weak to be context
+    steps = ["Latte art heart: pour high to mix, bring the spout close to the surface, then "
+             "lift and draw forward when the shape appears."]
+    reply = "Pour high to mix, then bring the spout close and draw forward."
+    ok = grounding(reply, "steps for the heart?", "question", [], PERSONA, asked=steps)
+    assert ok.ok and "the comment's own words find" in ok.why and ok.score >= 0.3, ok
+    # the same reply with nothing found, or found only in an unrelated passage, is held
+    assert not grounding(reply, "steps for the heart?", "question", [], PERSONA).ok
+    other = grounding(reply, "steps for the heart?", "question", [], PERSONA, asked=NOTES)
+    assert not other.ok and other.why == "no notes were found to answer from"
+    # what the passage holds does not carry a name or number it never states
+    made_up = grounding("Pour high to mix at 70°C on the Breville, then draw forward.",
+                        "steps for the heart?", "question", [], PERSONA, asked=steps)
+    assert not made_up.ok and "Breville" in made_up.why
+    # with notes from the gate, the notes decide: a passage the comment found does not
+    # stand in for them
+    held = grounding(reply, "steps for the heart?", "question", NOTES, PERSONA, asked=steps)
+    assert not held.ok
+
+
 def test_facts_the_creators_passages_hold_support_an_answer_the_gate_gave_no_notes() -> None:
     # the passages the reply's own words found, when the question got no context
     ok = grounding("18 g in, 36 g out.", "espresso ratio?", "question", [], PERSONA,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -46,6 +47,47 @@ def test_a_replys_facts_are_checked_against_the_creators_notes_beyond_its_contex
     right, wrong = (new.decisions["checks"]["grounding"] for _, new in daemon.dry_run(limit=2))
     assert right["ok"], right
     assert not wrong["ok"] and "20" in wrong["why"] and "44" in wrong["why"]
+
+
+def test_an_answer_the_gate_gave_no_notes_is_checked_against_what_the_comment_finds(
+        daemon: Daemon, connector: FakeConnector, model: RecordingModel,
+        kb: KnowledgeBase) -> None:
+    kb.add(Document("latte.md", "# Latte art\n\nFor a heart, pour high to mix, bring the "
+                                "spout close to the surface, then lift and draw forward."))
+    kb.add(Document("gear.md", "# Camera\n\nI film with a Sony ZV-E10 and a Sigma 30mm lens."))
+    kb.gate = replace(kb.gate, mode="floor", min_score=0.99)  # no chunk is close enough
+    model.reply = lambda messages: (f"Pour high to mix, bring the spout close, then draw "
+                                    f"forward. {SIGNATURE}")
+    connector.push_comment("heart steps?", author="Tom")
+    connector.push_comment("which camera?", author="Ann")
+    heart, camera = (new for _, new in daemon.dry_run(limit=2))
+    assert heart.context == [] and camera.context == []  # the gate gave neither any notes
+    grounded = heart.decisions["checks"]["grounding"]
+    assert grounded["ok"] and "the comment's own words find" in grounded["why"], grounded
+    # the same words answer nothing the other comment's words find
+    held = camera.decisions["checks"]["grounding"]
+    assert not held["ok"] and held["why"] == "no notes were found to answer from", held
+
+
+def test_a_failed_word_search_loses_only_evidence(
+        app: App, daemon: Daemon, connector: FakeConnector, model: RecordingModel,
+        kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    app.settings.mode = "auto"
+    kb.add(Document("latte.md", "# Latte art\n\nFor a heart, pour high to mix, then draw "
+                                "forward."))
+    kb.gate = replace(kb.gate, mode="floor", min_score=0.99)
+
+    def broken(text: str, k: int = 3) -> list[str]:
+        raise OSError("index unreadable")
+
+    monkeypatch.setattr(kb, "passages", broken)
+    model.reply = lambda messages: f"Pour high to mix, then draw forward. {SIGNATURE}"
+    connector.push_comment("heart steps?", author="Tom")
+    counters = daemon.run_once()
+    assert (counters.new, counters.queued, counters.posted) == (1, 1, 0)
+    [draft] = app.store.drafts(Status.PENDING)
+    detail = app.store.audit(draft.id)[0].detail or {}
+    assert detail["checks"]["grounding"]["why"] == "no notes were found to answer from"
 
 
 def test_auto_mode_posts_in_the_same_cycle(app: App, daemon: Daemon,
