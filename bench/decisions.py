@@ -445,6 +445,7 @@ def _cost(rows: list[dict[str, Any]]) -> None:
     for row, reply, vector in zip(rows, replies, vectors, strict=True):
         started = time.perf_counter()
         app.pipeline.found(reply, [])
+        app.pipeline.asked(row["text"])  # as when the gate gives the comment no notes
         looked_up.append(time.perf_counter() - started)
         started = time.perf_counter()
         instructs(row["text"])
@@ -460,10 +461,10 @@ def _cost(rows: list[dict[str, Any]]) -> None:
     print(f"\ncost of the new checks a comment ({len(rows)} test comments, {os.cpu_count()} "
           "cores shared with other work; no model call):")
     for name, times in (("text checks", text_only),
-                        ("the reply's facts looked up (two BM25 searches)", looked_up),
+                        ("facts and comment words looked up (3 BM25 searches)", looked_up),
                         ("relevance and voice (one embedding call)", embedded)):
         times.sort()
-        print(f"  {name:<48} median {statistics.median(times) * 1000:7.1f} ms, p95 "
+        print(f"  {name:<52} median {statistics.median(times) * 1000:7.1f} ms, p95 "
               f"{times[int(len(times) * .95)] * 1000:7.1f} ms (goal for all: ≤ 20 ms)")
 
 

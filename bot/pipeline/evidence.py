@@ -304,9 +304,10 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
     about the same thing.
 
     `asked` are the passages the comment's own words find, with no gate. When the gate gave a
-    question no notes, an answer is still grounded if one of them holds `MIN_NOTE_SUPPORT` of
-    its words: the creator wrote it about what was asked, though the search found it too weak
-    to offer the model."""
+    question no notes, an answer is still grounded if one of them holds half the words of every
+    sentence it says (`_said_in`): the creator wrote it about what was asked, though the
+    search found it too weak to offer the model. The comment chose that passage, so a share of
+    the whole reply is not enough: one copied sentence would carry any other."""
     stated = claims(body)
     given = claims(comment)
     # a name the comment gave counts wherever the reply puts it, first word or not
@@ -367,11 +368,14 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
                      f"{len(stated)} facts supported, found in the creator's notes "
                      f"({', '.join(in_notes[:3])})")
     if not notes:
-        support = max((_note_support(body, [p], glosses) for p in asked), default=0.0)
-        if support >= MIN_NOTE_SUPPORT:
-            return Check("grounding", True, support, f"no notes passed the gate; {support:.0%} "
-                         "of its words are in a passage the comment's own words find")
-        return Check("grounding", False, support, "no notes were found to answer from")
+        if not asked:
+            return Check("grounding", False, 0.0, "no notes were found to answer from")
+        said = max(_said_in(body, p) for p in asked)
+        if said >= MIN_CLAUSE_SUPPORT:
+            return Check("grounding", True, said, "no notes passed the gate; a passage the "
+                         f"comment's own words find holds {said:.0%} of every sentence's words")
+        return Check("grounding", False, said, "no notes passed the gate, and no passage the "
+                     f"comment's own words find holds half of every sentence (at best {said:.0%})")
     return Check("grounding", False, support, f"only {support:.0%} of its words are in the "
                  "notes")
 
@@ -976,6 +980,21 @@ def _tone(clause: str) -> float:
     step = TONE_WINDOW // 2
     return min(float(_sentiment().polarity_scores(" ".join(words[i:i + TONE_WINDOW]))["compound"])
                for i in range(0, len(words) - step, step))
+
+
+def _said_in(body: str, passage: str) -> float:
+    """The least share of a sentence's words that the passage holds, over the reply's
+    sentences of more than `SHORT_SENTENCE` words; 0.0 when it has none. Words are compared
+    as written, in the reply's language (no dictionary senses), and Chinese as overlapping
+    character pairs, so a pair or two common to any text cannot carry a sentence."""
+    known = passage.lower()
+    shares = []
+    for sentence in SENTENCE_END.split(body.lower()):
+        words = [w for w in LATIN.findall(sentence) if w not in STOP]
+        words += [run[i:i + 2] for run in CJK_RUN.findall(sentence) for i in range(len(run) - 1)]
+        if len(words) > SHORT_SENTENCE:
+            shares.append(sum(w in known for w in words) / len(words))
+    return min(shares, default=0.0)
 
 
 def _note_support(body: str, notes: Sequence[str], glosses: Glosses = no_glosses) -> float:

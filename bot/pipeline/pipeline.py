@@ -20,7 +20,7 @@ from bot.llm import ChatModel
 from bot.log import comment_context, log
 from bot.pipeline.commitment import commitment
 from bot.pipeline.decide import Check, Decision, Evidence, Verdict, decide
-from bot.pipeline.evidence import PositiveChecks, claims
+from bot.pipeline.evidence import NO_FACT_NEEDED, PositiveChecks, claims
 from bot.pipeline.fewshot import FewShot, context_rows
 from bot.pipeline.guard import Guard
 from bot.pipeline.guard import Verdict as GuardVerdict
@@ -155,7 +155,7 @@ class Pipeline:
                                                             *guarded.unavailable]}
         notes = [h.text for h in hits]
         found = self.found(drafted.text, notes)
-        asked = [] if notes else self.asked(comment.text)
+        asked = [] if notes or triaged.label in NO_FACT_NEEDED else self.asked(comment.text)
         checks = (*self.positive(comment, triaged.label, notes, found, drafted, asked),
                   *unlike_spam(triaged))
         decisions["checks"] = {c.name: c.to_json() for c in checks}
@@ -170,7 +170,7 @@ class Pipeline:
         if self.judge is not None and decision.status == Status.APPROVED:
             # the judge is asked only about a draft that would otherwise be posted
             shown = [h.text for h in drafted.notes or hits]
-            judged = self.judge(comment.text, drafted.text, [*shown, *found, *asked])
+            judged = self.judge(comment.text, drafted.text, [*shown, *found])
             decisions["checks"]["judge"] = judged.to_json()
             evidence = replace(evidence, checks=(*required, judged))
             decision = decide(verdict, Action(action), rule, mode, evidence, drop)

@@ -55,21 +55,56 @@ def test_an_answer_the_gate_gave_no_notes_is_checked_against_what_the_comment_fi
     # about what was asked, though the search found it too weak to be context
     steps = ["Latte art heart: pour high to mix, bring the spout close to the surface, then "
              "lift and draw forward when the shape appears."]
-    reply = "Pour high to mix, then bring the spout close and draw forward."
+    reply = "Pour high to mix, then bring the spout close and draw forward. Good luck!"
     ok = grounding(reply, "steps for the heart?", "question", [], PERSONA, asked=steps)
-    assert ok.ok and "the comment's own words find" in ok.why and ok.score >= 0.3, ok
-    # the same reply with nothing found, or found only in an unrelated passage, is held
-    assert not grounding(reply, "steps for the heart?", "question", [], PERSONA).ok
+    assert ok.ok and "the comment's own words find" in ok.why and ok.score >= 0.5, ok
+    # the same reply with nothing found is held as before
+    alone = grounding(reply, "steps for the heart?", "question", [], PERSONA)
+    assert not alone.ok and alone.why == "no notes were found to answer from"
+    # a passage that holds none of it says so, with the share it does hold
     other = grounding(reply, "steps for the heart?", "question", [], PERSONA, asked=NOTES)
-    assert not other.ok and other.why == "no notes were found to answer from"
-    # what the passage holds does not carry a name or number it never states
-    made_up = grounding("Pour high to mix at 70°C on the Breville, then draw forward.",
-                        "steps for the heart?", "question", [], PERSONA, asked=steps)
-    assert not made_up.ok and "Breville" in made_up.why
+    assert not other.ok and other.score == 0.0 and "at best 0%" in other.why, other
     # with notes from the gate, the notes decide: a passage the comment found does not
     # stand in for them
-    held = grounding(reply, "steps for the heart?", "question", NOTES, PERSONA, asked=steps)
-    assert not held.ok
+    assert not grounding(reply, "steps for the heart?", "question", NOTES, PERSONA,
+                         asked=steps).ok
+
+
+@pytest.mark.parametrize("added", [
+    "Milk from the garden hose tap works just as well for this.",  # ordinary words, made up
+    "Dogs love the foam too, so give your puppy a bowl of it.",
+    "Latte art heart foam is fine left out on the kitchen counter.",  # some passage words
+])
+def test_one_sentence_the_passage_holds_carries_no_other(added: str) -> None:
+    # the comment chose the passage: every sentence must be the passage's, not the reply's
+    # share as a whole (here two thirds of the words are the passage's)
+    steps = ["Latte art heart: pour high to mix, bring the spout close to the surface, then "
+             "lift and draw forward when the shape appears."]
+    reply = f"Pour high to mix, bring the spout close to the surface, then draw forward. {added}"
+    held = grounding(reply, "steps for the heart?", "question", [], PERSONA, asked=steps)
+    assert not held.ok and "half of every sentence" in held.why, held
+
+
+def test_every_sentence_must_be_in_one_passage_not_spread_over_several() -> None:
+    asked = ["Pour high to mix, then bring the spout close to the surface.",
+             "Steam the milk until the pitcher is too hot to hold."]
+    reply = ("Pour high to mix, then bring the spout close. "
+             "Steam the milk until the pitcher is too hot to hold.")
+    assert not grounding(reply, "latte tips?", "question", [], PERSONA, asked=asked).ok
+    assert grounding(reply, "latte tips?", "question", [], PERSONA,
+                     asked=[" ".join(asked)]).ok
+
+
+def test_a_chinese_answer_is_read_in_character_pairs_against_the_passage() -> None:
+    notes = ["爱心拉花：高位注入融合，降低缸嘴靠近液面，出图后抬高往前一划收尾。"]
+    copied = "三步：高位注入融合，降低缸嘴靠近液面，出图后抬高、往前一划收尾。"
+    assert grounding(copied, "爱心拉花的步骤？", "question", [], PERSONA, asked=notes).ok
+    # a sentence of its own after the copied one is not the passage's
+    added = f"{copied}用微波炉加热牛奶也完全可以，效果一样好。"
+    assert not grounding(added, "爱心拉花的步骤？", "question", [], PERSONA, asked=notes).ok
+    # and an English passage does not back a Chinese sentence through the dictionary
+    english = ["Latte art heart: pour high to mix, bring the spout close, lift and draw."]
+    assert not grounding(copied, "爱心拉花的步骤？", "question", [], PERSONA, asked=english).ok
 
 
 def test_facts_the_creators_passages_hold_support_an_answer_the_gate_gave_no_notes() -> None:

@@ -66,7 +66,24 @@ def test_an_answer_the_gate_gave_no_notes_is_checked_against_what_the_comment_fi
     assert grounded["ok"] and "the comment's own words find" in grounded["why"], grounded
     # the same words answer nothing the other comment's words find
     held = camera.decisions["checks"]["grounding"]
-    assert not held["ok"] and held["why"] == "no notes were found to answer from", held
+    assert not held["ok"] and "no passage the comment's own words find" in held["why"], held
+
+
+def test_thanks_needs_no_passages_looked_up(
+        app: App, daemon: Daemon, connector: FakeConnector, kb: KnowledgeBase,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    kb.add(Document("latte.md", "# Latte art\n\nFor a heart, pour high to mix."))
+    searched: list[str] = []
+    real = kb.passages
+
+    def spy(text: str, k: int = 3) -> list[str]:
+        searched.append(text)
+        return real(text, k)
+
+    monkeypatch.setattr(kb, "passages", spy)
+    connector.push_comment("Love this!")
+    [(_, new)] = daemon.dry_run(limit=1)
+    assert new.triage_label == "praise" and "Love this!" not in searched, searched
 
 
 def test_a_failed_word_search_loses_only_evidence(
