@@ -643,8 +643,13 @@ def _topic(text: str, glosses: Glosses = no_glosses) -> frozenset[str]:
     lower = text.lower()
     words = {_stem(w) for w in [*re.findall(r"[a-z]{3,}", lower), *glosses(text)]
              if w not in STOP and w not in COMMON and w not in quantities.ALIAS}
-    pairs = {run[i:i + 2] for run in CJK_RUN.findall(lower) for i in range(len(run) - 1)}
+    pairs = set(_cjk_pairs(lower))
     return frozenset(words | {p for p in pairs if not any(c in quantities.NUMERALS for c in p)})
+
+
+def _cjk_pairs(text: str) -> list[str]:
+    """The overlapping character pairs of each run of Chinese in the text."""
+    return [run[i:i + 2] for run in CJK_RUN.findall(text) for i in range(len(run) - 1)]
 
 
 #: a model's name of letters and digits ("v60", "c3", "mk4")
@@ -991,7 +996,7 @@ def _said_in(body: str, passage: str) -> float:
     shares = []
     for sentence in SENTENCE_END.split(body.lower()):
         words = [w for w in LATIN.findall(sentence) if w not in STOP]
-        words += [run[i:i + 2] for run in CJK_RUN.findall(sentence) for i in range(len(run) - 1)]
+        words += _cjk_pairs(sentence)
         if len(words) > SHORT_SENTENCE:
             shares.append(sum(w in known for w in words) / len(words))
     return min(shares, default=0.0)
