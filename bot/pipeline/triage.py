@@ -195,11 +195,6 @@ class Triager:
     #: (from `min_confidence`) a person reads it: praise sits next to "Cringe. Unsubscribed"
     #: ("Finally a review that isn't sponsored, respect")
     sure_toxic: float = 0.8
-    #: a draft is held on tone when this share of its nearest examples are spam or toxic,
-    #: one of them this close. The examples are comments, not replies: on development, the
-    #: ordinary replies held on tone alone had votes of 60-78% ("不客气，谢谢你来看！" sits
-    #: next to "你们这种人就是没文化"), and of 1,170 attacks one was held by it alone
-    reply_min_confidence: float = 0.8
     reply_min_similarity: float = 0.85
     widened: bool = True
     #: spam by wording and meaning (bot.pipeline.spam); the shipped one unless given
@@ -305,7 +300,7 @@ class Triager:
             # replies sit further from the (comment) examples than comments do: ask for a
             # close neighbour as well as a clear vote
             if guess.label in (Label.SPAM,
-                               Label.TOXIC) and guess.confidence >= self.reply_min_confidence \
+                               Label.TOXIC) and guess.confidence >= self.min_confidence \
                     and guess.similarity >= self.reply_min_similarity:
                 reasons.append(f"tone: reads like {guess.describe()}")
         return Verdict(tuple(reasons), tuple(unavailable))

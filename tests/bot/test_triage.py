@@ -133,18 +133,6 @@ def test_replies_that_read_as_hostile_or_spam_are_named(classifier: NearestExamp
     assert triager.judge_reply("Thanks so much! Glad the recipe worked for you.") == []
 
 
-def test_a_reply_is_held_on_tone_only_by_a_sure_vote(classifier: NearestExamples) -> None:
-    """The examples are comments: short Chinese thanks sits next to the hostile ones, with
-    most of the vote but not a sure one."""
-    thanks = "不客气，谢谢你来看！"
-    guess = classifier.classify(thanks)
-    assert guess.label == "toxic" and 0.6 <= guess.confidence < 0.8
-    assert Triager(classifier).judge_reply(thanks) == []
-    assert Triager(classifier, reply_min_confidence=0.6).judge_reply(thanks)
-    sure = Triager(classifier).judge_reply("Get lost, nobody asked for your opinion, loser.")
-    assert sure and sure[0].startswith("tone: reads like toxic")
-
-
 def reading_as(is_spam: bool) -> spam.SpamClassifier:
     """A spam classifier that calls everything spam, or reads everything unlike spam."""
     model = spam.train(["buy my stuff"], [True])
