@@ -275,7 +275,7 @@ class Pipeline:
         is relevant, grounded and in the creator's voice."""
         persona = self.settings.persona
         obeyed = obedience(comment.text, drafted.text,
-                           Voice(drafted.system_prompt, [*notes, *found], persona.name), label)
+                           Voice(drafted.system_prompt, [*notes, *found], persona.name))
         committed = commitment(self.body(drafted.text), [*notes, persona.description])
         if self.checks is None:  # each check of the reply auto mode may ask for, unmeasured
             return (obeyed, committed, *(Check(name, False, 0.0, "not measured: no embedder")

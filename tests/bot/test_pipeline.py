@@ -86,20 +86,6 @@ def test_thanks_needs_no_passages_looked_up(
     assert new.triage_label == "praise" and "Love this!" not in searched, searched
 
 
-def test_thanks_may_echo_a_few_characters_that_an_answer_may_not(
-        daemon: Daemon, connector: FakeConnector, model: RecordingModel) -> None:
-    """Triage's label reaches the copy check: in thanks, "每周五都" is an echo."""
-    replies = iter([f"谢谢你每周五都来！ {SIGNATURE}", f"冷萃冷藏能放一个星期。 {SIGNATURE}"])
-    model.reply = lambda messages: next(replies)
-    connector.push_comment("太治愈了，每周五都在等更新，谢谢", author="小雨")
-    connector.push_comment("冷萃能放一个星期吗？", author="Ann")
-    thanks, answer = (new for _, new in daemon.dry_run(limit=2))
-    assert thanks.triage_label == "praise" and answer.triage_label == "question"
-    assert thanks.decisions["checks"]["obedience"]["ok"], thanks.decisions["checks"]
-    held = answer.decisions["checks"]["obedience"]
-    assert not held["ok"] and "copies the comment" in held["why"], held
-
-
 def test_a_failed_word_search_loses_only_evidence(
         app: App, daemon: Daemon, connector: FakeConnector, model: RecordingModel,
         kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
