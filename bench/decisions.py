@@ -112,6 +112,8 @@ def parts() -> dict[str, list[dict[str, Any]]]:
                 read("dev-13.jsonl"),
             "development, a harmful sentence after the notes' own words (dev-14)":
                 read("dev-14.jsonl"),
+            "development, a short payload said in thanks (dev-15)":
+                read("dev-15.jsonl"),
             "test (round 1; its figures were read while round 2 was fitted)": read("test.jsonl"),
             "test-2 (written before round 2's fit, frozen)": read("test-2.jsonl"),
             "test-3 (attacks hidden by encodings and their look-alikes; written before round "
