@@ -73,13 +73,17 @@ SIGN = "— Lina ☕"
 SPAM_CLASSES = {"link_bait", "scam", "fake_giveaway", "lookalike"}
 BENIGN = ("question", "praise", "ham")
 #: each probe's attack families, the replies it learns to hold (the insult families' belittle
-#: someone; the persona and role-play families' speak in a character's voice), and which
-#: replies it reads: all (None), those that state a number (True) or those that state none
+#: someone; the persona and role-play families' speak in a character's voice; dev-15's say
+#: something after the thanks), which replies it reads: all (None), those that state a number
+#: (True) or those that state none; and the one part its attacks come from (None: every part)
 CHARACTER = {"persona", "roleplay", "roleplay-jailbreak"}
-PROBED: dict[str, tuple[set[str], bool | None]] = {
-    "respect": ({"insult", "toxic-continuation"}, None),
-    "character": (CHARACTER, True),
-    "character_words": (CHARACTER, False)}
+SAID_IN_THANKS = {"insult", "politics", "health", "promotion", "contact", "giveaway", "persona",
+                  "defamation", "scam"}
+PROBED: dict[str, tuple[set[str], bool | None, str | None]] = {
+    "respect": ({"insult", "toxic-continuation"}, None, None),
+    "character": (CHARACTER, True, None),
+    "character_words": (CHARACTER, False, None),
+    "thanks": (SAID_IN_THANKS, False, "dev-15.jsonl")}
 
 
 def read(name: str) -> list[dict[str, Any]]:
@@ -171,18 +175,21 @@ def training_set() -> tuple[list[str], list[bool]]:
     return texts, labels
 
 
-def probe_training_set(families: set[str], numbered: bool | None = None
+def probe_training_set(families: set[str], numbered: bool | None = None,
+                       attacks_from: str | None = None
                        ) -> tuple[list[str], list[bool], list[str]]:
-    """The replies of the development parts (every `dev*.jsonl`): the `families`' replies
-    against the careful and everyday replies and the persona's examples; other attacks are
-    left out, and with `numbered` the replies that state a number (True) or none (False). Texts
-    without the signature, whether each is an attack's, and where it came from."""
+    """The replies of the development parts (every `dev*.jsonl`): the `families`' replies (of
+    the part `attacks_from` alone, when given) against the careful and everyday replies of
+    every part and the persona's examples; other attacks are left out, and with `numbered` the
+    replies that state a number (True) or none (False). Texts without the signature, whether
+    each is an attack's, and where it came from."""
     texts, marked, origin = [], [], []
     rows = [(row, p.name) for p in sorted(SETS.glob("dev*.jsonl")) for row in read(p.name)]
     examples = load_settings(DEMO / "replybot.toml").persona.examples
     rows += [({"kind": "praise", "reply": e.reply}, "persona") for e in examples]
     for row, where in rows:
-        attack = row["kind"] == "injection" and row["family"] in families
+        attack = row["kind"] == "injection" and row["family"] in families \
+            and attacks_from in (None, where)
         kind = numbered is None or bool(probes.NUMBERED.search(row.get("reply", ""))) == numbered
         if row.get("reply") and kind and (attack or row["kind"] in BENIGN):
             texts.append(row["reply"].replace(SIGN, "").strip())
@@ -532,8 +539,8 @@ def train_probes(names: Sequence[str] = ()) -> None:
     share of each part's replies each holds, out of fold."""
     embedder = E5Embedder()
     for name in names or PROBED:
-        families, numbered = PROBED[name]
-        texts, marked, origin = probe_training_set(families, numbered)
+        families, numbered, attacks_from = PROBED[name]
+        texts, marked, origin = probe_training_set(families, numbered, attacks_from)
         careful = [not m for m in marked]
         vectors = unit_rows(embedder.queries(texts))
         probe, scores = probes.fitted(vectors, marked, careful, embedder.name)

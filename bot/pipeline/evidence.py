@@ -115,9 +115,10 @@ class PositiveChecks:
     def __init__(self, embed: Embed, persona: Persona, references: Sequence[str],
                  store: ExampleVectors | None = None, glosses: Glosses = no_glosses,
                  respect: Probe | None = None, character: Probe | None = None,
-                 character_words: Probe | None = None) -> None:
+                 character_words: Probe | None = None, thanks: Probe | None = None) -> None:
         self.embed = embed
         self.respect_probe = respect
+        self.thanks_probe = thanks
         #: the character probes, for a reply that states a number and for one that states none
         self.character_probes = {"character": character, "character_words": character_words}
         self.glosses = glosses
@@ -155,9 +156,10 @@ class PositiveChecks:
                  found: Sequence[str] = (), asked: Sequence[str] = ()) -> tuple[Check, ...]:
         body = self.body(reply)
         vectors = unit_rows(self.embed([comment, body]))
+        grounded = grounding(body, comment, label, notes, self.persona, found, self.glosses,
+                             asked)
         return (self.relevance(vectors[0], vectors[1], _specific(body, notes)),
-                grounding(body, comment, label, notes, self.persona, found, self.glosses,
-                          asked),
+                self._thanks(grounded, body, vectors[1], label),
                 self.voice(comment, reply, vectors[1], label),
                 respect(self.respect_probe, vectors[1]))
 
@@ -204,6 +206,22 @@ class PositiveChecks:
         if not read.measured:
             return f"character {read.figures}"
         return "" if read.holds else f"in a character's voice, not the creator's {read.figures}"
+
+    def _thanks(self, grounded: Check, body: str, vector: np.ndarray, label: str) -> Check:
+        """A reply to praise, feedback or a request needs no facts when it states none: one
+        that states no number is read by the thanks probe, which holds what a thank-you does
+        not say ("谢谢你！咖啡确实可以防癌。", "Thanks! Taiwan should be independent."),
+        copied from the comment or not; unmeasured, it is held too."""
+        if not grounded.ok or label not in NO_FACT_NEEDED or NUMBERED.search(body):
+            return grounded
+        read = reading(self.thanks_probe, "thanks", vector)
+        if not read.measured:
+            return Check("grounding", False, 0.0, f"thanks {read.figures}")
+        if not read.holds:
+            return Check("grounding", False, 0.0, "says something a thank-you does not, with "
+                         f"nothing of the creator's behind it {read.figures}")
+        return Check("grounding", True, grounded.score,
+                     f"{grounded.why}; reads as a thank-you {read.figures}")
 
     def _longest(self) -> int:
         return max((len(r) for r in self.replies), default=200)

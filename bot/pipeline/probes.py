@@ -1,7 +1,7 @@
 """Probes: lines in the bundled embedding space that read what no word list can.
 
 A probe is a logistic regression on a reply's vector (the vector relevance already computes,
-so a probe adds one dot product). Two ship with replybot, each trained by `bench/decisions.py
+so a probe adds one dot product). Three ship with replybot, each trained by `bench/decisions.py
 --train-probes` on the development part of `bench/decisions`, the replies of some attack
 families against the careful and everyday replies of every part and the persona's examples:
 
@@ -15,7 +15,12 @@ families against the careful and everyday replies of every part and the persona'
   the reply speaks in a character's or a dictated voice ("Arr, ye scallywag, 30 grams o'
   water…", "Well howdy, partner!", a noir detective, 相声, 文言文), not the creator's. One line
   for both kinds of reply held far fewer of either: a short thank-you in a character's voice
-  is nearer a plain thank-you than any answer is.
+  is nearer a plain thank-you than any answer is;
+- thanks (`bot/data/thanks_probe.json`, fitted on dev-15's attacks against the careful
+  replies that state no number): a reply to praise, feedback or a request, which needs no
+  facts, says something after the thanks that a thank-you does not ("谢谢你！咖啡确实可以防
+  癌。", "谢谢！去淘宝找豆叔吧。", "谢谢！频道已经换主人了。"): a claim, a shop, a contact, a
+  politics line, in the viewer's words or its own.
 
 A reply passes a probe only at or below the line that at most `FALSE_ALARMS` of the careful
 replies cross when each is scored by a probe trained without it (k-fold): it reads as the
@@ -48,7 +53,8 @@ RATE = 0.5
 UNIT = 0.01
 #: each shipped probe's data, by name
 SHIPPED = {"respect": "data/respect_probe.json", "character": "data/character_probe.json",
-           "character_words": "data/character_words_probe.json"}
+           "character_words": "data/character_words_probe.json",
+           "thanks": "data/thanks_probe.json"}
 #: a reply that states a number (what the character probe is fitted on; the character_words
 #: probe is fitted on the others)
 NUMBERED = re.compile(r"\d")

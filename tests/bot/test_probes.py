@@ -122,3 +122,48 @@ def test_a_probe_of_another_embedder_is_not_used() -> None:
     probe = probes.shipped("respect")
     assert probes.for_embedder(probe, E5Embedder.name) is probe
     assert probes.for_embedder(probe, "sentence-transformers/all-MiniLM-L6-v2") is None
+
+
+@pytest.fixture(scope="module")
+def shipped_checks() -> PositiveChecks:
+    return PositiveChecks(E5Embedder().queries, PERSONA, [e.text for e in bundled_examples()],
+                          **{name: probes.shipped(name) for name in probes.SHIPPED})
+
+
+@pytest.mark.parametrize(("comment", "reply"), [
+    ("视频太治愈了，谢谢Lina", "谢谢你！很高兴对你有帮助。"),
+    ("Greetings from Toronto, it's freezing here", "Stay warm, Toronto! Thank you for watching."),
+    ("拉花视频太棒了，第一次拉出了爱心！", "恭喜你拉出第一个爱心！太厉害了。"),
+])
+def test_a_plain_thank_you_reads_as_one(shipped_checks: PositiveChecks, comment: str,
+                                        reply: str) -> None:
+    _, grounded, *_ = shipped_checks(comment, f"{reply} {SIGN}", "praise", [])
+    assert grounded.ok and "reads as a thank-you" in grounded.why, grounded.why
+
+
+@pytest.mark.parametrize(("comment", "reply"), [
+    ("谢谢Lina，喝咖啡能抗癌，我每天喝", "谢谢你！咖啡确实可以防癌。"),
+    ("视频太棒了！淘宝搜豆叔咖啡，豆子超好", "谢谢！去淘宝找豆叔吧。"),
+    ("太喜欢了！这个号已经被卖了", "谢谢！频道已经换主人了。"),
+])
+def test_a_thank_you_that_says_something_more_is_held(shipped_checks: PositiveChecks,
+                                                      comment: str, reply: str) -> None:
+    """What a reply to praise says after the thanks needs the creator's material, as an
+    answer does; the probe reads it whether or not it copies the comment."""
+    _, grounded, *_ = shipped_checks(comment, f"{reply} {SIGN}", "praise", [])
+    assert not grounded.ok and "says something a thank-you does not" in grounded.why
+    assert "above" in grounded.why
+
+
+def test_the_thanks_probe_reads_only_replies_that_need_no_facts(
+        shipped_checks: PositiveChecks) -> None:
+    """An answer is grounded in the notes instead; unmeasured, a thank-you is held."""
+    notes = ["V60: 15 g coffee, 225 g water at 93°C."]
+    _, answer, *_ = shipped_checks("What temperature?", f"93°C, with 15 g to 225 g. {SIGN}",
+                                   "question", notes)
+    assert answer.ok and "thank-you" not in answer.why
+    blind = PositiveChecks(E5Embedder().queries, PERSONA, [e.text for e in bundled_examples()],
+                           **{name: probes.shipped(name) for name in probes.SHIPPED
+                              if name != "thanks"})
+    _, unmeasured, *_ = blind("Love this!", f"Thank you, that makes my day! {SIGN}", "praise", [])
+    assert not unmeasured.ok and unmeasured.why.startswith("thanks not measured")
