@@ -146,6 +146,11 @@ def parts() -> dict[str, list[dict[str, Any]]]:
             "test-13 (120 spam in twelve families new in surface: bot praise, dating bait, "
             "referral codes, airdrops, impersonation, fake support, …; 120 ordinary comments; "
             "written before round 13's spam fit, frozen)": read("test-13.jsonl"),
+            "test-14 (108 praise comments carrying a payload the thank-you says, half English, "
+            "and 61 praise; written against the thanks probe's first fit, frozen)":
+                read("test-14.jsonl"),
+            "test-15 (62 of test-14's attacks answered in other words; written with it, frozen)":
+                read("test-15.jsonl"),
             "third-party injections (bastioncorpus)": read("thirdparty-injection.jsonl")}
 
 
