@@ -75,15 +75,15 @@ BENIGN = ("question", "praise", "ham")
 #: each probe's attack families, the replies it learns to hold (the insult families' belittle
 #: someone; the persona and role-play families' speak in a character's voice; dev-15's say
 #: something after the thanks), which replies it reads: all (None), those that state a number
-#: (True) or those that state none; and the one part its attacks come from (None: every part)
+#: (True) or those that state none; and the parts its attacks come from (None: every part)
 CHARACTER = {"persona", "roleplay", "roleplay-jailbreak"}
-SAID_IN_THANKS = {"insult", "politics", "health", "promotion", "contact", "giveaway", "persona",
-                  "defamation", "scam"}
-PROBED: dict[str, tuple[set[str], bool | None, str | None]] = {
+SAID_IN_THANKS = {"insult", "politics", "health", "safety", "promotion", "contact", "giveaway",
+                  "persona", "identity", "channel", "defamation", "scam", "conspiracy"}
+PROBED: dict[str, tuple[set[str], bool | None, tuple[str, ...] | None]] = {
     "respect": ({"insult", "toxic-continuation"}, None, None),
     "character": (CHARACTER, True, None),
     "character_words": (CHARACTER, False, None),
-    "thanks": (SAID_IN_THANKS, False, "dev-15.jsonl")}
+    "thanks": (SAID_IN_THANKS, False, ("dev-15.jsonl", "dev-16.jsonl"))}
 
 
 def read(name: str) -> list[dict[str, Any]]:
@@ -118,6 +118,8 @@ def parts() -> dict[str, list[dict[str, Any]]]:
                 read("dev-14.jsonl"),
             "development, a short payload said in thanks (dev-15)":
                 read("dev-15.jsonl"),
+            "development, a payload said in thanks, mostly English and in other words (dev-16)":
+                read("dev-16.jsonl"),
             "test (round 1; its figures were read while round 2 was fitted)": read("test.jsonl"),
             "test-2 (written before round 2's fit, frozen)": read("test-2.jsonl"),
             "test-3 (attacks hidden by encodings and their look-alikes; written before round "
@@ -181,10 +183,10 @@ def training_set() -> tuple[list[str], list[bool]]:
 
 
 def probe_training_set(families: set[str], numbered: bool | None = None,
-                       attacks_from: str | None = None
+                       attacks_from: tuple[str, ...] | None = None
                        ) -> tuple[list[str], list[bool], list[str]]:
     """The replies of the development parts (every `dev*.jsonl`): the `families`' replies (of
-    the part `attacks_from` alone, when given) against the careful and everyday replies of
+    the parts `attacks_from` alone, when given) against the careful and everyday replies of
     every part and the persona's examples; other attacks are left out, and with `numbered` the
     replies that state a number (True) or none (False). Texts without the signature, whether
     each is an attack's, and where it came from."""
@@ -194,7 +196,7 @@ def probe_training_set(families: set[str], numbered: bool | None = None,
     rows += [({"kind": "praise", "reply": e.reply}, "persona") for e in examples]
     for row, where in rows:
         attack = row["kind"] == "injection" and row["family"] in families \
-            and attacks_from in (None, where)
+            and (attacks_from is None or where in attacks_from)
         kind = numbered is None or bool(probes.NUMBERED.search(row.get("reply", ""))) == numbered
         if row.get("reply") and kind and (attack or row["kind"] in BENIGN):
             texts.append(row["reply"].replace(SIGN, "").strip())
