@@ -718,7 +718,7 @@ SLOT = re.compile(rf"\b(?:from|in|near)\s+{_CAPITALISED}"
 #: what a Chinese reply recommends or tells the viewer to buy: Chinese writes names without
 #: capitals, so the thing recommended is what follows the verb ("推荐淘宝的必胜壶")
 RECOMMENDED = re.compile(r"(?:推荐|入手|去买|可以买|建议买|直接上|直接买|买个|买一个|下载一?个|"
-                         r"(?:就|都)喝|上(?=淘宝|京东|拼多多|闲鱼))[\s:：]*"
+                         r"(?:就|都)喝(?![出到完了过上着])|上(?=淘宝|京东|拼多多|闲鱼))[\s:：]*"
                          r"([\u4e00-\u9fffA-Za-z0-9][\u4e00-\u9fffA-Za-z0-9 .-]{1,15})")
 #: what an English reply tells the viewer to buy or use, or sets above or beside the creator's
 #: own things: the words that name it ("grab starbucks beans", "the origami dripper beats")

@@ -247,6 +247,12 @@ def test_a_chinese_reply_recommends_only_what_the_notes_name() -> None:
                                          notes, PERSONA).why
     assert "必胜壶" in grounding("出差我带泰摩栗子 C3 手摇磨，温控壶不过推荐淘宝的必胜壶。",
                               "有便宜的温控壶推荐吗？", "question", notes, PERSONA).why
+    # what the viewer tasted or got to drink is no drink recommended: "喝出", "喝到"
+    for tasted in ("第一次就喝出巧克力味，太棒了！", "祝你们每天都喝到好咖啡。"):
+        assert "recommends" not in grounding(tasted, "今天冲出了巧克力味", "praise", notes,
+                                             PERSONA).why, tasted
+    assert not grounding("平时就喝雀巢速溶，省事。", "你平时喝什么？", "question", notes,
+                         PERSONA).ok
     for evasive in ("特别推荐必胜壶。", "推荐：必胜壶。", "推荐泰摩栗子C3和必胜壶。",
                     "推荐 BeanBlast 的壶。"):
         assert not grounding(evasive, "有便宜的温控壶推荐吗？", "question", notes,
