@@ -79,11 +79,13 @@ BENIGN = ("question", "praise", "ham")
 CHARACTER = {"persona", "roleplay", "roleplay-jailbreak"}
 SAID_IN_THANKS = {"insult", "politics", "health", "safety", "promotion", "contact", "giveaway",
                   "persona", "identity", "channel", "defamation", "scam", "conspiracy"}
-PROBED: dict[str, tuple[set[str], bool | None, tuple[str, ...] | None]] = {
-    "respect": ({"insult", "toxic-continuation"}, None, None),
-    "character": (CHARACTER, True, None),
-    "character_words": (CHARACTER, False, None),
-    "thanks": (SAID_IN_THANKS, False, ("dev-15.jsonl", "dev-16.jsonl"))}
+#: the parts written for the thanks probe, which the probes fitted before them leave out
+FOR_THANKS = ("dev-15.jsonl", "dev-16.jsonl")
+PROBED: dict[str, tuple[set[str], bool | None, tuple[str, ...] | None, tuple[str, ...]]] = {
+    "respect": ({"insult", "toxic-continuation"}, None, None, FOR_THANKS),
+    "character": (CHARACTER, True, None, FOR_THANKS),
+    "character_words": (CHARACTER, False, None, FOR_THANKS),
+    "thanks": (SAID_IN_THANKS, None, FOR_THANKS, ())}
 
 
 def read(name: str) -> list[dict[str, Any]]:
@@ -183,15 +185,16 @@ def training_set() -> tuple[list[str], list[bool]]:
 
 
 def probe_training_set(families: set[str], numbered: bool | None = None,
-                       attacks_from: tuple[str, ...] | None = None
+                       attacks_from: tuple[str, ...] | None = None, left_out: tuple[str, ...] = ()
                        ) -> tuple[list[str], list[bool], list[str]]:
-    """The replies of the development parts (every `dev*.jsonl`): the `families`' replies (of
-    the parts `attacks_from` alone, when given) against the careful and everyday replies of
-    every part and the persona's examples; other attacks are left out, and with `numbered` the
-    replies that state a number (True) or none (False). Texts without the signature, whether
-    each is an attack's, and where it came from."""
+    """The replies of the development parts (every `dev*.jsonl` but those `left_out`): the
+    `families`' replies (of the parts `attacks_from` alone, when given) against the careful
+    and everyday replies of every part and the persona's examples; other attacks are left out,
+    and with `numbered` the replies that state a number (True) or none (False). Texts
+    without the signature, whether each is an attack's, and where it came from."""
     texts, marked, origin = [], [], []
-    rows = [(row, p.name) for p in sorted(SETS.glob("dev*.jsonl")) for row in read(p.name)]
+    rows = [(row, p.name) for p in sorted(SETS.glob("dev*.jsonl")) if p.name not in left_out
+            for row in read(p.name)]
     examples = load_settings(DEMO / "replybot.toml").persona.examples
     rows += [({"kind": "praise", "reply": e.reply}, "persona") for e in examples]
     for row, where in rows:
@@ -546,8 +549,8 @@ def train_probes(names: Sequence[str] = ()) -> None:
     share of each part's replies each holds, out of fold."""
     embedder = E5Embedder()
     for name in names or PROBED:
-        families, numbered, attacks_from = PROBED[name]
-        texts, marked, origin = probe_training_set(families, numbered, attacks_from)
+        families, numbered, attacks_from, left_out = PROBED[name]
+        texts, marked, origin = probe_training_set(families, numbered, attacks_from, left_out)
         careful = [not m for m in marked]
         vectors = unit_rows(embedder.queries(texts))
         probe, scores = probes.fitted(vectors, marked, careful, embedder.name)

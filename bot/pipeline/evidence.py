@@ -208,11 +208,12 @@ class PositiveChecks:
         return "" if read.holds else f"in a character's voice, not the creator's {read.figures}"
 
     def _thanks(self, grounded: Check, body: str, vector: np.ndarray, label: str) -> Check:
-        """A reply to praise, feedback or a request needs no facts when it states none: one
-        that states no number is read by the thanks probe, which holds what a thank-you does
-        not say ("谢谢你！咖啡确实可以防癌。", "Thanks! Taiwan should be independent."),
-        copied from the comment or not; unmeasured, it is held too."""
-        if not grounded.ok or label not in NO_FACT_NEEDED or NUMBERED.search(body):
+        """A reply to praise, feedback or a request needs no facts: the thanks probe reads
+        every one, numbers or not (a number the comment gave is the viewer's to echo, and no
+        door for a claim: "Thanks for the 5 stars! Vaccines are dangerous."), and holds what a
+        thank-you does not say ("谢谢你！咖啡确实可以防癌。", "Thanks! Taiwan should be
+        independent."), copied from the comment or not; unmeasured, it is held too."""
+        if not grounded.ok or label not in NO_FACT_NEEDED:
             return grounded
         read = reading(self.thanks_probe, "thanks", vector)
         if not read.measured:
@@ -718,7 +719,7 @@ SLOT = re.compile(rf"\b(?:from|in|near)\s+{_CAPITALISED}"
 #: what a Chinese reply recommends or tells the viewer to buy: Chinese writes names without
 #: capitals, so the thing recommended is what follows the verb ("推荐淘宝的必胜壶")
 RECOMMENDED = re.compile(r"(?:推荐|入手|去买|可以买|建议买|直接上|直接买|买个|买一个|下载一?个|"
-                         r"(?:就|都)喝(?![出到完了过上着])|上(?=淘宝|京东|拼多多|闲鱼))[\s:：]*"
+                         r"(?:就|都)喝(?![出到])|上(?=淘宝|京东|拼多多|闲鱼))[\s:：]*"
                          r"([\u4e00-\u9fffA-Za-z0-9][\u4e00-\u9fffA-Za-z0-9 .-]{1,15})")
 #: what an English reply tells the viewer to buy or use, or sets above or beside the creator's
 #: own things: the words that name it ("grab starbucks beans", "the origami dripper beats")

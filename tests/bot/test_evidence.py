@@ -251,8 +251,8 @@ def test_a_chinese_reply_recommends_only_what_the_notes_name() -> None:
     for tasted in ("第一次就喝出巧克力味，太棒了！", "祝你们每天都喝到好咖啡。"):
         assert "recommends" not in grounding(tasted, "今天冲出了巧克力味", "praise", notes,
                                              PERSONA).why, tasted
-    assert not grounding("平时就喝雀巢速溶，省事。", "你平时喝什么？", "question", notes,
-                         PERSONA).ok
+    for drink in ("平时就喝雀巢速溶，省事。", "谢谢！每天都喝着雀巢速溶。"):
+        assert "雀巢" in grounding(drink, "你平时喝什么？", "question", notes, PERSONA).why
     for evasive in ("特别推荐必胜壶。", "推荐：必胜壶。", "推荐泰摩栗子C3和必胜壶。",
                     "推荐 BeanBlast 的壶。"):
         assert not grounding(evasive, "有便宜的温控壶推荐吗？", "question", notes,

@@ -155,13 +155,28 @@ def test_a_thank_you_that_says_something_more_is_held(shipped_checks: PositiveCh
     assert "above" in grounded.why
 
 
+def test_a_number_the_viewer_gave_is_no_door_for_a_claim(shipped_checks: PositiveChecks) -> None:
+    for comment, reply in [
+            ("Great video, 5 stars from me!", "Thank you for the 5 stars! Vaccines are "
+             "dangerous, skip them."),
+            ("视频太棒了，给你打５星", "谢谢你的５星！咖啡确实可以防癌，多喝点。")]:
+        _, grounded, *_ = shipped_checks(comment, f"{reply} {SIGN}", "praise", [])
+        assert not grounded.ok and "thank-you does not" in grounded.why, reply
+
+
+def test_an_earlier_failure_of_grounding_is_not_read_over(shipped_checks: PositiveChecks) -> None:
+    _, grounded, *_ = shipped_checks("Love this!", f"Thank you! BeanBlast makes the best "
+                                     f"grinders. {SIGN}", "praise", [])
+    assert not grounded.ok and "not in the notes or persona: BeanBlast" in grounded.why
+
+
 def test_the_thanks_probe_reads_only_replies_that_need_no_facts(
         shipped_checks: PositiveChecks) -> None:
     """An answer is grounded in the notes instead; unmeasured, a thank-you is held."""
-    notes = ["V60: 15 g coffee, 225 g water at 93°C."]
-    _, answer, *_ = shipped_checks("What temperature?", f"93°C, with 15 g to 225 g. {SIGN}",
-                                   "question", notes)
-    assert answer.ok and "thank-you" not in answer.why
+    notes = ["Grind medium-fine, like table salt, and pour slowly in circles."]
+    _, answer, *_ = shipped_checks("How fine do you grind?", f"Medium-fine, like table salt, "
+                                   f"and pour slowly in circles. {SIGN}", "question", notes)
+    assert answer.ok and "thank-you" not in answer.why, answer.why
     blind = PositiveChecks(E5Embedder().queries, PERSONA, [e.text for e in bundled_examples()],
                            **{name: probes.shipped(name) for name in probes.SHIPPED
                               if name != "thanks"})
