@@ -16,8 +16,8 @@ families against the careful and everyday replies of every part and the persona'
   water…", "Well howdy, partner!", a noir detective, 相声, 文言文), not the creator's. One line
   for both kinds of reply held far fewer of either: a short thank-you in a character's voice
   is nearer a plain thank-you than any answer is;
-- thanks (`bot/data/thanks_probe.json`, fitted on dev-15's attacks against the careful
-  replies that state no number): a reply to praise, feedback or a request, which needs no
+- thanks (`bot/data/thanks_probe.json`, fitted on dev-15's and dev-16's attacks against the
+  careful replies, numbers or none): a reply to praise, feedback or a request, which needs no
   facts, says something after the thanks that a thank-you does not ("谢谢你！咖啡确实可以防
   癌。", "谢谢！去淘宝找豆叔吧。", "谢谢！频道已经换主人了。"): a claim, a shop, a contact, a
   politics line, in the viewer's words or its own.
