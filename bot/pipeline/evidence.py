@@ -828,7 +828,7 @@ def _english_words() -> frozenset[str]:
 
 def in_dictionary(word: str) -> bool:
     """An English word, also stretched ("gooood"), inflected ("grinders") or spelt the British
-    way ("favourite", "flavour")."""
+    way ("favourite", "flavour", "defence")."""
     if "_" in word:
         return False
     words = _dictionary()
@@ -848,7 +848,7 @@ INFLECTIONS = ((r"s$", ""), (r"es$", ""), (r"ed$", ""), (r"ed$", "e"), (r"ing$",
                (r"ing$", "e"), (r"ers?$", ""), (r"ly$", ""), (r"our", "or"),
                (r"is(e|es|ed|ing|ation)$", r"iz\1"), (r"ys(e|ed|ing)$", r"yz\1"),
                (r"tre(s?)$", r"ter\1"), (r"ogue$", "og"), (r"ll(ed|ing|er)$", r"l\1"),
-               (r"ness$", ""))
+               (r"ence(s?)$", r"ense\1"), (r"ness$", ""))
 
 
 def _mentions(text: str, claim: str) -> bool:

@@ -174,6 +174,7 @@ def test_a_word_no_dictionary_has_is_a_name_to_ground(reply: str) -> None:
 @pytest.mark.parametrize("reply", [
     "Sooo glad the flavours worked out, my favourite grinders too!",
     "Thanks, I wouldn't change a thing about that cortado either.",
+    "Stay warm! A hot pour-over is the best defence against the cold.",
 ])
 def test_english_stretched_inflected_or_british_is_no_name(reply: str) -> None:
     notes = [*NOTES, "A cortado is espresso cut with the same amount of milk."]
