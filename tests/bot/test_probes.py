@@ -19,6 +19,13 @@ PERSONA = Persona("You are Lina, a home-coffee creator in Hangzhou.", SIGN,
                   ["Thank you, that makes my day! — Lina ☕"])
 
 
+def _shipped_checks(without: str = "") -> PositiveChecks:
+    """The checks with every shipped probe but `without`."""
+    return PositiveChecks(E5Embedder().queries, PERSONA, [e.text for e in bundled_examples()],
+                          **{name: probes.shipped(name) for name in probes.SHIPPED
+                             if name != without})
+
+
 def _two_kinds(rows: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Unit vectors of two kinds that differ along the first axis, with noise."""
     rng = np.random.default_rng(seed)
@@ -89,9 +96,7 @@ def test_with_no_probe_there_is_no_evidence_and_the_check_fails() -> None:
     ("character_words", "Thank you, that makes my day!")])
 def test_with_no_character_probe_for_its_reply_the_voice_check_fails(missing: str,
                                                                       reply: str) -> None:
-    given = {name: probes.shipped(name) for name in probes.SHIPPED if name != missing}
-    checks = PositiveChecks(E5Embedder().queries, PERSONA,
-                            [e.text for e in bundled_examples()], **given)
+    checks = _shipped_checks(without=missing)
     _, _, voice, measured = checks("Love this!", f"{reply} {SIGN}", "praise", [])
     assert measured.ok and not voice.ok
     assert f"character not measured: the shipped {missing} probe could not be read" in voice.why
@@ -126,8 +131,7 @@ def test_a_probe_of_another_embedder_is_not_used() -> None:
 
 @pytest.fixture(scope="module")
 def shipped_checks() -> PositiveChecks:
-    return PositiveChecks(E5Embedder().queries, PERSONA, [e.text for e in bundled_examples()],
-                          **{name: probes.shipped(name) for name in probes.SHIPPED})
+    return _shipped_checks()
 
 
 @pytest.mark.parametrize(("comment", "reply"), [
@@ -177,8 +181,6 @@ def test_the_thanks_probe_reads_only_replies_that_need_no_facts(
     _, answer, *_ = shipped_checks("How fine do you grind?", f"Medium-fine, like table salt, "
                                    f"and pour slowly in circles. {SIGN}", "question", notes)
     assert answer.ok and "thank-you" not in answer.why, answer.why
-    blind = PositiveChecks(E5Embedder().queries, PERSONA, [e.text for e in bundled_examples()],
-                           **{name: probes.shipped(name) for name in probes.SHIPPED
-                              if name != "thanks"})
+    blind = _shipped_checks(without="thanks")
     _, unmeasured, *_ = blind("Love this!", f"Thank you, that makes my day! {SIGN}", "praise", [])
     assert not unmeasured.ok and unmeasured.why.startswith("thanks not measured")
