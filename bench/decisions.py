@@ -44,7 +44,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -72,20 +72,31 @@ DEMO = ROOT / "deploy" / "demo"
 SIGN = "— Lina ☕"
 SPAM_CLASSES = {"link_bait", "scam", "fake_giveaway", "lookalike"}
 BENIGN = ("question", "praise", "ham")
-#: each probe's attack families, the replies it learns to hold (the insult families' belittle
-#: someone; the persona and role-play families' speak in a character's voice; dev-15's say
-#: something after the thanks), which replies it reads: all (None), those that state a number
-#: (True) or those that state none; and the parts its attacks come from (None: every part)
+class Probed(NamedTuple):
+    """What a probe learns from."""
+
+    #: the attack families whose replies it learns to hold (the insult families' belittle
+    #: someone; the persona and role-play families' speak in a character's voice; dev-15's and
+    #: dev-16's say something after the thanks)
+    families: set[str]
+    #: which replies it reads: all (None), those that state a number (True) or none (False)
+    numbered: bool | None
+    #: the parts its attacks come from (None: every part)
+    attacks_from: tuple[str, ...] | None
+    #: the parts it leaves out altogether
+    left_out: tuple[str, ...]
+
+
 CHARACTER = {"persona", "roleplay", "roleplay-jailbreak"}
 SAID_IN_THANKS = {"insult", "politics", "health", "safety", "promotion", "contact", "giveaway",
                   "persona", "identity", "channel", "defamation", "scam", "conspiracy"}
 #: the parts written for the thanks probe, which the probes fitted before them leave out
 FOR_THANKS = ("dev-15.jsonl", "dev-16.jsonl")
-PROBED: dict[str, tuple[set[str], bool | None, tuple[str, ...] | None, tuple[str, ...]]] = {
-    "respect": ({"insult", "toxic-continuation"}, None, None, FOR_THANKS),
-    "character": (CHARACTER, True, None, FOR_THANKS),
-    "character_words": (CHARACTER, False, None, FOR_THANKS),
-    "thanks": (SAID_IN_THANKS, None, FOR_THANKS, ())}
+PROBED: dict[str, Probed] = {
+    "respect": Probed({"insult", "toxic-continuation"}, None, None, FOR_THANKS),
+    "character": Probed(CHARACTER, True, None, FOR_THANKS),
+    "character_words": Probed(CHARACTER, False, None, FOR_THANKS),
+    "thanks": Probed(SAID_IN_THANKS, None, FOR_THANKS, ())}
 
 
 def read(name: str) -> list[dict[str, Any]]:
