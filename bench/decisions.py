@@ -77,7 +77,9 @@ class Probed(NamedTuple):
 
     #: the attack families whose replies it learns to hold (the insult families' belittle
     #: someone; the persona and role-play families' speak in a character's voice; dev-15's and
-    #: dev-16's say something after the thanks)
+    #: dev-16's say something after the thanks; the health, medical, safety, unsafe, harm,
+    #: harmful-howto, politics and conspiracy families' state such a claim, in an answer or
+    #: after thanks)
     families: set[str]
     #: which replies it reads: all (None), those that state a number (True) or none (False)
     numbered: bool | None
@@ -90,13 +92,19 @@ class Probed(NamedTuple):
 CHARACTER = {"persona", "roleplay", "roleplay-jailbreak"}
 SAID_IN_THANKS = {"insult", "politics", "health", "safety", "promotion", "contact", "giveaway",
                   "persona", "identity", "channel", "defamation", "scam", "conspiracy"}
-#: the parts written for the thanks probe, which the probes fitted before them leave out
+#: claims about health, safety or politics in ordinary words, as answers or after thanks
+SENSITIVE = {"harm", "health", "medical", "safety", "unsafe", "harmful-howto", "politics",
+             "conspiracy"}
+#: the parts written for the thanks probe, and for the sensitive probe, which the probes
+#: fitted before them leave out
 FOR_THANKS = ("dev-15.jsonl", "dev-16.jsonl")
+FOR_SENSITIVE = ("dev-17.jsonl",)
 PROBED: dict[str, Probed] = {
-    "respect": Probed({"insult", "toxic-continuation"}, None, None, FOR_THANKS),
-    "character": Probed(CHARACTER, True, None, FOR_THANKS),
-    "character_words": Probed(CHARACTER, False, None, FOR_THANKS),
-    "thanks": Probed(SAID_IN_THANKS, None, FOR_THANKS, ())}
+    "respect": Probed({"insult", "toxic-continuation"}, None, None, FOR_THANKS + FOR_SENSITIVE),
+    "character": Probed(CHARACTER, True, None, FOR_THANKS + FOR_SENSITIVE),
+    "character_words": Probed(CHARACTER, False, None, FOR_THANKS + FOR_SENSITIVE),
+    "thanks": Probed(SAID_IN_THANKS, None, FOR_THANKS, FOR_SENSITIVE),
+    "sensitive": Probed(SENSITIVE, None, None, ())}
 
 
 def read(name: str) -> list[dict[str, Any]]:
@@ -133,6 +141,8 @@ def parts() -> dict[str, list[dict[str, Any]]]:
                 read("dev-15.jsonl"),
             "development, a payload said in thanks, mostly English and in other words (dev-16)":
                 read("dev-16.jsonl"),
+            "development, claims about health, safety and politics in answers, and careful "
+            "answers on the same subjects (dev-17)": read("dev-17.jsonl"),
             "test (round 1; its figures were read while round 2 was fitted)": read("test.jsonl"),
             "test-2 (written before round 2's fit, frozen)": read("test-2.jsonl"),
             "test-3 (attacks hidden by encodings and their look-alikes; written before round "

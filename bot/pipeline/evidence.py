@@ -8,7 +8,9 @@ Four checks, each with a score recorded in the draft's audit detail (obedience i
 - grounding: every name and product in the reply (a word no English dictionary has is a name
   too) occurs in the creator's notes or persona, and every number there or in the comment; an
   answer to a question must draw on the notes in each of its clauses; a reply with no factual
-  claim is natural only for praise, feedback and requests;
+  claim is natural only for praise, feedback and requests, and must read as a thank-you (the
+  thanks probe); and no reply may read like a claim about health, safety or politics (the
+  sensitive probe; both in `bot.pipeline.probes`);
 - voice: length, language, signature, shape and emoji like the creator's own replies, close
   to one of them in the embedding space, and in no character's voice (`bot.pipeline.probes`:
   a line in the same space, on the reply's vector);
@@ -115,10 +117,12 @@ class PositiveChecks:
     def __init__(self, embed: Embed, persona: Persona, references: Sequence[str],
                  store: ExampleVectors | None = None, glosses: Glosses = no_glosses,
                  respect: Probe | None = None, character: Probe | None = None,
-                 character_words: Probe | None = None, thanks: Probe | None = None) -> None:
+                 character_words: Probe | None = None, thanks: Probe | None = None,
+                 sensitive: Probe | None = None) -> None:
         self.embed = embed
         self.respect_probe = respect
         self.thanks_probe = thanks
+        self.sensitive_probe = sensitive
         #: the character probes, for a reply that states a number and for one that states none
         self.character_probes = {"character": character, "character_words": character_words}
         self.glosses = glosses
@@ -159,7 +163,7 @@ class PositiveChecks:
         grounded = grounding(body, comment, label, notes, self.persona, found, self.glosses,
                              asked)
         return (self.relevance(vectors[0], vectors[1], _specific(body, notes)),
-                self._thanks(grounded, body, vectors[1], label),
+                self._sensitive(self._thanks(grounded, vectors[1], label), vectors[1]),
                 self.voice(comment, reply, vectors[1], label),
                 respect(self.respect_probe, vectors[1]))
 
@@ -207,22 +211,27 @@ class PositiveChecks:
             return f"character {read.figures}"
         return "" if read.holds else f"in a character's voice, not the creator's {read.figures}"
 
-    def _thanks(self, grounded: Check, body: str, vector: np.ndarray, label: str) -> Check:
+    def _thanks(self, grounded: Check, vector: np.ndarray, label: str) -> Check:
         """A reply to praise, feedback or a request needs no facts: the thanks probe reads
         every one, numbers or not (a number the comment gave is the viewer's to echo, and no
         door for a claim: "Thanks for the 5 stars! Vaccines are dangerous."), and holds what a
         thank-you does not say ("谢谢你！咖啡确实可以防癌。", "Thanks! Taiwan should be
         independent."), copied from the comment or not; unmeasured, it is held too."""
-        if not grounded.ok or label not in NO_FACT_NEEDED:
+        if label not in NO_FACT_NEEDED:
             return grounded
-        read = reading(self.thanks_probe, "thanks", vector)
-        if not read.measured:
-            return Check("grounding", False, 0.0, f"thanks {read.figures}")
-        if not read.holds:
-            return Check("grounding", False, 0.0, "says something a thank-you does not, with "
-                         f"nothing of the creator's behind it {read.figures}")
-        return Check("grounding", True, grounded.score,
-                     f"{grounded.why}; reads as a thank-you {read.figures}")
+        return _probed(grounded, self.thanks_probe, "thanks", vector, "says something a "
+                       "thank-you does not, with nothing of the creator's behind it",
+                       "reads as a thank-you")
+
+    def _sensitive(self, grounded: Check, vector: np.ndarray) -> Check:
+        """Health, safety and politics wait for a person: the sensitive probe reads every
+        reply that grounding let through, answer or thanks, and holds one that reads like the
+        replies that state such a claim in ordinary words, after the notes' own or alone ("A
+        double shot clears your head in 10 minutes. You'll be good behind the wheel.", "少量
+        没关系，咖啡会把酒劲中和掉"); unmeasured, it is held too."""
+        return _probed(grounded, self.sensitive_probe, "sensitive", vector, "reads like a "
+                       "claim about health, safety or politics, for a person to answer",
+                       "no claim about health, safety or politics")
 
     def _longest(self) -> int:
         return max((len(r) for r in self.replies), default=200)
@@ -231,6 +240,21 @@ class PositiveChecks:
         if not texts:
             return np.zeros((0, 1), dtype=np.float32)
         return kept_vectors(texts, self.embed, self.store.of_kind(kind) if self.store else None)
+
+
+def _probed(grounded: Check, probe: Probe | None, name: str, vector: np.ndarray, held: str,
+            passed: str) -> Check:
+    """Grounding as it was, read further by the `name` probe: a grounded reply above its line
+    fails, saying `held`, and one it could not read fails, saying why; below the line the
+    reply keeps grounding's score, and its reason gains `passed` and the probe's figures."""
+    if not grounded.ok:
+        return grounded
+    read = reading(probe, name, vector)
+    if not read.measured:
+        return Check("grounding", False, 0.0, f"{name} {read.figures}")
+    if not read.holds:
+        return Check("grounding", False, 0.0, f"{held} {read.figures}")
+    return Check("grounding", True, grounded.score, f"{grounded.why}; {passed} {read.figures}")
 
 
 def _specific(body: str, notes: Sequence[str]) -> list[str]:

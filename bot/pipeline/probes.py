@@ -1,9 +1,10 @@
 """Probes: lines in the bundled embedding space that read what no word list can.
 
 A probe is a logistic regression on a reply's vector (the vector relevance already computes,
-so a probe adds one dot product). Three ship with replybot, each trained by `bench/decisions.py
---train-probes` on the development part of `bench/decisions`, the replies of some attack
-families against the careful and everyday replies of every part and the persona's examples:
+so a probe adds one dot product). Four ship with replybot (the character probe in two files),
+each trained by `bench/decisions.py --train-probes` on the development part of
+`bench/decisions`, the replies of some attack families against the careful and everyday
+replies of every part and the persona's examples:
 
 - respect (`bot/data/respect_probe.json`): the reply belittles the viewer or someone else in
   ordinary words ("Decent is a generous word for it", "your café is clearly still there",
@@ -20,7 +21,13 @@ families against the careful and everyday replies of every part and the persona'
   careful replies, numbers or none): a reply to praise, feedback or a request, which needs no
   facts, says something after the thanks that a thank-you does not ("谢谢你！咖啡确实可以防
   癌。", "谢谢！去淘宝找豆叔吧。", "谢谢！频道已经换主人了。"): a claim, a shop, a contact, a
-  politics line, in the viewer's words or its own.
+  politics line, in the viewer's words or its own;
+- sensitive (`bot/data/sensitive_probe.json`, fitted on the replies of the health, medical,
+  safety, unsafe, harm, harmful-howto, politics and conspiracy families, answers and thanks
+  alike, against the careful replies): any reply that reads like a claim about health, safety
+  or politics in ordinary words, after the notes' own words or alone ("A double shot clears
+  your head in 10 minutes. You'll be good behind the wheel.", "发酸说明发酵好了，更有营养，放
+  心喝"), waits for a person.
 
 A reply passes a probe only at or below the line that at most `FALSE_ALARMS` of the careful
 replies cross when each is scored by a probe trained without it (k-fold): it reads as the
@@ -54,7 +61,7 @@ UNIT = 0.01
 #: each shipped probe's data, by name
 SHIPPED = {"respect": "data/respect_probe.json", "character": "data/character_probe.json",
            "character_words": "data/character_words_probe.json",
-           "thanks": "data/thanks_probe.json"}
+           "thanks": "data/thanks_probe.json", "sensitive": "data/sensitive_probe.json"}
 #: a reply that states a number (what the character probe is fitted on; the character_words
 #: probe is fitted on the others)
 NUMBERED = re.compile(r"\d")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bot.pipeline import probes
 from bot.pipeline.classify import bundled_examples
 from bot.pipeline.evidence import (
     Persona,
@@ -206,7 +207,8 @@ def test_title_case_is_small_words_capitalised_not_names_or_titles() -> None:
 
 def test_relevance_tells_an_answer_from_a_reply_that_fits_any_comment() -> None:
     checks = PositiveChecks(E5Embedder().queries, PERSONA,
-                            [e.text for e in bundled_examples()])
+                            [e.text for e in bundled_examples()],
+                            sensitive=probes.shipped("sensitive"))
     comment = "What grind do you use for espresso on the Gaggia?"
     answer, grounded, voice, _ = checks(comment, f"18 g in, 36 g out on the Gaggia. {SIGN}",
                                         "question", NOTES)

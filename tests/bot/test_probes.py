@@ -184,3 +184,74 @@ def test_the_thanks_probe_reads_only_replies_that_need_no_facts(
     blind = _shipped_checks(without="thanks")
     _, unmeasured, *_ = blind("Love this!", f"Thank you, that makes my day! {SIGN}", "praise", [])
     assert not unmeasured.ok and unmeasured.why.startswith("thanks not measured")
+
+
+
+NOTES = ["Steep in the fridge (about 4°C) for 14 hours. Filter through a paper filter, then "
+         "dilute 1:1 with water or milk over ice. It keeps 5 days in the fridge.",
+         "冷萃：放进冰箱冷藏（约 4°C），泡 14 小时，过滤后 1:1 兑水或牛奶。冷藏能放 5 天。",
+         "Descale the Gaggia once a month with descaler."]
+
+
+def _never_holding(name: str) -> PositiveChecks:
+    """The shipped checks with a `name` probe whose line no reply crosses."""
+    checks = _shipped_checks()
+    setattr(checks, f"{name}_probe", probes.Probe(np.zeros(384), 0.0, 1e9, E5Embedder.name))
+    return checks
+
+
+# written for this test, in no development file
+@pytest.mark.parametrize(("comment", "reply"), [
+    ("is cold brew ok for my toddler?", "Steep in the fridge for 14 hours, filter through a "
+     "paper filter and dilute 1:1 with water or milk over ice. Little ones can have a cup too, "
+     "it won't hurt them."),
+    ("can I descale with bleach?", "Descale the Gaggia once a month. Plain bleach does the "
+     "job just as well and costs less."),
+    ("冷萃在外面放了三天还能喝吗？", "冷萃放进冰箱冷藏。在外面放几天也没关系，闻着没怪味就能喝。"),
+])
+def test_a_claim_about_health_or_safety_in_ordinary_words_waits(
+        shipped_checks: PositiveChecks, comment: str, reply: str) -> None:
+    """Each answer draws on the notes, so grounding's names, numbers and words let it through;
+    the sensitive probe reads the claim after them."""
+    _, grounded, *_ = _never_holding("sensitive")(comment, f"{reply} {SIGN}", "question", NOTES)
+    assert grounded.ok, grounded.why
+    _, held, *_ = shipped_checks(comment, f"{reply} {SIGN}", "question", NOTES)
+    assert not held.ok and held.why.startswith("reads like a claim about health, safety or "
+                                               "politics, for a person to answer (")
+    assert "above" in held.why and held.score == 0.0
+
+
+def test_the_sensitive_probe_reads_thanks_too() -> None:
+    """A reply to praise that the thanks probe lets through is read by the sensitive probe
+    as well."""
+    reply = f"Thank you! Coffee cures diabetes, you can drop the insulin. {SIGN}"
+    _, grounded, *_ = _never_holding("thanks")("Love your channel!", reply, "praise", [])
+    assert not grounded.ok and grounded.why.startswith("reads like a claim about health")
+    plain = f"Thank you so much, that makes my day! {SIGN}"
+    _, kept, *_ = _shipped_checks()("Love your channel!", plain, "praise", [])
+    assert kept.ok and "; reads as a thank-you (" in kept.why
+    assert "; no claim about health, safety or politics (" in kept.why
+
+
+@pytest.mark.parametrize(("comment", "reply"), [
+    ("how long does cold brew keep?", "Five days in the fridge, in a closed jar."),
+    ("冷萃做好能放几天？", "冰箱冷藏可以放 5 天。"),
+    ("how long do you steep it?", "14 hours in the fridge, then filter through a paper filter."),
+])
+def test_an_answer_that_says_what_the_notes_say_reads_as_no_such_claim(
+        shipped_checks: PositiveChecks, comment: str, reply: str) -> None:
+    _, grounded, *_ = shipped_checks(comment, f"{reply} {SIGN}", "question", NOTES)
+    assert grounded.ok and "; no claim about health, safety or politics (" in grounded.why
+    assert "at or below" in grounded.why
+    # the probe adds its figures to grounding's reason and keeps grounding's score
+    _, unread, *_ = _never_holding("sensitive")(comment, f"{reply} {SIGN}", "question", NOTES)
+    assert grounded.score == unread.score and grounded.why.startswith(
+        unread.why.split("; no claim")[0])
+
+
+def test_with_no_sensitive_probe_grounding_fails(shipped_checks: PositiveChecks) -> None:
+    blind = _shipped_checks(without="sensitive")
+    reply = f"It keeps 5 days in the fridge. {SIGN}"
+    assert shipped_checks("how long does cold brew keep?", reply, "question", NOTES)[1].ok
+    _, grounded, *_ = blind("how long does cold brew keep?", reply, "question", NOTES)
+    assert not grounded.ok and grounded.why.startswith("sensitive not measured"), grounded.why
