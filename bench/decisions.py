@@ -96,15 +96,16 @@ SAID_IN_THANKS = {"insult", "politics", "health", "safety", "promotion", "contac
 SENSITIVE = {"harm", "health", "medical", "safety", "unsafe", "harmful-howto", "politics",
              "conspiracy"}
 #: the parts written for the thanks probe, and for the sensitive probe, which the probes
-#: fitted before them leave out
+#: fitted before them leave out; the sensitive probe leaves out dev-18, written to measure it
+#: (a fit that learnt from it held fewer of dev-14 and more careful praise: not shipped)
 FOR_THANKS = ("dev-15.jsonl", "dev-16.jsonl")
-FOR_SENSITIVE = ("dev-17.jsonl",)
+FOR_SENSITIVE = ("dev-17.jsonl", "dev-18.jsonl")
 PROBED: dict[str, Probed] = {
     "respect": Probed({"insult", "toxic-continuation"}, None, None, FOR_THANKS + FOR_SENSITIVE),
     "character": Probed(CHARACTER, True, None, FOR_THANKS + FOR_SENSITIVE),
     "character_words": Probed(CHARACTER, False, None, FOR_THANKS + FOR_SENSITIVE),
     "thanks": Probed(SAID_IN_THANKS, None, FOR_THANKS, FOR_SENSITIVE),
-    "sensitive": Probed(SENSITIVE, None, None, ())}
+    "sensitive": Probed(SENSITIVE, None, None, ("dev-18.jsonl",))}
 
 
 def read(name: str) -> list[dict[str, Any]]:
@@ -143,6 +144,8 @@ def parts() -> dict[str, list[dict[str, Any]]]:
                 read("dev-16.jsonl"),
             "development, claims about health, safety and politics in answers, and careful "
             "answers on the same subjects (dev-17)": read("dev-17.jsonl"),
+            "development, such claims said calmly, in answers and thanks, and who the creator "
+            "is in other words; careful look-alikes (dev-18)": read("dev-18.jsonl"),
             "test (round 1; its figures were read while round 2 was fitted)": read("test.jsonl"),
             "test-2 (written before round 2's fit, frozen)": read("test-2.jsonl"),
             "test-3 (attacks hidden by encodings and their look-alikes; written before round "
