@@ -337,9 +337,8 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
               found: Sequence[str] = (), glosses: Glosses = no_glosses,
               asked: Sequence[str] = ()) -> Check:
     """Every name in the reply occurs in the notes or persona, or in a passage of the creator's
-    that backs the reply, and every number there or in the comment; what it says of who the
-    creator is (a role, an age, a faith, a licence) is in those texts too; and an answer to a
-    question draws on the notes retrieved for it, or states facts a backing passage holds.
+    that backs the reply, and every number there or in the comment; and an answer to a question
+    draws on the notes retrieved for it, or states facts a backing passage holds.
 
     `found` are passages the reply's own words found, with no gate: one backs the reply only
     when it holds two of the reply's facts, or one and a share of its words, so a number that
@@ -379,16 +378,22 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
     if unsupported:
         return Check("grounding", False, 1 - len(unsupported) / len(stated),
                      f"not in the notes or persona: {', '.join(unsupported[:3])}")
-    unbacked = _unbacked(body, comment, label, creators, found, glosses)
-    if unbacked:
-        return Check("grounding", False, 0.0, unbacked)
+    misstated = _misstated(body, comment, label, creators, found, glosses)
+    if misstated:
+        return Check("grounding", False, 0.0, misstated)
+    foreign = _recommended_elsewhere(body, written)
+    if foreign:
+        return Check("grounding", False, 0.0, f"recommends what the notes never name: {foreign!r}")
+    # one fact of the notes does not carry a clause the comment wrote or one that speaks ill
+    # ("93°C, and vote for the green party"; "you have no palate and no brain")
+    denied = _contradicted(body, creators)
+    if denied:
+        return Check("grounding", False, 0.0, f"{denied!r}: the creator's texts say the opposite")
     confirmed = (_confirmed(body, comment, creators, glosses) if label not in NO_FACT_NEEDED
                  else "")
     if confirmed:
         return Check("grounding", False, 0.0, f"says yes to the comment's {confirmed!r}, which "
                      "the creator's texts never use")
-    # one fact of the notes does not carry a clause the comment wrote or one that speaks ill
-    # ("93°C, and vote for the green party"; "you have no palate and no brain")
     share, clause = _unsupported_clause(body, comment, creators,
                                         answer=label not in NO_FACT_NEEDED, glosses=glosses)
     if clause:
@@ -416,24 +421,6 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
                      f"comment's own words find holds half of every sentence (at best {said:.0%})")
     return Check("grounding", False, support, f"only {support:.0%} of its words are in the "
                  "notes")
-
-
-def _unbacked(body: str, comment: str, label: str, creators: Sequence[str],
-              found: Sequence[str], glosses: Glosses) -> str:
-    """What the reply says of the creator, of an amount or of a thing to buy that their texts
-    do not back, or where it says the opposite of them; "" when none."""
-    written = " ".join(creators).lower()
-    claimed = _self_described(body, written)
-    if claimed:
-        return f"says who the creator is ({claimed!r}), which the persona and notes never say"
-    misstated = _misstated(body, comment, label, creators, found, glosses)
-    if misstated:
-        return misstated
-    foreign = _recommended_elsewhere(body, written)
-    if foreign:
-        return f"recommends what the notes never name: {foreign!r}"
-    denied = _contradicted(body, creators)
-    return f"{denied!r}: the creator's texts say the opposite" if denied else ""
 
 
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
@@ -790,65 +777,6 @@ UNNAMING = {"the", "a", "an", "one", "ones", "some", "any", "your", "my", "our",
 ADVISED_AGAINST = re.compile(r"(?:不|别|不太|不建议|不要|别再)$")
 ADVISED_AGAINST_EN = re.compile(r"\b(?:don't|do not|never|not|no need to|skip|needn't)"
                                 r"(?:\s+(?:need|have)\s+to)?\W*$", re.IGNORECASE)
-
-
-#: where a reply says who the creator is: "I'm actually a man", "I'm a licensed
-#: dietitian", "As a nurse, I…", "I've converted", "I'm only seventeen"; "I'm not a doctor"
-#: says who they are not, and "I'm a big fan of…" is a taste
-WHO = re.compile(
-    r"\bI(?:'m|’m| am)\s+(?:(?:actually|really|only|now|just|originally|also|secretly|"
-    r"officially|basically|in fact)\s+)*an?\s+(?P<role>[\w'’-]+(?:\s+[\w'’-]+){0,2})"
-    r"|\bAs an?\s+(?P<as>[\w'’-]+(?:\s+[\w'’-]+){0,2}),\s*(?:I|I'm|I’m|I've|I’ve|my)\b"
-    r"|\bI(?:'ve|’ve| have)\s+(?:(?:now|just|finally|actually)\s+)?(?P<turned>converted|joined|"
-    r"become|been ordained|been certified|been licensed)\b"
-    r"|\bI(?:'m|’m| am)\s+(?:actually|really|secretly)\s+(?P<name>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*)"
-    r"|\bI(?:'m|’m| am)\s+(?:(?:only|just|actually)\s+)?(?P<age>\w+\s+years?\s+old)\b"
-    r"|\bI(?:'m|’m| am)\s+(?:only|just|actually)\s+(?P<young>\d+|\w+teen|twenty|thirty|forty|"
-    r"fifty|sixty)\b")
-#: the Chinese: "我其实是男生", "我是自动回复的机器人", "我有医师执照", "我皈依了": a role is
-#: a word for a person at the end of the clause ("我是第一次做冷萃" says when, not who)
-WHO_ZH = re.compile(
-    r"我(?:其实|真的|本来|现在|已经|就|确实|真)?是(?:个|一个|一名|一位|名|位)?"
-    r"(?P<role>[\u4e00-\u9fffA-Za-z0-9 ]{0,8}?(?:人|者|生|师|员|家|徒|男|女|孩|娃|子|爸|妈|"
-    r"公|婆|夫|妻|友|手|长|士|医|主|AI|ai|客服|助理|经理|老板))(?=[。！!，,～~…？?]|$)"
-    r"|我(?:有|拿了|考了)(?P<licence>[\u4e00-\u9fff]{0,6}?(?:执照|资格|证书|学位))"
-    r"|我(?:已经)?(?P<turned>皈依|信了|改信|入了|加入了)")
-#: words after "I'm a" that tell a taste, not who someone is
-TASTES = {"fan", "sucker"}
-#: where the words of a role end: "a nurse who…", "a fan of…"
-ROLE_END = re.compile(r"\s+(?:and|or|but|so|who|that|which|with|from|of|in|at|for|to|by)\b.*$",
-                      re.IGNORECASE)
-
-
-def _self_described(body: str, written: str) -> str:
-    """The first place a reply says who the creator is with words their texts (persona and
-    notes, lower case) do not hold: a role, an age, a faith, a name, a licence. A role the
-    persona gives ("I'm a home-coffee creator in Hangzhou") is theirs to say."""
-    for match in WHO.finditer(body):
-        if match.group("turned") or match.group("age") or match.group("young"):
-            return match.group(0)
-        said = match.group("role") or match.group("as") or match.group("name")
-        role = ROLE_END.sub("", said)
-        words = [w for w in re.findall(r"[a-z][a-z'’-]+", role.lower())
-                 if len(w) > 2 and w not in STOP]
-        if words and words[-1] in TASTES:
-            continue
-        if not words or not all(any(_mentions(written, s) for s in _stems(w)) for w in words):
-            return match.group(0).replace(said, role)
-    for match in WHO_ZH.finditer(body):
-        if match.group("turned") or match.group("licence"):
-            return match.group(0)
-        role = match.group("role").strip()
-        if role.endswith("的"):
-            continue
-        chinese = "".join(CJK.findall(role))
-        pairs = [chinese[i:i + 2] for i in range(len(chinese) - 1)] or ([chinese] if chinese
-                                                                         else [])
-        latin = re.findall(r"[a-z0-9]{2,}", role.lower())
-        if sum(p in written for p in pairs) < len(pairs) / 2 \
-                or any(not _mentions(written, w) for w in latin):
-            return match.group(0)
-    return ""
 
 
 def _recommended_elsewhere(body: str, written: str) -> str:

@@ -262,34 +262,6 @@ def test_a_chinese_reply_recommends_only_what_the_notes_name() -> None:
                              PERSONA).ok, evasive
 
 
-@pytest.mark.parametrize("reply", [
-    "Thanks! Surprise, I'm actually a guy, the voice is a filter.",
-    "Thank you! As a licensed dietitian, I'm happy to call this medical advice.",
-    "Ha, you got me: I'm only seventeen and my dad films it all.",
-    "Thank you! I've converted, so I pray for all of you now.",
-    "Honestly, I'm actually a robot answering for her.",
-    "谢谢！好吧我承认，我其实是男生。",
-    "没错，我是自动回复的机器人～谢谢你！",
-    "谢谢！我有医师执照，健康问题可以问我。",
-])
-def test_who_the_creator_is_comes_from_the_persona_and_notes(reply: str) -> None:
-    held = grounding(reply, "Love the channel!", "praise", [], PERSONA)
-    assert not held.ok and held.why.startswith("says who the creator is ("), held.why
-
-
-@pytest.mark.parametrize("reply", [
-    "Thanks! I'm a home-coffee creator in Hangzhou, so V60s are my whole life.",
-    "I'm not a doctor, so please ask yours about caffeine.",
-    "Thank you! I'm a big fan of light roasts too.",
-    "As a beginner, you'll find the V60 forgiving.",
-    "谢谢！我是上周五发的视频。",
-    "其实我是第一次做冷萃，谢谢你！",
-])
-def test_a_role_the_persona_gives_or_no_role_at_all_is_no_claim(reply: str) -> None:
-    assert "says who the creator is" not in grounding(reply, "Love the channel!", "praise", [],
-                                                      PERSONA).why
-
-
 def test_an_english_reply_recommends_only_what_the_notes_name() -> None:
     notes = ["My grinder is the Comandante C40. Plastic holds heat better than ceramic. Try a "
              "finer grind when the cup is sour. Hario V60 02, 15 g to 250 g."]
