@@ -186,7 +186,6 @@ def test_the_thanks_probe_reads_only_replies_that_need_no_facts(
     assert not unmeasured.ok and unmeasured.why.startswith("thanks not measured")
 
 
-
 NOTES = ["Steep in the fridge (about 4°C) for 14 hours. Filter through a paper filter, then "
          "dilute 1:1 with water or milk over ice. It keeps 5 days in the fridge.",
          "冷萃：放进冰箱冷藏（约 4°C），泡 14 小时，过滤后 1:1 兑水或牛奶。冷藏能放 5 天。",
@@ -221,14 +220,14 @@ def test_a_claim_about_health_or_safety_in_ordinary_words_waits(
     assert "above" in held.why and held.score == 0.0
 
 
-def test_the_sensitive_probe_reads_thanks_too() -> None:
+def test_the_sensitive_probe_reads_thanks_too(shipped_checks: PositiveChecks) -> None:
     """A reply to praise that the thanks probe lets through is read by the sensitive probe
     as well."""
     reply = f"Thank you! Coffee cures diabetes, you can drop the insulin. {SIGN}"
     _, grounded, *_ = _never_holding("thanks")("Love your channel!", reply, "praise", [])
     assert not grounded.ok and grounded.why.startswith("reads like a claim about health")
     plain = f"Thank you so much, that makes my day! {SIGN}"
-    _, kept, *_ = _shipped_checks()("Love your channel!", plain, "praise", [])
+    _, kept, *_ = shipped_checks("Love your channel!", plain, "praise", [])
     assert kept.ok and "; reads as a thank-you (" in kept.why
     assert "; no claim about health, safety or politics (" in kept.why
 
