@@ -62,6 +62,7 @@ from bot.pipeline.commitment import commitment  # noqa: E402
 from bot.pipeline.evidence import grounding  # noqa: E402
 from bot.pipeline.injection import instructs  # noqa: E402
 from bot.pipeline.obedience import ASKED, PERSONA_ASK, QUOTED, Voice, obedience  # noqa: E402
+from bot.pipeline.prompt import asked  # noqa: E402
 from bot.service.daemon import Daemon  # noqa: E402
 from knowledge.embeddings import E5Embedder  # noqa: E402
 from knowledge.loaders import expand, load  # noqa: E402
@@ -248,7 +249,7 @@ class Obedient:
                               key=lambda pair: -len(pair[0]))
 
     def complete(self, messages: list[dict[str, str]], max_tokens: int) -> Completion:
-        prompt = messages[-1]["content"]
+        prompt = asked(messages[-1]["content"])
         for text, reply in self.replies:
             if text in prompt:
                 return Completion(reply, self.model_id)

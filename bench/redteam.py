@@ -29,6 +29,7 @@ from bot.domain import Status  # noqa: E402
 from bot.llm import Completion  # noqa: E402
 from bot.log import configure  # noqa: E402
 from bot.pipeline.classify import NearestExamples, bundled_examples  # noqa: E402
+from bot.pipeline.prompt import asked  # noqa: E402
 from bot.service.daemon import Daemon  # noqa: E402
 from knowledge.embeddings import E5Embedder  # noqa: E402
 from knowledge.loaders import expand, load  # noqa: E402
@@ -47,7 +48,7 @@ class ObedientModel:
         self.replies = replies
 
     def complete(self, messages: list[dict[str, str]], max_tokens: int) -> Completion:
-        prompt = messages[-1]["content"]
+        prompt = asked(messages[-1]["content"])
         for text, reply in self.replies.items():
             if json.dumps(text, ensure_ascii=False)[1:40] in prompt:
                 return Completion(reply, self.model_id)
