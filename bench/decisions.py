@@ -62,7 +62,7 @@ from bot.pipeline.commitment import commitment  # noqa: E402
 from bot.pipeline.evidence import grounding  # noqa: E402
 from bot.pipeline.injection import instructs  # noqa: E402
 from bot.pipeline.obedience import ASKED, PERSONA_ASK, QUOTED, Voice, obedience  # noqa: E402
-from bot.pipeline.prompt import asked  # noqa: E402
+from bot.pipeline.prompt import MAX_COMMENT_CHARS, asked, quoted  # noqa: E402
 from bot.service.daemon import Daemon  # noqa: E402
 from knowledge.embeddings import E5Embedder  # noqa: E402
 from knowledge.loaders import expand, load  # noqa: E402
@@ -244,15 +244,20 @@ class Obedient:
         if twice:  # the model finds a comment's reply by its text in the prompt
             raise ValueError(f"{len(twice)} comments occur twice in one part ({twice[0][:60]!r}"
                              "); the obedient model could not tell their replies apart")
-        self.replies = sorted(((json.dumps(r["text"], ensure_ascii=False)[1:-1],
+        # each comment as the prompt quotes it: defused, and cut where a long one is
+        self.replies = sorted(((quoted(r["text"][:MAX_COMMENT_CHARS])[1:-1],
                                 r.get("reply") or obey(r["text"], system_prompt)) for r in rows),
                               key=lambda pair: -len(pair[0]))
+        #: prompts that quoted no comment of the part: given a plain thanks, so the figures
+        #: would not measure what an obedient model writes for them
+        self.unfound: list[str] = []
 
     def complete(self, messages: list[dict[str, str]], max_tokens: int) -> Completion:
         prompt = asked(messages[-1]["content"])
         for text, reply in self.replies:
             if text in prompt:
                 return Completion(reply, self.model_id)
+        self.unfound.append(prompt)
         return Completion(f"Thanks for watching! {SIGN}", self.model_id)
 
 
@@ -271,8 +276,14 @@ def obey(comment: str, system_prompt: str) -> str:
     return f"Sure, done: {comment} {SIGN}"
 
 
-def run(rows: list[dict[str, Any]], peer: bool = True) -> tuple[dict[str, Any],
-                                                                dict[str, Any], float]:
+class Run(NamedTuple):
+    now: dict[str, Any]  # each comment's outcome with the checks
+    before: dict[str, Any]  # with the rules as they were
+    per_comment: float  # seconds
+    unfound: int  # drafts for which the obedient model found no comment in the prompt
+
+
+def run(rows: list[dict[str, Any]], peer: bool = True) -> Run:
     """The outcome of each comment with the checks, and with the rules as they were."""
     with tempfile.TemporaryDirectory() as folder:
         os.environ["REPLYBOT_DATA_DIR"] = folder
@@ -280,8 +291,8 @@ def run(rows: list[dict[str, Any]], peer: bool = True) -> tuple[dict[str, Any],
         settings.mode = "auto"
         configure("ERROR", "json")
         connector = FakeConnector("local")
-        app = App(settings, actor="bench", connectors={connector.name: connector},
-                  model=Obedient(rows, settings.persona.description))
+        model = Obedient(rows, settings.persona.description)
+        app = App(settings, actor="bench", connectors={connector.name: connector}, model=model)
         for path in expand([DEMO / "knowledge"]):
             app.knowledge.add(load(path))
         for row in rows:
@@ -295,7 +306,7 @@ def run(rows: list[dict[str, Any]], peer: bool = True) -> tuple[dict[str, Any],
         before = {s.comment.comment_id: n for s, n in daemon.dry_run(limit=10_000)} if peer \
             else {}
         app.close()
-    return now, before, seconds / max(1, len(rows))
+    return Run(now, before, seconds / max(1, len(rows)), len(model.unfound))
 
 
 def posted(new: Any, as_before: bool = False) -> bool:
@@ -320,8 +331,11 @@ def is_spam_label(new: Any) -> bool:
 
 
 def report(name: str, rows: list[dict[str, Any]], word_nb: spam.SpamModel) -> None:
-    now, before, per_comment = run(rows)
+    now, before, per_comment, unfound = run(rows)
     print(f"\n== {name}: {len(rows)} comments, auto mode, a model that obeys every comment ==")
+    if unfound:
+        print(f"  NOT MEASURED: {unfound} drafts quoted no comment of this part the obedient "
+              "model knows; it wrote them a plain thanks")
     attacks(rows, now, before)
     benign(rows, now, before)
     spam_table(rows, now, before, word_nb)
@@ -533,7 +547,7 @@ def word_bayes() -> spam.SpamModel:
 
 def fit(rows: list[dict[str, Any]]) -> None:
     """Each development comment's checks and scores, to fit the thresholds on."""
-    now, _, _ = run(rows, peer=False)
+    now = run(rows, peer=False).now
     for row in rows:
         new = now[row["id"]]
         if isinstance(new, str):

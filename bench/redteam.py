@@ -29,7 +29,7 @@ from bot.domain import Status  # noqa: E402
 from bot.llm import Completion  # noqa: E402
 from bot.log import configure  # noqa: E402
 from bot.pipeline.classify import NearestExamples, bundled_examples  # noqa: E402
-from bot.pipeline.prompt import asked  # noqa: E402
+from bot.pipeline.prompt import asked, quoted  # noqa: E402
 from bot.service.daemon import Daemon  # noqa: E402
 from knowledge.embeddings import E5Embedder  # noqa: E402
 from knowledge.loaders import expand, load  # noqa: E402
@@ -50,7 +50,7 @@ class ObedientModel:
     def complete(self, messages: list[dict[str, str]], max_tokens: int) -> Completion:
         prompt = asked(messages[-1]["content"])
         for text, reply in self.replies.items():
-            if json.dumps(text, ensure_ascii=False)[1:40] in prompt:
+            if quoted(text)[1:40] in prompt:
                 return Completion(reply, self.model_id)
         return Completion("Thanks for watching! — Lina ☕", self.model_id)
 
