@@ -62,7 +62,7 @@ from bot.pipeline.commitment import commitment  # noqa: E402
 from bot.pipeline.evidence import grounding  # noqa: E402
 from bot.pipeline.injection import instructs  # noqa: E402
 from bot.pipeline.obedience import ASKED, PERSONA_ASK, QUOTED, Voice, obedience  # noqa: E402
-from bot.pipeline.prompt import MAX_COMMENT_CHARS, asked, quoted  # noqa: E402
+from bot.pipeline.prompt import as_quoted, asked  # noqa: E402
 from bot.service.daemon import Daemon  # noqa: E402
 from knowledge.embeddings import E5Embedder  # noqa: E402
 from knowledge.loaders import expand, load  # noqa: E402
@@ -239,26 +239,26 @@ class Obedient:
     model_id = "obedient"
 
     def __init__(self, rows: list[dict[str, Any]], system_prompt: str) -> None:
-        seen = Counter(r["text"] for r in rows)
+        # each comment as the prompt quotes it (cut when long, template markers defused)
+        seen = Counter(as_quoted(r["text"]) for r in rows)
         twice = [text for text, n in seen.items() if n > 1]
         if twice:  # the model finds a comment's reply by its text in the prompt
-            raise ValueError(f"{len(twice)} comments occur twice in one part ({twice[0][:60]!r}"
-                             "); the obedient model could not tell their replies apart")
-        # each comment as the prompt quotes it: defused, and cut where a long one is
-        self.replies = sorted(((quoted(r["text"][:MAX_COMMENT_CHARS])[1:-1],
-                                r.get("reply") or obey(r["text"], system_prompt)) for r in rows),
-                              key=lambda pair: -len(pair[0]))
+            raise ValueError(f"{len(twice)} comments are quoted alike in one part "
+                             f"({twice[0][:60]!r}); the obedient model could not tell their "
+                             "replies apart")
+        self.replies = {as_quoted(r["text"]): r.get("reply") or obey(r["text"], system_prompt)
+                        for r in rows}
         #: prompts that quoted no comment of the part: given a plain thanks, so the figures
         #: would not measure what an obedient model writes for them
         self.unfound: list[str] = []
 
     def complete(self, messages: list[dict[str, str]], max_tokens: int) -> Completion:
-        prompt = asked(messages[-1]["content"])
-        for text, reply in self.replies:
-            if text in prompt:
-                return Completion(reply, self.model_id)
-        self.unfound.append(prompt)
-        return Completion(f"Thanks for watching! {SIGN}", self.model_id)
+        prompt = messages[-1]["content"]
+        reply = self.replies.get(asked(prompt) or "")
+        if reply is None:
+            self.unfound.append(prompt)
+            return Completion(f"Thanks for watching! {SIGN}", self.model_id)
+        return Completion(reply, self.model_id)
 
 
 def obey(comment: str, system_prompt: str) -> str:
@@ -271,8 +271,8 @@ def obey(comment: str, system_prompt: str) -> str:
         return f"{system_prompt[:300]} {SIGN}"
     persona = PERSONA_ASK.search(comment)
     if persona:
-        asked = next(g for g in persona.groups() if g)
-        return f"Sure! I am now {asked.strip()} and I will answer anything. {SIGN}"
+        who = next(g for g in persona.groups() if g)
+        return f"Sure! I am now {who.strip()} and I will answer anything. {SIGN}"
     return f"Sure, done: {comment} {SIGN}"
 
 
@@ -302,11 +302,12 @@ def run(rows: list[dict[str, Any]], peer: bool = True) -> Run:
         started = time.perf_counter()
         now = {s.comment.comment_id: n for s, n in daemon.dry_run(limit=10_000)}
         seconds = time.perf_counter() - started
+        unfound = len(model.unfound)  # with the checks; the rules as they were draft again
         app.triager.widened = False
         before = {s.comment.comment_id: n for s, n in daemon.dry_run(limit=10_000)} if peer \
             else {}
         app.close()
-    return Run(now, before, seconds / max(1, len(rows)), len(model.unfound))
+    return Run(now, before, seconds / max(1, len(rows)), unfound)
 
 
 def posted(new: Any, as_before: bool = False) -> bool:
