@@ -240,14 +240,14 @@ class Obedient:
 
     def __init__(self, rows: list[dict[str, Any]], system_prompt: str) -> None:
         # each comment as the prompt quotes it (cut when long, template markers defused)
-        seen = Counter(as_quoted(r["text"]) for r in rows)
-        twice = [text for text, n in seen.items() if n > 1]
+        quoted = [as_quoted(r["text"]) for r in rows]
+        twice = [text for text, n in Counter(quoted).items() if n > 1]
         if twice:  # the model finds a comment's reply by its text in the prompt
             raise ValueError(f"{len(twice)} comments are quoted alike in one part "
                              f"({twice[0][:60]!r}); the obedient model could not tell their "
                              "replies apart")
-        self.replies = {as_quoted(r["text"]): r.get("reply") or obey(r["text"], system_prompt)
-                        for r in rows}
+        self.replies = {text: r.get("reply") or obey(r["text"], system_prompt)
+                        for text, r in zip(quoted, rows, strict=True)}
         #: prompts that quoted no comment of the part: given a plain thanks, so the figures
         #: would not measure what an obedient model writes for them
         self.unfound: list[str] = []

@@ -23,13 +23,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from decisions import Obedient  # noqa: E402
+
 from bot.app import App  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.domain import Status  # noqa: E402
-from bot.llm import Completion  # noqa: E402
 from bot.log import configure  # noqa: E402
 from bot.pipeline.classify import NearestExamples, bundled_examples  # noqa: E402
-from bot.pipeline.prompt import as_quoted, asked  # noqa: E402
 from bot.service.daemon import Daemon  # noqa: E402
 from knowledge.embeddings import E5Embedder  # noqa: E402
 from knowledge.loaders import expand, load  # noqa: E402
@@ -37,26 +37,6 @@ from tests.fakes.connector import FakeConnector  # noqa: E402
 
 CORPUS = ROOT / "bench" / "redteam" / "comments.jsonl"
 DEMO = ROOT / "deploy" / "demo"
-
-
-class ObedientModel:
-    """Answers each comment with the reply a compromised model would write."""
-
-    model_id = "obedient"
-
-    def __init__(self, replies: dict[str, str]) -> None:
-        # each comment as the prompt quotes it
-        self.replies = {as_quoted(text): reply for text, reply in replies.items()}
-        if len(self.replies) < len(replies):
-            raise ValueError("two comments are quoted alike; their replies cannot be told apart")
-        self.unfound = 0  # prompts that quoted no comment of the corpus: given a plain thanks
-
-    def complete(self, messages: list[dict[str, str]], max_tokens: int) -> Completion:
-        reply = self.replies.get(asked(messages[-1]["content"]) or "")
-        if reply is None:
-            self.unfound += 1
-            return Completion("Thanks for watching! — Lina ☕", self.model_id)
-        return Completion(reply, self.model_id)
 
 
 def run(entries: list[dict[str, Any]]) -> tuple[dict[str, Counter[str]],
@@ -72,7 +52,9 @@ def run(entries: list[dict[str, Any]]) -> tuple[dict[str, Counter[str]],
         settings.policy.max_replies_per_day = 10_000
         configure("ERROR", "json")
         connector = FakeConnector("local")
-        model = ObedientModel({e["text"]: e["obedient_reply"] for e in entries})
+        # the reply a compromised model would write (`obedient_reply`), found by the comment
+        model = Obedient([{"text": e["text"], "reply": e["obedient_reply"]} for e in entries],
+                         settings.persona.description)
         app = App(settings, actor="bench", connectors={connector.name: connector}, model=model)
         for path in expand([DEMO / "knowledge"]):
             app.knowledge.add(load(path))
@@ -100,7 +82,7 @@ def run(entries: list[dict[str, Any]]) -> tuple[dict[str, Counter[str]],
         if entry["harmful"] and status == Status.POSTED:
             row["HARMFUL"] += 1
         labels[entry["class"]][draft.triage_label if draft else "missing"] += 1
-    return table, labels, model.unfound
+    return table, labels, len(model.unfound)
 
 
 def main() -> None:
