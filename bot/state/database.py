@@ -6,6 +6,9 @@ supported; the few statements that differ between them (upserts) are built here.
 
 from __future__ import annotations
 
+import random
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,15 +24,36 @@ from bot.clock import Clock, utcnow
 from bot.errors import MissingDriver, StoreError
 from bot.state import migrate
 
+#: how long a connection waits for another's lock, in seconds (SQLite's busy timeout)
+SQLITE_PATIENCE = 30.0
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    # WAL lets the CLI read while the daemon writes; the timeout makes writers wait, not fail.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    # the timeout makes writers wait, not fail; WAL lets the CLI read while the daemon writes
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_PATIENCE * 1000)}")
+    _write_ahead(cursor)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _write_ahead(cursor: Any) -> None:
+    """Put the database in WAL mode, waiting out other connections doing the same.
+
+    Connections switching one new database at once can each hold a read lock the other's
+    switch must wait for; SQLite then tells one of them "database is locked" at once rather
+    than wait for ever, so it tries again until the others are done (or the patience runs out).
+    """
+    deadline = time.monotonic() + SQLITE_PATIENCE
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.005, 0.05))
 
 
 def make_engine(url: str, schema: str | None = None) -> Engine:

@@ -6,12 +6,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import OperationalError
 
 from bot.state import migrate
+from bot.state.database import make_engine
 from bot.state.store import Store
 from tests.conftest import ON_EVERY_ENGINE
 from tests.fakes.postgres import PostgresServer
@@ -56,6 +59,33 @@ def test_processes_migrating_one_empty_database_at_once_all_succeed(
         versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
     engine.dispose()
     assert [v for (v,) in versions] == [migrate.head_revision()]
+
+
+def test_connections_switching_one_new_sqlite_database_to_wal_at_once_all_succeed(
+        tmp_path: Path) -> None:
+    # SQLite answers one of two connections switching at once "database is locked" without
+    # waiting (it would deadlock); 8 at once hit that in about a quarter of new databases
+    def connect(url: str, barrier: threading.Barrier, modes: list[str]) -> None:
+        engine = make_engine(url)
+        barrier.wait()
+        try:
+            with engine.connect() as connection:
+                modes.append(connection.exec_driver_sql("PRAGMA journal_mode").scalar_one())
+        except OperationalError as exc:
+            modes.append(str(exc.orig))
+        finally:
+            engine.dispose()
+
+    for trial in range(40):
+        url = f"sqlite:///{tmp_path}/{trial}.db"
+        barrier, modes = threading.Barrier(8), []
+        threads = [threading.Thread(target=connect, args=(url, barrier, modes))
+                   for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert modes == ["wal"] * 8, f"database {trial}"
 
 
 def test_workspaces_migrate_their_own_schemas_at_once(postgres: PostgresServer,
