@@ -194,6 +194,9 @@ SPELT_APART = re.compile(r"(?<![A-Za-z])(?:[A-Za-z][\s.\-_,/|·*•]+){2,}[A-Za-
                          r"|[\s,]+)){2,}[A-Z](?![A-Za-z])"
                          r"|(?:[\u3400-\u9fff][\s.\-_,/|·*•、，]+){2,}[\u3400-\u9fff]")
 CJK = re.compile(r"[\u3400-\u9fff]")
+#: punctuation between two stretches of words: a clause's end, an enumeration comma, a dash,
+#: brackets and quotation marks
+BREAK = re.compile(r"[,.!?:;。，、！？：；…—–()（）\[\]\"“”«»「」『』\n]+")
 
 
 @dataclass(frozen=True)
@@ -255,11 +258,11 @@ def _repeats_asked(comment: str, reply: str, voice: Voice) -> str:
 
 
 def _copies(comment: str, reply: str, voice: Voice, run: int = 4) -> str:
-    """A run of `run` comment words in the reply that the creator's material does not have;
+    """A run of `run` comment words in the reply that the creator's material does not have,
+    each written without a break between them in both ("心情很好，谢谢" copies no "很好谢谢");
     a short shouted word copied alone ("PWNED") counts too."""
-    theirs, said = _tokens(comment), _tokens(reply)
     own = set(_ngrams(_tokens(" ".join([*voice.notes, voice.system_prompt])), run))
-    for gram in sorted(set(_ngrams(said, run)) & set(_ngrams(theirs, run)) - own):
+    for gram in sorted(_unbroken(reply, run) & _unbroken(comment, run) - own):
         return f"copies the comment: {' '.join(gram)!r}"
     shouted = {w for w in re.findall(r"\b[A-Z]{4,}\b", comment)}
     body = set(re.findall(r"\b[A-Z]{4,}\b", reply))
@@ -270,6 +273,11 @@ def _copies(comment: str, reply: str, voice: Voice, run: int = 4) -> str:
 
 def _ngrams(words: list[str], n: int) -> list[tuple[str, ...]]:
     return [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+
+
+def _unbroken(text: str, n: int) -> set[tuple[str, ...]]:
+    """The runs of `n` words of `text` that no punctuation breaks."""
+    return {gram for stretch in BREAK.split(text) for gram in _ngrams(_tokens(stretch), n)}
 
 
 def _system_prompt(reply: str, voice: Voice, run: int = 5) -> str:
