@@ -733,11 +733,16 @@ def _greeted(name: str, comment: str, dictionary: bool = True) -> bool:
 
 
 #: where a comment names a place or its writer: "from São Paulo", "in Melbourne", "- Priya",
-#: "I'm Tomasz", "my name is Ana"
+#: "I'm Tomasz", "my name is Ana", and at its start "Priya here", "Priya from Pune here",
+#: "Hi Lina, it's Marco" (a greeting first: "it's Starbucks that…" names no writer)
 _CAPITALISED = r"((?:[A-Z][^\W\d_]*(?:[ '-](?=[A-Z]))?){1,3})"
+_GREETING = r"^\W*(?i:hi|hey|hello)\W+(?:[A-Z][^\W\d_]*\W+)?"
 SLOT = re.compile(rf"\b(?:from|in|near)\s+{_CAPITALISED}"
                   rf"|(?:^|\s)[-–—~]+\s*{_CAPITALISED}[\s.!❤️☕]*$"
-                  rf"|\b(?:I'?m|I am|my name is|this is|call me)\s+{_CAPITALISED}")
+                  rf"|\b(?:I'?m|I am|my name is|this is|call me)\s+{_CAPITALISED}"
+                  rf"|(?:{_GREETING}|^\W*){_CAPITALISED}(?=(?:\s+from\s+[A-Z][^\W\d_]*)?"
+                  r"\s+here\s*(?:[,.!?—–-]|$|from\b|in\b))"  # ahead: "from Pune" is a slot too
+                  rf"|{_GREETING}it'?s\s+{_CAPITALISED}")
 
 
 #: what a Chinese reply recommends or tells the viewer to buy: Chinese writes names without

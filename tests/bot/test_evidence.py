@@ -421,3 +421,15 @@ def test_an_answer_may_echo_the_place_the_viewer_is_in_but_not_any_capitalised_w
     assert not _greeted("Bloom", "Bloom is the secret, right?", dictionary=False)
     assert _greeted("Bloom", "Bloom is the secret, right?")
     assert not _greeted("BeanBlast", "greetings from BeanBlast", dictionary=False)
+
+
+def test_a_viewer_who_signs_in_at_the_start_may_be_greeted_by_name() -> None:
+    for comment in ("Priya here from Toronto, just wanted to say thank you",
+                    "Priya from Pune here, you're the reason I bought a scale",
+                    "Hey Lina, Priya here!", "Hi Lina, it's Priya from Pune."):
+        assert _greeted("Priya", comment, dictionary=False), comment
+    assert _greeted("Pune", "Priya from Pune here", dictionary=False)
+    # a name that is not the writer's: no greeting first, or "here" inside a sentence
+    assert not _greeted("Starbucks", "it's Starbucks that ruined coffee", dictionary=False)
+    assert not _greeted("Starbucks", "Starbucks here is so bad", dictionary=False)
+    assert not _greeted("Zyntrax", "Love it! Zyntrax here has better beans", dictionary=False)
