@@ -733,16 +733,19 @@ def _greeted(name: str, comment: str, dictionary: bool = True) -> bool:
 
 
 #: where a comment names a place or its writer: "from São Paulo", "in Melbourne", "- Priya",
-#: "I'm Tomasz", "my name is Ana", and at its start "Priya here", "Priya from Pune here",
-#: "Hi Lina, it's Marco" (a greeting first: "it's Starbucks that…" names no writer)
+#: "I'm Tomasz", "my name is Ana", and at its start one name signing in: "Priya here", "Priya
+#: from Pune here", "Hi Lina, it's Marco!" (not "Buy Zyntrax here", "it's Zyntrax time")
 _CAPITALISED = r"((?:[A-Z][^\W\d_]*(?:[ '-](?=[A-Z]))?){1,3})"
-_GREETING = r"^\W*(?i:hi|hey|hello)\W+(?:[A-Z][^\W\d_]*\W+)?"
+_GREETING = r"^[^\w@#]*(?i:hi|hey|hello)\W+(?:[A-Z][^\W\d_]*\W+)?"
 SLOT = re.compile(rf"\b(?:from|in|near)\s+{_CAPITALISED}"
                   rf"|(?:^|\s)[-–—~]+\s*{_CAPITALISED}[\s.!❤️☕]*$"
                   rf"|\b(?:I'?m|I am|my name is|this is|call me)\s+{_CAPITALISED}"
-                  rf"|(?:{_GREETING}|^\W*){_CAPITALISED}(?=(?:\s+from\s+[A-Z][^\W\d_]*)?"
-                  r"\s+here\s*(?:[,.!?—–-]|$|from\b|in\b))"  # ahead: "from Pune" is a slot too
-                  rf"|{_GREETING}it'?s\s+{_CAPITALISED}")
+                  # ahead, not taken: "from Pune" is a slot of its own
+                  rf"|(?:{_GREETING}|^[^\w@#]*)([A-Z][^\W\d_]+)"
+                  r"(?=(?:[ \t]+from[ \t]+[A-Z][^\W\d_]*)?[ \t]+here"
+                  r"(?:[ \t]*[,.!?—–-]|$|[ \t]+from\b))"
+                  rf"|{_GREETING}it'?s\s+([A-Z][^\W\d_]+)"
+                  r"(?=\s*[,.!?]|\s*$|\s+(?:from|here)\b)(?!\s*,?\s*not\b)")
 
 
 #: what a Chinese reply recommends or tells the viewer to buy: Chinese writes names without

@@ -194,9 +194,13 @@ SPELT_APART = re.compile(r"(?<![A-Za-z])(?:[A-Za-z][\s.\-_,/|·*•]+){2,}[A-Za-
                          r"|[\s,]+)){2,}[A-Z](?![A-Za-z])"
                          r"|(?:[\u3400-\u9fff][\s.\-_,/|·*•、，]+){2,}[\u3400-\u9fff]")
 CJK = re.compile(r"[\u3400-\u9fff]")
-#: punctuation between two stretches of words: a clause's end, an enumeration comma, a dash,
-#: brackets and quotation marks
-BREAK = re.compile(r"[,.!?:;。，、！？：；…—–()（）\[\]\"“”«»「」『』\n]+")
+#: punctuation between two stretches of words (after `plain`): a clause's end, an enumeration
+#: comma, a dash, brackets, quotation marks, a new line; not the point, comma or colon inside a
+#: number or a name ("0.1", "1,000", "9:30", "U.S.")
+BREAK = re.compile(r"(?:(?<!\d)[,:](?!\d)|\.(?![A-Za-z0-9])"
+                   r"|[;!?。、…—–()\[\]\"“”«»「」『』【】《》\n])+")
+#: a run of this many of the comment's words copied is a copy wherever the texts break
+LONG_COPY = 5
 
 
 @dataclass(frozen=True)
@@ -259,10 +263,17 @@ def _repeats_asked(comment: str, reply: str, voice: Voice) -> str:
 
 def _copies(comment: str, reply: str, voice: Voice, run: int = 4) -> str:
     """A run of `run` comment words in the reply that the creator's material does not have,
-    each written without a break between them in both ("心情很好，谢谢" copies no "很好谢谢");
+    written with no break between its words in the comment or in the reply ("心情很好，谢谢" in
+    both copies no "很好谢谢"), or a run of `LONG_COPY` however it is broken ("楼上、杠精、神经病");
     a short shouted word copied alone ("PWNED") counts too."""
-    own = set(_ngrams(_tokens(" ".join([*voice.notes, voice.system_prompt])), run))
-    for gram in sorted(_unbroken(reply, run) & _unbroken(comment, run) - own):
+    own = _tokens(" ".join([*voice.notes, voice.system_prompt]))
+    theirs, said = _tokens(comment), _tokens(reply)
+    together = _unbroken(comment, run) | _unbroken(reply, run)
+    short = (set(_ngrams(said, run)) & set(_ngrams(theirs, run)) & together) \
+        - set(_ngrams(own, run))
+    long = set(_ngrams(said, LONG_COPY)) & set(_ngrams(theirs, LONG_COPY)) \
+        - set(_ngrams(own, LONG_COPY))
+    for gram in sorted(short) or sorted(long):
         return f"copies the comment: {' '.join(gram)!r}"
     shouted = {w for w in re.findall(r"\b[A-Z]{4,}\b", comment)}
     body = set(re.findall(r"\b[A-Z]{4,}\b", reply))

@@ -433,3 +433,9 @@ def test_a_viewer_who_signs_in_at_the_start_may_be_greeted_by_name() -> None:
     assert not _greeted("Starbucks", "it's Starbucks that ruined coffee", dictionary=False)
     assert not _greeted("Starbucks", "Starbucks here is so bad", dictionary=False)
     assert not _greeted("Zyntrax", "Love it! Zyntrax here has better beans", dictionary=False)
+    # one name signing in, not a shop's call or a brand's slogan
+    for comment in ("Buy Zyntrax here!", "Team Zyntrax here!", "Zyntrax here in India is the "
+                    "best coffee", "Hey, it's Zyntrax time! 20% off today",
+                    "Hi Lina, it's Zyntrax season again", "hi, it's Zyntrax dot com",
+                    "@Zyntrax here!", "Hey, it's Zyntrax, not Starbucks, that you need"):
+        assert not _greeted("Zyntrax", comment, dictionary=False), comment
