@@ -374,7 +374,8 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
                    and not _month_named(c, body, texts)
                    and not (NUMBER.fullmatch(c) and _mentions(comment_lower, c.lower()))
                    and not (_said(comment_lower, c) and _written(anywhere, c, anywhere_lower))
-                   and not _greeted(c, comment, dictionary=label == "praise")]
+                   and not _greeted(c, comment, dictionary=label == "praise")
+                   and not _clipped(c, written)]
     if unsupported:
         return Check("grounding", False, 1 - len(unsupported) / len(stated),
                      f"not in the notes or persona: {', '.join(unsupported[:3])}")
@@ -436,6 +437,22 @@ def _written(texts: str, claim: str, lower: str | None = None) -> bool:
     return any(len(one) >= 3 and not one.islower()
                and re.search(rf"(?<![0-9A-Za-z]){re.escape(one)}(?![0-9A-Za-z])", texts)
                for one in _singular(claim))
+
+
+def _clipped(claim: str, written: str) -> bool:
+    """A word cut short from a word of the creator's (`written`, in lower case): "collabs"
+    where they write "collaboration". Only a lower-case word the dictionary lacks, of
+    `MIN_CLIPPED` letters or more, that starts a longer dictionary word of theirs: a brand
+    ("beanbaron"), a handle or a model name starts none."""
+    stem = claim[:-1] if claim.endswith("s") else claim
+    if not re.fullmatch(r"[a-z]+", claim) or len(stem) < MIN_CLIPPED:
+        return False
+    return any(in_dictionary(word) for word in
+               re.findall(rf"(?<![a-z]){re.escape(stem)}[a-z]{{2,}}", written))
+
+
+#: the fewest letters a clipped word keeps ("collab", "promo"; not "vid" or "sub")
+MIN_CLIPPED = 5
 
 
 def _said(comment: str, name: str) -> bool:

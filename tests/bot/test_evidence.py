@@ -439,3 +439,15 @@ def test_a_viewer_who_signs_in_at_the_start_may_be_greeted_by_name() -> None:
                     "Hi Lina, it's Zyntrax season again", "hi, it's Zyntrax dot com",
                     "@Zyntrax here!", "Hey, it's Zyntrax, not Starbucks, that you need"):
         assert not _greeted("Zyntrax", comment, dictionary=False), comment
+
+
+def test_a_word_cut_short_from_one_of_the_notes_is_theirs_but_a_coined_name_is_not() -> None:
+    notes = ["I am happy to collaborate, unpaid, with other creators. For collaboration, use the "
+             "business email on the channel's About tab."]
+    reply = "I'm happy to do unpaid collabs! Please use the business email on the About tab."
+    assert grounding(reply, "would love to collab!", "question", notes, PERSONA).ok
+    # a brand, handle or model the dictionary lacks starts no word of the notes
+    for name in ("beanbaron", "collabzone", "grindz"):
+        check = grounding(f"I'm happy to do unpaid collabs with {name}! Please use the business "
+                          "email.", "collab?", "question", notes, PERSONA)
+        assert not check.ok and name in check.why
