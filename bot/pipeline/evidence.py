@@ -440,19 +440,18 @@ def _written(texts: str, claim: str, lower: str | None = None) -> bool:
 
 
 def _clipped(claim: str, written: str) -> bool:
-    """A word cut short from a word of the creator's (`written`, in lower case): "collabs"
-    where they write "collaboration". Only a lower-case word the dictionary lacks, of
-    `MIN_CLIPPED` letters or more, that starts a longer dictionary word of theirs: a brand
-    ("beanbaron"), a handle or a model name starts none."""
-    stem = claim[:-1] if claim.endswith("s") else claim
-    if not re.fullmatch(r"[a-z]+", claim) or len(stem) < MIN_CLIPPED:
-        return False
-    return any(in_dictionary(word) for word in
-               re.findall(rf"(?<![a-z]){re.escape(stem)}[a-z]{{2,}}", written))
+    """A short form of a word of the creator's (`written`, in lower case): "collabs" where
+    they write "collaboration". Only the short forms of `CLIPPED`, written in lower case: a
+    prefix rule would pass any brand or app named after the start of a word of theirs
+    ("caffe" of "caffeine", "payme" of "payment", "insta" of "instant")."""
+    short = claim[:-1] if claim.endswith("s") else claim
+    return claim.islower() and any(re.search(rf"(?<![a-z]){full}", written)
+                                   for full in CLIPPED.get(short, ()))
 
 
-#: the fewest letters a clipped word keeps ("collab", "promo"; not "vid" or "sub")
-MIN_CLIPPED = 5
+#: short forms a dictionary lacks, of five letters or more (a claim's least), and the starts of
+#: the words they stand for
+CLIPPED = {"collab": ("collaborat",), "convo": ("conversation",), "approx": ("approximat",)}
 
 
 def _said(comment: str, name: str) -> bool:

@@ -446,8 +446,10 @@ def test_a_word_cut_short_from_one_of_the_notes_is_theirs_but_a_coined_name_is_n
              "business email on the channel's About tab."]
     reply = "I'm happy to do unpaid collabs! Please use the business email on the About tab."
     assert grounding(reply, "would love to collab!", "question", notes, PERSONA).ok
-    # a brand, handle or model the dictionary lacks starts no word of the notes
-    for name in ("beanbaron", "collabzone", "grindz"):
+    # a brand, shop or app the dictionary lacks is no short form, though it start a word of
+    # theirs ("caffeine", "payment", "instant")
+    notes.append("Caffeine is lower in a light roast. No payment, no instant coffee.")
+    for name in ("beanbaron", "collabzone", "grindz", "caffe", "payme", "insta"):
         check = grounding(f"I'm happy to do unpaid collabs with {name}! Please use the business "
                           "email.", "collab?", "question", notes, PERSONA)
         assert not check.ok and name in check.why
