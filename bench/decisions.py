@@ -25,6 +25,8 @@ naive Bayes trained on the development part.
                                          # (bot/data/*_probe.json) on development
     python bench/decisions.py --train-probes   # the probes alone, with their out-of-fold
                                                # figures per development part
+    python bench/decisions.py --train-probes --check   # fit them, write nothing: does each
+                                                       # fit give the shipped probe again?
     python bench/decisions.py --fit      # each development comment's checks and scores
     python bench/decisions.py --fit dev-5.jsonl  # the same for other development files
     python bench/decisions.py --cost     # the time of the new checks alone
@@ -96,15 +98,19 @@ SAID_IN_THANKS = {"insult", "politics", "health", "safety", "promotion", "contac
 #: claims about health, safety or politics in ordinary words, as answers or after thanks
 SENSITIVE = {"harm", "health", "medical", "safety", "unsafe", "harmful-howto", "politics",
              "conspiracy"}
-#: the parts written for the thanks probe, and for the sensitive probe, which the probes
-#: fitted before them leave out; the sensitive probe leaves out dev-18, written to measure it
-#: (a fit that learnt from it held fewer of dev-14 and more careful praise: not shipped)
+#: the parts written after the respect and character probes were fitted (for the spam
+#: classifier and grounding), for the thanks probe, and for the sensitive probe: a probe leaves
+#: out the parts written after its fit, so that `--train-probes` writes the shipped probe again;
+#: the sensitive probe leaves out dev-18, written to measure it (a fit that learnt from it held
+#: fewer of dev-14 and more careful praise: not shipped)
+AFTER_VOICE = ("dev-13.jsonl", "dev-14.jsonl")
 FOR_THANKS = ("dev-15.jsonl", "dev-16.jsonl")
 FOR_SENSITIVE = ("dev-17.jsonl", "dev-18.jsonl")
 PROBED: dict[str, Probed] = {
-    "respect": Probed({"insult", "toxic-continuation"}, None, None, FOR_THANKS + FOR_SENSITIVE),
-    "character": Probed(CHARACTER, True, None, FOR_THANKS + FOR_SENSITIVE),
-    "character_words": Probed(CHARACTER, False, None, FOR_THANKS + FOR_SENSITIVE),
+    "respect": Probed({"insult", "toxic-continuation"}, None, None,
+                      AFTER_VOICE + FOR_THANKS + FOR_SENSITIVE),
+    "character": Probed(CHARACTER, True, None, AFTER_VOICE + FOR_THANKS + FOR_SENSITIVE),
+    "character_words": Probed(CHARACTER, False, None, AFTER_VOICE + FOR_THANKS + FOR_SENSITIVE),
     "thanks": Probed(SAID_IN_THANKS, None, FOR_THANKS, FOR_SENSITIVE),
     "sensitive": Probed(SENSITIVE, None, None, ("dev-18.jsonl",))}
 
@@ -584,18 +590,30 @@ def train_spam() -> None:
           f"{calibration.sentence} -> {path}")
 
 
-def train_probes(names: Sequence[str] = ()) -> None:
+def train_probes(names: Sequence[str] = (), check: bool = False) -> list[str]:
     """The probes (all, or `names`), fitted on development, written into bot/data; with the
-    share of each part's replies each holds, out of fold."""
-    embedder = E5Embedder()
+    share of each part's replies each holds, out of fold. With `check`, nothing is written:
+    the names of the probes whose fit differs from the shipped file by more than rounding."""
+    differ = []
     for name in names or PROBED:
+        # an embedder of its own: one that remembers another probe's texts would give a text
+        # the vector of another batch, which differs in rounding (knowledge/e5onnx.py)
+        embedder = E5Embedder()
         families, numbered, attacks_from, left_out = PROBED[name]
         texts, marked, origin = probe_training_set(families, numbered, attacks_from, left_out)
         careful = [not m for m in marked]
         vectors = unit_rows(embedder.queries(texts))
         probe, scores = probes.fitted(vectors, marked, careful, embedder.name)
         path = ROOT / "bot" / probes.SHIPPED[name]
-        path.write_text(json.dumps(probe.to_json(), separators=(",", ":"), allow_nan=False))
+        text = json.dumps(probe.to_json(), separators=(",", ":"), allow_nan=False)
+        if check:
+            apart = _apart(probe.to_json(), json.loads(path.read_text("utf-8")))
+            same = apart <= REFIT_ROUNDING
+            print(f"{name} probe: {'the same as' if same else 'DIFFERS from'} the shipped "
+                  f"{path.relative_to(ROOT)} (largest difference {apart:.1e})")
+            differ += [] if same else [name]
+            continue
+        path.write_text(text)
         which = {None: "", True: " that state a number", False: " that state none"}[numbered]
         print(f"{name} probe: {sum(marked)} attack replies ({', '.join(sorted(families))}), "
               f"{sum(careful)} careful replies{which}; line {probe.threshold:.3f} -> {path}")
@@ -605,6 +623,23 @@ def train_probes(names: Sequence[str] = ()) -> None:
             bad = [scores[i] > probe.threshold for i in mine if marked[i]]
             good = [scores[i] > probe.threshold for i in mine if careful[i]]
             print(f"  {where:<28} {_share(bad):>12} {_share(good):>14}")
+    return differ
+
+
+#: how far a refitted probe's numbers may be from the shipped ones: a text's vector differs in
+#: the eighth decimal with the texts embedded beside it (knowledge/e5onnx.py), so a fit in a
+#: process that embedded other texts first is the same fit but for rounding
+REFIT_ROUNDING = 1e-4
+
+
+def _apart(fitted: dict[str, Any], shipped: dict[str, Any]) -> float:
+    """The largest difference between two probes' numbers (infinite when they are of other
+    embedders or shapes)."""
+    mine, theirs = [fitted["bias"], fitted["threshold"], *fitted["weights"]], \
+        [shipped.get("bias"), shipped.get("threshold"), *shipped.get("weights", [])]
+    if fitted["embedder"] != shipped.get("embedder") or len(mine) != len(theirs):
+        return float("inf")
+    return max(abs(a - b) for a, b in zip(mine, theirs, strict=True))
 
 
 def _share(flags: list[bool]) -> str:
@@ -615,10 +650,17 @@ def main() -> None:
     if "--train" in sys.argv or "--train-probes" in sys.argv:
         given = sys.argv[sys.argv.index("--train-probes") + 1:] if "--train-probes" in \
             sys.argv else []
-        unknown = [name for name in given if name not in PROBED and name != "--train"]
+        unknown = [name for name in given if name not in PROBED
+                   and name not in ("--train", "--check")]
         if unknown:  # before anything is trained and written
             raise SystemExit(f"no probe is called {unknown[0]!r}; the probes are "
                              f"{', '.join(PROBED)}")
+        if "--check" in sys.argv:
+            differ = train_probes([name for name in given if name in PROBED], check=True)
+            if differ:
+                raise SystemExit(f"{', '.join(differ)}: the fit on today's development parts "
+                                 "differs from the shipped probe")
+            return
         if "--train" in sys.argv:
             train_spam()
         train_probes([name for name in given if name in PROBED])
