@@ -607,7 +607,8 @@ def train_probes(names: Sequence[str] = (), check: bool = False) -> list[str]:
         path = ROOT / "bot" / probes.SHIPPED[name]
         text = json.dumps(probe.to_json(), separators=(",", ":"), allow_nan=False)
         if check:
-            apart = _apart(probe.to_json(), json.loads(path.read_text("utf-8")))
+            shipped = json.loads(path.read_text("utf-8")) if path.exists() else {}
+            apart = _apart(probe.to_json(), shipped)
             same = apart <= REFIT_ROUNDING
             print(f"{name} probe: {'the same as' if same else 'DIFFERS from'} the shipped "
                   f"{path.relative_to(ROOT)} (largest difference {apart:.1e})")
