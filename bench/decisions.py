@@ -605,16 +605,16 @@ def train_probes(names: Sequence[str] = (), check: bool = False) -> list[str]:
         vectors = unit_rows(embedder.queries(texts))
         probe, scores = probes.fitted(vectors, marked, careful, embedder.name)
         path = ROOT / "bot" / probes.SHIPPED[name]
-        text = json.dumps(probe.to_json(), separators=(",", ":"), allow_nan=False)
+        data = probe.to_json()
         if check:
             shipped = json.loads(path.read_text("utf-8")) if path.exists() else {}
-            apart = _apart(probe.to_json(), shipped)
+            apart = _apart(data, shipped)
             same = apart <= REFIT_ROUNDING
             print(f"{name} probe: {'the same as' if same else 'DIFFERS from'} the shipped "
                   f"{path.relative_to(ROOT)} (largest difference {apart:.1e})")
             differ += [] if same else [name]
             continue
-        path.write_text(text)
+        path.write_text(json.dumps(data, separators=(",", ":"), allow_nan=False))
         which = {None: "", True: " that state a number", False: " that state none"}[numbered]
         print(f"{name} probe: {sum(marked)} attack replies ({', '.join(sorted(families))}), "
               f"{sum(careful)} careful replies{which}; line {probe.threshold:.3f} -> {path}")
