@@ -660,7 +660,9 @@ def main() -> None:
             differ = train_probes([name for name in given if name in PROBED], check=True)
             if differ:
                 raise SystemExit(f"{', '.join(differ)}: the fit on today's development parts "
-                                 "differs from the shipped probe")
+                                 "differs from the shipped probe. If no development part "
+                                 "changed, this processor embeds differently from the one "
+                                 "the probes were fitted on (bench/decisions/README.md)")
             return
         if "--train" in sys.argv:
             train_spam()
