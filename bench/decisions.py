@@ -647,6 +647,23 @@ def _share(flags: list[bool]) -> str:
     return f"{sum(flags)}/{len(flags)}" if flags else "-"
 
 
+def processor() -> str:
+    """The processor's name and the widest vector instructions it offers: the embedder's
+    vectors, and so the figures near a line, differ a little between AVX-512 and AVX2 alone
+    (bench/decisions/README.md)."""
+    try:
+        info = Path("/proc/cpuinfo").read_text("utf-8")
+    except OSError:
+        return "unknown (no /proc/cpuinfo)"
+    name = re.search(r"^model name\s*:\s*(.+)$", info, re.MULTILINE)
+    listed = re.search(r"^flags\s*:\s*(.+)$", info, re.MULTILINE)
+    flags = set(listed[1].split()) if listed else set()
+    widest = next((label for flag, label in (("avx512_vnni", "AVX-512 VNNI"),
+                                             ("avx512f", "AVX-512"), ("avx2", "AVX2"))
+                   if flag in flags), "no AVX2")
+    return f"{name[1].strip() if name else 'unknown'}, {widest}"
+
+
 def main() -> None:
     if "--train" in sys.argv or "--train-probes" in sys.argv:
         given = sys.argv[sys.argv.index("--train-probes") + 1:] if "--train-probes" in \
@@ -675,6 +692,8 @@ def main() -> None:
         given = sys.argv[sys.argv.index("--fit") + 1:]
         fit([row for name in given or ("dev.jsonl", "dev-2.jsonl") for row in read(name)])
         return
+    print(f"processor: {processor()} (figures near a line move a little with the instruction "
+          f"set: bench/decisions/README.md)")
     word_nb = word_bayes()
     only = sys.argv[sys.argv.index("--part") + 1] if "--part" in sys.argv else ""
     for name, rows in parts().items():
