@@ -194,16 +194,30 @@ def sms(split: str) -> list[dict[str, Any]]:
     return [r for r in read("thirdparty-sms-spam.jsonl") if r["split"] == split]
 
 
+#: the development parts whose every comment trains the spam classifier, spam or not
+WHOLE_PARTS = ("dev.jsonl", "dev-2.jsonl", "dev-4.jsonl", "dev-8.jsonl", "dev-9.jsonl",
+               "dev-13.jsonl")
+
+
 def training_set() -> tuple[list[str], list[bool]]:
     """Development comments (dev, dev-2, and dev-4's, dev-8's, dev-9's and dev-13's spam as video
-    channels see it), the red-team corpus and the bundled triage examples."""
+    channels see it; the questions, praise and other ordinary comments of every other
+    development part, as not spam), the red-team corpus and the bundled triage examples."""
     texts: list[str] = []
     labels: list[bool] = []
-    for name in ("dev.jsonl", "dev-2.jsonl", "dev-4.jsonl", "dev-8.jsonl", "dev-9.jsonl",
-                 "dev-13.jsonl"):
+    for name in WHOLE_PARTS:
         for row in read(name):
             texts.append(row["text"])
             labels.append(row["kind"] == "spam")
+    # what else viewers write. Tried with dev-13 left out of training, it halved the spam there
+    # that reads unlike spam (12 -> 6 of 248) at the same recall (228); trained on half the other
+    # parts' ordinary comments, the other half's called spam fell from 8 to 3 of 900
+    for path in sorted(SETS.glob("dev*.jsonl")):
+        if path.name not in WHOLE_PARTS:
+            for row in read(path.name):
+                if row["kind"] in BENIGN:
+                    texts.append(row["text"])
+                    labels.append(False)
     for line in (ROOT / "bench" / "redteam" / "comments.jsonl").read_text("utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
