@@ -2,6 +2,7 @@
 
     python bench/gate_fit.py            # fit, print out-of-fold figures, write the model
     python bench/gate_fit.py --dry-run  # fit and print, write nothing
+    python bench/gate_fit.py --all      # fit on the later development topics too (LATER)
 
 Every development set of bench/retrieval (the coffee corpus's three question sets, the bicycle
 topic and three SQuAD articles) is searched as the bot searches (hybrid, translated), and each
@@ -85,7 +86,14 @@ def searched(kb: KnowledgeBase, topic: str, items: Sequence[dict[str, str | None
     return found
 
 
-def development() -> list[Question]:
+#: development topics written after the shipped model was fitted (2026-12-07): reported by
+#: bench/retrieval.py and fitted on only with `--all`, so that the default fit writes the
+#: shipped file again. Refitted with them the gate is stricter on every set; both fits' figures
+#: are in bench/retrieval/README.md
+LATER = ("aquarium", "running", "watercolour")
+
+
+def development(everything: bool = False) -> list[Question]:
     folder = Path(tempfile.mkdtemp())
     kb = KnowledgeBase(open_client(path=folder / "chroma"), E5Embedder())
     bench.ingest(kb)
@@ -94,7 +102,7 @@ def development() -> list[Question]:
                         ("coffee-held-out-2", bench.held_out(second=True))):
         result += searched(kb, name, items)
     for name, where, split in bench.TOPICS:
-        if split != "development":
+        if split != "development" or (name in LATER and not everything):
             continue  # the test and third-party topics are never read while fitting
         other = KnowledgeBase(open_client(path=folder / name), kb.embedder)
         bench.ingest(other, where / "corpus")
@@ -174,8 +182,10 @@ def main() -> None:
     parser.add_argument("--target", type=float, default=0.80,
                         help="unanswerable questions given no context, mean over the sets")
     parser.add_argument("--dry-run", action="store_true", help="write nothing")
+    parser.add_argument("--all", action="store_true",
+                        help=f"fit on the later development topics too ({', '.join(LATER)})")
     args = parser.parse_args()
-    questions = development()
+    questions = development(everything=args.all)
     embedder = E5Embedder.name
     print("answerability gate, development split, out of fold (each set left out in turn): "
           "answer kept | unanswerable given no context")
