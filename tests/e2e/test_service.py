@@ -55,6 +55,8 @@ def test_doctor_reports_each_check(tmp_path: Path, fake_openai: FakeOpenAI) -> N
     assert checks["database"]["status"] == "pass" and f"migration {head_revision()}" in \
         checks["database"]["detail"]
     assert checks["data dir"]["status"] == "pass"
+    # the bundled embedder, really run, gives the shipped examples' vectors on this processor
+    assert checks["embedder"]["status"] == "pass", checks["embedder"]
     assert checks["knowledge base"]["status"] == "warn"  # empty, with how to fix it
     assert "kb add" in checks["knowledge base"]["fix"]
     assert checks["daemon"]["status"] == "warn"
