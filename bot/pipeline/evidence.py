@@ -353,10 +353,12 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
     the whole reply is not enough: one copied sentence would carry any other."""
     stated = claims(body)
     given = claims(comment)
-    # a name the comment gave counts wherever the reply puts it, first word or not
+    # a name the comment gave counts wherever the reply puts it, first word or not, unless it
+    # is an English word the reply writes in lower case ("FIRST HEART EVER": "your first heart")
     stated += [n for n in dict.fromkeys(given) if not NUMBER.fullmatch(n)
                and n.lower() not in {c.lower() for c in stated}
-               and re.search(rf"(?<!\w){re.escape(n)}(?!\w)", body, re.IGNORECASE)]
+               and any(not (m.group(0).islower() and in_dictionary(n)) for m in
+                       re.finditer(rf"(?<!\w){re.escape(n)}(?!\w)", body, re.IGNORECASE))]
     backing = [p for p in found if _backs(p, body, stated, glosses)]
     creators = [*notes, *backing, persona.description, *persona.replies]
     written = " ".join(creators).lower()
@@ -732,17 +734,23 @@ def _greeted(name: str, comment: str, dictionary: bool = True) -> bool:
     """A place, a day or a person's name the viewer gave, echoed ("Hello to Berlin!", "since
     you're in London, that's 13:00 there"): a word where the comment puts a place or signs
     ("watching from São Paulo", "I'm in London", "- Priya", "I'm Tomasz"), or, in thanks
-    (`dictionary`), any word the dictionary has, written as a name; never with a title before
-    it. A brand the dictionary lacks ("BeanBlast"), a model number or "Mr. Robert" is no
-    greeting."""
+    (`dictionary`), any word the dictionary has, written as a name, that the viewer wrote in
+    any case or number (the viewer, who chose its case, could have written it as one); never
+    with a title before it. A brand the dictionary lacks ("BeanBlast"), a model number or
+    "Mr. Robert" is no greeting."""
     # one capital, at the start: "BeanBlast" is written as a brand is
     if not re.fullmatch(r"[A-Z][^\W\d_A-Z]+", name) or name.lower() in TITLES:
         return False
-    said = list(re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", comment))
+    # an English word the viewer wrote in any case, in the singular or not ("every sunday":
+    # "a lovely Sunday"; "every friday": "your Fridays"); any other name as they wrote it
+    word = dictionary and re.fullmatch(r"[A-Z][a-z]+", name) is not None and in_dictionary(name)
+    forms = [name, *(one for one in _singular(name) if len(one) >= 3)] if word else [name]
+    said = [m for form in forms for m in re.finditer(rf"(?<!\w){re.escape(form)}(?!\w)", comment,
+                                                     re.IGNORECASE if word else 0)]
     if not said or any(HONORIFIC.search(comment[max(0, m.start() - 12):m.start()])
                        for m in said):
         return False
-    if dictionary and re.fullmatch(r"[A-Z][a-z]+", name) and in_dictionary(name):
+    if word:
         return True
     return any(name in re.split(r"[ '-]", next(g for g in slot.groups() if g))
                for slot in SLOT.finditer(comment))

@@ -304,6 +304,26 @@ def test_thanks_may_greet_the_place_or_person_the_viewer_named() -> None:
                          "to Monday?", "feedback", NOTES, PERSONA).ok
 
 
+@pytest.mark.parametrize(("comment", "reply"), [
+    ("my husband and I make your recipe every sunday now", "That sounds like a lovely Sunday!"),
+    ("every friday I look forward to this", "Thank you for spending your Fridays with me!"),
+    ("Your latte art video worked. FIRST HEART EVER today!!", "Your first heart! Congratulations!"),
+])
+def test_thanks_may_echo_an_english_word_the_viewer_wrote_in_any_case(comment: str,
+                                                                       reply: str) -> None:
+    assert grounding(reply, comment, "praise", [], PERSONA).ok
+
+
+@pytest.mark.parametrize(("comment", "reply"), [
+    ("love it, zyntrax is the best", "Thank you! Zyntrax is the best."),  # no English word
+    ("every sunday I watch you", "Happy Monday!"),  # a word the viewer never wrote
+    ("love this, thanks to mr. sunday", "Thanks to Sunday!"),  # one the viewer gave a title
+])
+def test_an_echo_in_another_case_is_of_an_english_word_the_viewer_wrote(comment: str,
+                                                                         reply: str) -> None:
+    assert not grounding(reply, comment, "praise", [], PERSONA).ok
+
+
 def test_emoji_the_creator_never_uses_are_not_their_voice() -> None:
     checks = PositiveChecks(E5Embedder().queries, PERSONA, bundled_examples()[:20])
     clown = checks.voice("Thoughts on blade grinders?", f"Blade grinder? 🤡🤡 Use a burr. {SIGN}",
@@ -407,10 +427,13 @@ def test_a_name_the_viewer_gave_may_be_echoed_where_the_creators_material_holds_
     # a brand the viewer names that no passage of the creator's holds stays theirs
     assert not grounding("Thank you! Shout out to Zyntrax!", "Love this! Shout out Zyntrax",
                          "praise", [], PERSONA, found=[passage]).ok
-    # in lower case or inflected: "every friday…" may be thanked for "your Fridays"
+    # in lower case or inflected: "every friday…" may be thanked for "your Fridays", in an
+    # answer too where a passage holds it (in thanks an English word needs none: the viewer,
+    # who chooses its case, could have written it as a name)
     fridays = ("Thank you for spending your Fridays with me.", "every friday I look forward")
-    assert not grounding(*fridays, "praise", [], PERSONA).ok
-    assert grounding(*fridays, "praise", [], PERSONA, found=["New videos every Friday."]).ok
+    assert grounding(*fridays, "praise", [], PERSONA).ok
+    assert not grounding(*fridays, "feedback", [], PERSONA).ok
+    assert grounding(*fridays, "feedback", [], PERSONA, found=["New videos every Friday."]).ok
 
 
 def test_an_answer_may_echo_the_place_the_viewer_is_in_but_not_any_capitalised_word() -> None:
