@@ -628,17 +628,32 @@ def _rival(quantity: quantities.Quantity, around: Sequence[str], unit: _Amounts,
     notes state whole is one amount (`together`, its ends): "10–14 days" is not stated by "a
     two-week break". An
     amount the reply states too (`replied`) is no rival, nor one of another size
-    (`_comparable`)."""
+    (`_comparable`).
+
+    Before the words, the names: a model or brand the reply's phrase puts the amount on
+    (`_named`) that another amount's clause names and no statement of this amount does, in
+    any language ("32 clicks on my Comandante for V60" where the notes give "V60: 24 clicks",
+    "Cold brew: 32 clicks" and "Comandante C40 MK4 at 32 clicks")."""
     chinese = CJK.search(around[-1]) is not None
     own = [s for s in unit.same if s.quantity == quantity]
     # a range the notes state whole is that statement's; one made of two statements' ends
     # ("88–95°C" of "88–90°C" and "94–95°C") is read end by end
     whole = [s for s in own if together <= quantities.of(s.part)]
+    # names are read in every language: "Comandante 24 格" is "Comandante C40 MK4 24 clicks"
+    names = frozenset().union(*(_named(s.part) for s in whole or own))
     own = [s for s in whole or own if (CJK.search(s.part) is not None) == chinese]
     rivals = [s for s in unit.same if s.quantity != quantity and s.quantity not in replied
               and _comparable(s.quantity, quantity)]
     if not own or not rivals:
         return ""
+    # a thing the reply puts the amount on that another amount's clause names and none of
+    # this amount's does ("32 clicks for V60" where the notes give "V60: 24 clicks" and "cold
+    # brew: 32 clicks"): read in its phrase alone, so "24 for V60, 32 for cold brew" is two
+    named = _named(around[0]) - names
+    for s in rivals if named else ():
+        if named & _named(s.part):
+            return f"the creator gives {s.quantity} for " \
+                   f"{' '.join(sorted(named & _named(s.part)))}, not {quantity}"
     held = ""
     for scope in dict.fromkeys(around):
         words = unit.subject(scope) & unit.known
@@ -658,6 +673,14 @@ def _rival(quantity: quantities.Quantity, around: Sequence[str], unit: _Amounts,
         held = held or f"the creator gives {better.quantity} for {' '.join(about[:3])}, not " \
                        f"{quantity}"
     return held
+
+
+@lru_cache(maxsize=8192)
+def _named(text: str) -> frozenset[str]:
+    """The things a text names by model or brand, in lower case: a word with a digit ("V60",
+    "C3", "MK4") or one no dictionary has ("Comandante", "Timemore")."""
+    return frozenset(w.lower() for w in re.findall(r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]", text)
+                     if any(c.isdigit() for c in w) or (len(w) >= 4 and not in_dictionary(w)))
 
 
 def _comparable(one: quantities.Quantity, other: quantities.Quantity) -> bool:

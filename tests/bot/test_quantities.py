@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.pipeline.evidence import Persona, grounding
@@ -260,6 +262,40 @@ def test_an_amount_the_notes_give_to_another_thing_is_held(reply: str, rival: st
 def test_an_amount_said_of_what_the_notes_say_it_of_passes(reply: str) -> None:
     assert grounding(reply, "What do you use?", "question", [RECIPE, POUR_OVER, COLD_BREW],
                      PERSONA).ok
+
+
+#: the demo channel's notes: its grinder settings are stated in six places, in two languages
+DEMO_NOTES = [path.read_text(encoding="utf-8") for path in
+              sorted((Path(__file__).parents[2] / "deploy" / "demo" / "knowledge").iterdir())]
+
+
+@pytest.mark.parametrize(("reply", "rival"), [
+    # the words fit both amounts ("Comandante", "clicks"): the model the reply names decides
+    ("32 clicks on my Comandante C40 MK4 for V60.", "for v60, not 32 clicks"),
+    ("About 24 clicks on a Timemore C3 for V60.", "16 clicks for c3, not 24 clicks"),
+    ("手冲 V60 我用 32 格，偏粗一点冲得更干净。", "24 格 for v60, not 32 格"),
+    ("泰摩栗子 C3 手冲大约 24 格，和 Comandante 一样。", "16 clicks for c3, not 24 格"),
+])
+def test_an_amount_put_on_a_model_the_notes_give_another_amount_is_held(reply: str,
+                                                                          rival: str) -> None:
+    held = grounding(reply, "What setting?", "question", DEMO_NOTES, PERSONA)
+    assert not held.ok and "the creator gives" in held.why and rival in held.why
+
+
+@pytest.mark.parametrize("reply", [
+    "24 clicks on the Comandante C40 MK4 for V60, 32 for cold brew.",
+    "For V60 I use 24 clicks on the Comandante, and 32 clicks for cold brew.",
+    "About 16 clicks on the C3 for V60; on the Comandante, 24 clicks.",
+    "For cold brew, 32 clicks on the Comandante C40 MK4.",
+    "手冲 V60 用 24 格，冷萃用 32 格。",
+    "泰摩 C3 手冲大约 16 格。",
+    # names are read in every language: the Chinese notes' "24 格" name no Comandante
+    "像细盐那样。Comandante 24 格，泰摩栗子 C3 大约 16 格。",
+    "你用 C3 的话，手冲大约 16 格，相当于我 Comandante 的 24 格。",
+    "C3 做 V60 我大概用 16 格。",
+])
+def test_an_amount_put_on_the_model_the_notes_give_it_passes(reply: str) -> None:
+    assert grounding(reply, "What setting?", "question", DEMO_NOTES, PERSONA).ok
 
 
 def test_a_time_on_a_timer_is_no_ratio_of_the_creators() -> None:
