@@ -630,30 +630,21 @@ def _rival(quantity: quantities.Quantity, around: Sequence[str], unit: _Amounts,
     amount the reply states too (`replied`) is no rival, nor one of another size
     (`_comparable`).
 
-    Before the words, the names: a model or brand the reply's phrase puts the amount on
-    (`_named`) that another amount's clause names and no statement of this amount does, in
-    any language ("32 clicks on my Comandante for V60" where the notes give "V60: 24 clicks",
-    "Cold brew: 32 clicks" and "Comandante C40 MK4 at 32 clicks")."""
+    Before the words, the names: the models and brands the reply puts the amount on may be
+    another amount's (`_named_rival`)."""
     chinese = CJK.search(around[-1]) is not None
     own = [s for s in unit.same if s.quantity == quantity]
     # a range the notes state whole is that statement's; one made of two statements' ends
     # ("88–95°C" of "88–90°C" and "94–95°C") is read end by end
     whole = [s for s in own if together <= quantities.of(s.part)]
-    # names are read in every language: "Comandante 24 格" is "Comandante C40 MK4 24 clicks"
-    names = frozenset().union(*(_named(s.part) for s in whole or own))
-    own = [s for s in whole or own if (CJK.search(s.part) is not None) == chinese]
     rivals = [s for s in unit.same if s.quantity != quantity and s.quantity not in replied
               and _comparable(s.quantity, quantity)]
+    named = _named_rival(quantity, around[0], whole or own, rivals)
+    if named:
+        return named
+    own = [s for s in whole or own if (CJK.search(s.part) is not None) == chinese]
     if not own or not rivals:
         return ""
-    # a thing the reply puts the amount on that another amount's clause names and none of
-    # this amount's does ("32 clicks for V60" where the notes give "V60: 24 clicks" and "cold
-    # brew: 32 clicks"): read in its phrase alone, so "24 for V60, 32 for cold brew" is two
-    named = _named(around[0]) - names
-    for s in rivals if named else ():
-        if named & _named(s.part):
-            return f"the creator gives {s.quantity} for " \
-                   f"{' '.join(sorted(named & _named(s.part)))}, not {quantity}"
     held = ""
     for scope in dict.fromkeys(around):
         words = unit.subject(scope) & unit.known
@@ -675,11 +666,41 @@ def _rival(quantity: quantities.Quantity, around: Sequence[str], unit: _Amounts,
     return held
 
 
+def _named_rival(quantity: quantities.Quantity, phrase: str,
+                 own: Sequence[quantities.Statement],
+                 rivals: Sequence[quantities.Statement]) -> str:
+    """Why another amount is the one the creator gives the models or brands the reply puts
+    `quantity` on, or "": the reply's phrase names one that no statement of this amount names
+    and the statements of another amount, together, name every one it names ("32 clicks on
+    my Comandante C40 MK4 for V60" where the notes say "V60: 24 clicks", "Comandante C40 MK4
+    at 24 clicks" and "Cold brew: 32 clicks"). Read in every language ("Comandante 24 格" is
+    the Comandante's 24 clicks), in the part of the phrase that states the amount, which a
+    bracket, a dash, "vs" or "=" also ends ("32 clicks for cold brew (through a V60 filter)",
+    "16 格 = 我 Comandante 的 24 格"); a title or heading states no amount of a model."""
+    pieces = [p for p in NAME_PHRASE.split(phrase) if quantity in quantities.of(p)]
+    said = frozenset().union(*(_named(p) for p in pieces))
+    if not said - frozenset().union(*(_named(s.part) for s in own)):
+        return ""
+    by_amount: dict[quantities.Quantity, frozenset[str]] = {}
+    for s in rivals:
+        if not quantities.HEADING.match(s.part):
+            by_amount[s.quantity] = by_amount.get(s.quantity, frozenset()) | _named(s.part)
+    for other, names in by_amount.items():
+        if said <= names:
+            return f"the creator gives {other} for {' '.join(sorted(said))}, not {quantity}"
+    return ""
+
+
+#: where the part of a phrase that says what an amount is of ends, for `_named_rival`
+NAME_PHRASE = re.compile(r"[()（）\[\]—–=、]|\s-\s|\b(?:vs|versus)\b\.?", re.IGNORECASE)
+
+
 @lru_cache(maxsize=8192)
 def _named(text: str) -> frozenset[str]:
     """The things a text names by model or brand, in lower case: a word with a digit ("V60",
     "C3", "MK4") or one no dictionary has ("Comandante", "Timemore")."""
-    return frozenset(w.lower() for w in re.findall(r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]", text)
+    return frozenset(w.lower() for w in re.findall(r"(?<![\w-])[A-Za-z][A-Za-z0-9]*[A-Za-z0-9]"
+                                                   r"(?![\w-])", text)
                      if any(c.isdigit() for c in w) or (len(w) >= 4 and not in_dictionary(w)))
 
 

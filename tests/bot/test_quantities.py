@@ -269,17 +269,19 @@ DEMO_NOTES = [path.read_text(encoding="utf-8") for path in
               sorted((Path(__file__).parents[2] / "deploy" / "demo" / "knowledge").iterdir())]
 
 
-@pytest.mark.parametrize(("reply", "rival"), [
-    # the words fit both amounts ("Comandante", "clicks"): the model the reply names decides
-    ("32 clicks on my Comandante C40 MK4 for V60.", "for v60, not 32 clicks"),
-    ("About 24 clicks on a Timemore C3 for V60.", "16 clicks for c3, not 24 clicks"),
-    ("手冲 V60 我用 32 格，偏粗一点冲得更干净。", "24 格 for v60, not 32 格"),
-    ("泰摩栗子 C3 手冲大约 24 格，和 Comandante 一样。", "16 clicks for c3, not 24 格"),
+@pytest.mark.parametrize(("reply", "given", "stated"), [
+    # the words fit both amounts ("Comandante", "clicks"): the models the reply names decide
+    ("32 clicks on my Comandante C40 MK4 for V60.", "24", "32 clicks"),
+    ("About 24 clicks on a Timemore C3 for V60.", "16", "24 clicks"),
+    ("手冲 V60 我用 32 格，偏粗一点冲得更干净。", "24", "32 格"),
+    ("泰摩栗子 C3 手冲大约 24 格，和 Comandante 一样。", "16", "24 格"),
+    ("C3 做冷萃 32 格就行。", "16", "32 格"),
 ])
-def test_an_amount_put_on_a_model_the_notes_give_another_amount_is_held(reply: str,
-                                                                          rival: str) -> None:
+def test_an_amount_put_on_a_model_the_notes_give_another_amount_is_held(
+        reply: str, given: str, stated: str) -> None:
     held = grounding(reply, "What setting?", "question", DEMO_NOTES, PERSONA)
-    assert not held.ok and "the creator gives" in held.why and rival in held.why
+    assert not held.ok and f"the creator gives {given}" in held.why
+    assert held.why.endswith(f", not {stated}")
 
 
 @pytest.mark.parametrize("reply", [
@@ -293,6 +295,17 @@ def test_an_amount_put_on_a_model_the_notes_give_another_amount_is_held(reply: s
     "像细盐那样。Comandante 24 格，泰摩栗子 C3 大约 16 格。",
     "你用 C3 的话，手冲大约 16 格，相当于我 Comandante 的 24 格。",
     "C3 做 V60 我大概用 16 格。",
+    # two models in one phrase: no other amount is given them both
+    "About 16 clicks on the Timemore C3 gets you close to my Comandante at 24 clicks.",
+    "I use 24 clicks on the Comandante C40 MK4 — the C3 would be about 16 clicks.",
+    "C3 大约 16 格 = 我 Comandante 的 24 格，都是做 V60。",
+    # a bracket or a dash ends what the amount is said of
+    "32 clicks for cold brew (I filter it through a V60 paper filter).",
+    "冷萃 Comandante 32 格（用 V60 滤纸过滤）。",
+    "32 clicks on the Comandante — much coarser than for V60.",
+    # a title ("V60 Basics: My Everyday 15 g Recipe") gives the V60 no amount
+    "Bloom the V60 with 30 g of water for 40 seconds.",
+    "V60 手冲闷蒸用 30 克水，等 40 秒。",
 ])
 def test_an_amount_put_on_the_model_the_notes_give_it_passes(reply: str) -> None:
     assert grounding(reply, "What setting?", "question", DEMO_NOTES, PERSONA).ok
