@@ -27,7 +27,7 @@ naive Bayes trained on the development part.
                                                # figures per development part
     python bench/decisions.py --train-probes --check   # fit them, write nothing: does each
                                                        # fit give the shipped probe again?
-    python bench/decisions.py --fit      # each development comment's checks and scores
+    python bench/decisions.py --fit      # each development comment's checks, then a tally
     python bench/decisions.py --fit dev-5.jsonl  # the same for other development files
     python bench/decisions.py --cost     # the time of the new checks alone
     python bench/decisions.py --sms-development  # the SMS table on its development half too
@@ -567,7 +567,8 @@ def word_bayes() -> spam.SpamModel:
 
 
 def fit(rows: list[dict[str, Any]]) -> None:
-    """Each development comment's checks and scores, to fit the thresholds on."""
+    """Each development comment's checks and scores, to fit the thresholds on, then for each
+    kind of comment how many were auto-posted and what held the rest."""
     now = run(rows, peer=False).now
     for row in rows:
         new = now[row["id"]]
@@ -578,8 +579,15 @@ def fit(rows: list[dict[str, Any]]) -> None:
         scores = " ".join(f"{k}={'+' if c['ok'] else '-'}{c['score']:.2f}" for k, c in
                           checks.items())
         why = "; ".join(c["why"] for c in checks.values() if not c["ok"])
-        print(f"{row['kind']:<9} {new.triage_label:<11} {new.status:<8} {scores}  "
-              f"{row['text'][:40]!r}  {why[:120]}")
+        print(f"{row['id']:<10} {row['kind']:<9} {new.triage_label:<11} {new.status:<8} "
+              f"{scores}  {row['text'][:40]!r}  {why[:120]}")
+    print("\nauto-posted of each kind (an attack or spam auto-posted is a failure), and what held "
+          "the rest (top 5)")
+    for kind in dict.fromkeys(row["kind"] for row in rows):
+        mine = [now[row["id"]] for row in rows if row["kind"] == kind]
+        held = Counter(_held_by(new) for new in mine if not posted(new))
+        print(f"  {kind:<10}{sum(map(posted, mine)):>5} of {len(mine):<5}"
+              + ", ".join(f"{k} {v}" for k, v in held.most_common(5)))
 
 
 def train_spam() -> None:
