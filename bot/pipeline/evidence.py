@@ -639,11 +639,13 @@ def _rival(quantity: quantities.Quantity, around: Sequence[str], unit: _Amounts,
     whole = [s for s in own if together <= quantities.of(s.part)]
     rivals = [s for s in unit.same if s.quantity != quantity and s.quantity not in replied
               and _comparable(s.quantity, quantity)]
+    if not rivals:
+        return ""
     named = _named_rival(quantity, around[0], whole or own, rivals)
     if named:
         return named
     own = [s for s in whole or own if (CJK.search(s.part) is not None) == chinese]
-    if not own or not rivals:
+    if not own:
         return ""
     held = ""
     for scope in dict.fromkeys(around):
