@@ -961,7 +961,7 @@ def _mentions(text: str, claim: str) -> bool:
 
 
 #: where a reply's clauses end
-CLAUSE = re.compile(r"[.!?;:,。！？；：，]+")
+CLAUSE = re.compile(r"(?:[!?;。！？；：，]|[.:,](?!\d)|(?<!\d)[.:,])+")
 #: where a phrase of a reply ends: a clause, or a word that joins two ("I use 94–95°C for
 #: light roasts and go cooler for dark roasts")
 PHRASE = re.compile(rf"{CLAUSE.pattern}|\s(?:and|but|or|then|while|whereas)\s|而|但|或者|然后")

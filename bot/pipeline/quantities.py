@@ -6,8 +6,11 @@ answer that states a quantity no text of the creator's states with the same unit
 confirms a quantity the comment proposed unless a line of the creator's about the same thing
 states it: "95°C for milk, right?" is not backed by "94–95°C for light roasts".
 
-Ranges give each end ("88–90°C" states 88°C and 90°C). Dates are not quantities ("2021 年",
-"3 月", "March"): a bare number still has to occur in the creator's texts, as before.
+Ranges give each end ("88–90°C" states 88°C and 90°C). A calendar year is an amount of its
+own ("in 2021", "2021 年": unit "AD"), so a year the notes give for one event is not taken for
+another ("I started the channel in 2023" where they say "March 2021: I started the channel");
+other parts of a date are not ("3 月", "March"): a bare number still has to occur in the
+creator's texts, as before.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ UNITS = {
     "year": ("years", "year", "yrs", "岁", "周岁", "年"),
     "click": ("clicks", "click", "格", "档"),
     "cup": ("cups", "cup", "杯"),
+    "page": ("pages", "page", "页"),
     "shot": ("shots", "shot"),
     "bar": ("bar",),
     "%": ("%", "％", "percent", "per cent"),
@@ -94,6 +98,11 @@ LENGTH_AFTER = re.compile(r"(?:^|[.!?,;:(\n]|\b(?:for|in|about|around|within|aft
 LONGEST = 20_000
 #: a year or a month's name in Chinese ("2021 年 3 月"), which is a date, not a duration
 DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月(?!\s*份?\s*[内里])|\d{1,2}\s*(?:日|号)")
+#: a calendar year, 1900 to 2099, as a number of its own: not a part of "2,021", "20:21",
+#: "2021.5", "v2021", "$2021" or a range ("2021-22", "1999 to 2001")
+YEAR = re.compile(r"(?<![A-Za-z0-9_$¥￥€£])(?<!\d[.,:/-])(?:19|20)\d\d"
+                  r"(?![A-Za-z0-9_%]|[.,:/-]\d|\s*(?:-|–|~|to|到|至)\s*\d)")
+RANGE_BEFORE = re.compile(r"\d\s*(?:-|–|~|to|到|至)\s*$")
 
 
 @dataclass(frozen=True)
@@ -169,6 +178,10 @@ def stated(text: str) -> list[tuple[Quantity, int, int]]:
                 found.append((Quantity.of(amount, unit, written), match.start(), match.end()))
     found += [(Quantity.of(float(m.group(1)), "ratio", m.group(0)), m.start(), m.end())
               for m in RATIO.finditer(text)]
+    with_unit = {start for _, start, _ in found}
+    found += [(Quantity.of(float(m.group(0)), "AD", m.group(0)), m.start(), m.end())
+              for m in YEAR.finditer(text) if m.start() not in with_unit
+              and not RANGE_BEFORE.search(text[max(0, m.start() - 8):m.start()])]
     return sorted(found, key=lambda item: item[1])
 
 
@@ -263,7 +276,7 @@ def statements(texts: Sequence[str]) -> list[Statement]:
 def _statements(text: str) -> tuple[Statement, ...]:
     found: list[Statement] = []
     headings: dict[int, str] = {}
-    for row in text[:LONGEST].splitlines():
+    for row in _rows(text[:LONGEST]):
         heading = HEADING.match(row)
         if heading:  # a title or a numbered section sits below every Markdown heading
             level = len(heading.group("marks")) if heading.group("marks") else 7
@@ -283,6 +296,19 @@ def _statements(text: str) -> tuple[Statement, ...]:
                         p for p, held in parts if all(q.unit != quantity.unit for q in held))
                 found.append(Statement(quantity, part, f"{plain[quantity.unit]} {part}", above))
     return tuple(found)
+
+
+#: where the next item of a list starts, in a list the knowledge base's chunks hold on one
+#: line ("- March 2021: I started the channel. - 2022: I bought…"): after a sentence's end
+LIST_ITEM = re.compile(r"(?<=[.!?。！？])\s+(?=[-*•]\s)")
+LIST_START = re.compile(r"\s*[-*•]\s")
+
+
+def _rows(text: str) -> list[str]:
+    """The text's lines, a list on one line read item by item: each item is said of its own
+    amount, and the clauses of the others are not its line's."""
+    return [item for row in text.splitlines()
+            for item in (LIST_ITEM.split(row) if LIST_START.match(row) else (row,))]
 
 
 #: a word that says a "1:15" is a ratio, not a time on a timer

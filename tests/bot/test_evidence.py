@@ -384,13 +384,23 @@ def test_a_terse_answer_with_the_facts_the_notes_found_is_relevant() -> None:
 
 
 def test_a_chinese_month_is_backed_by_its_english_name() -> None:
+    from bot.pipeline.evidence import english_glosses
+    from knowledge.crosslingual import Lexicon
+
+    lexicon = Lexicon(senses={"频道": ["channel"]})
+    glosses = english_glosses(lambda: lexicon)
     notes = ["- March 2021: I started the channel."]
-    assert grounding("2021 年 3 月。", "频道哪年开的", "question", notes, PERSONA).ok
-    held = grounding("2021 年 4 月。", "频道哪年开的", "question", notes, PERSONA)
+    assert grounding("2021 年 3 月。", "频道哪年开的", "question", notes, PERSONA,
+                     glosses=glosses).ok
+    # the year is an amount: the comment's "频道" says it is the channel's, in English
+    unread = grounding("2021 年 3 月。", "频道哪年开的", "question", notes, PERSONA)
+    assert not unread.ok and "2021 only about something else" in unread.why
+    held = grounding("2021 年 4 月。", "频道哪年开的", "question", notes, PERSONA,
+                     glosses=glosses)
     assert not held.ok and "4" in held.why
     # "may" the verb is no May, and a number too long to be a month is none
     may = grounding("2021 年 5 月。", "频道哪年开的", "question",
-                    [*notes, "You may want a scale."], PERSONA)
+                    [*notes, "You may want a scale."], PERSONA, glosses=glosses)
     assert not may.ok and "5" in may.why
     assert not grounding("1" * 5000, "频道哪年开的", "question", notes, PERSONA).ok
 
