@@ -960,8 +960,9 @@ def _mentions(text: str, claim: str) -> bool:
     return re.search(rf"(?<![0-9a-z]){re.escape(claim)}(?![{after}])", text) is not None
 
 
-#: where a reply's clauses end
-CLAUSE = re.compile(r"(?:[!?;。！？；：，]|[.:,](?!\d)|(?<!\d)[.:,])+")
+#: where a reply's clauses end; not in a number ("50,000", "0.5"), but a colon always ends one:
+#: a timer's "1:20", which also reads as a ratio, would take the words after it for its own
+CLAUSE = re.compile(r"(?:[!?;:。！？；：，]|[.,](?!\d)|(?<!\d)[.,])+")
 #: where a phrase of a reply ends: a clause, or a word that joins two ("I use 94–95°C for
 #: light roasts and go cooler for dark roasts")
 PHRASE = re.compile(rf"{CLAUSE.pattern}|\s(?:and|but|or|then|while|whereas)\s|而|但|或者|然后")

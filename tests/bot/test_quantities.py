@@ -342,6 +342,8 @@ def test_a_range_is_one_amount() -> None:
     ("The channel passed 50,000 subscribers in 2022.", "the creator gives 2024"),
     # "a free 12-page PDF"
     ("It's a 50-page PDF with my V60 recipe and a grind chart.", "50-page"),
+    # a colon still ends a clause: the second pour starts at 1:20, but not up to 120 g
+    ("At 1:20 pour up to 120 g.", "1:20 only about something else"),
 ])
 def test_a_year_or_a_page_count_the_notes_give_to_another_thing_is_held(reply: str,
                                                                        why: str) -> None:
