@@ -98,11 +98,14 @@ LENGTH_AFTER = re.compile(r"(?:^|[.!?,;:(\n]|\b(?:for|in|about|around|within|aft
 LONGEST = 20_000
 #: a year or a month's name in Chinese ("2021 年 3 月"), which is a date, not a duration
 DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月(?!\s*份?\s*[内里])|\d{1,2}\s*(?:日|号)")
+#: what joins the two ends of a range of years
+_YEAR_RANGE = r"\s*(?:-|–|~|to|到|至)\s*"
 #: a calendar year, 1900 to 2099, as a number of its own: not a part of "2,021", "20:21",
 #: "2021.5", "v2021", "$2021" or a range ("2021-22", "1999 to 2001")
 YEAR = re.compile(r"(?<![A-Za-z0-9_$¥￥€£])(?<!\d[.,:/-])(?:19|20)\d\d"
-                  r"(?![A-Za-z0-9_%]|[.,:/-]\d|\s*(?:-|–|~|to|到|至)\s*\d)")
-RANGE_BEFORE = re.compile(r"\d\s*(?:-|–|~|to|到|至)\s*$")
+                  rf"(?![A-Za-z0-9_%]|[.,:/-]\d|{_YEAR_RANGE}\d)")
+#: a range's first end just before a year: "1999 to 2001" is no year
+RANGE_BEFORE = re.compile(rf"\d{_YEAR_RANGE}$")
 
 
 @dataclass(frozen=True)
