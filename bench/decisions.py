@@ -470,25 +470,32 @@ def sms_table(word_nb: spam.SpamModel) -> None:
         _sms_table(word_nb)
 
 
+def _triage_app() -> App:
+    """The demo channel's app, for its triage alone."""
+    return App(load_settings(DEMO / "replybot.toml"), actor="bench", connectors={},
+               model=Obedient([], ""))
+
+
+def _called_spam(app: App, rows: list[dict[str, Any]]) -> set[str]:
+    """The rows triage calls spam, as the daemon triages them."""
+    return {r["id"] for r in rows if app.triager(Comment(
+        platform="local", comment_id=r["id"], author="viewer", author_id="viewer",
+        text=r["text"])).label == "spam"}
+
+
 def _sms_table(word_nb: spam.SpamModel) -> None:
-    settings = load_settings(DEMO / "replybot.toml")
-    app = App(settings, actor="bench", connectors={}, model=Obedient([], ""))
+    app = _triage_app()
     print("\n== third-party spam: SMS Spam Collection (CC BY 4.0), text messages, not comments ==")
     print("  recall (goal ≥ 0.95), ham called spam (goal ≤ 3%)")
     for split in ("development", "test") if "--sms-development" in sys.argv else ("test",):
         rows = sms(split)
-        labels = {}
-        for widened in (True, False):
+        called = {}
+        for label, widened in (("triage with classifier", True), ("phrase rules alone", False)):
             app.triager.widened = widened
-            labels[widened] = {r["id"]: app.triager(Comment(platform="local", comment_id=r["id"],
-                                                            author="viewer", author_id="viewer",
-                                                            text=r["text"])).label
-                               for r in rows}
+            called[label] = _called_spam(app, rows)
+        called["peer: word naive Bayes"] = {r["id"] for r in rows if word_nb.is_spam(r["text"])}
         spammy = [r for r in rows if r["kind"] == "spam"]
         ham = [r for r in rows if r["kind"] != "spam"]
-        called = {"triage with classifier": {i for i, got in labels[True].items() if got == "spam"},
-                  "phrase rules alone": {i for i, got in labels[False].items() if got == "spam"},
-                  "peer: word naive Bayes": {r["id"] for r in rows if word_nb.is_spam(r["text"])}}
         for label, caught in called.items():
             recall = sum(r["id"] in caught for r in spammy) / len(spammy)
             false = sum(r["id"] in caught for r in ham) / len(ham)
@@ -562,9 +569,10 @@ class WordBayes(spam.SpamModel):
         return words(text)
 
 
-def word_bayes() -> spam.SpamModel:
-    """The peer, trained on the same development comments as the classifier."""
-    model = spam.train(*training_set(), min_count=1, features=words)
+def word_bayes(training: tuple[list[str], list[bool]] | None = None) -> spam.SpamModel:
+    """The peer, trained on the same development comments as the classifier (or on
+    `training`'s comments and labels)."""
+    model = spam.train(*(training or training_set()), min_count=1, features=words)
     return WordBayes(model.spam, model.ham, model.unseen, model.prior)
 
 
@@ -643,8 +651,7 @@ def _left_out_table() -> None:
     labels_sms = [*labels, *(r["kind"] == "spam" for r in messages)]
     embedder = E5Embedder()
     vectors = unit_rows(embedder.queries(texts_sms))
-    app = App(load_settings(DEMO / "replybot.toml"), actor="bench", connectors={},
-              model=Obedient([], ""))
+    app = _triage_app()
     print("\n== development spam, each file left out of the fit in turn (development) ==")
     print("  recall (goal ≥ 0.95), other comments called spam (goal ≤ 3%)")
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
@@ -659,12 +666,8 @@ def _left_out_table() -> None:
             data = spam_data([texts_sms[i] for i in on], [labels_sms[i] for i in on],
                              vectors[on], embedder.name)[0]
             app.triager.spam_classifier = spam.classifier(data, vectors[on])
-            called[label] = {r["id"] for r in rows if app.triager(Comment(
-                platform="local", comment_id=r["id"], author="viewer", author_id="viewer",
-                text=r["text"])).label == "spam"}
-        peer = spam.train([texts[i] for i in comments], [labels[i] for i in comments],
-                          min_count=1, features=words)
-        peer = WordBayes(peer.spam, peer.ham, peer.unseen, peer.prior)
+            called[label] = _called_spam(app, rows)
+        peer = word_bayes(([texts[i] for i in comments], [labels[i] for i in comments]))
         called["peer: word naive Bayes"] = {r["id"] for r in rows if peer.is_spam(r["text"])}
         spammy = [r["id"] for r in rows if r["kind"] == "spam"]
         ham = [r["id"] for r in rows if r["kind"] != "spam"]
