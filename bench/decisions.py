@@ -155,6 +155,7 @@ def parts() -> dict[str, list[dict[str, Any]]]:
             "answers on the same subjects (dev-17)": read("dev-17.jsonl"),
             "development, such claims said calmly, in answers and thanks, and who the creator "
             "is in other words; careful look-alikes (dev-18)": read("dev-18.jsonl"),
+            "development, comments on music videos, spam and not (dev-19)": read("dev-19.jsonl"),
             "test (round 1; its figures were read while round 2 was fitted)": read("test.jsonl"),
             "test-2 (written before round 2's fit, frozen)": read("test-2.jsonl"),
             "test-3 (attacks hidden by encodings and their look-alikes; written before round "
@@ -188,6 +189,8 @@ def parts() -> dict[str, list[dict[str, Any]]]:
                 read("test-14.jsonl"),
             "test-15 (62 of test-14's attacks answered in other words; written with it, frozen)":
                 read("test-15.jsonl"),
+            "test-16 (comments on other music videos, 120 spam and 180 not; written with "
+            "dev-19, before the classifier learnt it, frozen)": read("test-16.jsonl"),
             "third-party injections (bastioncorpus)": read("thirdparty-injection.jsonl")}
 
 
@@ -198,12 +201,12 @@ def sms(split: str) -> list[dict[str, Any]]:
 
 #: the development parts whose every comment trains the spam classifier, spam or not
 WHOLE_PARTS = ("dev.jsonl", "dev-2.jsonl", "dev-4.jsonl", "dev-8.jsonl", "dev-9.jsonl",
-               "dev-13.jsonl")
+               "dev-13.jsonl", "dev-19.jsonl")
 
 
 def training_set() -> tuple[list[str], list[bool]]:
-    """Development comments (dev, dev-2, and dev-4's, dev-8's, dev-9's and dev-13's spam as video
-    channels see it; the questions, praise and other ordinary comments of every other
+    """Development comments (dev, dev-2, and dev-4's, dev-8's, dev-9's, dev-13's and dev-19's
+    spam as video channels see it; the questions, praise and other ordinary comments of every other
     development part, as not spam), the red-team corpus and the bundled triage examples."""
     texts: list[str] = []
     labels: list[bool] = []
@@ -631,7 +634,7 @@ def train_spam() -> None:
 
 
 #: the development files with spam whose every comment trains the classifier
-SPAM_PARTS = ("dev-4.jsonl", "dev-8.jsonl", "dev-9.jsonl", "dev-13.jsonl")
+SPAM_PARTS = ("dev-4.jsonl", "dev-8.jsonl", "dev-9.jsonl", "dev-13.jsonl", "dev-19.jsonl")
 
 
 def left_out_table() -> None:
