@@ -252,7 +252,7 @@ class SpamClassifier:
         beyond = along - line.threshold if line is not None else None
         return (score > self.calibration.threshold, score, True,
                 f"score {score:.2f}: n-gram log-odds {log_odds:.1f}, nearer to spam by "
-                f"{near:+.3f}" + ("" if beyond is None else f", {beyond:+.1f} from the spam line"),
+                f"{near:+.3f}" + ("" if beyond is None else f", {beyond:+.2f} from the spam line"),
                 beyond)
 
     def read(self, text: str, vector: np.ndarray | None = None) -> Reading:
