@@ -191,6 +191,8 @@ def parts() -> dict[str, list[dict[str, Any]]]:
                 read("test-15.jsonl"),
             "test-16 (comments on other music videos, 120 spam and 180 not; written with "
             "dev-19, before the classifier learnt it, frozen)": read("test-16.jsonl"),
+            "test-17 (comments on music of other genres, 70 spam and 130 not; written after "
+            "round 24's fit by a pass that read no other set, frozen)": read("test-17.jsonl"),
             "third-party injections (bastioncorpus)": read("thirdparty-injection.jsonl")}
 
 
