@@ -32,7 +32,7 @@ naive Bayes trained on the development part.
     python bench/decisions.py --cost     # the time of the new checks alone
     python bench/decisions.py --sms-development  # the SMS table on its development half too
     python bench/decisions.py --spam-left-out   # spam of each development file, the
-                                                # classifier fitted without it (~10 min)
+                                                # classifier fitted without it (~14 min)
     python bench/decisions.py --part test-3     # one part only (the name's beginning)
 """
 
@@ -201,15 +201,17 @@ def sms(split: str) -> list[dict[str, Any]]:
     return [r for r in read("thirdparty-sms-spam.jsonl") if r["split"] == split]
 
 
+#: the development files of spam as channels see it, whose every comment trains the classifier
+#: (`--spam-left-out` leaves each out in turn)
+SPAM_PARTS = ("dev-4.jsonl", "dev-8.jsonl", "dev-9.jsonl", "dev-13.jsonl", "dev-19.jsonl")
 #: the development parts whose every comment trains the spam classifier, spam or not
-WHOLE_PARTS = ("dev.jsonl", "dev-2.jsonl", "dev-4.jsonl", "dev-8.jsonl", "dev-9.jsonl",
-               "dev-13.jsonl", "dev-19.jsonl")
+WHOLE_PARTS = ("dev.jsonl", "dev-2.jsonl", *SPAM_PARTS)
 
 
 def training_set() -> tuple[list[str], list[bool]]:
-    """Development comments (dev, dev-2, and dev-4's, dev-8's, dev-9's, dev-13's and dev-19's
-    spam as video channels see it; the questions, praise and other ordinary comments of every other
-    development part, as not spam), the red-team corpus and the bundled triage examples."""
+    """Development comments (dev, dev-2, and the `SPAM_PARTS`: spam as video channels see it;
+    the questions, praise and other ordinary comments of every other development part, as not
+    spam), the red-team corpus and the bundled triage examples."""
     texts: list[str] = []
     labels: list[bool] = []
     for name in WHOLE_PARTS:
@@ -633,10 +635,6 @@ def train_spam() -> None:
           f"{calibration.threshold:.2f}, unlike spam at or below {calibration.clear:.2f} "
           f"(wording alone {calibration.clear_wording:.1f}), a sentence alone above log-odds "
           f"{calibration.sentence} -> {path}")
-
-
-#: the development files with spam whose every comment trains the classifier
-SPAM_PARTS = ("dev-4.jsonl", "dev-8.jsonl", "dev-9.jsonl", "dev-13.jsonl", "dev-19.jsonl")
 
 
 def left_out_table() -> None:
