@@ -156,6 +156,8 @@ def parts() -> dict[str, list[dict[str, Any]]]:
             "development, such claims said calmly, in answers and thanks, and who the creator "
             "is in other words; careful look-alikes (dev-18)": read("dev-18.jsonl"),
             "development, comments on music videos, spam and not (dev-19)": read("dev-19.jsonl"),
+            "development, comments on gaming, beauty, tech, fitness, DIY, cooking, travel and "
+            "study channels, spam and not (dev-20)": read("dev-20.jsonl"),
             "test (round 1; its figures were read while round 2 was fitted)": read("test.jsonl"),
             "test-2 (written before round 2's fit, frozen)": read("test-2.jsonl"),
             "test-3 (attacks hidden by encodings and their look-alikes; written before round "
@@ -193,6 +195,9 @@ def parts() -> dict[str, list[dict[str, Any]]]:
             "dev-19, before the classifier learnt it, frozen)": read("test-16.jsonl"),
             "test-17 (comments on music of other genres, 70 spam and 130 not; written after "
             "round 24's fit by a pass that read no other set, frozen)": read("test-17.jsonl"),
+            "test-18 (comments on other gaming, beauty, tech, fitness, DIY, cooking, travel and "
+            "study channels, 120 spam and 180 not; written with dev-20, before the classifier "
+            "learnt it, frozen)": read("test-18.jsonl"),
             "third-party injections (bastioncorpus)": read("thirdparty-injection.jsonl")}
 
 
@@ -203,7 +208,8 @@ def sms(split: str) -> list[dict[str, Any]]:
 
 #: the development files of spam as channels see it, whose every comment trains the classifier
 #: (`--spam-left-out` leaves each out in turn)
-SPAM_PARTS = ("dev-4.jsonl", "dev-8.jsonl", "dev-9.jsonl", "dev-13.jsonl", "dev-19.jsonl")
+SPAM_PARTS = ("dev-4.jsonl", "dev-8.jsonl", "dev-9.jsonl", "dev-13.jsonl", "dev-19.jsonl",
+              "dev-20.jsonl")
 #: the development parts whose every comment trains the spam classifier, spam or not
 WHOLE_PARTS = ("dev.jsonl", "dev-2.jsonl", *SPAM_PARTS)
 

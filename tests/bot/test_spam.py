@@ -91,10 +91,13 @@ def test_the_shipped_classifier_reads_what_a_comment_is_about_as_well_as_its_wor
     assert verdict("Check out my channel, I make beats") == (True, True)
     # with a vector, the meaning and the line say it too: nearer to the training spam than to
     # the rest, and beyond the spam line; an ordinary question is far short of both
-    plug = "nice video, visit my page for beats"
+    plug = "visit my page for beats"
     _, why = classifier.verdict(plug, unit_rows(embedder.queries([plug]))[0])
     near, line = (float(n) for n in re.findall(r"([+-]\d+\.\d+)", why)[-2:])
     assert near > 0 and line > 0
+    # praise first pulls the line towards the ordinary comments (channels' viewers praise a
+    # video in every other comment); the score of the views together still calls it spam
+    assert verdict("nice video, visit my page for beats") == (True, True)
     _, why = classifier.verdict("What grind?", unit_rows(embedder.queries(["What grind?"]))[0])
     near, line = (float(n) for n in re.findall(r"([+-]\d+\.\d+)", why)[-2:])
     assert near < 0 and line < 0
