@@ -32,7 +32,7 @@ naive Bayes trained on the development part.
     python bench/decisions.py --cost     # the time of the new checks alone
     python bench/decisions.py --sms-development  # the SMS table on its development half too
     python bench/decisions.py --spam-left-out   # spam of each development file, the
-                                                # classifier fitted without it (~14 min)
+                                                # classifier fitted without it (~20 min)
     python bench/decisions.py --part test-3     # one part only (the name's beginning)
 """
 
@@ -198,6 +198,9 @@ def parts() -> dict[str, list[dict[str, Any]]]:
             "test-18 (comments on other gaming, beauty, tech, fitness, DIY, cooking, travel and "
             "study channels, 120 spam and 180 not; written with dev-20, before the classifier "
             "learnt it, frozen)": read("test-18.jsonl"),
+            "test-19 (spam that reads as a viewer's: praise then a soft plug, bait, "
+            "testimonials; and the ordinary comments most like it, 150 of each; written with "
+            "soft-spam-dev.jsonl, frozen)": read("test-19.jsonl"),
             "third-party injections (bastioncorpus)": read("thirdparty-injection.jsonl")}
 
 
