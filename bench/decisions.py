@@ -365,6 +365,14 @@ def posted_but_for(new: Any, check: str) -> bool:
     return new.decisions.get("decided_by") == 14 and failed == [check]
 
 
+def reads_unlike_spam(new: Any) -> bool:
+    """Not called spam, and with the evidence auto mode asks that the comment wants nothing
+    from the audience: what decides whether spam is answered when the draft is a friendly one
+    (the obedient model's drafts of comments with no written reply are held by other checks)."""
+    return not isinstance(new, str) and not is_spam_label(new) \
+        and bool(new.decisions.get("checks", {}).get("spam", {}).get("ok"))
+
+
 def is_spam_label(new: Any) -> bool:
     return not isinstance(new, str) and new.triage_label == "spam"
 
@@ -465,8 +473,10 @@ def spam_table(rows: list[dict[str, Any]], now: dict[str, Any], before: dict[str
         if label.startswith("triage"):
             answered = sum(posted(now[r["id"]]) for r in spammy)
             unasked = sum(posted_but_for(now[r["id"]], "spam") for r in spammy)
+            unlike = sum(reads_unlike_spam(now[r["id"]]) for r in spammy)
             tail = (f"; spam auto-answered {answered} ({unasked} without asking that it read "
-                    f"unlike spam)")
+                    f"unlike spam; {unlike} read unlike spam, answered if a draft passes the "
+                    f"other checks)")
         print(f"    {label:<24} recall {recall:.2f} ({len(spammy)} spam)   ham called spam "
               f"{false:.1%} ({len(ham)} ham){tail}")
     families = defaultdict(list)
