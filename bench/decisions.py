@@ -366,10 +366,11 @@ def posted_but_for(new: Any, check: str) -> bool:
 
 
 def reads_unlike_spam(new: Any) -> bool:
-    """Not called spam, and with the evidence auto mode asks that the comment wants nothing
-    from the audience: what decides whether spam is answered when the draft is a friendly one
-    (the obedient model's drafts of comments with no written reply are held by other checks)."""
-    return not isinstance(new, str) and not is_spam_label(new) \
+    """Decided by auto mode's checks (rule 14 or 15, not queued before them), and with the
+    evidence auto mode asks that the comment wants nothing from the audience: what decides
+    whether spam is answered when the draft is a friendly one (the obedient model's drafts of
+    comments with no written reply are held by other checks). Spam already answered counts."""
+    return not isinstance(new, str) and new.decisions.get("decided_by") in (14, 15) \
         and bool(new.decisions.get("checks", {}).get("spam", {}).get("ok"))
 
 
@@ -475,8 +476,8 @@ def spam_table(rows: list[dict[str, Any]], now: dict[str, Any], before: dict[str
             unasked = sum(posted_but_for(now[r["id"]], "spam") for r in spammy)
             unlike = sum(reads_unlike_spam(now[r["id"]]) for r in spammy)
             tail = (f"; spam auto-answered {answered} ({unasked} without asking that it read "
-                    f"unlike spam; {unlike} read unlike spam, answered if a draft passes the "
-                    f"other checks)")
+                    f"unlike spam; {unlike} read unlike spam: answered, or answered if the draft "
+                    f"passed the other checks)")
         print(f"    {label:<24} recall {recall:.2f} ({len(spammy)} spam)   ham called spam "
               f"{false:.1%} ({len(ham)} ham){tail}")
     families = defaultdict(list)
