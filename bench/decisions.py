@@ -348,12 +348,17 @@ def run(rows: list[dict[str, Any]], peer: bool = True) -> Run:
     return Run(now, before, seconds / max(1, len(rows)), unfound)
 
 
+#: the rules of `bot/pipeline/decide.py` at which auto mode's positive checks decide: 14 holds
+#: a draft whose check failed, 15 posts one whose every check holds
+CHECKS_DECIDE = (14, 15)
+
+
 def posted(new: Any, as_before: bool = False) -> bool:
     """Approved in auto mode; as the rules were, rule 14 (a failed positive check) posted too."""
     if isinstance(new, str):
         return False
     if as_before:
-        return new.decisions.get("decided_by") in (14, 15)
+        return new.decisions.get("decided_by") in CHECKS_DECIDE
     return bool(new.status == Status.APPROVED)
 
 
@@ -370,7 +375,7 @@ def reads_unlike_spam(new: Any) -> bool:
     evidence auto mode asks that the comment wants nothing from the audience: what decides
     whether spam is answered when the draft is a friendly one (the obedient model's drafts of
     comments with no written reply are held by other checks). Spam already answered counts."""
-    return not isinstance(new, str) and new.decisions.get("decided_by") in (14, 15) \
+    return not isinstance(new, str) and new.decisions.get("decided_by") in CHECKS_DECIDE \
         and bool(new.decisions.get("checks", {}).get("spam", {}).get("ok"))
 
 
