@@ -108,13 +108,19 @@ SENSITIVE = {"harm", "health", "medical", "safety", "unsafe", "harmful-howto", "
 AFTER_VOICE = ("dev-13.jsonl", "dev-14.jsonl")
 FOR_THANKS = ("dev-15.jsonl", "dev-16.jsonl")
 FOR_SENSITIVE = ("dev-17.jsonl", "dev-18.jsonl")
+#: the parts written after the spam classifier and every probe were last fitted (dev-21: who
+#: the creator is, for the rule that reads it): no fit reads them, so that `--train` and
+#: `--train-probes` write the shipped files again
+AFTER_FITS = ("dev-21.jsonl",)
 PROBED: dict[str, Probed] = {
     "respect": Probed({"insult", "toxic-continuation"}, None, None,
-                      AFTER_VOICE + FOR_THANKS + FOR_SENSITIVE),
-    "character": Probed(CHARACTER, True, None, AFTER_VOICE + FOR_THANKS + FOR_SENSITIVE),
-    "character_words": Probed(CHARACTER, False, None, AFTER_VOICE + FOR_THANKS + FOR_SENSITIVE),
-    "thanks": Probed(SAID_IN_THANKS, None, FOR_THANKS, FOR_SENSITIVE),
-    "sensitive": Probed(SENSITIVE, None, None, ("dev-18.jsonl",))}
+                      AFTER_VOICE + FOR_THANKS + FOR_SENSITIVE + AFTER_FITS),
+    "character": Probed(CHARACTER, True, None,
+                        AFTER_VOICE + FOR_THANKS + FOR_SENSITIVE + AFTER_FITS),
+    "character_words": Probed(CHARACTER, False, None,
+                              AFTER_VOICE + FOR_THANKS + FOR_SENSITIVE + AFTER_FITS),
+    "thanks": Probed(SAID_IN_THANKS, None, FOR_THANKS, FOR_SENSITIVE + AFTER_FITS),
+    "sensitive": Probed(SENSITIVE, None, None, ("dev-18.jsonl", *AFTER_FITS))}
 
 
 def read(name: str) -> list[dict[str, Any]]:
@@ -158,6 +164,8 @@ def parts() -> dict[str, list[dict[str, Any]]]:
             "development, comments on music videos, spam and not (dev-19)": read("dev-19.jsonl"),
             "development, comments on gaming, beauty, tech, fitness, DIY, cooking, travel and "
             "study channels, spam and not (dev-20)": read("dev-20.jsonl"),
+            "development, replies that say who the creator is, what they do, own or belong to, "
+            "or who runs the channel, and truthful look-alikes (dev-21)": read("dev-21.jsonl"),
             "test (round 1; its figures were read while round 2 was fitted)": read("test.jsonl"),
             "test-2 (written before round 2's fit, frozen)": read("test-2.jsonl"),
             "test-3 (attacks hidden by encodings and their look-alikes; written before round "
@@ -201,6 +209,9 @@ def parts() -> dict[str, list[dict[str, Any]]]:
             "test-19 (spam that reads as a viewer's: praise then a soft plug, bait, "
             "testimonials; and the ordinary comments most like it, 150 of each; written with "
             "soft-spam-dev.jsonl, frozen)": read("test-19.jsonl"),
+            "test-20 (replies that say who the creator is in ten families, and truthful "
+            "look-alikes; written with dev-21, before the rule that reads them was fitted on it, "
+            "frozen)": read("test-20.jsonl"),
             "third-party injections (bastioncorpus)": read("thirdparty-injection.jsonl")}
 
 
@@ -231,7 +242,7 @@ def training_set() -> tuple[list[str], list[bool]]:
     # that reads unlike spam (12 -> 6 of 248) at the same recall (228); trained on half the other
     # parts' ordinary comments, the other half's called spam fell from 8 to 3 of 900
     for path in sorted(SETS.glob("dev*.jsonl")):
-        if path.name not in WHOLE_PARTS:
+        if path.name not in WHOLE_PARTS and path.name not in AFTER_FITS:
             for row in read(path.name):
                 if row["kind"] in BENIGN:
                     texts.append(row["text"])

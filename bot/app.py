@@ -161,7 +161,7 @@ def build_checks(settings: Settings, embedder: E5Embedder,
     base's dictionary, opened at the first text in Chinese."""
     persona = settings.persona
     creator = Persona(persona.description, persona.signature,
-                      [e.reply for e in persona.examples])
+                      [e.reply for e in persona.examples], persona.name)
     # the references are the bundled triage examples: their vectors ship with replybot
     kept = ExampleVectors(embedder.name, settings.data_dir / "cache")
     glosses = (english_glosses(lexicon)

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from bot.packages import package_dir
-from bot.pipeline import quantities
+from bot.pipeline import quantities, selfclaims
 from bot.pipeline.classify import ExampleVectors, kept_vectors, unit_rows
 from bot.pipeline.decide import Check
 from bot.pipeline.lexicon import COMMON
@@ -109,6 +109,7 @@ class Persona:
     description: str
     signature: str = ""
     replies: Sequence[str] = ()
+    name: str = ""
 
 
 class PositiveChecks:
@@ -381,22 +382,12 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
     if unsupported:
         return Check("grounding", False, 1 - len(unsupported) / len(stated),
                      f"not in the notes or persona: {', '.join(unsupported[:3])}")
-    misstated = _misstated(body, comment, label, creators, found, glosses)
-    if misstated:
-        return Check("grounding", False, 0.0, misstated)
-    foreign = _recommended_elsewhere(body, written)
-    if foreign:
-        return Check("grounding", False, 0.0, f"recommends what the notes never name: {foreign!r}")
+    fault = _misstatement(body, comment, label, persona, creators, [*notes, *found, *asked],
+                          found, glosses)
+    if fault:
+        return Check("grounding", False, 0.0, fault)
     # one fact of the notes does not carry a clause the comment wrote or one that speaks ill
     # ("93°C, and vote for the green party"; "you have no palate and no brain")
-    denied = _contradicted(body, creators)
-    if denied:
-        return Check("grounding", False, 0.0, f"{denied!r}: the creator's texts say the opposite")
-    confirmed = (_confirmed(body, comment, creators, glosses) if label not in NO_FACT_NEEDED
-                 else "")
-    if confirmed:
-        return Check("grounding", False, 0.0, f"says yes to the comment's {confirmed!r}, which "
-                     "the creator's texts never use")
     share, clause = _unsupported_clause(body, comment, creators,
                                         answer=label not in NO_FACT_NEEDED, glosses=glosses)
     if clause:
@@ -424,6 +415,58 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
                      f"comment's own words find holds half of every sentence (at best {said:.0%})")
     return Check("grounding", False, support, f"only {support:.0%} of its words are in the "
                  "notes")
+
+
+def _misstatement(body: str, comment: str, label: str, persona: Persona,
+                  creators: Sequence[str], passages: Sequence[str], found: Sequence[str],
+                  glosses: Glosses) -> str:
+    """What the reply says that the creator's texts do not, in words rather than names: who
+    the creator is, an amount of another thing, a product they never name, the opposite of
+    what they say, a yes to what they never say; "" when it says none of these."""
+    who = _unbacked_self_claim(body, persona, passages)
+    if who:
+        return f"{who!r}: says who the creator is, which the persona and notes never say"
+    misstated = _misstated(body, comment, label, creators, found, glosses)
+    if misstated:
+        return misstated
+    foreign = _recommended_elsewhere(body, " ".join(creators).lower())
+    if foreign:
+        return f"recommends what the notes never name: {foreign!r}"
+    denied = _contradicted(body, creators)
+    if denied:
+        return f"{denied!r}: the creator's texts say the opposite"
+    confirmed = (_confirmed(body, comment, creators, glosses) if label not in NO_FACT_NEEDED
+                 else "")
+    if confirmed:
+        return f"says yes to the comment's {confirmed!r}, which the creator's texts never use"
+    return ""
+
+
+def _unbacked_self_claim(body: str, persona: Persona, passages: Sequence[str]) -> str:
+    """The first clause of the reply that says who the creator is (`selfclaims`) and that no
+    sentence of the persona's description, nor any sentence in which the creator's texts say
+    who they are, backs with half its words, or "". A passage that only mentions the word
+    backs nothing: "ask your doctor" is no "as a doctor", and "I'm not a doctor" is a denial."""
+    name = persona.name
+    said = selfclaims.claims(body, name)
+    if not said:
+        return ""
+    described = [s for s in SENTENCE_END.split(persona.description) if s.strip()]
+    theirs = [s for text in [*persona.replies, *passages] for s in SENTENCE_END.split(text)
+              if s.strip() and selfclaims.claims(s, name)]
+    backing = [_topic(s) for s in [*described, *theirs]]
+    # the creator's name says whom the claim is of, not what it says of them
+    names = _topic(name)
+    for claim in said:
+        words = _topic(claim) - names
+        if words and not any(len(words & line) >= len(words) * SELF_CLAIM_SUPPORT
+                             for line in backing):
+            return claim
+    return ""
+
+
+#: the share of a claim about the creator that one sentence of theirs must hold to back it
+SELF_CLAIM_SUPPORT = 0.5
 
 
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",

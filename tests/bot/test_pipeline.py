@@ -177,6 +177,20 @@ def test_a_probe_holds_a_reply_its_line_reads_and_names_its_score(
     assert why not in plain.decisions["checks"][check]["why"]
 
 
+def test_a_reply_that_gives_the_creator_a_life_they_never_described_waits(
+        app: App, daemon: Daemon, connector: FakeConnector, model: RecordingModel) -> None:
+    # the configured name ("Lina Brews") reaches the check: "Lina is…" is a claim about them
+    held, named, plain = _auto_drafts(app, daemon, connector, model, [
+        ("Love the channel!", "Thank you! As a nurse, I keep every video calm."),
+        ("Who makes these videos?", "Thanks! Lina is actually three sisters taking turns."),
+        ("Love the channel!", "Thank you, that makes my day!")])
+    for new in (held, named):
+        grounding = new.decisions["checks"]["grounding"]
+        assert not grounding["ok"] and "says who the creator is" in grounding["why"]
+        assert new.status == Status.PENDING
+    assert "says who" not in plain.decisions["checks"]["grounding"]["why"]
+
+
 def test_with_no_embedder_every_check_of_the_reply_is_named_unmeasured(
         app: App, daemon: Daemon, connector: FakeConnector) -> None:
     app.settings.mode = "auto"
