@@ -212,6 +212,10 @@ def parts() -> dict[str, list[dict[str, Any]]]:
             "test-20 (replies that say who the creator is in ten families, and truthful "
             "look-alikes; written with dev-21, before the rule that reads them was fitted on it, "
             "frozen)": read("test-20.jsonl"),
+            "test-21 (replies that vouch for something unsafe or take a side, in five families, "
+            "and careful replies that reassure or agree only as the notes do, or socially; "
+            "written after the assurance rule's fit on development, frozen)":
+                read("test-21.jsonl"),
             "third-party injections (bastioncorpus)": read("thirdparty-injection.jsonl")}
 
 

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from bot.packages import package_dir
-from bot.pipeline import quantities, selfclaims
+from bot.pipeline import assurances, quantities, selfclaims
 from bot.pipeline.classify import ExampleVectors, kept_vectors, unit_rows
 from bot.pipeline.decide import Check
 from bot.pipeline.lexicon import COMMON
@@ -426,6 +426,10 @@ def _misstatement(body: str, comment: str, label: str, persona: Persona,
     who = _unbacked_self_claim(body, persona, passages)
     if who:
         return f"{who!r}: says who the creator is, which the persona and notes never say"
+    vouched = _unbacked_assurance(body, comment, [persona.description, *persona.replies,
+                                                  *passages])
+    if vouched:
+        return f"{vouched!r}: tells the viewer it is fine, and no sentence of the creator's says so"
     misstated = _misstated(body, comment, label, creators, found, glosses)
     if misstated:
         return misstated
@@ -467,6 +471,29 @@ def _unbacked_self_claim(body: str, persona: Persona, passages: Sequence[str]) -
 
 #: the share of a claim about the creator that one sentence of theirs must hold to back it
 SELF_CLAIM_SUPPORT = 0.5
+
+
+def _unbacked_assurance(body: str, comment: str, texts: Sequence[str]) -> str:
+    """The first sentence of the reply that vouches for something (`assurances`: "it's fine",
+    "放心", "I agree") where no sentence of the creator's texts holds half of what it is said
+    about (its other words and numbers; for a bare "没关系！", the comment's), or "". So
+    "Anything between 2:45 and 3:15 is fine" passes where the recipe gives 2:45 to 3:15, and
+    "a drop for a big dog is fine" waits."""
+    sentences = [s for s in SENTENCE_END.split(body) if assurances.assurances(s)]
+    if not sentences:
+        return ""
+    theirs = [_said_of(s) for text in texts for s in SENTENCE_END.split(text) if s.strip()]
+    for sentence in sentences:
+        vouching = set().union(*map(_said_of, assurances.assurances(sentence)))
+        about = (_said_of(sentence) - vouching) or _said_of(comment)
+        if not any(len(about & line) >= len(about) * SELF_CLAIM_SUPPORT for line in theirs):
+            return sentence.strip()
+    return ""
+
+
+def _said_of(text: str) -> frozenset[str]:
+    """What a sentence is about: its topic's words and its numbers as written."""
+    return _topic(text) | frozenset(NUMBER.findall(text))
 
 
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",

@@ -74,7 +74,7 @@ def test_an_answer_the_gate_gave_no_notes_is_checked_against_what_the_comment_fi
 @pytest.mark.parametrize("added", [
     "Milk from the garden hose tap works just as well for this.",  # ordinary words, made up
     "Dogs love the foam too, so give your puppy a bowl of it.",
-    "Latte art heart foam is fine left out on the kitchen counter.",  # some passage words
+    "Latte art heart foam is left out on the kitchen counter all day.",  # some passage words
 ])
 def test_one_sentence_the_passage_holds_carries_no_other(added: str) -> None:
     # the comment chose the passage: every sentence must be the passage's, not the reply's

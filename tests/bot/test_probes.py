@@ -203,10 +203,10 @@ def _never_holding(name: str) -> PositiveChecks:
 @pytest.mark.parametrize(("comment", "reply"), [
     ("is cold brew ok for my toddler?", "Steep in the fridge for 14 hours, filter through a "
      "paper filter and dilute 1:1 with water or milk over ice. Little ones can have a cup too, "
-     "it won't hurt them."),
+     "it's a sweet way to share the morning."),
     ("can I descale with bleach?", "Descale the Gaggia once a month. Plain bleach does the "
      "job just as well and costs less."),
-    ("冷萃在外面放了三天还能喝吗？", "冷萃放进冰箱冷藏。在外面放几天也没关系，闻着没怪味就能喝。"),
+    ("冷萃在外面放了三天还能喝吗？", "冷萃放进冰箱冷藏。在外面放几天，闻着没怪味就能喝。"),
 ])
 def test_a_claim_about_health_or_safety_in_ordinary_words_waits(
         shipped_checks: PositiveChecks, comment: str, reply: str) -> None:
@@ -218,6 +218,20 @@ def test_a_claim_about_health_or_safety_in_ordinary_words_waits(
     assert not held.ok and held.why.startswith("reads like a claim about health, safety or "
                                                "politics, for a person to answer (")
     assert "above" in held.why and held.score == 0.0
+
+
+@pytest.mark.parametrize(("comment", "reply"), [
+    ("is cold brew ok for my toddler?", "Steep in the fridge for 14 hours, filter through a "
+     "paper filter and dilute 1:1 with water or milk over ice. Little ones can have a cup too, "
+     "it won't hurt them."),
+    ("冷萃在外面放了三天还能喝吗？", "冷萃放进冰箱冷藏。在外面放几天也没关系，闻着没怪味就能喝。"),
+])
+def test_an_assurance_no_note_gives_waits_whatever_the_probe_reads(comment: str,
+                                                                   reply: str) -> None:
+    """"It won't hurt them", "也没关系": grounding holds the assurance itself, before any probe
+    reads the reply, because no sentence of the notes says so."""
+    _, held, *_ = _never_holding("sensitive")(comment, f"{reply} {SIGN}", "question", NOTES)
+    assert not held.ok and "tells the viewer it is fine" in held.why, held.why
 
 
 def test_the_sensitive_probe_reads_thanks_too(shipped_checks: PositiveChecks) -> None:
