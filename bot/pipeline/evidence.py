@@ -448,47 +448,55 @@ def _misstatement(body: str, comment: str, label: str, persona: Persona,
 
 def _unbacked_self_claim(body: str, persona: Persona, passages: Sequence[str]) -> str:
     """The first clause of the reply that says who the creator is (`selfclaims`) and that no
-    sentence of the persona's description, nor any sentence in which the creator's texts say
-    who they are, backs with half its words, or "". A passage that only mentions the word
-    backs nothing: "ask your doctor" is no "as a doctor", and "I'm not a doctor" is a denial."""
-    name = persona.name
-    said = selfclaims.claims(body, name)
+    sentence of the persona's description that denies nothing, nor any sentence in which the
+    creator's texts say who they are, backs with half its words, or "". A passage that only
+    mentions the word backs nothing: "ask your doctor" is no "as a doctor", and neither "I'm
+    not a doctor" nor "a home cook, not a trained chef" says what the creator is."""
+    said = selfclaims.claims(body, persona.name)
     if not said:
         return ""
-    described = [s for s in SENTENCE_END.split(persona.description) if s.strip()]
+    described = [s for s in SENTENCE_END.split(persona.description) if s.strip()
+                 and not selfclaims.DENIED.search(s) and not selfclaims.DENIED_ZH.search(s)]
     theirs = [s for text in [*persona.replies, *passages] for s in SENTENCE_END.split(text)
-              if s.strip() and selfclaims.claims(s, name)]
+              if s.strip() and selfclaims.claims(s, persona.name)]
     backing = [_topic(s) for s in [*described, *theirs]]
     # the creator's name says whom the claim is of, not what it says of them
-    names = _topic(name)
+    names = _topic(persona.name.split()[0]) if persona.name.strip() else frozenset()
     for claim in said:
         words = _topic(claim) - names
-        if words and not any(len(words & line) >= len(words) * SELF_CLAIM_SUPPORT
-                             for line in backing):
-            return claim
+        if words and not _one_holds(words, backing, len(words) * MIN_CLAUSE_SUPPORT):
+            return claim[:60]
     return ""
-
-
-#: the share of a claim about the creator that one sentence of theirs must hold to back it
-SELF_CLAIM_SUPPORT = 0.5
 
 
 def _unbacked_assurance(body: str, comment: str, texts: Sequence[str]) -> str:
     """The first sentence of the reply that vouches for something (`assurances`: "it's fine",
-    "放心", "I agree") where no sentence of the creator's texts holds half of what it is said
-    about (its other words and numbers; for a bare "没关系！", the comment's), or "". So
-    "Anything between 2:45 and 3:15 is fine" passes where the recipe gives 2:45 to 3:15, and
-    "a drop for a big dog is fine" waits."""
+    "放心", "I agree") where no sentence of the creator's texts holds half, and two at least, of
+    what it is said of (its other words and numbers; where those are fewer than two, the
+    comment's too), or "". So "Anything between 2:45 and 3:15 is fine" passes where the recipe
+    gives 2:45 to 3:15, "a drop for a big dog is fine" waits, and so does "I agree, it's time
+    for him to go" where a note speaks of brew time."""
     sentences = [s for s in SENTENCE_END.split(body) if assurances.assurances(s)]
     if not sentences:
         return ""
     theirs = [_said_of(s) for text in texts for s in SENTENCE_END.split(text) if s.strip()]
     for sentence in sentences:
         vouching = set().union(*map(_said_of, assurances.assurances(sentence)))
-        about = (_said_of(sentence) - vouching) or _said_of(comment)
-        if not any(len(about & line) >= len(about) * SELF_CLAIM_SUPPORT for line in theirs):
-            return sentence.strip()
+        about = _said_of(sentence) - vouching
+        if len(about) < ASSURED_WORDS:  # a bare "没关系！" vouches for what the comment said
+            about |= _said_of(comment)
+        if not _one_holds(about, theirs, max(ASSURED_WORDS, len(about) * MIN_CLAUSE_SUPPORT)):
+            return sentence.strip()[:60]
     return ""
+
+
+#: the fewest words of what an assurance is said of that one sentence of the creator's must hold
+ASSURED_WORDS = 2
+
+
+def _one_holds(words: frozenset[str], lines: Sequence[frozenset[str]], needed: float) -> bool:
+    """Whether one line (a sentence's words) holds `needed` of the words."""
+    return any(len(words & line) >= needed for line in lines)
 
 
 def _said_of(text: str) -> frozenset[str]:

@@ -42,6 +42,11 @@ def test_what_the_notes_vouch_for_or_no_vouching_passes(comment: str, reply: str
 def test_assurances_are_the_vouching_words_and_a_hedge_takes_them_back() -> None:
     assert assurances.assurances("It's perfectly safe, go ahead.") == ["'s perfectly safe",
                                                                        "go ahead"]
-    assert assurances.assurances("我不确定，也许没关系") == []
+    assert assurances.assurances("我不确定是不是没关系") == []
+    assert assurances.assurances("I can't tell you it's ok.") == []
+    # a hedge in another clause takes nothing back
+    assert assurances.assurances("I'm not sure about the dose, but a drop is fine.") == \
+        ["is fine"]
+    assert assurances.assurances("The beans are finely ground.") == []
     assert assurances.assurances("我就放心了，谢谢！") == []
     assert assurances.assurances("Pour slowly in circles.") == []

@@ -54,6 +54,13 @@ def test_what_the_creator_wrote_or_no_claim_passes(reply: str) -> None:
                                                       PERSONA).why
 
 
+def test_a_persona_sentence_that_denies_backs_no_claim() -> None:
+    persona = Persona("You are Sam, a home cook, not a trained chef, and you never give medical "
+                      "advice as a doctor would.", SIGN, [], "Sam")
+    for reply in ["As a trained chef, I can tell you this is fine.", "As a doctor, I'd say yes."]:
+        assert "says who the creator is" in grounding(reply, "hi", "praise", [], persona).why
+
+
 def test_a_passage_of_the_creator_saying_who_they_are_backs_the_claim() -> None:
     reply = "I worked as a barista in Melbourne for two years before the channel."
     assert not grounding(reply, "where did you learn?", "praise", ABOUT, PERSONA).ok
@@ -77,3 +84,14 @@ def test_claims_are_clauses_and_denials_are_none() -> None:
     assert selfclaims.claims("Nothing on the channel is run by a sponsor.") == []
     assert selfclaims.claims("我们不开店，也不卖豆子。") == []
     assert selfclaims.claims("没错，我是自动回复的机器人") == ["我是自动回复的机器人"]
+    # the forms a review found unread: a numeral that counts no unit, a curly apostrophe, "as
+    # a" after a comma, a denial in another clause, and 特别 or 无锡, which deny nothing
+    assert selfclaims.claims("我是一名护士") == ["我是一名护士"]
+    assert selfclaims.claims("Not gonna lie, I’m a pharmacist") == ["I'm a pharmacist"]
+    assert selfclaims.claims("Great question, as a nurse I'd say so") == ["as a nurse I'd say so"]
+    assert selfclaims.claims("No worries! As a nurse, I'd say so") == ["As a nurse"]
+    assert selfclaims.claims("我在无锡工作") == ["我在无锡工作"]
+    assert selfclaims.claims("我老公特别会拍") == ["我老公特别会拍"]
+    # and forms that are no claim: an amount, a model's number, the default name
+    assert selfclaims.claims("我是 18 克粉") == selfclaims.claims("型号是C40") == []
+    assert selfclaims.claims("Thanks from the whole team at the roastery!", "the creator") == []
