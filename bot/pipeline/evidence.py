@@ -382,8 +382,8 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
     if unsupported:
         return Check("grounding", False, 1 - len(unsupported) / len(stated),
                      f"not in the notes or persona: {', '.join(unsupported[:3])}")
-    fault = _misstatement(body, comment, label, persona, creators, [*notes, *found, *asked],
-                          found, glosses)
+    fault = _misstatement(body, comment, label, persona, creators, written,
+                          [*notes, *found, *asked], found, glosses)
     if fault:
         return Check("grounding", False, 0.0, fault)
     # one fact of the notes does not carry a clause the comment wrote or one that speaks ill
@@ -418,8 +418,8 @@ def grounding(body: str, comment: str, label: str, notes: Sequence[str], persona
 
 
 def _misstatement(body: str, comment: str, label: str, persona: Persona,
-                  creators: Sequence[str], passages: Sequence[str], found: Sequence[str],
-                  glosses: Glosses) -> str:
+                  creators: Sequence[str], written: str, passages: Sequence[str],
+                  found: Sequence[str], glosses: Glosses) -> str:
     """What the reply says that the creator's texts do not, in words rather than names: who
     the creator is, an amount of another thing, a product they never name, the opposite of
     what they say, a yes to what they never say; "" when it says none of these."""
@@ -433,7 +433,7 @@ def _misstatement(body: str, comment: str, label: str, persona: Persona,
     misstated = _misstated(body, comment, label, creators, found, glosses)
     if misstated:
         return misstated
-    foreign = _recommended_elsewhere(body, " ".join(creators).lower())
+    foreign = _recommended_elsewhere(body, written)
     if foreign:
         return f"recommends what the notes never name: {foreign!r}"
     denied = _contradicted(body, creators)
@@ -476,12 +476,12 @@ def _unbacked_assurance(body: str, comment: str, texts: Sequence[str]) -> str:
     comment's too), or "". So "Anything between 2:45 and 3:15 is fine" passes where the recipe
     gives 2:45 to 3:15, "a drop for a big dog is fine" waits, and so does "I agree, it's time
     for him to go" where a note speaks of brew time."""
-    sentences = [s for s in SENTENCE_END.split(body) if assurances.assurances(s)]
-    if not sentences:
+    vouched = [(s, said) for s in SENTENCE_END.split(body) if (said := assurances.assurances(s))]
+    if not vouched:
         return ""
     theirs = [_said_of(s) for text in texts for s in SENTENCE_END.split(text) if s.strip()]
-    for sentence in sentences:
-        vouching = set().union(*map(_said_of, assurances.assurances(sentence)))
+    for sentence, said in vouched:
+        vouching = set().union(*map(_said_of, said))
         about = _said_of(sentence) - vouching
         if len(about) < ASSURED_WORDS:  # a bare "没关系！" vouches for what the comment said
             about |= _said_of(comment)
